@@ -1,0 +1,46 @@
+//! The two languages of the app and the trait that turns a typed error or label into words for a person.
+
+use serde::{Deserialize, Serialize};
+
+/// The language staff read. French is the default: the shops are in France.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Lang {
+    /// Français.
+    #[default]
+    Fr,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// Picks the French or the English text.
+    pub fn pick<'a>(self, fr: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Fr => fr,
+            Lang::En => en,
+        }
+    }
+
+    /// The code stored in settings (`fr` or `en`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Fr => "fr",
+            Lang::En => "en",
+        }
+    }
+
+    /// Reads a stored code; anything unknown falls back to French.
+    pub fn from_code(code: &str) -> Lang {
+        if code.eq_ignore_ascii_case("en") {
+            Lang::En
+        } else {
+            Lang::Fr
+        }
+    }
+}
+
+/// Something that can explain itself to shop staff: which field is wrong and how to fix it.
+pub trait Localize {
+    /// The sentence shown in the app, in the given language.
+    fn localize(&self, lang: Lang) -> String;
+}

@@ -1,0 +1,333 @@
+//! Money as integer cents, end to end. A cashier's typing ("17,50", "17.50", "17,50 €", "1 234,50") becomes an
+//! [`Amount`] by decimal-string parsing, never through a float.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::i18n::{Lang, Localize};
+
+/// The platform's largest amount, in minor units (the OpenAPI contract's `amount` maximum).
+pub const PLATFORM_MAX_CENTS: i64 = 999_999_999_999;
+
+/// A non-negative amount of euros in cents. Arithmetic is checked; nothing here is ever a float.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
+#[serde(transparent)]
+pub struct Amount(i64);
+
+/// Why typed text is not an amount. Each variant names the fix.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum AmountError {
+    /// Nothing was typed.
+    #[error("the amount is empty: type an amount such as 17,50")]
+    Empty,
+    /// Characters that are not digits, one decimal separator, spaces or a euro sign.
+    #[error("'{0}' is not an amount: use digits and a comma, such as 17,50")]
+    NotANumber(String),
+    /// A minus sign: refunds and sales are both typed as positive amounts.
+    #[error("the amount cannot be negative: type it without the minus sign")]
+    Negative,
+    /// More than two digits after the separator ("12,345").
+    #[error("'{0}' has more than two decimals: euros have cents only, such as 12,35")]
+    TooManyDecimals(String),
+    /// Zero where at least one cent is needed.
+    #[error("the amount must be at least 0,01 €")]
+    Zero,
+    /// Above what the platform accepts, or what fits in cents.
+    #[error("the amount is too large: at most {max}")]
+    TooLarge {
+        /// The limit that was crossed.
+        max: Amount,
+    },
+}
+
+impl Localize for AmountError {
+    fn localize(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (AmountError::Empty, Lang::Fr) => {
+                "Montant vide : saisissez un montant, par exemple 17,50".into()
+            }
+            (AmountError::NotANumber(s), Lang::Fr) => {
+                format!(
+                    "« {s} » n'est pas un montant : utilisez des chiffres et une virgule, par exemple 17,50"
+                )
+            }
+            (AmountError::Negative, Lang::Fr) => {
+                "Le montant ne peut pas être négatif : saisissez-le sans le signe moins".into()
+            }
+            (AmountError::TooManyDecimals(s), Lang::Fr) => {
+                format!(
+                    "« {s} » a plus de deux décimales : un montant en euros s'arrête aux centimes, par exemple 12,35"
+                )
+            }
+            (AmountError::Zero, Lang::Fr) => "Le montant doit être d'au moins 0,01 €".into(),
+            (AmountError::TooLarge { max }, Lang::Fr) => {
+                format!("Montant trop élevé : au plus {}", max.fr())
+            }
+            (e, Lang::En) => {
+                let s = e.to_string();
+                let mut c = s.chars();
+                match c.next() {
+                    Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+                    None => s,
+                }
+            }
+        }
+    }
+}
+
+impl Amount {
+    /// Zero euros.
+    pub const ZERO: Amount = Amount(0);
+
+    /// An amount from cents; `None` if negative.
+    pub fn from_cents(cents: i64) -> Option<Amount> {
+        (cents >= 0).then_some(Amount(cents))
+    }
+
+    /// The amount in cents, as the platform and the ledger store it.
+    pub fn cents(self) -> i64 {
+        self.0
+    }
+
+    /// Parses what a person typed. Accepts "17,50", "17.50", "17,5", "17", "17,50 €", "€17.50", "1 234,50",
+    /// "17,50 EUR". Refuses negatives, more than two decimals, exponents and anything that is not a number.
+    /// Zero is accepted here; use [`Amount::parse_positive`] where at least one cent is needed.
+    pub fn parse(input: &str) -> Result<Amount, AmountError> {
+        let trimmed = input.trim();
+        if trimmed.is_empty() {
+            return Err(AmountError::Empty);
+        }
+        let mut s: String = trimmed
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}' | '\''))
+            .collect();
+        for suffix in ["€", "EUR", "eur", "Eur"] {
+            if let Some(rest) = s.strip_suffix(suffix) {
+                s = rest.to_string();
+                break;
+            }
+            if let Some(rest) = s.strip_prefix(suffix) {
+                s = rest.to_string();
+                break;
+            }
+        }
+        if s.starts_with('-') || s.ends_with('-') {
+            return Err(AmountError::Negative);
+        }
+        if let Some(rest) = s.strip_prefix('+') {
+            s = rest.to_string();
+        }
+        if s.is_empty() {
+            return Err(AmountError::NotANumber(trimmed.to_string()));
+        }
+        let separators = s.chars().filter(|c| *c == ',' || *c == '.').count();
+        if separators > 1
+            || !s
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == ',' || c == '.')
+        {
+            return Err(AmountError::NotANumber(trimmed.to_string()));
+        }
+        let (whole, frac) = match s.find([',', '.']) {
+            Some(i) => (&s[..i], &s[i + 1..]),
+            None => (s.as_str(), ""),
+        };
+        if whole.is_empty() && frac.is_empty() {
+            return Err(AmountError::NotANumber(trimmed.to_string()));
+        }
+        if frac.len() > 2 {
+            return Err(AmountError::TooManyDecimals(trimmed.to_string()));
+        }
+        let too_large = AmountError::TooLarge {
+            max: Amount(PLATFORM_MAX_CENTS),
+        };
+        let whole_value: i64 = if whole.is_empty() {
+            0
+        } else if whole.len() > 12 {
+            return Err(too_large);
+        } else {
+            whole
+                .parse()
+                .map_err(|_| AmountError::NotANumber(trimmed.to_string()))?
+        };
+        let frac_value: i64 = match frac.len() {
+            0 => 0,
+            1 => i64::from(frac.as_bytes()[0] - b'0') * 10,
+            _ => frac
+                .parse()
+                .map_err(|_| AmountError::NotANumber(trimmed.to_string()))?,
+        };
+        let cents = whole_value
+            .checked_mul(100)
+            .and_then(|c| c.checked_add(frac_value))
+            .ok_or(too_large.clone())?;
+        if cents > PLATFORM_MAX_CENTS {
+            return Err(too_large);
+        }
+        Ok(Amount(cents))
+    }
+
+    /// Like [`Amount::parse`], and refuses zero: a sale or a refund is at least 0,01 €.
+    pub fn parse_positive(input: &str) -> Result<Amount, AmountError> {
+        let a = Amount::parse(input)?;
+        if a.0 == 0 {
+            return Err(AmountError::Zero);
+        }
+        Ok(a)
+    }
+
+    /// Sum, `None` on overflow.
+    pub fn checked_add(self, other: Amount) -> Option<Amount> {
+        self.0.checked_add(other.0).map(Amount)
+    }
+
+    /// Difference, `None` if it would go below zero.
+    pub fn checked_sub(self, other: Amount) -> Option<Amount> {
+        self.0.checked_sub(other.0).and_then(Amount::from_cents)
+    }
+
+    /// Difference, floored at zero.
+    pub fn saturating_sub(self, other: Amount) -> Amount {
+        Amount(self.0.saturating_sub(other.0).max(0))
+    }
+
+    /// French display: "1 234,50 €" (narrow no-break space between thousands, no-break space before €).
+    pub fn fr(self) -> String {
+        format!("{}\u{a0}€", group_thousands(self.0, '\u{202f}', ','))
+    }
+
+    /// English display: "€1,234.50".
+    pub fn en(self) -> String {
+        format!("€{}", group_thousands(self.0, ',', '.'))
+    }
+
+    /// Display in the given language.
+    pub fn display(self, lang: Lang) -> String {
+        match lang {
+            Lang::Fr => self.fr(),
+            Lang::En => self.en(),
+        }
+    }
+
+    /// A plain decimal number with the given separator and no grouping ("1234,50"), for CSV cells.
+    pub fn plain(self, decimal_separator: char) -> String {
+        format!("{}{}{:02}", self.0 / 100, decimal_separator, self.0 % 100)
+    }
+}
+
+impl fmt::Display for Amount {
+    /// Neutral form for logs: "1234.50 EUR".
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} EUR", self.plain('.'))
+    }
+}
+
+impl std::iter::Sum for Amount {
+    fn sum<I: Iterator<Item = Amount>>(iter: I) -> Amount {
+        Amount(iter.map(|a| a.0).fold(0i64, i64::saturating_add))
+    }
+}
+
+fn group_thousands(cents: i64, group: char, decimal: char) -> String {
+    let whole = (cents / 100).to_string();
+    let mut out = String::new();
+    for (i, ch) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            out.push(group);
+        }
+        out.push(ch);
+    }
+    format!("{out}{decimal}{:02}", cents % 100)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(input: &str, expected: Result<i64, AmountError>) {
+        assert_eq!(
+            Amount::parse(input).map(Amount::cents),
+            expected,
+            "input {input:?}"
+        );
+    }
+
+    #[test]
+    fn parses_what_cashiers_type() {
+        check("17,50", Ok(1750));
+        check("17.50", Ok(1750));
+        check("17,50 €", Ok(1750));
+        check("17,50€", Ok(1750));
+        check("€17.50", Ok(1750));
+        check("17,5", Ok(1750));
+        check("17", Ok(1700));
+        check(" 17,50 EUR ", Ok(1750));
+        check("1 234,56", Ok(123_456));
+        check("1\u{202f}234,56\u{a0}€", Ok(123_456));
+        check("0,01", Ok(1));
+        check(",5", Ok(50));
+        check("19,99", Ok(1999));
+        check("0,29", Ok(29));
+        check("4,35", Ok(435));
+        check("1,15", Ok(115));
+        check("9999999999,99", Ok(999_999_999_999));
+    }
+
+    #[test]
+    fn refuses_what_is_not_an_amount() {
+        check("", Err(AmountError::Empty));
+        check("   ", Err(AmountError::Empty));
+        check("abc", Err(AmountError::NotANumber("abc".into())));
+        check("1e9", Err(AmountError::NotANumber("1e9".into())));
+        check("-5", Err(AmountError::Negative));
+        check("12,345", Err(AmountError::TooManyDecimals("12,345".into())));
+        check("1.234,50", Err(AmountError::NotANumber("1.234,50".into())));
+        check("€", Err(AmountError::NotANumber("€".into())));
+        check(",", Err(AmountError::NotANumber(",".into())));
+        check("NaN", Err(AmountError::NotANumber("NaN".into())));
+        assert!(matches!(
+            Amount::parse("10000000000000"),
+            Err(AmountError::TooLarge { .. })
+        ));
+        assert!(matches!(
+            Amount::parse("99999999999999999999999"),
+            Err(AmountError::TooLarge { .. })
+        ));
+        assert_eq!(Amount::parse_positive("0"), Err(AmountError::Zero));
+        assert_eq!(Amount::parse_positive("0,00 €"), Err(AmountError::Zero));
+    }
+
+    #[test]
+    fn formats_in_french_and_english() {
+        assert_eq!(Amount(1750).fr(), "17,50\u{a0}€");
+        assert_eq!(Amount(123_456).fr(), "1\u{202f}234,56\u{a0}€");
+        assert_eq!(Amount(5).en(), "€0.05");
+        assert_eq!(Amount(123_456_789).en(), "€1,234,567.89");
+        assert_eq!(Amount(123_456).plain(','), "1234,56");
+        assert_eq!(Amount(7).to_string(), "0.07 EUR");
+    }
+
+    #[test]
+    fn round_trips_every_cent_below_a_thousand_euros() {
+        for cents in 0..100_000 {
+            let a = Amount(cents);
+            assert_eq!(Amount::parse(&a.fr()), Ok(a));
+            assert_eq!(Amount::parse(&a.plain('.')), Ok(a));
+        }
+    }
+
+    #[test]
+    fn errors_speak_french_and_name_the_fix() {
+        let msg = AmountError::TooManyDecimals("12,345".into()).localize(Lang::Fr);
+        assert!(msg.contains("deux décimales"), "{msg}");
+        assert!(
+            AmountError::Empty
+                .localize(Lang::En)
+                .starts_with("The amount is empty")
+        );
+    }
+}

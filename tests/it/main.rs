@@ -1,0 +1,2 @@
+//! One integration-test binary: it links once and shares its helpers.
+mod openapi;
