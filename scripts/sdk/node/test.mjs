@@ -5,11 +5,16 @@
 // starts the sandbox and exports SANDBOX_URL and the SANDBOX_* credentials.
 //
 // The tests run in file order and build on each other: create, get, pay on the hosted page, details, refund.
+//
+// The Node SDK (6.2.0, like 4.x) validates request bodies against its own JSON schemas, and those have no
+// `redirectPaymentMethodSpecificInput.paymentProduct3103SpecificInput`: it refuses, before sending, a checkout that
+// sets `completeRemainingPaymentAmount`. So the Node checkout is 70,00 € paid by two gift cards alone (50 € + 20 €);
+// the split with a card remainder is judged by the Python SDK and by the browser test.
 
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { randomUUID } from "node:crypto";
-import { after, before, test } from "node:test";
+import { after, test } from "node:test";
 
 import onlinePayments from "onlinepayments-sdk-nodejs";
 
@@ -56,12 +61,9 @@ const site = createServer((req, res) => {
         res.end("ok");
     });
 });
-let siteBase = "";
-
-before(async () => {
-    await new Promise((resolve) => site.listen(0, "127.0.0.1", resolve));
-    siteBase = `http://127.0.0.1:${site.address().port}`;
-});
+// Listening before any test is declared: node:test starts top-level tests at once.
+await new Promise((resolve) => site.listen(0, "127.0.0.1", resolve));
+const siteBase = `http://127.0.0.1:${site.address().port}`;
 after(() => site.close());
 
 async function waitFor(predicate, what) {
@@ -91,15 +93,12 @@ test("test connection", async () => {
 test("create a 3103 hosted checkout", async () => {
     const response = await client.hostedCheckout.createHostedCheckout(MERCHANT_ID, {
         order: {
-            amountOfMoney: { amount: 12000, currencyCode: "EUR" },
+            amountOfMoney: { amount: 7000, currencyCode: "EUR" },
             customer: { contactDetails: { emailAddress: "jean.dupont@example.com" } },
             references: { merchantReference: `NODE-${randomUUID().slice(0, 8)}` },
         },
         hostedCheckoutSpecificInput: { locale: "fr_FR", returnUrl: `${siteBase}/return` },
-        redirectPaymentMethodSpecificInput: {
-            paymentProductId: 3103,
-            paymentProduct3103SpecificInput: { completeRemainingPaymentAmount: true },
-        },
+        redirectPaymentMethodSpecificInput: { paymentProductId: 3103 },
         feedbacks: { webhooksUrls: [`${siteBase}/webhooks`] },
     });
     assert.equal(response.isSuccess, true, describe(response));
@@ -117,13 +116,12 @@ test("get the checkout before payment", async () => {
     assert.equal(response.body.status, "IN_PROGRESS");
 });
 
-test("pay on the hosted page over HTTP: two gift cards and a Visa remainder", async () => {
+test("pay on the hosted page over HTTP: two gift cards", async () => {
     const page = await fetch(state.created.redirectUrl);
     assert.equal(page.status, 200);
     const form = new URLSearchParams({
         giftcard1_number: "6299000000000002", giftcard1_expiry: "12/30", giftcard1_cvv: "123",
         giftcard2_number: "6299000000000003", giftcard2_expiry: "12/30", giftcard2_cvv: "123",
-        card_number: "4012000033330026", card_expiry: "05/30", card_cvv: "123",
         action: "pay",
     });
     const answer = await fetch(state.created.redirectUrl, { method: "POST", body: form, redirect: "manual" });
@@ -148,12 +146,12 @@ test("get the paid checkout", async () => {
     state.firstPaymentId = output.payment.id;
 });
 
-test("payment details list the three tenders", async () => {
+test("payment details list the two tenders", async () => {
     const response = await client.payments.getPaymentDetails(MERCHANT_ID, state.firstPaymentId);
     assert.equal(response.isSuccess, true, describe(response));
     assert.ok(Array.isArray(response.body.Operations), "capitalised Operations missing");
     const tenders = response.body.Operations.filter((op) => op.status === "CAPTURED");
-    assert.deepEqual(tenders.map((op) => op.amountOfMoney.amount), [5000, 2000, 5000]);
+    assert.deepEqual(tenders.map((op) => op.amountOfMoney.amount), [5000, 2000]);
     const products = [];
     for (const op of tenders) {
         const payment = await client.payments.getPayment(MERCHANT_ID, op.id);
@@ -162,12 +160,12 @@ test("payment details list the three tenders", async () => {
         products.push((output.redirectPaymentMethodSpecificOutput ?? output.cardPaymentMethodSpecificOutput)
             ?.paymentProductId);
     }
-    assert.deepEqual(products, [3103, 3103, 1]);
+    assert.deepEqual(products, [3103, 3103]);
     state.tenders = tenders.map((op) => op.id);
 });
 
 test("refund with an idempotence key, then replay it", async () => {
-    const visa = state.tenders[2];
+    const gift = state.tenders[0];
     const key = randomUUID();
     const body = {
         amountOfMoney: { amount: 2500, currencyCode: "EUR" },
@@ -175,7 +173,7 @@ test("refund with an idempotence key, then replay it", async () => {
         reason: "Retour client",
     };
     const firstContext = { idempotence: { key } };
-    const first = await client.payments.refundPayment(MERCHANT_ID, visa, body, firstContext);
+    const first = await client.payments.refundPayment(MERCHANT_ID, gift, body, firstContext);
     assert.equal(first.isSuccess, true, describe(first));
     assert.equal(first.status, 201, "RefundPayment answers 201");
     assert.match(first.body.id, PAYMENT_ID);
@@ -185,7 +183,7 @@ test("refund with an idempotence key, then replay it", async () => {
     assert.equal(firstContext.idempotence.requestTimestamp, undefined, "first attempt carries no timestamp");
 
     const replayContext = { idempotence: { key } };
-    const replay = await client.payments.refundPayment(MERCHANT_ID, visa, body, replayContext);
+    const replay = await client.payments.refundPayment(MERCHANT_ID, gift, body, replayContext);
     assert.equal(replay.isSuccess, true, describe(replay));
     assert.equal(replay.status, 201);
     assert.equal(replay.body.id, first.body.id, "the replay returns the same refund");
@@ -194,11 +192,11 @@ test("refund with an idempotence key, then replay it", async () => {
 });
 
 test("get refunds: one refund, settling to REFUNDED", async () => {
-    const visa = state.tenders[2];
+    const gift = state.tenders[0];
     const deadline = Date.now() + WAIT_MS;
     let refunds;
     for (;;) {
-        const response = await client.refunds.getRefunds(MERCHANT_ID, visa);
+        const response = await client.refunds.getRefunds(MERCHANT_ID, gift);
         assert.equal(response.isSuccess, true, describe(response));
         refunds = response.body.refunds;
         assert.deepEqual(refunds.map((r) => r.id), [state.refundId]);
@@ -210,8 +208,8 @@ test("get refunds: one refund, settling to REFUNDED", async () => {
 });
 
 test("over-refund resolves as a 400 with ACTION_NOT_ALLOWED_ON_TRANSACTION", async () => {
-    const visa = state.tenders[2];
-    const response = await client.payments.refundPayment(MERCHANT_ID, visa, {
+    const gift = state.tenders[0];
+    const response = await client.payments.refundPayment(MERCHANT_ID, gift, {
         amountOfMoney: { amount: 2501, currencyCode: "EUR" },
     }, { idempotence: { key: randomUUID() } });
     assert.equal(response.isSuccess, false);
