@@ -39,15 +39,16 @@ for op in "${OPERATIONS[@]}"; do include+=(--include-operation-id "$op"); done
 REPORTS="$(mktemp -d "${TMPDIR:-/tmp}/schemathesis.XXXXXX")"
 export SCHEMATHESIS_TALLY="$REPORTS/status-codes.json"
 set +e
-PYTHONPATH="$JUDGES_ROOT/scripts/schemathesis${PYTHONPATH:+:$PYTHONPATH}" SCHEMATHESIS_HOOKS=hooks \
-    "$JUDGES_ROOT/.venv/bin/schemathesis" run tests/data/worldline-direct-openapi-v2.yaml \
+# From the reports directory: schemathesis keeps a crash cache (.schemathesis/) in its working directory.
+(cd "$REPORTS" && PYTHONPATH="$JUDGES_ROOT/scripts/schemathesis${PYTHONPATH:+:$PYTHONPATH}" SCHEMATHESIS_HOOKS=hooks \
+    "$JUDGES_ROOT/.venv/bin/schemathesis" run "$JUDGES_ROOT/tests/data/worldline-direct-openapi-v2.yaml" \
     --url "$SANDBOX_URL" "${include[@]}" \
     --checks not_a_server_error,content_type_conformance,response_schema_conformance \
     --phases examples,coverage,fuzzing \
     --max-examples "${SCHEMATHESIS_MAX_EXAMPLES:-40}" \
     --seed "${SCHEMATHESIS_SEED:-20261126}" \
     --workers 1 --request-timeout 10 --no-color --generation-database none \
-    --report junit --report-junit-path "$REPORTS/junit.xml" "$@"
+    --report junit --report-junit-path "$REPORTS/junit.xml" "$@")
 rc=$?
 set -e
 
