@@ -41,7 +41,7 @@ async fn the_whole_state_survives_a_restart() {
         ))
         .await
         .json();
-    s.sandbox.shutdown().await;
+    s.shutdown().await;
     assert!(file.exists());
 
     let s = Sbx::with(config).await;
@@ -330,4 +330,57 @@ async fn the_switchboard_injects_errors_drops_and_conflicts() {
         .await
         .expect("post");
     assert_eq!(answer(r).await.assert_error(400)["id"], "INVALID_VALUE");
+}
+
+#[tokio::test]
+async fn the_command_prints_its_address_first_and_serves() {
+    use tokio::io::AsyncBufReadExt as _;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("state.json");
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_cadodesk"))
+        .args([
+            "sandbox",
+            "--listen",
+            "127.0.0.1:0",
+            "--refund-delay-ms",
+            "50",
+            "--data",
+        ])
+        .arg(&data)
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("cadodesk runs");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = tokio::io::BufReader::new(stdout).lines();
+    let first = lines
+        .next_line()
+        .await
+        .expect("read")
+        .expect("a first line");
+    let base = first
+        .strip_prefix("listening on ")
+        .expect("listening on …")
+        .to_string();
+    assert!(base.starts_with("http://127.0.0.1:"), "{base}");
+    let resource = format!("/v2/{MERCHANT}/services/testconnection");
+    let auth = authorization(KEY_ID, SECRET, "GET", "", DATE, &[], &resource);
+    let r = client()
+        .get(format!("{base}{resource}"))
+        .header("Date", DATE)
+        .header("Authorization", auth)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(r.status().as_u16(), 200);
+    // A change is written to the data file at once.
+    let s = Sbx {
+        sandbox: None,
+        base: base.clone(),
+        http: client(),
+    };
+    s.create_checkout(1_000, true).await;
+    let saved: Value = serde_json::from_slice(&std::fs::read(&data).expect("saved")).expect("JSON");
+    assert_eq!(saved["checkouts"].as_object().expect("checkouts").len(), 1);
+    child.kill().await.expect("stopped");
 }
