@@ -483,7 +483,7 @@ fn run(app: &App, st: &mut State, route: &Route, body: &[u8], host: &str, now: i
     let read = |r: Reply| (r, vec![], false, None);
     match route {
         Route::TestConnection => read(Reply::ok(200, json!({"result": "OK"}))),
-        Route::CreateCheckout => match create_checkout(app, st, &input, host, now) {
+        Route::CreateCheckout => match create_checkout(st, &input, host, now) {
             Ok(r) => (r, vec![], true, None),
             Err(r) => read(r),
         },
@@ -664,13 +664,7 @@ fn absolute_url(path: &str, url: &str) -> Result<(), Reply> {
     }
 }
 
-fn create_checkout(
-    app: &App,
-    st: &mut State,
-    input: &Value,
-    host: &str,
-    now: i64,
-) -> Result<Reply, Reply> {
+fn create_checkout(st: &mut State, input: &Value, host: &str, now: i64) -> Result<Reply, Reply> {
     if at(input, "order").is_none() {
         return Err(missing("order"));
     }
@@ -814,7 +808,6 @@ fn create_checkout(
     };
     st.checkouts.insert(id.clone(), checkout);
     let partial = format!("{host}/hostedcheckout/{id}");
-    let _ = app;
     Ok(Reply::ok(
         200,
         json!({

@@ -384,3 +384,39 @@ async fn the_command_prints_its_address_first_and_serves() {
     assert_eq!(saved["checkouts"].as_object().expect("checkouts").len(), 1);
     child.kill().await.expect("stopped");
 }
+
+#[tokio::test]
+async fn a_session_past_its_timeout_is_cancelled() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("sandbox.json");
+    let config = SandboxConfig {
+        data_file: Some(file.clone()),
+        ..SandboxConfig::default()
+    };
+    let s = Sbx::with(config.clone()).await;
+    let mut body = checkout_request(1_000, true);
+    body["hostedCheckoutSpecificInput"]["sessionTimeout"] = json!(1);
+    let c = s.post("/hostedcheckouts", &body).await.json();
+    let id = c["hostedCheckoutId"].as_str().expect("id").to_string();
+    s.shutdown().await;
+    // Two minutes pass while the sandbox is stopped.
+    let mut saved: Value =
+        serde_json::from_slice(&std::fs::read(&file).expect("saved")).expect("JSON");
+    let created = saved["checkouts"][&id]["created_ms"]
+        .as_i64()
+        .expect("created_ms");
+    saved["checkouts"][&id]["created_ms"] = json!(created - 120_000);
+    std::fs::write(&file, saved.to_string()).expect("write");
+
+    let s = Sbx::with(config).await;
+    let g = s.get(&format!("/hostedcheckouts/{id}")).await.json();
+    assert_eq!(g["status"], "CANCELLED_BY_CONSUMER");
+    // The restarted sandbox has another port; the page path is the same.
+    let page = s
+        .http
+        .get(format!("{}/hostedcheckout/{id}", s.base))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(page.status().as_u16(), 410);
+}
