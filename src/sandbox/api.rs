@@ -235,14 +235,26 @@ impl Drop for InProgress {
     }
 }
 
+/// 409 for a repeat while the first request with the key still runs. `errorCode` 30001002 ("duplicate request")
+/// is what the current official SDKs turn into an IdempotenceException; the older SDKs looked for 1409, which
+/// stays in the deprecated `code`.
 fn conflict(first_ms: i64) -> Response {
-    let reply = Reply::error(
+    let mut reply = Reply::error(
         409,
-        "1409",
+        "30001002",
         "DUPLICATE_REQUEST_IN_PROGRESS",
         "A request with this idempotence key is still in progress",
         None,
     );
+    if let Some(e) = reply
+        .body
+        .as_mut()
+        .and_then(|b| b.get_mut("errors"))
+        .and_then(|e| e.get_mut(0))
+        .and_then(Value::as_object_mut)
+    {
+        e.insert("code".into(), json!("1409"));
+    }
     let mut r = to_response(reply);
     if let Ok(v) = HeaderValue::from_str(&first_ms.to_string()) {
         r.headers_mut()

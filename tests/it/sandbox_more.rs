@@ -299,7 +299,7 @@ async fn the_switchboard_injects_errors_drops_and_conflicts() {
         .post_idem(&format!("/payments/{id}/refund"), &body, "other-key")
         .await
         .assert_error(409);
-    assert_eq!(e["errorCode"], "1409");
+    assert_eq!(e["errorCode"], "30001002");
 
     // Listing and clearing.
     fault(&s, json!({"operation": "get_details", "latencyMs": 5})).await;
