@@ -5,12 +5,17 @@
 //! - [`webhook`]: `X-GCS-Signature` verification over raw bytes and event parsing.
 //! - [`wire`]: request and response bodies with the contract's names.
 //! - [`status`]: one enum per status field, and what each `statusCode` means to the till.
+//! - [`error`]: [`DirectError`], the one error type, and its words for the cashier.
+//! - [`retry`]: the pure retry decision.
 //! - [`credentials`]: merchant id, API key id and a [`credentials::Secret`] that never prints.
 
 pub mod credentials;
+pub mod error;
+pub mod retry;
 pub mod signing;
 pub mod status;
 pub mod webhook;
 pub mod wire;
 
 pub use credentials::{Credentials, Secret};
+pub use error::DirectError;
