@@ -404,9 +404,12 @@ impl DirectClient {
             (_, None) => RequestKind::UnkeyedPost,
         };
         let mut attempt: u32 = 0;
+        // Whether any attempt may have reached the platform: only then is a keyed outcome in doubt.
+        let mut maybe_sent = false;
         loop {
             attempt += 1;
             let (outcome, result) = self.attempt(&call, &url).await;
+            maybe_sent |= outcome != Outcome::ConnectFailed;
             let result = match result {
                 Ok(answer) => return Ok(answer),
                 Err(e) => e,
@@ -424,7 +427,7 @@ impl DirectClient {
                     tokio::time::sleep(delay).await;
                 }
                 Decision::GiveUp => {
-                    return Err(if kind == RequestKind::KeyedPost {
+                    return Err(if kind == RequestKind::KeyedPost && maybe_sent {
                         result.with_outcome_unknown()
                     } else {
                         result

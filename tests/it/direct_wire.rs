@@ -1,6 +1,8 @@
 //! Wire types against the reference's response shapes and the OpenAPI contract: decoding what the platform
 //! sends, and every request body the client builds validated by the contract's schemas (strict names).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // reason: test set-up and helpers panic on failure, as tests do
+
 use cadodesk::direct::error::DirectError;
 use cadodesk::direct::status::{
     AuthorizationMode, HostedCheckoutStatus, PaymentStatus, PaymentStatusCategory, RefundStatus,
