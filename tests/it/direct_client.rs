@@ -153,6 +153,20 @@ impl Server {
         client_for(self.url.clone(), SECRET)
     }
 
+    /// A client that gives up on an answer after a short while, for the tests where the answer never comes.
+    fn impatient_client(&self) -> DirectClient {
+        let options = ClientOptions {
+            request_timeout: Duration::from_millis(1500),
+            ..options()
+        };
+        DirectClient::new(
+            self.url.clone(),
+            Credentials::new(MERCHANT, KEY_ID, SECRET),
+            options,
+        )
+        .unwrap()
+    }
+
     fn seen(&self) -> Vec<Seen> {
         self.fake.seen.lock().unwrap().clone()
     }
@@ -161,7 +175,8 @@ impl Server {
 fn options() -> ClientOptions {
     ClientOptions {
         connect_timeout: Duration::from_secs(2),
-        request_timeout: Duration::from_millis(400),
+        // Generous: a loaded machine must not turn a normal answer into a timeout.
+        request_timeout: Duration::from_secs(10),
         max_retries: 2,
         retry_base_delay: Duration::from_millis(10),
         retry_max_delay: Duration::from_millis(20),
@@ -370,7 +385,8 @@ async fn lost_answer_is_retried_with_the_same_key() {
     // The first answer comes after the client's timeout: the client cannot know whether the refund happened,
     // so it asks again with the same key.
     let mut late = reply(201, refund_body("3254564310_1"));
-    late.delay = Duration::from_millis(1500);
+    // Far beyond the client's patience: the client hangs up and the answer is never sent.
+    late.delay = Duration::from_secs(120);
     let mut replayed = reply(201, refund_body("3254564310_1"));
     replayed.headers.push((
         "X-GCS-Idempotence-Request-Timestamp",
@@ -379,7 +395,7 @@ async fn lost_answer_is_retried_with_the_same_key() {
     let server = Server::start(vec![late, replayed]).await;
     let key = IdempotenceKey::generate();
     let result = server
-        .client()
+        .impatient_client()
         .refund_payment("3254564310_0", &refund_request(), &key)
         .await
         .unwrap();
@@ -399,11 +415,12 @@ async fn lost_answer_is_retried_with_the_same_key() {
 #[tokio::test]
 async fn keyed_post_without_answer_reports_an_unknown_outcome() {
     let mut late = reply(201, refund_body("x_1"));
-    late.delay = Duration::from_millis(1500);
+    // Far beyond the client's patience: the client hangs up and the answer is never sent.
+    late.delay = Duration::from_secs(120);
     let server = Server::start(vec![late.clone(), late.clone(), late]).await;
     let key = IdempotenceKey::generate();
     let err = server
-        .client()
+        .impatient_client()
         .refund_payment("3254564310_0", &refund_request(), &key)
         .await
         .unwrap_err();
