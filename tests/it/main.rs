@@ -2,5 +2,8 @@
 
 // Test helpers outside `#[test]` functions fail loudly on broken fixtures, as the tests themselves do.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
-mod openapi;
+
 mod architecture;
+mod direct_client;
+mod direct_wire;
+mod openapi;
