@@ -27,6 +27,7 @@ import pytest
 import requests
 
 from onlinepayments.sdk.authorization_exception import AuthorizationException
+from onlinepayments.sdk.communication.communication_exception import CommunicationException
 from onlinepayments.sdk.call_context import CallContext
 from onlinepayments.sdk.communicator_configuration import CommunicatorConfiguration
 from onlinepayments.sdk.communication.request_header import RequestHeader
@@ -36,6 +37,7 @@ from onlinepayments.sdk.domain.refund_request import RefundRequest
 from onlinepayments.sdk.domain.send_test_request import SendTestRequest
 from onlinepayments.sdk.domain.validate_credentials_request import ValidateCredentialsRequest
 from onlinepayments.sdk.factory import Factory
+from onlinepayments.sdk.idempotence_exception import IdempotenceException
 from onlinepayments.sdk.json.default_marshaller import DefaultMarshaller
 from onlinepayments.sdk.reference_exception import ReferenceException
 from onlinepayments.sdk.validation_exception import ValidationException
@@ -142,6 +144,15 @@ def product_of(payment) -> int | None:
     if output.card_payment_method_specific_output is not None:
         return output.card_payment_method_specific_output.payment_product_id
     return None
+
+
+def set_fault(rule: dict | None) -> None:
+    """Adds a rule to the sandbox's fault switchboard, or clears every rule."""
+    if rule is None:
+        answer = requests.delete(f"{SANDBOX_URL}/sandbox/faults", timeout=10)
+    else:
+        answer = requests.post(f"{SANDBOX_URL}/sandbox/faults", json=rule, timeout=10)
+    assert answer.status_code < 300, f"fault switchboard: {answer.status_code} {answer.text[:300]}"
 
 
 def error_summary(e) -> str:
@@ -556,3 +567,57 @@ def test_validate_webhook_credentials(merchant):
     bad = ValidateCredentialsRequest().from_dictionary(
         {"key": WEBHOOK_KEY_ID, "secret": webhook_credentials_secret("wrong")})
     assert merchant.webhooks().validate_webhook_credentials(bad).result == "Invalid"
+
+
+def test_same_key_while_running_is_idempotence_exception(merchant, tenders):
+    """Two concurrent refunds with one key: one is carried out, the other gets 409 → the SDK's IdempotenceException."""
+    visa = next(t for t in tenders if t[2] == 1)
+    key = str(uuid.uuid4())
+    set_fault({"operation": "refund", "latencyMs": 3000, "count": 1})
+    results: dict[int, object] = {}
+
+    def attempt(i: int) -> None:
+        try:
+            results[i] = merchant.payments().refund_payment(visa[0], refund_request(700, "RMB-CONCURRENT"),
+                                                            CallContext(idempotence_key=key))
+        except Exception as e:  # noqa: BLE001 (the assertion below names what came back)
+            results[i] = e
+
+    try:
+        threads = [threading.Thread(target=attempt, args=(i,), name=f"refund-{i}") for i in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+    finally:
+        set_fault(None)
+    conflicts = [r for r in results.values() if isinstance(r, IdempotenceException)]
+    refunds = [r for r in results.values() if not isinstance(r, Exception)]
+    assert len(conflicts) == 1 and len(refunds) == 1, results
+    assert conflicts[0].status_code == 409
+    assert conflicts[0].idempotence_key == key
+    assert conflicts[0].idempotence_request_timestamp is not None, \
+        "the 409 must carry X-GCS-Idempotence-Request-Timestamp"
+    replay = merchant.payments().refund_payment(visa[0], refund_request(700, "RMB-CONCURRENT"),
+                                                CallContext(idempotence_key=key))
+    assert replay.id == refunds[0].id
+
+
+def test_lost_answer_is_settled_by_the_same_key(merchant, tenders):
+    """The refund is stored but its answer is lost; re-sending the same key returns that refund, not a second one."""
+    visa = next(t for t in tenders if t[2] == 1)
+    before = merchant.refunds().get_refunds(visa[0]).refunds or []
+    key = str(uuid.uuid4())
+    set_fault({"operation": "refund", "dropAfterCommit": 1.0, "count": 1})
+    try:
+        with pytest.raises(CommunicationException):
+            merchant.payments().refund_payment(visa[0], refund_request(300, "RMB-LOST"),
+                                               CallContext(idempotence_key=key))
+    finally:
+        set_fault(None)
+    context = CallContext(idempotence_key=key)
+    settled = merchant.payments().refund_payment(visa[0], refund_request(300, "RMB-LOST"), context)
+    assert context.idempotence_request_timestamp is not None, "the answer must be the stored one"
+    after = merchant.refunds().get_refunds(visa[0]).refunds
+    assert len(after) == len(before) + 1, "exactly one refund for one key"
+    assert settled.id in {r.id for r in after} and settled.id not in {r.id for r in before}
