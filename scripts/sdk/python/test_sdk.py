@@ -621,3 +621,58 @@ def test_lost_answer_is_settled_by_the_same_key(merchant, tenders):
     after = merchant.refunds().get_refunds(visa[0]).refunds
     assert len(after) == len(before) + 1, "exactly one refund for one key"
     assert settled.id in {r.id for r in after} and settled.id not in {r.id for r in before}
+
+
+@pytest.mark.parametrize("fields", [
+    {"giftcard1_number": "6299000000000004", "giftcard1_expiry": "12/30", "giftcard1_cvv": "123"},  # no balance
+    {"giftcard1_number": "6299000000000005", "giftcard1_expiry": "01/24", "giftcard1_cvv": "123"},  # expired
+    {"giftcard1_number": "6299000000000001", "giftcard1_expiry": "12/30", "giftcard1_cvv": "999"},  # wrong CVV
+    {"card_number": "4321456998744563", "card_expiry": "05/30", "card_cvv": "123"},  # declined Visa
+], ids=["no-balance", "expired", "wrong-cvv", "declined-visa"])
+def test_declined_card_reshows_the_page(merchant, receiver, fields):
+    created = merchant.hosted_checkout().create_hosted_checkout(checkout_request(f"{receiver.base}/return", amount=3000))
+    answer = pay_on_hosted_page(created.redirect_url, {**fields, "action": "pay"})
+    assert answer.status_code == 200, f"a decline re-shows the page, got {answer.status_code}"
+    assert 'name="giftcard1_number"' in answer.text
+    assert merchant.hosted_checkout().get_hosted_checkout(created.hosted_checkout_id).status == "IN_PROGRESS"
+
+
+def test_last_allowed_attempt_ends_the_checkout(merchant, receiver):
+    request = checkout_request(f"{receiver.base}/return", amount=3000)
+    request.hosted_checkout_specific_input.allowed_number_of_payment_attempts = 1
+    created = merchant.hosted_checkout().create_hosted_checkout(request)
+    pay_on_hosted_page(created.redirect_url, {"card_number": "4321456998744563", "card_expiry": "05/30",
+                                              "card_cvv": "123", "action": "pay"})
+    got = merchant.hosted_checkout().get_hosted_checkout(created.hosted_checkout_id)
+    assert got.status != "IN_PROGRESS", "one allowed attempt, one decline: the checkout is over"
+
+
+def test_completed_refund_restores_the_gift_card_balance(merchant, receiver, tenders):
+    """The 20 € card paid 20 € and was refunded in full (test_full_refund…): once REFUNDED it can pay 20 € again."""
+    gift_20 = next(t for t in tenders if t[1] == 2000)
+    deadline = time.monotonic() + WAIT_SECONDS
+    while True:
+        refunds = merchant.refunds().get_refunds(gift_20[0]).refunds or []
+        if refunds and all(r.status == "REFUNDED" for r in refunds) or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert sum(r.refund_output.amount_of_money.amount for r in refunds if r.status == "REFUNDED") == 2000, \
+        "run with test_full_refund_then_any_refund_is_refused"
+    created = merchant.hosted_checkout().create_hosted_checkout(checkout_request(f"{receiver.base}/return", amount=2000))
+    answer = pay_on_hosted_page(created.redirect_url, {
+        "giftcard1_number": GIFT_20, "giftcard1_expiry": "12/30", "giftcard1_cvv": "123", "action": "pay"})
+    assert answer.status_code in (302, 303), "the refunded 20 € are back on the card"
+
+
+def test_errors_are_json_everywhere(receiver):
+    """An unknown resource under /v2 and a bad signature both answer JSON (an SDK needs it to type the error)."""
+    for path, key in [(f"/v2/{MERCHANT_ID}/nothing/here", API_KEY_ID), (f"/v2/{MERCHANT_ID}/services/testconnection",
+                                                                       "no-such-key")]:
+        date = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime())
+        to_sign = f"GET\n\n{date}\n{path}\n"
+        signature = base64.b64encode(hmac.new(API_SECRET.encode(), to_sign.encode(), hashlib.sha256).digest()).decode()
+        answer = requests.get(SANDBOX_URL + path, timeout=10,
+                              headers={"Date": date, "Authorization": f"GCS v1HMAC:{key}:{signature}"})
+        assert answer.status_code >= 400
+        assert answer.headers.get("Content-Type", "").startswith("application/json"), (path, answer.headers)
+        assert answer.json()["errors"], answer.text
