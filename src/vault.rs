@@ -77,7 +77,9 @@ pub enum VaultError {
     )]
     NoKeychain(String),
     /// The keychain is locked or refused access.
-    #[error("the keychain is locked or refused access: unlock it, or use CADODESK_API_SECRET ({0})")]
+    #[error(
+        "the keychain is locked or refused access: unlock it, or use CADODESK_API_SECRET ({0})"
+    )]
     Locked(String),
     /// Nothing stored for this merchant and key id.
     #[error(
@@ -140,9 +142,7 @@ fn map_err(e: keyring_core::Error) -> VaultError {
         E::BadEncoding(_) | E::BadDataFormat(..) => {
             VaultError::Failed("the stored secret is not readable text".into())
         }
-        E::TooLong(name, _) | E::Invalid(name, _) => {
-            VaultError::Failed(format!("invalid {name}"))
-        }
+        E::TooLong(name, _) | E::Invalid(name, _) => VaultError::Failed(format!("invalid {name}")),
         E::Ambiguous(_) => VaultError::Failed("several entries match".into()),
         E::NotSupportedByStore(m) | E::BadStoreFormat(m) => VaultError::Failed(m),
         E::NoEntry => VaultError::Failed("no entry".into()),
@@ -243,7 +243,11 @@ impl Vault {
     }
 
     /// Loads the API secret.
-    pub fn load_api_secret(&self, merchant_id: &str, api_key_id: &str) -> Result<Secret, VaultError> {
+    pub fn load_api_secret(
+        &self,
+        merchant_id: &str,
+        api_key_id: &str,
+    ) -> Result<Secret, VaultError> {
         match self
             .entry(&Vault::api_user(merchant_id, api_key_id)?)?
             .get_password()
@@ -405,8 +409,12 @@ mod tests {
         ));
         v.store_api_secret("m", "k", &s).expect("store");
         assert_eq!(v.load_api_secret("m", "k").expect("load"), s);
-        v.store_webhook_secret("m", "wk", &Secret::new("w")).expect("store");
-        assert_eq!(v.load_webhook_secret("m", "wk").expect("load").expose(), "w");
+        v.store_webhook_secret("m", "wk", &Secret::new("w"))
+            .expect("store");
+        assert_eq!(
+            v.load_webhook_secret("m", "wk").expect("load").expose(),
+            "w"
+        );
         // The API secret and the webhook secret are apart.
         assert_eq!(v.load_api_secret("m", "k").expect("load"), s);
         v.delete_api_secret("m", "k").expect("delete");
@@ -418,7 +426,8 @@ mod tests {
     fn the_default_store_is_the_one_set() {
         keyring_core::set_default_store(keyring_core::mock::Store::new().expect("mock"));
         let v = Vault::default_store().expect("default");
-        v.store_api_secret("m2", "k2", &Secret::new("x")).expect("store");
+        v.store_api_secret("m2", "k2", &Secret::new("x"))
+            .expect("store");
         assert_eq!(
             Vault::default_store()
                 .expect("default")
@@ -445,18 +454,25 @@ mod tests {
     #[test]
     fn resolves_env_then_keychain_then_sandbox_defaults() {
         let v = mock();
-        v.store_api_secret("m", "k", &Secret::new("from-keychain")).expect("store");
+        v.store_api_secret("m", "k", &Secret::new("from-keychain"))
+            .expect("store");
         let kc = || Ok(v.clone());
         let no_env = |_: &str| None;
         let c = resolve_credentials(Some("m"), Some("k"), &no_env, false, &kc).expect("keychain");
-        assert_eq!((c.api_secret.expose(), c.source), ("from-keychain", "keychain"));
+        assert_eq!(
+            (c.api_secret.expose(), c.source),
+            ("from-keychain", "keychain")
+        );
         let env = |k: &str| match k {
             ENV_API_KEY_ID => Some("k-env".to_string()),
             ENV_API_SECRET => Some("from-env".to_string()),
             _ => None,
         };
         let c = resolve_credentials(Some("m"), Some("k"), &env, false, &kc).expect("env");
-        assert_eq!((c.api_key_id.as_str(), c.api_secret.expose()), ("k-env", "from-env"));
+        assert_eq!(
+            (c.api_key_id.as_str(), c.api_secret.expose()),
+            ("k-env", "from-env")
+        );
         let c = resolve_credentials(None, None, &no_env, true, &kc).expect("sandbox");
         assert_eq!(c.api_secret.expose(), sandbox_defaults::API_SECRET);
         let none = || Err(VaultError::NoKeychain("test".into()));

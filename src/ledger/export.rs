@@ -127,7 +127,12 @@ pub fn neutralise(text: &str) -> String {
 }
 
 /// How a tender is named: "CADO 2 629900******0002", "Visa 401200******0026".
-pub fn tender_label(product_id: i32, gift_card_rank: i64, masked: Option<&str>, lang: Lang) -> String {
+pub fn tender_label(
+    product_id: i32,
+    gift_card_rank: i64,
+    masked: Option<&str>,
+    lang: Lang,
+) -> String {
     let kind = match product_id {
         3103 => format!("CADO {gift_card_rank}"),
         1 => "Visa".to_string(),
@@ -242,9 +247,9 @@ impl Localize for ExportError {
             (ExportError::Write { path, detail }, Lang::Fr) => format!(
                 "Impossible d'écrire {path} ({detail}) : choisissez un autre dossier ou libérez de la place"
             ),
-            (ExportError::Write { path, detail }, Lang::En) => format!(
-                "Cannot write {path}: {detail}: choose another folder or free some space"
-            ),
+            (ExportError::Write { path, detail }, Lang::En) => {
+                format!("Cannot write {path}: {detail}: choose another folder or free some space")
+            }
         }
     }
 }
@@ -312,8 +317,8 @@ pub fn write_refunds_to_path(
     };
     let tmp = path.with_extension(format!("partial-{}", std::process::id()));
     let file = std::fs::File::create(&tmp).map_err(werr)?;
-    let result = write_refunds(ledger, from, to, format, std::io::BufWriter::new(file))
-        .and_then(|s| {
+    let result =
+        write_refunds(ledger, from, to, format, std::io::BufWriter::new(file)).and_then(|s| {
             std::fs::rename(&tmp, path).map_err(werr)?;
             Ok(s)
         });

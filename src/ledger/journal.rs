@@ -214,7 +214,14 @@ pub fn entry_hash(
 ) -> String {
     let mut h = Sha256::new();
     h.update(b"cadodesk-journal-v1");
-    for field in [seq.to_string().as_str(), at, kind, operator, payload, prev_hash] {
+    for field in [
+        seq.to_string().as_str(),
+        at,
+        kind,
+        operator,
+        payload,
+        prev_hash,
+    ] {
         h.update((field.len() as u64).to_be_bytes());
         h.update(field.as_bytes());
     }
@@ -404,7 +411,9 @@ mod tests {
         out
     }
 
-    fn walk(entries: &[(i64, String, String, String, String, String, String)]) -> Result<u64, ChainBreak> {
+    fn walk(
+        entries: &[(i64, String, String, String, String, String, String)],
+    ) -> Result<u64, ChainBreak> {
         let mut w = ChainWalker::default();
         for (seq, at, kind, op, payload, prev, hash) in entries {
             w.step(*seq, at, kind, op, payload, prev, hash)?;

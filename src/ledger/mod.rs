@@ -16,7 +16,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, ErrorCode, OptionalExtension, Transaction, TransactionBehavior, params};
+use rusqlite::{
+    Connection, ErrorCode, OptionalExtension, Transaction, TransactionBehavior, params,
+};
 use serde::Serialize;
 use thiserror::Error;
 
@@ -73,9 +75,7 @@ pub enum LedgerError {
         path: String,
     },
     /// The file is damaged or not a cadodesk ledger.
-    #[error(
-        "the ledger {path} is damaged or is not a cadodesk ledger: restore it from a backup"
-    )]
+    #[error("the ledger {path} is damaged or is not a cadodesk ledger: restore it from a backup")]
     Corrupt {
         /// The database file.
         path: String,
@@ -84,7 +84,9 @@ pub enum LedgerError {
     #[error("the ledger is busy in another cadodesk window or process: try again in a moment")]
     Locked,
     /// The file cannot be opened or created.
-    #[error("the ledger {path} cannot be opened ({detail}): check that the folder exists and is writable")]
+    #[error(
+        "the ledger {path} cannot be opened ({detail}): check that the folder exists and is writable"
+    )]
     CannotOpen {
         /// The database file.
         path: String,
@@ -274,9 +276,12 @@ impl Ledger {
         let conn = Connection::open(path).map_err(err)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(err)?;
         // WAL lets readers (the app's screens) run while a writer appends; FULL sync because each entry is money.
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(err)?;
-        conn.pragma_update(None, "synchronous", "FULL").map_err(err)?;
-        conn.pragma_update(None, "foreign_keys", "ON").map_err(err)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(err)?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(err)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(err)?;
         let ledger = Ledger {
             conn: Arc::new(Mutex::new(conn)),
             path: Arc::new(path.to_path_buf()),
@@ -514,7 +519,8 @@ impl Ledger {
                 let payload: String = r.get(4).map_err(&err)?;
                 let prev_hash: String = r.get(5).map_err(&err)?;
                 let hash: String = r.get(6).map_err(&err)?;
-                if let Err(b) = walker.step(seq, &at, &kind, &operator, &payload, &prev_hash, &hash) {
+                if let Err(b) = walker.step(seq, &at, &kind, &operator, &payload, &prev_hash, &hash)
+                {
                     first_break = Some(b);
                     break;
                 }
@@ -614,7 +620,8 @@ impl Ledger {
         let rows = stmt
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
             .map_err(&err)?;
-        rows.collect::<std::result::Result<Vec<_>, _>>().map_err(&err)
+        rows.collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(&err)
     }
 
     /// The number of journal entries.
@@ -637,7 +644,8 @@ impl Ledger {
         let rows = stmt
             .query_map(params![from_seq, limit], queries::entry_from_row)
             .map_err(&err)?;
-        rows.collect::<std::result::Result<Vec<_>, _>>().map_err(&err)
+        rows.collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(&err)
     }
 
     /// The next free order reference for the given prefix (such as `CD-20261126-`): the prefix plus a four-digit
@@ -646,7 +654,9 @@ impl Ledger {
         let conn = self.lock();
         let err = self.err();
         let mut stmt = conn
-            .prepare("SELECT merchant_reference FROM checkouts WHERE merchant_reference LIKE ?1 || '%'")
+            .prepare(
+                "SELECT merchant_reference FROM checkouts WHERE merchant_reference LIKE ?1 || '%'",
+            )
             .map_err(&err)?;
         let mut rows = stmt.query([prefix]).map_err(&err)?;
         let mut max = 0u64;
@@ -664,9 +674,11 @@ impl Ledger {
 }
 
 fn next_refund_number(tx: &Transaction<'_>) -> rusqlite::Result<i64> {
-    tx.query_row("SELECT COALESCE(MAX(number), 0) + 1 FROM refunds", [], |r| {
-        r.get(0)
-    })
+    tx.query_row(
+        "SELECT COALESCE(MAX(number), 0) + 1 FROM refunds",
+        [],
+        |r| r.get(0),
+    )
 }
 
 /// Writes one entry after the last one and applies it to the derived tables. Must run inside an IMMEDIATE

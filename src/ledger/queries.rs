@@ -168,7 +168,9 @@ pub struct CheckoutListFilter {
 fn time(s: &str) -> rusqlite::Result<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
+        .map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+        })
 }
 
 fn amount(cents: i64) -> Amount {
@@ -277,7 +279,10 @@ impl Ledger {
     }
 
     /// A checkout by our order reference.
-    pub fn checkout_by_reference(&self, merchant_reference: &str) -> Result<Option<CheckoutRecord>> {
+    pub fn checkout_by_reference(
+        &self,
+        merchant_reference: &str,
+    ) -> Result<Option<CheckoutRecord>> {
         let conn = self.lock();
         conn.query_row(
             &format!("SELECT {CHECKOUT_COLUMNS} FROM checkouts c WHERE c.merchant_reference = ?1"),
@@ -297,7 +302,14 @@ impl Ledger {
             .as_deref()
             .map(str::trim)
             .filter(|t| !t.is_empty())
-            .map(|t| format!("%{}%", t.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
+            .map(|t| {
+                format!(
+                    "%{}%",
+                    t.replace('\\', "\\\\")
+                        .replace('%', "\\%")
+                        .replace('_', "\\_")
+                )
+            });
         let sql = format!(
             "SELECT {CHECKOUT_COLUMNS},
              (SELECT COALESCE(SUM(captured_cents), 0) FROM tenders t WHERE t.hosted_checkout_id = c.hosted_checkout_id),
@@ -333,7 +345,8 @@ impl Ledger {
                 },
             )
             .map_err(&err)?;
-        rows.collect::<std::result::Result<Vec<_>, _>>().map_err(&err)
+        rows.collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(&err)
     }
 
     /// Checkouts that are not final yet (created but not paid, cancelled, expired or rejected; or asked and never
@@ -348,7 +361,8 @@ impl Ledger {
             ))
             .map_err(&err)?;
         let rows = stmt.query_map([], checkout_from_row).map_err(&err)?;
-        rows.collect::<std::result::Result<Vec<_>, _>>().map_err(&err)
+        rows.collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(&err)
     }
 
     /// The tenders of a checkout, in the order they were seen.
@@ -363,7 +377,8 @@ impl Ledger {
         let rows = stmt
             .query_map([hosted_checkout_id], tender_from_row)
             .map_err(&err)?;
-        rows.collect::<std::result::Result<Vec<_>, _>>().map_err(&err)
+        rows.collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(&err)
     }
 
     /// One tender.
@@ -390,7 +405,8 @@ impl Ledger {
         let rows = stmt
             .query_map([hosted_checkout_id], refund_from_row)
             .map_err(&err)?;
-        rows.collect::<std::result::Result<Vec<_>, _>>().map_err(&err)
+        rows.collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(&err)
     }
 
     /// A refund by its idempotence key.
@@ -420,9 +436,13 @@ impl Ledger {
             ))
             .map_err(&err)?;
         let rows = stmt
-            .query_map(params![from.map(format_time), to.map(format_time)], refund_from_row)
+            .query_map(
+                params![from.map(format_time), to.map(format_time)],
+                refund_from_row,
+            )
             .map_err(&err)?;
-        rows.collect::<std::result::Result<Vec<_>, _>>().map_err(&err)
+        rows.collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(&err)
     }
 
     /// Refunds not final yet (requested, pending or unknown), oldest first.
@@ -436,7 +456,8 @@ impl Ledger {
             ))
             .map_err(&err)?;
         let rows = stmt.query_map([], refund_from_row).map_err(&err)?;
-        rows.collect::<std::result::Result<Vec<_>, _>>().map_err(&err)
+        rows.collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(&err)
     }
 
     /// Hosted checkouts created in `[from, to)` (for reconciliation).
@@ -456,7 +477,8 @@ impl Ledger {
         let rows = stmt
             .query_map(params![format_time(from), format_time(to)], |r| r.get(0))
             .map_err(&err)?;
-        rows.collect::<std::result::Result<Vec<_>, _>>().map_err(&err)
+        rows.collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(&err)
     }
 
     /// The journal entries that tell a checkout's story, in order.
@@ -472,7 +494,8 @@ impl Ledger {
         let rows = stmt
             .query_map([merchant_reference], entry_from_row)
             .map_err(&err)?;
-        rows.collect::<std::result::Result<Vec<_>, _>>().map_err(&err)
+        rows.collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(&err)
     }
 
     /// Streams the export lines for refunds asked in `[from, to)`, by number, one at a time: memory does not grow

@@ -142,29 +142,49 @@ fn declined_refunds_free_the_amount() {
 #[test]
 fn settings_round_trip_and_hide_the_pin_hash() {
     let (_dir, l) = ledger();
-    l.set_setting("ana", keys::MERCHANT_ID, Some("m1")).expect("set");
-    l.set_setting("ana", keys::MANAGER_PIN_HASH, Some("salt$hash")).expect("set");
-    assert_eq!(l.setting(keys::MERCHANT_ID).expect("get").as_deref(), Some("m1"));
+    l.set_setting("ana", keys::MERCHANT_ID, Some("m1"))
+        .expect("set");
+    l.set_setting("ana", keys::MANAGER_PIN_HASH, Some("salt$hash"))
+        .expect("set");
+    assert_eq!(
+        l.setting(keys::MERCHANT_ID).expect("get").as_deref(),
+        Some("m1")
+    );
     let entries = l.entries(1, 10).expect("entries");
     assert_eq!(entries.len(), 2);
     assert!(!entries[1].payload.contains("salt$hash"));
-    l.set_setting("ana", keys::MERCHANT_ID, None).expect("remove");
+    l.set_setting("ana", keys::MERCHANT_ID, None)
+        .expect("remove");
     assert_eq!(l.setting(keys::MERCHANT_ID).expect("get"), None);
 }
 
 #[test]
 fn next_reference_counts_per_prefix() {
     let (_dir, l) = ledger();
-    assert_eq!(l.next_merchant_reference("CD-20261126-").expect("n"), "CD-20261126-0001");
+    assert_eq!(
+        l.next_merchant_reference("CD-20261126-").expect("n"),
+        "CD-20261126-0001"
+    );
     sale(&l, "CD-20261126-0007", "h1", &[("1_0", 3103, 100)]);
-    assert_eq!(l.next_merchant_reference("CD-20261126-").expect("n"), "CD-20261126-0008");
-    assert_eq!(l.next_merchant_reference("CD-20261127-").expect("n"), "CD-20261127-0001");
+    assert_eq!(
+        l.next_merchant_reference("CD-20261126-").expect("n"),
+        "CD-20261126-0008"
+    );
+    assert_eq!(
+        l.next_merchant_reference("CD-20261127-").expect("n"),
+        "CD-20261127-0001"
+    );
 }
 
 #[test]
 fn verify_names_an_edited_entry_and_a_cut_end() {
     let (dir, l) = ledger();
-    sale(&l, "CD-1", "h1", &[("1_0", 3103, 5000), ("2_0", 3103, 2000)]);
+    sale(
+        &l,
+        "CD-1",
+        "h1",
+        &[("1_0", 3103, 5000), ("2_0", 3103, 2000)],
+    );
     drop(l);
     let path = dir.path().join(LEDGER_FILE);
     {
@@ -183,7 +203,12 @@ fn verify_names_an_edited_entry_and_a_cut_end() {
 
     let dir2 = tempfile::tempdir().expect("tempdir");
     let l = Ledger::open_in(dir2.path()).expect("open");
-    sale(&l, "CD-1", "h1", &[("1_0", 3103, 5000), ("2_0", 3103, 2000)]);
+    sale(
+        &l,
+        "CD-1",
+        "h1",
+        &[("1_0", 3103, 5000), ("2_0", 3103, 2000)],
+    );
     drop(l);
     {
         let c = Connection::open(dir2.path().join(LEDGER_FILE)).expect("raw");
@@ -193,7 +218,10 @@ fn verify_names_an_edited_entry_and_a_cut_end() {
     let l = Ledger::open_in(dir2.path()).expect("open");
     assert!(matches!(
         l.verify().expect("verify").first_break,
-        Some(ChainBreak::Truncated { last_seq: 3, referenced_seq: 4 })
+        Some(ChainBreak::Truncated {
+            last_seq: 3,
+            referenced_seq: 4
+        })
     ));
 }
 
@@ -201,8 +229,11 @@ fn verify_names_an_edited_entry_and_a_cut_end() {
 fn storage_errors_are_typed() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join(LEDGER_FILE);
-    std::fs::write(&path, b"this is not a database, just some text long enough to be a header....................")
-        .expect("write");
+    std::fs::write(
+        &path,
+        b"this is not a database, just some text long enough to be a header....................",
+    )
+    .expect("write");
     let e = Ledger::open(&path).expect_err("refused");
     assert!(matches!(e, LedgerError::Corrupt { .. }), "{e:?}");
     assert!(e.localize(Lang::Fr).contains("endommagé"));

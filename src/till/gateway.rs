@@ -127,7 +127,10 @@ pub enum GatewayError {
 impl GatewayError {
     /// The outcome of the call is unknown and may be settled by asking again.
     pub fn is_uncertain(&self) -> bool {
-        matches!(self, GatewayError::InProgress | GatewayError::Unreachable { .. })
+        matches!(
+            self,
+            GatewayError::InProgress | GatewayError::Unreachable { .. }
+        )
     }
 
     /// One line.

@@ -237,7 +237,12 @@ pub fn derive_checkout_state(
     let pending = tenders.iter().any(|t| {
         !matches!(
             t.status.as_str(),
-            "REJECTED" | "REJECTED_CAPTURE" | "CANCELLED" | "CAPTURED" | "REFUNDED" | "REFUND_REQUESTED"
+            "REJECTED"
+                | "REJECTED_CAPTURE"
+                | "CANCELLED"
+                | "CAPTURED"
+                | "REFUNDED"
+                | "REFUND_REQUESTED"
         )
     });
     match hosted_status {
@@ -310,7 +315,11 @@ pub fn next_poll_at(
 ) -> Option<DateTime<Utc>> {
     let from = last_poll.unwrap_or(created_at);
     let delay = poll_delay(from - created_at, session_timeout, failures)?;
-    Some(if last_poll.is_none() { created_at } else { from + delay })
+    Some(if last_poll.is_none() {
+        created_at
+    } else {
+        from + delay
+    })
 }
 
 /// One tender as the refund allocation sees it.
@@ -439,7 +448,10 @@ pub fn valid_return_url(u: &str) -> bool {
 
 /// The UTC instants `[from, to)` covering the local (Europe/Paris) days `from` to `to` inclusive.
 pub fn local_days_to_utc(from: NaiveDate, to: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
-    (paris_midnight(from), paris_midnight(to.succ_opt().unwrap_or(to)))
+    (
+        paris_midnight(from),
+        paris_midnight(to.succ_opt().unwrap_or(to)),
+    )
 }
 
 fn paris_midnight(d: NaiveDate) -> DateTime<Utc> {
@@ -464,10 +476,17 @@ mod tests {
     }
 
     fn at(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).expect("time").with_timezone(&Utc)
+        DateTime::parse_from_rfc3339(s)
+            .expect("time")
+            .with_timezone(&Utc)
     }
 
-    fn check_state(hosted: Option<&str>, tenders: &[TenderFacts], minutes: i64, expected: CheckoutState) {
+    fn check_state(
+        hosted: Option<&str>,
+        tenders: &[TenderFacts],
+        minutes: i64,
+        expected: CheckoutState,
+    ) {
         let created = at("2026-11-26T10:00:00Z");
         let got = derive_checkout_state(
             hosted,
@@ -487,25 +506,52 @@ mod tests {
         check_state(Some("IN_PROGRESS"), &[], 181, Expired);
         check_state(
             Some("PAYMENT_CREATED"),
-            &[t("CAPTURED", 5000), t("CAPTURED", 2000), t("CAPTURED", 3000)],
+            &[
+                t("CAPTURED", 5000),
+                t("CAPTURED", 2000),
+                t("CAPTURED", 3000),
+            ],
             2,
             Paid,
         );
         // Gift cards captured but the remainder not paid: not paid.
-        check_state(Some("PAYMENT_CREATED"), &[t("CAPTURED", 5000), t("REJECTED", 0)], 2, PartiallyPaid);
-        check_state(Some("CANCELLED_BY_CONSUMER"), &[t("CAPTURED", 5000)], 2, PartiallyPaid);
+        check_state(
+            Some("PAYMENT_CREATED"),
+            &[t("CAPTURED", 5000), t("REJECTED", 0)],
+            2,
+            PartiallyPaid,
+        );
+        check_state(
+            Some("CANCELLED_BY_CONSUMER"),
+            &[t("CAPTURED", 5000)],
+            2,
+            PartiallyPaid,
+        );
         check_state(Some("CANCELLED_BY_CONSUMER"), &[], 2, Cancelled);
         check_state(Some("CANCELLED_BY_CONSUMER"), &[], 200, Expired);
         check_state(Some("PAYMENT_CREATED"), &[t("REJECTED", 0)], 2, Rejected);
-        check_state(Some("CANCELLED_BY_CONSUMER"), &[t("REJECTED", 0)], 2, Rejected);
-        check_state(Some("PAYMENT_CREATED"), &[t("PENDING_CAPTURE", 0)], 2, InProgress);
+        check_state(
+            Some("CANCELLED_BY_CONSUMER"),
+            &[t("REJECTED", 0)],
+            2,
+            Rejected,
+        );
+        check_state(
+            Some("PAYMENT_CREATED"),
+            &[t("PENDING_CAPTURE", 0)],
+            2,
+            InProgress,
+        );
         // A refunded tender keeps its capture: the sale stays paid.
         check_state(Some("PAYMENT_CREATED"), &[t("REFUNDED", 10_000)], 2, Paid);
     }
 
     #[test]
     fn refund_states() {
-        assert_eq!(refund_state_of("REFUND_REQUESTED", Some(81)), RefundState::Pending);
+        assert_eq!(
+            refund_state_of("REFUND_REQUESTED", Some(81)),
+            RefundState::Pending
+        );
         assert_eq!(refund_state_of("REFUNDED", Some(8)), RefundState::Refunded);
         assert_eq!(refund_state_of("REJECTED", Some(83)), RefundState::Declined);
         assert_eq!(refund_state_of("", Some(85)), RefundState::Refunded);
@@ -560,10 +606,20 @@ mod tests {
 
     #[test]
     fn allocation_defaults_to_card_then_last_gift_card_first() {
-        let tenders = [r("g1", 3103, 1, 5000), r("g2", 3103, 2, 2000), r("v", 1, 3, 1500)];
-        let check = |amount: i64, overrides: &[(String, Amount)], expected: Result<Vec<(&str, i64)>, AllocationError>| {
+        let tenders = [
+            r("g1", 3103, 1, 5000),
+            r("g2", 3103, 2, 2000),
+            r("v", 1, 3, 1500),
+        ];
+        let check = |amount: i64,
+                     overrides: &[(String, Amount)],
+                     expected: Result<Vec<(&str, i64)>, AllocationError>| {
             let got = allocate(&tenders, a(amount), overrides);
-            let expected = expected.map(|v| v.into_iter().map(|(p, c)| (p.to_string(), a(c))).collect::<Vec<_>>());
+            let expected = expected.map(|v| {
+                v.into_iter()
+                    .map(|(p, c)| (p.to_string(), a(c)))
+                    .collect::<Vec<_>>()
+            });
             assert_eq!(got, expected, "amount {amount}");
         };
         check(1000, &[], Ok(vec![("v", 1000)]));
@@ -571,13 +627,24 @@ mod tests {
         check(8500, &[], Ok(vec![("v", 1500), ("g2", 2000), ("g1", 5000)]));
         check(8501, &[], Err(AllocationError::TooMuch { left: a(8500) }));
         check(3000, &[("g1".into(), a(3000))], Ok(vec![("g1", 3000)]));
-        check(4000, &[("g1".into(), a(1000))], Ok(vec![("g1", 1000), ("v", 1500), ("g2", 1500)]));
+        check(
+            4000,
+            &[("g1".into(), a(1000))],
+            Ok(vec![("g1", 1000), ("v", 1500), ("g2", 1500)]),
+        );
         check(
             100,
             &[("v".into(), a(1600))],
-            Err(AllocationError::OverrideTooMuch { payment_id: "v".into(), left: a(1500) }),
+            Err(AllocationError::OverrideTooMuch {
+                payment_id: "v".into(),
+                left: a(1500),
+            }),
         );
-        check(100, &[("x".into(), a(1))], Err(AllocationError::UnknownTender("x".into())));
+        check(
+            100,
+            &[("x".into(), a(1))],
+            Err(AllocationError::UnknownTender("x".into())),
+        );
     }
 
     #[test]

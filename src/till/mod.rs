@@ -15,7 +15,6 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use serde::Serialize;
 use thiserror::Error;
 
 use crate::i18n::{Lang, Localize};
@@ -64,7 +63,11 @@ pub struct TillConfig {
 
 impl TillConfig {
     /// A configuration with the defaults: operator `caisse`, 180-minute sessions, no return URL.
-    pub fn new(data_dir: impl Into<PathBuf>, base_url: impl Into<String>, credentials: ApiCredentials) -> TillConfig {
+    pub fn new(
+        data_dir: impl Into<PathBuf>,
+        base_url: impl Into<String>,
+        credentials: ApiCredentials,
+    ) -> TillConfig {
         TillConfig {
             data_dir: data_dir.into(),
             base_url: base_url.into(),
@@ -107,7 +110,9 @@ pub enum TillError {
     #[error("checkout {0} is not in this till's ledger: check the id, or run reconcile")]
     UnknownCheckout(String),
     /// No such payment in the ledger.
-    #[error("payment {0} is not in this till's ledger: check the id, or refresh its checkout first")]
+    #[error(
+        "payment {0} is not in this till's ledger: check the id, or refresh its checkout first"
+    )]
     UnknownPayment(String),
     /// The tender was not captured.
     #[error("payment {payment_id} was not captured (status {status}): there is nothing to refund")]
@@ -142,10 +147,14 @@ pub enum TillError {
     #[error("the platform refused: {0}")]
     Refused(String),
     /// The platform refused the credentials.
-    #[error("the platform refused the credentials ({0}): check the merchant id, API key id and secret")]
+    #[error(
+        "the platform refused the credentials ({0}): check the merchant id, API key id and secret"
+    )]
     Unauthorized(String),
     /// The platform did not answer.
-    #[error("the platform did not answer ({0}): check the connection; nothing is lost, it will be read again")]
+    #[error(
+        "the platform did not answer ({0}): check the connection; nothing is lost, it will be read again"
+    )]
     Unreachable(String),
     /// The ledger failed.
     #[error(transparent)]
@@ -307,8 +316,8 @@ impl Till {
     /// Opens the ledger in `config.data_dir` and the platform client for `config.base_url`.
     pub fn open(config: TillConfig) -> Result<Till> {
         let ledger = Ledger::open_in(&config.data_dir).map_err(TillError::Ledger)?;
-        let gateway = DirectGateway::new(&config.base_url, &config.credentials)
-            .map_err(TillError::Config)?;
+        let gateway =
+            DirectGateway::new(&config.base_url, &config.credentials).map_err(TillError::Config)?;
         Ok(Till::with_gateway(
             ledger,
             Arc::new(gateway),
@@ -446,7 +455,9 @@ impl Till {
                 Err(LedgerError::Constraint(_)) if typed_reference.is_none() && attempt < 5 => {
                     attempt += 1;
                 }
-                Err(LedgerError::Constraint(_)) => return Err(TillError::ReferenceTaken(reference)),
+                Err(LedgerError::Constraint(_)) => {
+                    return Err(TillError::ReferenceTaken(reference));
+                }
                 Err(e) => return Err(Self::ledger_err(e)),
             }
         };
@@ -492,17 +503,24 @@ impl Till {
     /// The checkout as the ledger knows it (no network).
     pub fn checkout(&self, hosted_checkout_id: &str) -> Result<Option<CheckoutView>> {
         let ledger = &self.core.ledger;
-        let Some(record) = ledger.checkout(hosted_checkout_id).map_err(Self::ledger_err)? else {
+        let Some(record) = ledger
+            .checkout(hosted_checkout_id)
+            .map_err(Self::ledger_err)?
+        else {
             return Ok(None);
         };
-        let tenders = ledger.tenders(hosted_checkout_id).map_err(Self::ledger_err)?;
+        let tenders = ledger
+            .tenders(hosted_checkout_id)
+            .map_err(Self::ledger_err)?;
         let refunds = ledger
             .refunds_of_checkout(hosted_checkout_id)
             .map_err(Self::ledger_err)?;
         let timeline = ledger
             .timeline(&record.merchant_reference)
             .map_err(Self::ledger_err)?;
-        Ok(Some(views::checkout_view(record, &tenders, &refunds, &timeline)))
+        Ok(Some(views::checkout_view(
+            record, &tenders, &refunds, &timeline,
+        )))
     }
 
     /// Checkouts, newest first.
@@ -558,7 +576,10 @@ impl Till {
         let hosted = match gw.hosted_checkout(id).await {
             Ok(h) => Some(h),
             // Sessions live at most 3 hours on the platform; after that only the payments can be read.
-            Err(GatewayError::Refused { http_status: 404 | 410, .. }) => None,
+            Err(GatewayError::Refused {
+                http_status: 404 | 410,
+                ..
+            }) => None,
             Err(e) => return Err(TillError::from_gateway(e)),
         };
         let known_tenders = ledger.tenders(id).map_err(Self::ledger_err)?;
@@ -576,7 +597,10 @@ impl Till {
         }
         let mut refund_ops: Vec<OperationReading> = Vec::new();
         if let Some(first) = tender_ids.first().cloned() {
-            let ops = gw.operations(&first).await.map_err(TillError::from_gateway)?;
+            let ops = gw
+                .operations(&first)
+                .await
+                .map_err(TillError::from_gateway)?;
             for op in ops {
                 if logic::is_refund_operation(&op.status, op.status_code) {
                     refund_ops.push(op);
@@ -594,7 +618,8 @@ impl Till {
                 _ => gw.payment(tid).await.map_err(TillError::from_gateway)?,
             };
             out.payments += 1;
-            let captured = logic::captured_of(&reading.status, reading.status_code, reading.acquired_cents);
+            let captured =
+                logic::captured_of(&reading.status, reading.status_code, reading.acquired_cents);
             facts.push(TenderFacts {
                 status: reading.status.clone(),
                 captured_cents: captured,
@@ -606,7 +631,8 @@ impl Till {
                     k.status != reading.status
                         || k.captured.cents() != captured
                         || k.amount.cents() != reading.amount_cents
-                        || (reading.masked_number.is_some() && k.masked_number != reading.masked_number)
+                        || (reading.masked_number.is_some()
+                            && k.masked_number != reading.masked_number)
                 }
             };
             if let Some(k) = known
@@ -650,7 +676,8 @@ impl Till {
         let current = CheckoutState::from_code(&record.state);
         let regress = current.is_final() && !state.is_final() && record.state != "failed";
         if !regress
-            && (record.state != state.code() || record.platform_status.as_deref() != Some(&platform_status))
+            && (record.state != state.code()
+                || record.platform_status.as_deref() != Some(&platform_status))
         {
             events.push(Event::CheckoutStatusSeen {
                 hosted_checkout_id: id.to_string(),
@@ -695,7 +722,8 @@ impl Till {
             .append_all(&self.operator, &answers)
             .map_err(Self::ledger_err)?;
         for r in known_refunds.iter().filter(|r| {
-            matches!(r.state.as_str(), "requested" | "unknown") && !answered.contains(&r.idempotence_key)
+            matches!(r.state.as_str(), "requested" | "unknown")
+                && !answered.contains(&r.idempotence_key)
         }) {
             if let Err(e) = self.settle_refund(r).await {
                 tracing::warn!(number = r.number, error = %e, "refund still unsettled");
@@ -705,14 +733,16 @@ impl Till {
         // unsettled (its answer may be the one seen here).
         let after = ledger.refunds_of_checkout(id).map_err(Self::ledger_err)?;
         for reading in unmatched {
-            if after.iter().any(|r| r.refund_id.as_deref() == Some(&reading.id)) {
+            if after
+                .iter()
+                .any(|r| r.refund_id.as_deref() == Some(&reading.id))
+            {
                 continue;
             }
             let tender = tender_of_operation(&reading.id);
-            if after
-                .iter()
-                .any(|r| r.payment_id == tender && matches!(r.state.as_str(), "requested" | "unknown"))
-            {
+            if after.iter().any(|r| {
+                r.payment_id == tender && matches!(r.state.as_str(), "requested" | "unknown")
+            }) {
                 continue;
             }
             let state = refund_state_of(&reading.status, reading.status_code);
@@ -744,14 +774,21 @@ impl Till {
             .map_err(Self::ledger_err)?
             .into_iter()
             .filter(|r| r.state == "pending" && r.refund_id.is_some())
-            .filter(|r| !refund_ops.iter().any(|op| Some(&op.id) == r.refund_id.as_ref()))
+            .filter(|r| {
+                !refund_ops
+                    .iter()
+                    .any(|op| Some(&op.id) == r.refund_id.as_ref())
+            })
             .collect();
         let mut by_tender: HashMap<String, Vec<RefundRecord>> = HashMap::new();
         for r in still_pending {
             by_tender.entry(r.payment_id.clone()).or_default().push(r);
         }
         for (payment_id, rs) in by_tender {
-            let list = gw.refunds(&payment_id).await.map_err(TillError::from_gateway)?;
+            let list = gw
+                .refunds(&payment_id)
+                .await
+                .map_err(TillError::from_gateway)?;
             let mut evs = Vec::new();
             for r in rs {
                 if let Some(reading) = list.iter().find(|x| Some(&x.id) == r.refund_id.as_ref()) {
@@ -822,7 +859,11 @@ impl Till {
     /// The default split of an order-level refund across the checkout's tenders (see [`logic::allocate`]: the card
     /// remainder first, then gift cards from the last paid to the first). The caller may change any line before
     /// sending one [`RefundCommand`] per tender.
-    pub fn allocate(&self, hosted_checkout_id: &str, amount: Amount) -> Result<Vec<(String, Amount)>> {
+    pub fn allocate(
+        &self,
+        hosted_checkout_id: &str,
+        amount: Amount,
+    ) -> Result<Vec<(String, Amount)>> {
         self.allocate_with(hosted_checkout_id, amount, &[])
     }
 
@@ -838,7 +879,14 @@ impl Till {
             .ledger
             .tenders(hosted_checkout_id)
             .map_err(Self::ledger_err)?;
-        if tenders.is_empty() && self.core.ledger.checkout(hosted_checkout_id).map_err(Self::ledger_err)?.is_none() {
+        if tenders.is_empty()
+            && self
+                .core
+                .ledger
+                .checkout(hosted_checkout_id)
+                .map_err(Self::ledger_err)?
+                .is_none()
+        {
             return Err(TillError::UnknownCheckout(hosted_checkout_id.to_string()));
         }
         let refundable: Vec<logic::Refundable> = tenders
@@ -911,7 +959,12 @@ impl Till {
                     tokio::time::sleep(std::time::Duration::from_millis(300 << attempt)).await;
                 }
                 match gw
-                    .refund(&r.payment_id, r.amount.cents(), &r.reason, &r.idempotence_key)
+                    .refund(
+                        &r.payment_id,
+                        r.amount.cents(),
+                        &r.reason,
+                        &r.idempotence_key,
+                    )
                     .await
                 {
                     Ok(reading) => {
@@ -926,7 +979,11 @@ impl Till {
                             amount_cents: r.amount.cents(),
                             merchant_reference: None,
                         });
-                        self.record_declined(r, Some(reading.id).filter(|s| !s.is_empty()), &message)?;
+                        self.record_declined(
+                            r,
+                            Some(reading.id).filter(|s| !s.is_empty()),
+                            &message,
+                        )?;
                         return self.refund_view(&r.idempotence_key);
                     }
                     Err(GatewayError::Refused { message, .. }) => {
@@ -973,7 +1030,12 @@ impl Till {
         self.refund_view(&r.idempotence_key)
     }
 
-    fn record_answer(&self, r: &RefundRecord, reading: &RefundReading, failure: Option<String>) -> Result<()> {
+    fn record_answer(
+        &self,
+        r: &RefundRecord,
+        reading: &RefundReading,
+        failure: Option<String>,
+    ) -> Result<()> {
         if let Some(mut e) = answer_event(r, reading) {
             if let Event::RefundAnswered { failure: f, .. } = &mut e {
                 *f = failure;
@@ -986,7 +1048,12 @@ impl Till {
         Ok(())
     }
 
-    fn record_declined(&self, r: &RefundRecord, refund_id: Option<String>, message: &str) -> Result<()> {
+    fn record_declined(
+        &self,
+        r: &RefundRecord,
+        refund_id: Option<String>,
+        message: &str,
+    ) -> Result<()> {
         self.core
             .ledger
             .append(
@@ -1159,9 +1226,11 @@ impl Till {
                     report.payments_checked += o.payments;
                     report.refunds_imported += o.imported;
                     report.refunds_updated += o.updated;
-                    report
-                        .differences
-                        .extend(o.differences.into_iter().map(|d| format!("checkout {id}: {d}")));
+                    report.differences.extend(
+                        o.differences
+                            .into_iter()
+                            .map(|d| format!("checkout {id}: {d}")),
+                    );
                 }
                 Err(e) => report
                     .differences
@@ -1199,7 +1268,9 @@ fn answer_event(r: &RefundRecord, reading: &RefundReading) -> Option<Event> {
     let state = refund_state_of(&reading.status, reading.status_code);
     let current = RefundState::from_code(&r.state);
     let id = Some(reading.id.clone()).filter(|s| !s.is_empty());
-    let same = current == state && r.refund_id == id && r.platform_status.as_deref() == Some(&reading.status);
+    let same = current == state
+        && r.refund_id == id
+        && r.platform_status.as_deref() == Some(&reading.status);
     if same || state.rank() < current.rank() || (current.is_final() && state != current) {
         return None;
     }
@@ -1211,6 +1282,3 @@ fn answer_event(r: &RefundRecord, reading: &RefundReading) -> Option<Event> {
         failure: None,
     })
 }
-
-#[cfg(test)]
-mod tests;

@@ -331,7 +331,10 @@ fn cents(c: i64) -> Amount {
 fn timeline_entry(e: &Entry) -> TimelineEntry {
     let (fr, en) = match e.event() {
         Some(ev) => describe(&ev),
-        None => ("Écriture illisible".to_string(), "Unreadable entry".to_string()),
+        None => (
+            "Écriture illisible".to_string(),
+            "Unreadable entry".to_string(),
+        ),
     };
     TimelineEntry {
         seq: e.seq,
@@ -346,11 +349,23 @@ fn timeline_entry(e: &Entry) -> TimelineEntry {
 /// A journal event in a sentence, French and English.
 pub fn describe(ev: &Event) -> (String, String) {
     match ev {
-        Event::CheckoutRequested { amount_cents, merchant_reference, .. } => (
-            format!("Commande {merchant_reference} de {} demandée", cents(*amount_cents).fr()),
-            format!("Checkout {merchant_reference} for {} requested", cents(*amount_cents).en()),
+        Event::CheckoutRequested {
+            amount_cents,
+            merchant_reference,
+            ..
+        } => (
+            format!(
+                "Commande {merchant_reference} de {} demandée",
+                cents(*amount_cents).fr()
+            ),
+            format!(
+                "Checkout {merchant_reference} for {} requested",
+                cents(*amount_cents).en()
+            ),
         ),
-        Event::CheckoutCreated { hosted_checkout_id, .. } => (
+        Event::CheckoutCreated {
+            hosted_checkout_id, ..
+        } => (
             format!("Page de paiement créée ({hosted_checkout_id})"),
             format!("Payment page created ({hosted_checkout_id})"),
         ),
@@ -358,14 +373,24 @@ pub fn describe(ev: &Event) -> (String, String) {
             format!("Création refusée : {failure}"),
             format!("Creation failed: {failure}"),
         ),
-        Event::CheckoutStatusSeen { state, platform_status, .. } => {
+        Event::CheckoutStatusSeen {
+            state,
+            platform_status,
+            ..
+        } => {
             let s = CheckoutState::from_code(state);
             (
                 format!("État : {} ({platform_status})", s.label_fr()),
                 format!("State: {} ({platform_status})", s.code()),
             )
         }
-        Event::TenderSeen { payment_id, product_id, captured_cents, status, .. } => {
+        Event::TenderSeen {
+            payment_id,
+            product_id,
+            captured_cents,
+            status,
+            ..
+        } => {
             let kind = match TenderKind::from_product(*product_id) {
                 TenderKind::GiftCard => "CADO".to_string(),
                 TenderKind::Visa => "Visa".to_string(),
@@ -373,27 +398,66 @@ pub fn describe(ev: &Event) -> (String, String) {
                 TenderKind::Other(p) => format!("#{p}"),
             };
             (
-                format!("{kind} {payment_id} : {status}, encaissé {}", cents(*captured_cents).fr()),
-                format!("{kind} {payment_id}: {status}, captured {}", cents(*captured_cents).en()),
+                format!(
+                    "{kind} {payment_id} : {status}, encaissé {}",
+                    cents(*captured_cents).fr()
+                ),
+                format!(
+                    "{kind} {payment_id}: {status}, captured {}",
+                    cents(*captured_cents).en()
+                ),
             )
         }
-        Event::RefundRequested { number, amount_cents, payment_id, reason, .. } => (
-            format!("Remboursement n°{number} de {} demandé sur {payment_id} ({reason})", cents(*amount_cents).fr()),
-            format!("Refund n°{number} of {} requested on {payment_id} ({reason})", cents(*amount_cents).en()),
+        Event::RefundRequested {
+            number,
+            amount_cents,
+            payment_id,
+            reason,
+            ..
+        } => (
+            format!(
+                "Remboursement n°{number} de {} demandé sur {payment_id} ({reason})",
+                cents(*amount_cents).fr()
+            ),
+            format!(
+                "Refund n°{number} of {} requested on {payment_id} ({reason})",
+                cents(*amount_cents).en()
+            ),
         ),
-        Event::RefundAnswered { state, refund_id, failure, .. } => {
+        Event::RefundAnswered {
+            state,
+            refund_id,
+            failure,
+            ..
+        } => {
             let s = RefundState::from_code(state);
             let id = refund_id.as_deref().unwrap_or("—");
-            let why = failure.as_deref().map(|f| format!(" : {f}")).unwrap_or_default();
-            let why_en = failure.as_deref().map(|f| format!(": {f}")).unwrap_or_default();
+            let why = failure
+                .as_deref()
+                .map(|f| format!(" : {f}"))
+                .unwrap_or_default();
+            let why_en = failure
+                .as_deref()
+                .map(|f| format!(": {f}"))
+                .unwrap_or_default();
             (
                 format!("Remboursement {id} : {}{why}", s.label_fr()),
                 format!("Refund {id}: {}{why_en}", s.code()),
             )
         }
-        Event::RefundImported { refund_id, amount_cents, .. } => (
-            format!("Remboursement externe {refund_id} de {} importé", cents(*amount_cents).fr()),
-            format!("External refund {refund_id} of {} imported", cents(*amount_cents).en()),
+        Event::RefundImported {
+            refund_id,
+            amount_cents,
+            ..
+        } => (
+            format!(
+                "Remboursement externe {refund_id} de {} importé",
+                cents(*amount_cents).fr()
+            ),
+            format!(
+                "External refund {refund_id} of {} imported",
+                cents(*amount_cents).en()
+            ),
         ),
         Event::ExportMade { from, to, rows, .. } => (
             format!("Export du {from} au {to} ({rows} lignes)"),
