@@ -384,14 +384,17 @@ struct Platform {
 }
 
 /// The embedded sandbox's handle; dropping it stops the server.
-type EmbeddedSandbox = ();
+type EmbeddedSandbox = crate::sandbox::RunningSandbox;
 
-async fn embedded_sandbox(
-    _data_dir: &std::path::Path,
-) -> anyhow::Result<(String, EmbeddedSandbox)> {
-    anyhow::bail!(
-        "the embedded sandbox is not part of this build: run `cadodesk sandbox` and pass --endpoint http://127.0.0.1:PORT"
-    )
+async fn embedded_sandbox(data_dir: &std::path::Path) -> anyhow::Result<(String, EmbeddedSandbox)> {
+    let config = crate::sandbox::SandboxConfig {
+        data_file: Some(data_dir.join("sandbox.json")),
+        ..crate::sandbox::SandboxConfig::default()
+    };
+    let running = crate::sandbox::start(config)
+        .await
+        .context("starting the embedded sandbox")?;
+    Ok((running.base_url(), running))
 }
 
 async fn platform(
