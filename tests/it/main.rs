@@ -6,3 +6,5 @@ mod sandbox_checkout;
 mod sandbox_common;
 mod sandbox_more;
 mod sandbox_refund;
+mod till_flow;
+mod till_support;
