@@ -1,4 +1,5 @@
 //! One integration-test binary: it links once and shares its helpers.
+mod cli_process;
 mod ledger_export;
 mod openapi;
 mod sandbox_auth;
