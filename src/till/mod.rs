@@ -1169,11 +1169,8 @@ impl Till {
         }
         for c in ledger.unfinished_checkouts().map_err(Self::ledger_err)? {
             match c.hosted_checkout_id {
-                Some(id) => {
-                    if !checkouts.contains(&id) {
-                        checkouts.push(id);
-                    }
-                }
+                Some(id) if !checkouts.contains(&id) => checkouts.push(id),
+                Some(_) => {}
                 None if Utc::now() - c.created_at > Duration::minutes(1) => {
                     ledger
                         .append(

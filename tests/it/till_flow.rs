@@ -1,5 +1,7 @@
 //! The till's use cases against the sandbox on loopback and a real SQLite file.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)] // reason: a failed expectation is the test failing
+
 use cadodesk::till::{CheckoutState, RefundCommand, RefundState, TenderKind, TillError};
 use serde_json::json;
 
