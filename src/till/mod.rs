@@ -274,8 +274,9 @@ impl Localize for TillError {
 
 type Result<T, E = TillError> = std::result::Result<T, E>;
 
-/// How many times a keyed request is sent again, with the same key, when its answer is lost.
-const SAME_KEY_ATTEMPTS: u32 = 4;
+/// How many times the till sends a keyed request whose answer was lost (the client already retries each send with
+/// the same key and backoff; this covers a platform that stays away a little longer).
+const SAME_KEY_ATTEMPTS: u32 = 2;
 
 /// A watcher's reading leaves a refund without an answer alone for this long after its last change.
 const SETTLE_AFTER_SECS: i64 = 30;
