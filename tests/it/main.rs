@@ -7,3 +7,8 @@ mod architecture;
 mod direct_client;
 mod direct_wire;
 mod openapi;
+mod sandbox_auth;
+mod sandbox_checkout;
+mod sandbox_common;
+mod sandbox_more;
+mod sandbox_refund;
