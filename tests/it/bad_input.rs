@@ -774,16 +774,21 @@ async fn a_full_disk_is_refused_cleanly_and_the_ledger_stays_sound() {
         let _ = f.sync_all();
     }
     let before = footprint(&platform_state(&base).await);
-    let mut disk_full_seen = false;
+    let mut full_named = false;
+    let mut last_line = String::new();
     for i in 0..5 {
         let amount = format!("{},00", 10 + i);
         let args = ["checkout", "create", "--amount", amount.as_str(), "--json"];
         let out = cli.run(&args).await;
+        eprintln!("full disk, sale {i}: {:?} {}", out.status, stderr_of(&out).trim());
         if out.status.success() {
             continue; // the WAL still had room: a sale fully recorded is fine
         }
         let line = refusal_line(&out, &args, &["disk", "full", "space", "ledger"]);
-        disk_full_seen |= line.to_lowercase().contains("full") || line.contains("space");
+        let lower = line.to_lowercase();
+        // The fix has to be findable: the disk is full, or at least which file could not be written.
+        full_named |= lower.contains("full") || lower.contains("space") || line.contains(data.to_str().expect("path"));
+        last_line = line;
         let args = [
             "refund",
             "--payment-id",
@@ -798,7 +803,6 @@ async fn a_full_disk_is_refused_cleanly_and_the_ledger_stays_sound() {
             refusal_line(&out, &args, &["disk", "full", "space", "ledger", "resume"]);
         }
     }
-    assert!(disk_full_seen, "a full disk is named as such");
     std::fs::remove_file(&filler).expect("free the disk");
     // Freed: everything the platform did is in the ledger and the journal is sound.
     let out = cli.run(&["resume", "--json"]).await;
@@ -829,5 +833,7 @@ async fn a_full_disk_is_refused_cleanly_and_the_ledger_stays_sound() {
         refunded,
         "ledger and platform agree on the tender: {out}"
     );
+    assert!(!last_line.is_empty(), "a write onto a full disk failed at least once");
+    assert!(full_named, "the refusal says the disk is full or names the ledger file: {last_line}");
     let _ = before;
 }

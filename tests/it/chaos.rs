@@ -7,7 +7,7 @@
 //! `chaos: N operations, F faults, K kills, L lost, D duplicated`.
 //!
 //! It takes minutes, so it is ignored by `cargo test`; `scripts/chaos.sh` runs it. Knobs (environment):
-//! `CADODESK_CHAOS_OPS` (operations to aim for, default 250), `CADODESK_CHAOS_SECONDS` (time budget of the
+//! `CADODESK_CHAOS_OPS` (operations to aim for, default 300), `CADODESK_CHAOS_SECONDS` (time budget of the
 //! fault phase, default 300), `CADODESK_CHAOS_SLOW` (requests held beyond the client's 20 s timeout, default 2),
 //! `CADODESK_CHAOS_SEED`, `CADODESK_CHAOS_DIR` (where the ledger, logs and exports are kept; a temporary directory
 //! otherwise), `CADODESK_CHAOS_API_SECRET` and `CADODESK_CHAOS_WEBHOOK_SECRET` (the secrets the sandbox and the
@@ -70,6 +70,8 @@ struct Run {
     /// Exits that no fault explains, kept for the report.
     odd: Vec<String>,
     panics: u64,
+    /// How long a command usually takes here (ms, moving average): kill moments are drawn within it.
+    typical_ms: f64,
 }
 
 impl Run {
@@ -93,6 +95,7 @@ impl Run {
             b
         });
         let mut killed = false;
+        let t0 = Instant::now();
         let status = match kill_after {
             None => child.wait().await.expect("wait"),
             Some(d) => {
@@ -114,6 +117,8 @@ impl Run {
         };
         if killed {
             self.kills += 1;
+        } else if kill_after.is_none() {
+            self.typical_ms = 0.8 * self.typical_ms + 0.2 * t0.elapsed().as_millis() as f64;
         }
         let out = Output {
             status,
@@ -185,10 +190,11 @@ impl Run {
         })
     }
 
-    /// A kill moment for a command that runs around a few hundred milliseconds.
+    /// A kill moment within a command's usual run time (from start-up to its last write).
     fn maybe_kill(&mut self, p: f64) -> Option<Duration> {
         if self.rng.chance(p) {
-            Some(Duration::from_millis(self.rng.range(20, 900) as u64))
+            let hi = (self.typical_ms * 1.1).max(20.0) as i64;
+            Some(Duration::from_millis(self.rng.range(5, hi) as u64))
         } else {
             None
         }
@@ -251,7 +257,7 @@ impl Run {
             Some(f) => self.arm(f).await,
             None => 0,
         };
-        let kill = self.maybe_kill(0.1);
+        let kill = self.maybe_kill(0.15);
         let r = self
             .op(&["checkout", "create", "--amount", &amount, "--json"], kill)
             .await;
@@ -355,16 +361,27 @@ impl Run {
                 .await;
             (armed, None)
         } else {
-            let fault = if self.rng.chance(0.6) {
-                self.random_fault("refund")
+            if self.rng.chance(0.15) {
+                // The platform is slow (within the timeout) and the till dies while it works: the refund is
+                // committed at the platform after the process is gone, and only the restart learns of it.
+                let latency = self.rng.range(300, 1500);
+                let armed = self
+                    .arm(json!([{"operation": "refund", "latencyMs": latency, "count": 1}]))
+                    .await;
+                let at = self.typical_ms as i64 + self.rng.range(0, latency);
+                (armed, Some(Duration::from_millis(at as u64)))
             } else {
-                None
-            };
-            let armed = match fault {
-                Some(f) => self.arm(f).await,
-                None => 0,
-            };
-            (armed, self.maybe_kill(0.3))
+                let fault = if self.rng.chance(0.6) {
+                    self.random_fault("refund")
+                } else {
+                    None
+                };
+                let armed = match fault {
+                    Some(f) => self.arm(f).await,
+                    None => 0,
+                };
+                (armed, self.maybe_kill(0.3))
+            }
         };
         let args = [
             "refund",
@@ -418,7 +435,7 @@ fn day_offset(days: i64) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "minutes long: scripts/chaos.sh runs it (cargo test --test it chaos::chaos_run -- --ignored)"]
 async fn chaos_run() {
-    let target_ops: u64 = env_or("CADODESK_CHAOS_OPS", 250);
+    let target_ops: u64 = env_or("CADODESK_CHAOS_OPS", 300);
     let budget = Duration::from_secs(env_or("CADODESK_CHAOS_SECONDS", 300));
     let slow_total: u64 = env_or("CADODESK_CHAOS_SLOW", 2);
     let seed: u64 = env_or("CADODESK_CHAOS_SEED", fresh_seed());
@@ -464,6 +481,7 @@ async fn chaos_run() {
         printed_refunds: Vec::new(),
         odd: Vec::new(),
         panics: 0,
+        typical_ms: 300.0,
     };
 
     let started = Instant::now();
