@@ -780,14 +780,20 @@ async fn a_full_disk_is_refused_cleanly_and_the_ledger_stays_sound() {
         let amount = format!("{},00", 10 + i);
         let args = ["checkout", "create", "--amount", amount.as_str(), "--json"];
         let out = cli.run(&args).await;
-        eprintln!("full disk, sale {i}: {:?} {}", out.status, stderr_of(&out).trim());
+        eprintln!(
+            "full disk, sale {i}: {:?} {}",
+            out.status,
+            stderr_of(&out).trim()
+        );
         if out.status.success() {
             continue; // the WAL still had room: a sale fully recorded is fine
         }
         let line = refusal_line(&out, &args, &["disk", "full", "space", "ledger"]);
         let lower = line.to_lowercase();
         // The fix has to be findable: the disk is full, or at least which file could not be written.
-        full_named |= lower.contains("full") || lower.contains("space") || line.contains(data.to_str().expect("path"));
+        full_named |= lower.contains("full")
+            || lower.contains("space")
+            || line.contains(data.to_str().expect("path"));
         last_line = line;
         let args = [
             "refund",
@@ -833,7 +839,13 @@ async fn a_full_disk_is_refused_cleanly_and_the_ledger_stays_sound() {
         refunded,
         "ledger and platform agree on the tender: {out}"
     );
-    assert!(!last_line.is_empty(), "a write onto a full disk failed at least once");
-    assert!(full_named, "the refusal says the disk is full or names the ledger file: {last_line}");
+    assert!(
+        !last_line.is_empty(),
+        "a write onto a full disk failed at least once"
+    );
+    assert!(
+        full_named,
+        "the refusal says the disk is full or names the ledger file: {last_line}"
+    );
     let _ = before;
 }
