@@ -539,6 +539,15 @@ async fn chaos_run() {
         assert!(out.status.success(), "status {id}: {}", stderr_of(&out));
     }
 
+    // Reconcile re-reads the platform: a refund the ledger lacked would come back as "external" (counted as lost
+    // below), and one it has must not come back twice.
+    let out = cli
+        .run(&["reconcile", "--from", &from, "--to", &to, "--json"])
+        .await;
+    assert!(out.status.success(), "reconcile: {}", stderr_of(&out));
+    let reconciled = json_of(&out);
+    eprintln!("chaos: reconcile: {reconciled}");
+
     // The comparison.
     let platform = platform_state(&base).await;
     let ledger_refunds = json_of(
