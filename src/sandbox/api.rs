@@ -235,14 +235,26 @@ impl Drop for InProgress {
     }
 }
 
+/// 409 for a repeat while the first request with the key still runs. `errorCode` 30001002 ("duplicate request")
+/// is what the current official SDKs turn into an IdempotenceException; the older SDKs looked for 1409, which
+/// stays in the deprecated `code`.
 fn conflict(first_ms: i64) -> Response {
-    let reply = Reply::error(
+    let mut reply = Reply::error(
         409,
-        "1409",
+        "30001002",
         "DUPLICATE_REQUEST_IN_PROGRESS",
         "A request with this idempotence key is still in progress",
         None,
     );
+    if let Some(e) = reply
+        .body
+        .as_mut()
+        .and_then(|b| b.get_mut("errors"))
+        .and_then(|e| e.get_mut(0))
+        .and_then(Value::as_object_mut)
+    {
+        e.insert("code".into(), json!("1409"));
+    }
     let mut r = to_response(reply);
     if let Ok(v) = HeaderValue::from_str(&first_ms.to_string()) {
         r.headers_mut()
@@ -440,7 +452,16 @@ pub(crate) async fn v2(
     if let Some((url, body)) = test_hook {
         app.send_webhook(vec![url], body);
     }
+    tracing::debug!(
+        operation = route.name(),
+        status = reply.status,
+        "sandbox API"
+    );
     if plan.drop_after_commit {
+        tracing::info!(
+            operation = route.name(),
+            "fault: connection cut after commit"
+        );
         conn.cut();
     }
     to_response(reply)
@@ -483,7 +504,7 @@ fn run(app: &App, st: &mut State, route: &Route, body: &[u8], host: &str, now: i
     let read = |r: Reply| (r, vec![], false, None);
     match route {
         Route::TestConnection => read(Reply::ok(200, json!({"result": "OK"}))),
-        Route::CreateCheckout => match create_checkout(app, st, &input, host, now) {
+        Route::CreateCheckout => match create_checkout(st, &input, host, now) {
             Ok(r) => (r, vec![], true, None),
             Err(r) => read(r),
         },
@@ -664,13 +685,7 @@ fn absolute_url(path: &str, url: &str) -> Result<(), Reply> {
     }
 }
 
-fn create_checkout(
-    app: &App,
-    st: &mut State,
-    input: &Value,
-    host: &str,
-    now: i64,
-) -> Result<Reply, Reply> {
+fn create_checkout(st: &mut State, input: &Value, host: &str, now: i64) -> Result<Reply, Reply> {
     if at(input, "order").is_none() {
         return Err(missing("order"));
     }
@@ -814,7 +829,6 @@ fn create_checkout(
     };
     st.checkouts.insert(id.clone(), checkout);
     let partial = format!("{host}/hostedcheckout/{id}");
-    let _ = app;
     Ok(Reply::ok(
         200,
         json!({

@@ -21,7 +21,7 @@
 //!     idempotence window, so a repeat with the same key meanwhile gets 409); `errorRate` is the share of answers
 //!     replaced by a 500 platform error before anything is done; `dropAfterCommit` the share of operations that are
 //!     carried out and stored, after which the connection is closed without an answer; `inProgress409` the share of
-//!     answers replaced by a 409 "request in progress" (`errorCode` 1409). `count` limits how many requests the rule
+//!     answers replaced by a 409 "request in progress" (`errorCode` 30001002, `code` 1409). `count` limits how many requests the rule
 //!     applies to. `seed` makes the random draws repeatable. The first matching rule applies.
 //!   - `DELETE /sandbox/faults` removes every rule; `GET /sandbox/faults` lists them.
 //!   - `GET /sandbox/state`: checkouts, payments, refunds and gift-card balances as JSON, for reconciliation tests.
@@ -227,6 +227,10 @@ pub async fn start(config: SandboxConfig) -> anyhow::Result<RunningSandbox> {
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     let addr = listener.local_addr().context("no local address")?;
+    if !addr.ip().is_loopback() {
+        // The credentials are public test values and the control routes are unsigned: say so loudly.
+        tracing::warn!(%addr, "the sandbox listens beyond loopback; anyone who can reach it can use it");
+    }
     let (stop_tx, stop_rx) = watch::channel(false);
     let app = server::App::new(config, stop_rx.clone())?;
     let task = tokio::spawn(async move {

@@ -556,10 +556,12 @@ fn form_page(
         ));
     }
     out.push_str(&format!(
-        r#"<div class="actions"><button type="submit" name="action" value="cancel">{}</button><button class="pay" type="submit" name="action" value="pay">{} {}</button></div></form>"#,
-        lang.t("Annuler", "Cancel"),
+        // Pay comes first in the document so that Enter in a field pays (a browser submits with the first button);
+        // the stylesheet shows Cancel on the left.
+        r#"<div class="actions"><button class="pay" type="submit" name="action" value="pay">{} {}</button><button class="cancel" type="submit" name="action" value="cancel">{}</button></div></form>"#,
         lang.t("Payer", "Pay"),
         money(c.amount, lang),
+        lang.t("Annuler", "Cancel"),
     ));
     render(
         lang,

@@ -24,7 +24,11 @@ fn offenders(needle: &str, allowed: &[&str]) -> Vec<String> {
     files
         .into_iter()
         .filter_map(|f| {
-            let rel = f.strip_prefix(&src).ok()?.to_string_lossy().replace('\\', "/");
+            let rel = f
+                .strip_prefix(&src)
+                .ok()?
+                .to_string_lossy()
+                .replace('\\', "/");
             if allowed.iter().any(|a| rel.starts_with(a)) {
                 return None;
             }
@@ -43,7 +47,11 @@ fn the_client_and_the_sandbox_meet_only_over_http() {
         assert!(!files.is_empty(), "src/{dir} has no source");
         for f in files {
             let text = std::fs::read_to_string(&f).expect("readable source");
-            assert!(!text.contains(forbidden), "{} uses {forbidden}", f.display());
+            assert!(
+                !text.contains(forbidden),
+                "{} uses {forbidden}",
+                f.display()
+            );
         }
     }
 }
@@ -56,7 +64,10 @@ fn only_the_ledger_speaks_sql() {
 #[test]
 fn only_the_vault_touches_the_keychain() {
     assert_eq!(offenders("keyring::", &["vault.rs"]), Vec::<String>::new());
-    assert_eq!(offenders("keyring_core::", &["vault.rs"]), Vec::<String>::new());
+    assert_eq!(
+        offenders("keyring_core::", &["vault.rs"]),
+        Vec::<String>::new()
+    );
 }
 
 #[test]

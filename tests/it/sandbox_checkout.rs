@@ -165,6 +165,10 @@ async fn two_gift_cards_and_a_visa_pay_one_checkout() {
         assert!(html.contains(name), "page lacks {name}");
     }
     assert!(html.contains("lang=\"fr\""));
+    // Enter in a field submits with the first button: it must be Pay, not Cancel.
+    let pay = html.find("value=\"pay\"").expect("pay button");
+    let cancel = html.find("value=\"cancel\"").expect("cancel button");
+    assert!(pay < cancel, "the pay button comes first");
 
     let fields = form(&[gift(1, 1), gift(2, 2), visa()]);
     let a = s.submit(&url, &refs(&fields)).await;

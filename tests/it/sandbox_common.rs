@@ -86,7 +86,8 @@ impl Answer {
 
 /// A sandbox on loopback and an HTTP client that does not follow redirects.
 pub struct Sbx {
-    pub sandbox: RunningSandbox,
+    /// `None` when the tests talk to a sandbox in another process.
+    pub sandbox: Option<RunningSandbox>,
     pub base: String,
     pub http: reqwest::Client,
 }
@@ -111,9 +112,16 @@ impl Sbx {
         let sandbox = start(config).await.expect("sandbox starts");
         let base = sandbox.base_url();
         Sbx {
-            sandbox,
+            sandbox: Some(sandbox),
             base,
             http: client(),
+        }
+    }
+
+    /// Stops the sandbox and waits for it.
+    pub async fn shutdown(self) {
+        if let Some(s) = self.sandbox {
+            s.shutdown().await;
         }
     }
 

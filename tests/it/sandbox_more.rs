@@ -41,7 +41,7 @@ async fn the_whole_state_survives_a_restart() {
         ))
         .await
         .json();
-    s.sandbox.shutdown().await;
+    s.shutdown().await;
     assert!(file.exists());
 
     let s = Sbx::with(config).await;
@@ -171,6 +171,17 @@ async fn signed_webhooks_reach_the_checkout_urls() {
         refund_events,
         vec!["refund.refund_requested", "refund.refunded"]
     );
+    // A full refund also reports the payment as refunded.
+    let r = s.post(&format!("/payments/{pid}/refund"), &json!({})).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let refunded = eventually(|| async {
+        events(&got)
+            .into_iter()
+            .find(|e| e["type"] == "payment.refunded")
+    })
+    .await;
+    assert_eq!(refunded["payment"]["id"], pid.as_str());
+    assert_eq!(refunded["payment"]["status"], "REFUNDED");
     for e in events(&got).iter().filter(|e| e.get("refund").is_some()) {
         crate::openapi::assert_valid("refundResponse", &e["refund"]);
     }
@@ -299,7 +310,7 @@ async fn the_switchboard_injects_errors_drops_and_conflicts() {
         .post_idem(&format!("/payments/{id}/refund"), &body, "other-key")
         .await
         .assert_error(409);
-    assert_eq!(e["errorCode"], "1409");
+    assert_eq!(e["errorCode"], "30001002");
 
     // Listing and clearing.
     fault(&s, json!({"operation": "get_details", "latencyMs": 5})).await;
@@ -330,4 +341,107 @@ async fn the_switchboard_injects_errors_drops_and_conflicts() {
         .await
         .expect("post");
     assert_eq!(answer(r).await.assert_error(400)["id"], "INVALID_VALUE");
+}
+
+#[tokio::test]
+async fn the_command_prints_its_address_first_and_serves() {
+    use tokio::io::AsyncBufReadExt as _;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("state.json");
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_cadodesk"))
+        .args([
+            "sandbox",
+            "--listen",
+            "127.0.0.1:0",
+            "--refund-delay-ms",
+            "50",
+            "--data",
+        ])
+        .arg(&data)
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("cadodesk runs");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = tokio::io::BufReader::new(stdout).lines();
+    let first = lines
+        .next_line()
+        .await
+        .expect("read")
+        .expect("a first line");
+    let base = first
+        .strip_prefix("listening on ")
+        .expect("listening on …")
+        .to_string();
+    assert!(base.starts_with("http://127.0.0.1:"), "{base}");
+    let resource = format!("/v2/{MERCHANT}/services/testconnection");
+    let auth = authorization(KEY_ID, SECRET, "GET", "", DATE, &[], &resource);
+    let r = client()
+        .get(format!("{base}{resource}"))
+        .header("Date", DATE)
+        .header("Authorization", auth)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(r.status().as_u16(), 200);
+    // A change is written to the data file at once.
+    let s = Sbx {
+        sandbox: None,
+        base: base.clone(),
+        http: client(),
+    };
+    s.create_checkout(1_000, true).await;
+    let saved: Value = serde_json::from_slice(&std::fs::read(&data).expect("saved")).expect("JSON");
+    assert_eq!(saved["checkouts"].as_object().expect("checkouts").len(), 1);
+    child.kill().await.expect("stopped");
+}
+
+#[tokio::test]
+async fn a_session_past_its_timeout_is_cancelled() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("sandbox.json");
+    let config = SandboxConfig {
+        data_file: Some(file.clone()),
+        ..SandboxConfig::default()
+    };
+    let s = Sbx::with(config.clone()).await;
+    let mut body = checkout_request(1_000, true);
+    body["hostedCheckoutSpecificInput"]["sessionTimeout"] = json!(1);
+    let c = s.post("/hostedcheckouts", &body).await.json();
+    let id = c["hostedCheckoutId"].as_str().expect("id").to_string();
+    s.shutdown().await;
+    // Two minutes pass while the sandbox is stopped.
+    let mut saved: Value =
+        serde_json::from_slice(&std::fs::read(&file).expect("saved")).expect("JSON");
+    let created = saved["checkouts"][&id]["created_ms"]
+        .as_i64()
+        .expect("created_ms");
+    saved["checkouts"][&id]["created_ms"] = json!(created - 120_000);
+    std::fs::write(&file, saved.to_string()).expect("write");
+
+    let s = Sbx::with(config).await;
+    let g = s.get(&format!("/hostedcheckouts/{id}")).await.json();
+    assert_eq!(g["status"], "CANCELLED_BY_CONSUMER");
+    // The restarted sandbox has another port; the page path is the same.
+    let page = s
+        .http
+        .get(format!("{}/hostedcheckout/{id}", s.base))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(page.status().as_u16(), 410);
+}
+
+#[test]
+fn debug_output_keeps_the_secrets_out() {
+    let shown = format!("{:?}", SandboxConfig::default());
+    assert!(shown.contains("cadodesk-sandbox"), "{shown}");
+    assert!(
+        !shown.contains(cadodesk::sandbox::DEFAULT_API_SECRET),
+        "{shown}"
+    );
+    assert!(
+        !shown.contains(cadodesk::sandbox::DEFAULT_WEBHOOK_SECRET),
+        "{shown}"
+    );
 }

@@ -212,7 +212,7 @@ async fn an_idempotent_refund_is_replayed_with_its_timestamp() {
 }
 
 #[tokio::test]
-async fn a_repeat_while_the_first_runs_gets_409_1409() {
+async fn a_repeat_while_the_first_runs_gets_409() {
     let s = Sbx::start().await;
     let (_, visa_id) = paid(&s, 30_000).await;
     let r = s
@@ -236,7 +236,7 @@ async fn a_repeat_while_the_first_runs_gets_409_1409() {
     let (first, second) = if a.status == 201 { (a, b) } else { (b, a) };
     assert_eq!(first.status, 201, "{}", first.text);
     let e = second.assert_error(409);
-    assert_eq!(e["errorCode"], "1409");
+    assert_eq!(e["errorCode"], "30001002");
     assert_eq!(e["code"], "1409");
     assert!(
         second
