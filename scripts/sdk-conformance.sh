@@ -56,6 +56,10 @@ passed=$((passed + py_pass))
 failed=$((failed + py_fail))
 
 # --- Node -------------------------------------------------------------------------------------------------------
+# A fresh sandbox: gift-card balances fell during the Python run, and the Node run pays with the same cards.
+sandbox_stop
+sandbox_start --refund-delay-ms 300 \
+    --webhook-key-id "$SANDBOX_WEBHOOK_KEY_ID" --webhook-secret "$SANDBOX_WEBHOOK_SECRET"
 judges_log "official Node SDK ($(node -p 'require("./scripts/sdk/node/node_modules/onlinepayments-sdk-nodejs/package.json").version'))"
 set +e
 (cd scripts/sdk/node && node --test --test-reporter=spec --test-reporter-destination=stdout \

@@ -27,6 +27,7 @@ import pytest
 import requests
 
 from onlinepayments.sdk.authorization_exception import AuthorizationException
+from onlinepayments.sdk.communication.communication_exception import CommunicationException
 from onlinepayments.sdk.call_context import CallContext
 from onlinepayments.sdk.communicator_configuration import CommunicatorConfiguration
 from onlinepayments.sdk.communication.request_header import RequestHeader
@@ -36,6 +37,7 @@ from onlinepayments.sdk.domain.refund_request import RefundRequest
 from onlinepayments.sdk.domain.send_test_request import SendTestRequest
 from onlinepayments.sdk.domain.validate_credentials_request import ValidateCredentialsRequest
 from onlinepayments.sdk.factory import Factory
+from onlinepayments.sdk.idempotence_exception import IdempotenceException
 from onlinepayments.sdk.json.default_marshaller import DefaultMarshaller
 from onlinepayments.sdk.reference_exception import ReferenceException
 from onlinepayments.sdk.validation_exception import ValidationException
@@ -142,6 +144,15 @@ def product_of(payment) -> int | None:
     if output.card_payment_method_specific_output is not None:
         return output.card_payment_method_specific_output.payment_product_id
     return None
+
+
+def set_fault(rule: dict | None) -> None:
+    """Adds a rule to the sandbox's fault switchboard, or clears every rule."""
+    if rule is None:
+        answer = requests.delete(f"{SANDBOX_URL}/sandbox/faults", timeout=10)
+    else:
+        answer = requests.post(f"{SANDBOX_URL}/sandbox/faults", json=rule, timeout=10)
+    assert answer.status_code < 300, f"fault switchboard: {answer.status_code} {answer.text[:300]}"
 
 
 def error_summary(e) -> str:
@@ -556,3 +567,112 @@ def test_validate_webhook_credentials(merchant):
     bad = ValidateCredentialsRequest().from_dictionary(
         {"key": WEBHOOK_KEY_ID, "secret": webhook_credentials_secret("wrong")})
     assert merchant.webhooks().validate_webhook_credentials(bad).result == "Invalid"
+
+
+def test_same_key_while_running_is_idempotence_exception(merchant, tenders):
+    """Two concurrent refunds with one key: one is carried out, the other gets 409 → the SDK's IdempotenceException."""
+    visa = next(t for t in tenders if t[2] == 1)
+    key = str(uuid.uuid4())
+    set_fault({"operation": "refund", "latencyMs": 3000, "count": 1})
+    results: dict[int, object] = {}
+
+    def attempt(i: int) -> None:
+        try:
+            results[i] = merchant.payments().refund_payment(visa[0], refund_request(700, "RMB-CONCURRENT"),
+                                                            CallContext(idempotence_key=key))
+        except Exception as e:  # noqa: BLE001 (the assertion below names what came back)
+            results[i] = e
+
+    try:
+        threads = [threading.Thread(target=attempt, args=(i,), name=f"refund-{i}") for i in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+    finally:
+        set_fault(None)
+    conflicts = [r for r in results.values() if isinstance(r, IdempotenceException)]
+    refunds = [r for r in results.values() if not isinstance(r, Exception)]
+    assert len(conflicts) == 1 and len(refunds) == 1, results
+    assert conflicts[0].status_code == 409
+    assert conflicts[0].idempotence_key == key
+    assert conflicts[0].idempotence_request_timestamp is not None, \
+        "the 409 must carry X-GCS-Idempotence-Request-Timestamp"
+    replay = merchant.payments().refund_payment(visa[0], refund_request(700, "RMB-CONCURRENT"),
+                                                CallContext(idempotence_key=key))
+    assert replay.id == refunds[0].id
+
+
+def test_lost_answer_is_settled_by_the_same_key(merchant, tenders):
+    """The refund is stored but its answer is lost; re-sending the same key returns that refund, not a second one."""
+    visa = next(t for t in tenders if t[2] == 1)
+    before = merchant.refunds().get_refunds(visa[0]).refunds or []
+    key = str(uuid.uuid4())
+    set_fault({"operation": "refund", "dropAfterCommit": 1.0, "count": 1})
+    try:
+        with pytest.raises(CommunicationException):
+            merchant.payments().refund_payment(visa[0], refund_request(300, "RMB-LOST"),
+                                               CallContext(idempotence_key=key))
+    finally:
+        set_fault(None)
+    context = CallContext(idempotence_key=key)
+    settled = merchant.payments().refund_payment(visa[0], refund_request(300, "RMB-LOST"), context)
+    assert context.idempotence_request_timestamp is not None, "the answer must be the stored one"
+    after = merchant.refunds().get_refunds(visa[0]).refunds
+    assert len(after) == len(before) + 1, "exactly one refund for one key"
+    assert settled.id in {r.id for r in after} and settled.id not in {r.id for r in before}
+
+
+@pytest.mark.parametrize("fields", [
+    {"giftcard1_number": "6299000000000004", "giftcard1_expiry": "12/30", "giftcard1_cvv": "123"},  # no balance
+    {"giftcard1_number": "6299000000000005", "giftcard1_expiry": "01/24", "giftcard1_cvv": "123"},  # expired
+    {"giftcard1_number": "6299000000000001", "giftcard1_expiry": "12/30", "giftcard1_cvv": "999"},  # wrong CVV
+    {"card_number": "4321456998744563", "card_expiry": "05/30", "card_cvv": "123"},  # declined Visa
+], ids=["no-balance", "expired", "wrong-cvv", "declined-visa"])
+def test_declined_card_reshows_the_page(merchant, receiver, fields):
+    created = merchant.hosted_checkout().create_hosted_checkout(checkout_request(f"{receiver.base}/return", amount=3000))
+    answer = pay_on_hosted_page(created.redirect_url, {**fields, "action": "pay"})
+    assert answer.status_code == 200, f"a decline re-shows the page, got {answer.status_code}"
+    assert 'name="giftcard1_number"' in answer.text
+    assert merchant.hosted_checkout().get_hosted_checkout(created.hosted_checkout_id).status == "IN_PROGRESS"
+
+
+def test_last_allowed_attempt_ends_the_checkout(merchant, receiver):
+    request = checkout_request(f"{receiver.base}/return", amount=3000)
+    request.hosted_checkout_specific_input.allowed_number_of_payment_attempts = 1
+    created = merchant.hosted_checkout().create_hosted_checkout(request)
+    pay_on_hosted_page(created.redirect_url, {"card_number": "4321456998744563", "card_expiry": "05/30",
+                                              "card_cvv": "123", "action": "pay"})
+    got = merchant.hosted_checkout().get_hosted_checkout(created.hosted_checkout_id)
+    assert got.status != "IN_PROGRESS", "one allowed attempt, one decline: the checkout is over"
+
+
+def test_completed_refund_restores_the_gift_card_balance(merchant, receiver, tenders):
+    """The 20 € card paid 20 € and was refunded in full (test_full_refund…): once REFUNDED it can pay 20 € again."""
+    gift_20 = next(t for t in tenders if t[1] == 2000)
+    deadline = time.monotonic() + WAIT_SECONDS
+    while True:
+        refunds = merchant.refunds().get_refunds(gift_20[0]).refunds or []
+        if refunds and all(r.status == "REFUNDED" for r in refunds) or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert sum(r.refund_output.amount_of_money.amount for r in refunds if r.status == "REFUNDED") == 2000, \
+        "run with test_full_refund_then_any_refund_is_refused"
+    created = merchant.hosted_checkout().create_hosted_checkout(checkout_request(f"{receiver.base}/return", amount=2000))
+    answer = pay_on_hosted_page(created.redirect_url, {
+        "giftcard1_number": GIFT_20, "giftcard1_expiry": "12/30", "giftcard1_cvv": "123", "action": "pay"})
+    assert answer.status_code in (302, 303), "the refunded 20 € are back on the card"
+
+
+def test_errors_are_json_everywhere(receiver):
+    """An unknown resource under /v2 and a bad signature both answer JSON (an SDK needs it to type the error)."""
+    for path, key in [(f"/v2/{MERCHANT_ID}/nothing/here", API_KEY_ID), (f"/v2/{MERCHANT_ID}/services/testconnection",
+                                                                       "no-such-key")]:
+        date = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime())
+        to_sign = f"GET\n\n{date}\n{path}\n"
+        signature = base64.b64encode(hmac.new(API_SECRET.encode(), to_sign.encode(), hashlib.sha256).digest()).decode()
+        answer = requests.get(SANDBOX_URL + path, timeout=10,
+                              headers={"Date": date, "Authorization": f"GCS v1HMAC:{key}:{signature}"})
+        assert answer.status_code >= 400
+        assert answer.headers.get("Content-Type", "").startswith("application/json"), (path, answer.headers)
+        assert answer.json()["errors"], answer.text
