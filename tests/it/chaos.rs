@@ -589,136 +589,17 @@ async fn chaos_run() {
     assert!(excel.status.success(), "export: {}", stderr_of(&excel));
     let verify = cli.run(&["ledger", "verify", "--json"]).await;
 
-    let mut lost = 0u64;
-    let mut duplicated = 0u64;
-    let mut problems: Vec<String> = Vec::new();
-
+    let Tally {
+        lost,
+        mut duplicated,
+        mut problems,
+        tenders_checked,
+    } = compare(&platform, &ledger_refunds, &run.printed_refunds);
     let p_refunds: Vec<&Value> = platform["refunds"]
         .as_array()
         .expect("refunds")
         .iter()
         .collect();
-    let real = |r: &Value| r["status"] != "REJECTED" && r["status"] != "CANCELLED";
-    let mut by_key: HashMap<String, Vec<&Value>> = HashMap::new();
-    for r in &p_refunds {
-        by_key
-            .entry(
-                r["merchantReference"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string(),
-            )
-            .or_default()
-            .push(r);
-    }
-    for (key, rs) in &by_key {
-        let n = rs.iter().filter(|r| real(r)).count();
-        if n > 1 {
-            duplicated += (n - 1) as u64;
-            problems.push(format!("{n} platform refunds carry the key {key}: {rs:?}"));
-        }
-    }
-    let mut ledger_ids: HashMap<String, usize> = HashMap::new();
-    for r in &ledger_refunds {
-        let status = r["status"].as_str().unwrap_or_default();
-        if r["external"] == true {
-            lost += 1;
-            problems.push(format!(
-                "a platform refund the till did not ask for was imported: {r}"
-            ));
-        }
-        match status {
-            "requested" | "unknown" => {
-                lost += 1;
-                problems.push(format!("refund still unsettled after resume: {r}"));
-                continue;
-            }
-            "declined" => {
-                if let Some(id) = r["refundId"].as_str()
-                    && let Some(p) = p_refunds.iter().find(|p| p["id"] == id)
-                    && real(p)
-                {
-                    lost += 1;
-                    problems.push(format!(
-                        "declined in the ledger, carried out at the platform: {r} / {p}"
-                    ));
-                }
-                continue;
-            }
-            _ => {}
-        }
-        let Some(id) = r["refundId"].as_str() else {
-            lost += 1;
-            problems.push(format!("refund without a platform id: {r}"));
-            continue;
-        };
-        *ledger_ids.entry(id.to_string()).or_default() += 1;
-        match p_refunds.iter().find(|p| p["id"] == id) {
-            None => {
-                lost += 1;
-                problems.push(format!("in the ledger, not at the platform: {r}"));
-            }
-            Some(p) => {
-                if p["amount"] != r["amount"] || p["paymentId"] != r["paymentId"] {
-                    lost += 1;
-                    problems.push(format!("ledger and platform disagree: {r} / {p}"));
-                }
-                let settled = p["status"] == "REFUNDED";
-                if settled != (status == "refunded") {
-                    problems.push(format!("status differs (not counted): {r} / {p}"));
-                }
-            }
-        }
-    }
-    for (id, n) in &ledger_ids {
-        if *n > 1 {
-            duplicated += (*n - 1) as u64;
-            problems.push(format!("refund {id} appears {n} times in the ledger"));
-        }
-    }
-    for p in p_refunds.iter().filter(|p| real(p)) {
-        let id = p["id"].as_str().unwrap_or_default();
-        if !ledger_ids.contains_key(id) {
-            lost += 1;
-            problems.push(format!("at the platform, not in the ledger: {p}"));
-        }
-    }
-    for (id, payment, cents) in &run.printed_refunds {
-        let at_platform = p_refunds.iter().any(|p| p["id"] == id.as_str() && real(p));
-        if !at_platform || !ledger_ids.contains_key(id) {
-            lost += 1;
-            problems.push(format!(
-                "refund {id} ({cents} on {payment}) was printed as done but is missing (platform: {at_platform})"
-            ));
-        }
-    }
-    // Sums per tender, and never more than the tender.
-    let mut ledger_sums: BTreeMap<String, i64> = BTreeMap::new();
-    for r in &ledger_refunds {
-        if matches!(r["status"].as_str(), Some("pending" | "refunded")) {
-            *ledger_sums
-                .entry(r["paymentId"].as_str().unwrap_or_default().to_string())
-                .or_default() += r["amount"].as_i64().unwrap_or(0);
-        }
-    }
-    let mut tenders_checked = 0;
-    for p in platform["payments"].as_array().expect("payments") {
-        let id = p["id"].as_str().unwrap_or_default();
-        let on_platform = p["refundedAmount"].as_i64().unwrap_or(0)
-            + p["pendingRefundAmount"].as_i64().unwrap_or(0);
-        let in_ledger = ledger_sums.get(id).copied().unwrap_or(0);
-        tenders_checked += 1;
-        if on_platform != in_ledger {
-            lost += 1;
-            problems.push(format!(
-                "tender {id}: platform refunded {on_platform}, ledger {in_ledger}"
-            ));
-        }
-        if on_platform > p["amount"].as_i64().unwrap_or(0) {
-            duplicated += 1;
-            problems.push(format!("tender {id} refunded beyond its amount: {p}"));
-        }
-    }
     // Per sale, the ledger's list against the platform.
     let mut per_checkout: HashMap<String, i64> = HashMap::new();
     for p in platform["payments"].as_array().expect("payments") {
@@ -802,6 +683,198 @@ async fn chaos_run() {
     assert_eq!((lost, duplicated), (0, 0), "{problems:#?}");
     assert!(problems.is_empty(), "{problems:#?}");
     drop(sandbox);
+}
+
+/// What the comparison of the ledger with the platform found.
+#[derive(Debug)]
+struct Tally {
+    lost: u64,
+    duplicated: u64,
+    problems: Vec<String>,
+    tenders_checked: usize,
+}
+
+/// Compares the platform's state (`GET /sandbox/state`) with the ledger's refunds (`cadodesk refunds --json`) and
+/// the refunds the binary printed as done.
+fn compare(platform: &Value, ledger_refunds: &[Value], printed: &[(String, String, i64)]) -> Tally {
+    let mut lost = 0u64;
+    let mut duplicated = 0u64;
+    let mut problems: Vec<String> = Vec::new();
+
+    let p_refunds: Vec<&Value> = platform["refunds"]
+        .as_array()
+        .expect("refunds")
+        .iter()
+        .collect();
+    let real = |r: &Value| r["status"] != "REJECTED" && r["status"] != "CANCELLED";
+    let mut by_key: HashMap<String, Vec<&Value>> = HashMap::new();
+    for r in &p_refunds {
+        by_key
+            .entry(
+                r["merchantReference"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+            )
+            .or_default()
+            .push(r);
+    }
+    for (key, rs) in &by_key {
+        let n = rs.iter().filter(|r| real(r)).count();
+        if n > 1 {
+            duplicated += (n - 1) as u64;
+            problems.push(format!("{n} platform refunds carry the key {key}: {rs:?}"));
+        }
+    }
+    let mut ledger_ids: HashMap<String, usize> = HashMap::new();
+    for r in ledger_refunds {
+        let status = r["status"].as_str().unwrap_or_default();
+        if r["external"] == true {
+            lost += 1;
+            problems.push(format!(
+                "a platform refund the till did not ask for was imported: {r}"
+            ));
+        }
+        match status {
+            "requested" | "unknown" => {
+                lost += 1;
+                problems.push(format!("refund still unsettled after resume: {r}"));
+                continue;
+            }
+            "declined" => {
+                if let Some(id) = r["refundId"].as_str()
+                    && let Some(p) = p_refunds.iter().find(|p| p["id"] == id)
+                    && real(p)
+                {
+                    lost += 1;
+                    problems.push(format!(
+                        "declined in the ledger, carried out at the platform: {r} / {p}"
+                    ));
+                }
+                continue;
+            }
+            _ => {}
+        }
+        let Some(id) = r["refundId"].as_str() else {
+            lost += 1;
+            problems.push(format!("refund without a platform id: {r}"));
+            continue;
+        };
+        *ledger_ids.entry(id.to_string()).or_default() += 1;
+        match p_refunds.iter().find(|p| p["id"] == id) {
+            None => {
+                lost += 1;
+                problems.push(format!("in the ledger, not at the platform: {r}"));
+            }
+            Some(p) => {
+                if p["amount"] != r["amount"] || p["paymentId"] != r["paymentId"] {
+                    lost += 1;
+                    problems.push(format!("ledger and platform disagree: {r} / {p}"));
+                }
+                let settled = p["status"] == "REFUNDED";
+                if settled != (status == "refunded") {
+                    problems.push(format!("status differs (not counted): {r} / {p}"));
+                }
+            }
+        }
+    }
+    for (id, n) in &ledger_ids {
+        if *n > 1 {
+            duplicated += (*n - 1) as u64;
+            problems.push(format!("refund {id} appears {n} times in the ledger"));
+        }
+    }
+    for p in p_refunds.iter().filter(|p| real(p)) {
+        let id = p["id"].as_str().unwrap_or_default();
+        if !ledger_ids.contains_key(id) {
+            lost += 1;
+            problems.push(format!("at the platform, not in the ledger: {p}"));
+        }
+    }
+    for (id, payment, cents) in printed {
+        let at_platform = p_refunds.iter().any(|p| p["id"] == id.as_str() && real(p));
+        if !at_platform || !ledger_ids.contains_key(id) {
+            lost += 1;
+            problems.push(format!(
+                "refund {id} ({cents} on {payment}) was printed as done but is missing (platform: {at_platform})"
+            ));
+        }
+    }
+    // Sums per tender, and never more than the tender.
+    let mut ledger_sums: BTreeMap<String, i64> = BTreeMap::new();
+    for r in ledger_refunds {
+        if matches!(r["status"].as_str(), Some("pending" | "refunded")) {
+            *ledger_sums
+                .entry(r["paymentId"].as_str().unwrap_or_default().to_string())
+                .or_default() += r["amount"].as_i64().unwrap_or(0);
+        }
+    }
+    let mut tenders_checked = 0;
+    for p in platform["payments"].as_array().expect("payments") {
+        let id = p["id"].as_str().unwrap_or_default();
+        let on_platform = p["refundedAmount"].as_i64().unwrap_or(0)
+            + p["pendingRefundAmount"].as_i64().unwrap_or(0);
+        let in_ledger = ledger_sums.get(id).copied().unwrap_or(0);
+        tenders_checked += 1;
+        if on_platform != in_ledger {
+            lost += 1;
+            problems.push(format!(
+                "tender {id}: platform refunded {on_platform}, ledger {in_ledger}"
+            ));
+        }
+        if on_platform > p["amount"].as_i64().unwrap_or(0) {
+            duplicated += 1;
+            problems.push(format!("tender {id} refunded beyond its amount: {p}"));
+        }
+    }
+    Tally {
+        lost,
+        duplicated,
+        problems,
+        tenders_checked,
+    }
+}
+
+#[test]
+fn the_comparison_counts_what_is_lost_and_what_is_doubled() {
+    let platform = |refunds: Value| {
+        json!({
+            "payments": [{"id": "1000000001_0", "amount": 5000, "refundedAmount": 3000, "pendingRefundAmount": 0}],
+            "refunds": refunds,
+        })
+    };
+    let p = |id: &str, key: &str, amount: i64| json!({"id": id, "paymentId": "1000000001_0", "amount": amount, "status": "REFUNDED", "merchantReference": key});
+    let l = |id: &str, amount: i64| json!({"refundId": id, "paymentId": "1000000001_0", "amount": amount, "status": "refunded", "external": false});
+    // Agreement.
+    let t = compare(
+        &platform(json!([
+            p("1000000001_1", "k1", 1000),
+            p("1000000001_2", "k2", 2000)
+        ])),
+        &[l("1000000001_1", 1000), l("1000000001_2", 2000)],
+        &[("1000000001_1".into(), "1000000001_0".into(), 1000)],
+    );
+    assert_eq!((t.lost, t.duplicated), (0, 0), "{:?}", t.problems);
+    // The platform refunded twice under one key: doubled (and the ledger misses one).
+    let t = compare(
+        &platform(json!([
+            p("1000000001_1", "k1", 1000),
+            p("1000000001_2", "k1", 2000)
+        ])),
+        &[l("1000000001_1", 1000)],
+        &[],
+    );
+    assert!(t.duplicated >= 1 && t.lost >= 1, "{t:?}");
+    // The ledger has a refund the platform never made, and one still unsettled: lost.
+    let mut unsettled = l("", 500);
+    unsettled["status"] = json!("unknown");
+    let t = compare(
+        &platform(json!([p("1000000001_1", "k1", 3000)])),
+        &[l("1000000001_1", 3000), l("1000000001_9", 100), unsettled],
+        &[("1000000001_8".into(), "1000000001_0".into(), 100)],
+    );
+    assert!(t.lost >= 3, "{t:?}");
+    assert_eq!(t.duplicated, 0, "{t:?}");
 }
 
 fn write_summary(dir: &Path, run: &Run, lost: u64, duplicated: u64) {
