@@ -142,6 +142,7 @@ impl CashierPanel {
                         let r = ui
                             .add(
                                 egui::TextEdit::singleline(&mut self.amount)
+                                    .id_salt("cashier-amount")
                                     .hint_text("17,50")
                                     .font(egui::TextStyle::Heading)
                                     .desired_width(180.0),
@@ -161,6 +162,7 @@ impl CashierPanel {
                     let r = ui
                         .add(
                             egui::TextEdit::singleline(&mut self.reference)
+                                .id_salt("cashier-reference")
                                 .hint_text(text::REFERENCE_HINT.get(lang))
                                 .desired_width(280.0),
                         )
@@ -177,6 +179,7 @@ impl CashierPanel {
                     let r = ui
                         .add(
                             egui::TextEdit::singleline(&mut self.email)
+                                .id_salt("cashier-email")
                                 .hint_text(text::OPTIONAL.get(lang))
                                 .desired_width(280.0),
                         )
@@ -233,7 +236,7 @@ impl CashierPanel {
                 } else if checkout.status == CheckoutStatus::Paid {
                     ui.add_space(40.0);
                     ui.label(
-                        RichText::new(format!("✔ {}", text::PAID_BIG.get(lang)))
+                        RichText::new(text::PAID_BIG.get(lang).to_string())
                             .size(64.0)
                             .strong()
                             .color(widgets::OK_GREEN),

@@ -83,13 +83,13 @@ impl JournalPanel {
         if let Some(v) = &self.verdict {
             if v.ok {
                 ui.label(
-                    RichText::new(format!("✔ {}", text::VERIFY_OK.get(lang)))
+                    RichText::new(text::VERIFY_OK.get(lang).to_string())
                         .size(22.0)
                         .color(widgets::OK_GREEN),
                 );
             } else {
                 ui.label(
-                    RichText::new(format!("✖ {}", text::VERIFY_BROKEN.get(lang)))
+                    RichText::new(text::VERIFY_BROKEN.get(lang).to_string())
                         .size(22.0)
                         .color(widgets::ERROR_RED),
                 );

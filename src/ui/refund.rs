@@ -352,8 +352,12 @@ impl RefundDialog {
         ui.add_space(6.0);
         ui.horizontal(|ui| {
             let l = ui.label(text::REFUND_AMOUNT.get(lang));
-            ui.add(egui::TextEdit::singleline(&mut self.amount).desired_width(100.0))
-                .labelled_by(l.id);
+            ui.add(
+                egui::TextEdit::singleline(&mut self.amount)
+                    .id_salt("refund-amount")
+                    .desired_width(100.0),
+            )
+            .labelled_by(l.id);
             ui.label("€");
             if ui.small_button(text::REFUND_ALL.get(lang)).clicked() {
                 self.amount = self.refundable().plain(',');
@@ -386,8 +390,12 @@ impl RefundDialog {
         });
         ui.horizontal(|ui| {
             let l = ui.label(text::REASON_TEXT.get(lang));
-            ui.add(egui::TextEdit::singleline(&mut self.reason_text).desired_width(300.0))
-                .labelled_by(l.id);
+            ui.add(
+                egui::TextEdit::singleline(&mut self.reason_text)
+                    .id_salt("refund-reason_text")
+                    .desired_width(300.0),
+            )
+            .labelled_by(l.id);
         });
         if let Some(e) = &self.reason_error {
             widgets::field_error_ui(ui, e);
@@ -450,6 +458,7 @@ impl RefundDialog {
                 let r = ui
                     .add(
                         egui::TextEdit::singleline(&mut self.pin)
+                            .id_salt("refund-pin")
                             .password(true)
                             .desired_width(100.0),
                     )

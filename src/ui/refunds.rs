@@ -133,6 +133,7 @@ impl RefundsPanel {
             let r = ui
                 .add(
                     egui::TextEdit::singleline(&mut self.from)
+                        .id_salt("refunds-from")
                         .hint_text(text::DATE_HINT.get(lang))
                         .desired_width(95.0),
                 )
@@ -142,6 +143,7 @@ impl RefundsPanel {
             let r = ui
                 .add(
                     egui::TextEdit::singleline(&mut self.to)
+                        .id_salt("refunds-to")
                         .hint_text(text::DATE_HINT.get(lang))
                         .desired_width(95.0),
                 )
@@ -279,8 +281,12 @@ impl RefundsPanel {
             let e = &mut self.export;
             ui.horizontal(|ui| {
                 let l = ui.label(text::EXPORT_PATH.get(lang));
-                ui.add(egui::TextEdit::singleline(&mut e.path).desired_width(440.0))
-                    .labelled_by(l.id);
+                ui.add(
+                    egui::TextEdit::singleline(&mut e.path)
+                        .id_salt("refunds-path")
+                        .desired_width(440.0),
+                )
+                .labelled_by(l.id);
             });
             if let Some(err) = &e.path_error {
                 widgets::field_error_ui(ui, err);
@@ -302,7 +308,7 @@ impl RefundsPanel {
                 ui.colored_label(
                     widgets::OK_GREEN,
                     format!(
-                        "{} : {rows} {} → {}",
+                        "{} : {rows} {}, {}",
                         text::EXPORT_DONE.get(lang),
                         text::ROWS.get(lang),
                         path.display()

@@ -169,7 +169,7 @@ impl SettingsPanel {
     }
 
     /// Builds settings from the form, or says which field is wrong.
-    fn build(&self, current: &Settings, lang: Lang) -> Result<Settings, String> {
+    fn build(&self, lang: Lang) -> Result<Settings, String> {
         if self.env == EnvChoice::Custom {
             let u = self.custom_url.trim();
             if !(u.starts_with("https://") || u.starts_with("http://")) {
@@ -213,7 +213,6 @@ impl SettingsPanel {
             pin_hash,
             pin_threshold: threshold,
             pin_always: self.pin_always,
-            ..current.clone()
         })
     }
 
@@ -261,7 +260,7 @@ impl SettingsPanel {
         let lang = cx.lang;
         self.saved = false;
         self.save_error = None;
-        match self.build(cx.settings, lang) {
+        match self.build(lang) {
             Err(e) => self.field_error = Some(e),
             Ok(s) => {
                 self.field_error = None;
@@ -342,6 +341,7 @@ impl SettingsPanel {
                     let l = ui.label(text::CUSTOM_URL.get(lang));
                     ui.add(
                         egui::TextEdit::singleline(&mut self.custom_url)
+                            .id_salt("settings-custom_url")
                             .hint_text("https://…")
                             .desired_width(300.0),
                     )
@@ -349,16 +349,25 @@ impl SettingsPanel {
                     ui.end_row();
                 }
                 let l = ui.label(text::PSPID.get(lang));
-                ui.add(egui::TextEdit::singleline(&mut self.merchant_id).desired_width(260.0))
-                    .labelled_by(l.id);
+                ui.add(
+                    egui::TextEdit::singleline(&mut self.merchant_id)
+                        .id_salt("settings-merchant_id")
+                        .desired_width(260.0),
+                )
+                .labelled_by(l.id);
                 ui.end_row();
                 let l = ui.label(text::API_KEY_ID.get(lang));
-                ui.add(egui::TextEdit::singleline(&mut self.api_key_id).desired_width(260.0))
-                    .labelled_by(l.id);
+                ui.add(
+                    egui::TextEdit::singleline(&mut self.api_key_id)
+                        .id_salt("settings-api_key_id")
+                        .desired_width(260.0),
+                )
+                .labelled_by(l.id);
                 ui.end_row();
                 let l = ui.label(text::API_SECRET.get(lang));
                 ui.add(
                     egui::TextEdit::singleline(&mut self.secret)
+                        .id_salt("settings-secret")
                         .password(true)
                         .hint_text(text::API_SECRET_HINT.get(lang))
                         .desired_width(260.0),
@@ -390,7 +399,7 @@ impl SettingsPanel {
             {
                 self.connection_ok = false;
                 self.connection_error = None;
-                match self.build(cx.settings, lang) {
+                match self.build(lang) {
                     Err(e) => self.field_error = Some(e),
                     Ok(s) => {
                         self.field_error = None;
@@ -407,10 +416,7 @@ impl SettingsPanel {
                 ui.label(text::TESTING.get(lang));
             }
             if self.connection_ok {
-                ui.colored_label(
-                    widgets::OK_GREEN,
-                    format!("✔ {}", text::CONNECTION_OK.get(lang)),
-                );
+                ui.colored_label(widgets::OK_GREEN, text::CONNECTION_OK.get(lang).to_string());
             }
         });
         if let Some(e) = &self.connection_error {
@@ -428,14 +434,19 @@ impl SettingsPanel {
                 let l = ui.label(text::RETURN_URL.get(lang));
                 ui.add(
                     egui::TextEdit::singleline(&mut self.return_url)
+                        .id_salt("settings-return_url")
                         .hint_text(text::RETURN_URL_HINT.get(lang))
                         .desired_width(280.0),
                 )
                 .labelled_by(l.id);
                 ui.end_row();
                 let l = ui.label(text::OPERATOR_NAME.get(lang));
-                ui.add(egui::TextEdit::singleline(&mut self.operator).desired_width(200.0))
-                    .labelled_by(l.id);
+                ui.add(
+                    egui::TextEdit::singleline(&mut self.operator)
+                        .id_salt("settings-operator")
+                        .desired_width(200.0),
+                )
+                .labelled_by(l.id);
                 ui.end_row();
                 ui.label(text::LANGUAGE.get(lang));
                 ui.horizontal(|ui| {
@@ -456,8 +467,12 @@ impl SettingsPanel {
             .show(ui, |ui| {
                 let l = ui.label(text::PIN_THRESHOLD.get(lang));
                 ui.horizontal(|ui| {
-                    ui.add(egui::TextEdit::singleline(&mut self.pin_threshold).desired_width(90.0))
-                        .labelled_by(l.id);
+                    ui.add(
+                        egui::TextEdit::singleline(&mut self.pin_threshold)
+                            .id_salt("settings-pin_threshold")
+                            .desired_width(90.0),
+                    )
+                    .labelled_by(l.id);
                     ui.label("€");
                 });
                 ui.end_row();
@@ -467,6 +482,7 @@ impl SettingsPanel {
                 let l = ui.label(text::NEW_PIN.get(lang));
                 ui.add(
                     egui::TextEdit::singleline(&mut self.new_pin)
+                        .id_salt("settings-new_pin")
                         .password(true)
                         .desired_width(120.0),
                 )

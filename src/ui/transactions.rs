@@ -239,6 +239,7 @@ impl TransactionsPanel {
             let r = ui
                 .add(
                     egui::TextEdit::singleline(&mut self.from)
+                        .id_salt("transactions-from")
                         .hint_text(text::DATE_HINT.get(lang))
                         .desired_width(95.0),
                 )
@@ -248,6 +249,7 @@ impl TransactionsPanel {
             let r = ui
                 .add(
                     egui::TextEdit::singleline(&mut self.to)
+                        .id_salt("transactions-to")
                         .hint_text(text::DATE_HINT.get(lang))
                         .desired_width(95.0),
                 )
@@ -271,6 +273,7 @@ impl TransactionsPanel {
             let r = ui
                 .add(
                     egui::TextEdit::singleline(&mut self.search)
+                        .id_salt("transactions-search")
                         .hint_text(text::SEARCH_HINT.get(lang))
                         .desired_width(220.0),
                 )
@@ -331,14 +334,12 @@ impl TransactionsPanel {
             .header(row_height, |mut header| {
                 for (title, key) in headers {
                     header.col(|ui| {
-                        let arrow = if self.sort == key {
-                            if self.descending { " ⏷" } else { " ⏶" }
-                        } else {
-                            ""
-                        };
-                        let label = RichText::new(format!("{}{arrow}", title.get(lang))).strong();
+                        let label = RichText::new(title.get(lang)).strong();
                         if ui.add(egui::Button::new(label).frame(false)).clicked() {
                             clicked_sort = Some(key);
+                        }
+                        if self.sort == key {
+                            ui.label(if self.descending { "v" } else { "^" });
                         }
                     });
                 }
