@@ -254,52 +254,96 @@ impl Localize for ExportError {
     }
 }
 
+/// A CSV writer for export rows: the BOM and header on creation, one line per [`CsvSink::write_row`]. Holds one
+/// row at a time.
+pub struct CsvSink<W: Write> {
+    w: csv::Writer<W>,
+    format: CsvFormat,
+    rows: u64,
+    total: Amount,
+    total_refunded: Amount,
+}
+
+impl<W: Write> std::fmt::Debug for CsvSink<W> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CsvSink")
+            .field("format", &self.format)
+            .field("rows", &self.rows)
+            .finish()
+    }
+}
+
+impl<W: Write> CsvSink<W> {
+    /// Writes the BOM (French profile) and the header.
+    pub fn new(format: CsvFormat, mut out: W) -> Result<CsvSink<W>, csv::Error> {
+        if format == CsvFormat::ExcelFr {
+            out.write_all("\u{feff}".as_bytes())?;
+        }
+        let mut w = csv::WriterBuilder::new()
+            .delimiter(format.delimiter())
+            .terminator(csv::Terminator::CRLF)
+            .quote_style(csv::QuoteStyle::Necessary)
+            .from_writer(out);
+        w.write_record(header(format))?;
+        Ok(CsvSink {
+            w,
+            format,
+            rows: 0,
+            total: Amount::ZERO,
+            total_refunded: Amount::ZERO,
+        })
+    }
+
+    /// Writes one line.
+    pub fn write_row(&mut self, row: &RefundExportRow) -> Result<(), csv::Error> {
+        self.w.write_record(row_cells(row, self.format))?;
+        self.rows += 1;
+        self.total = self
+            .total
+            .checked_add(row.refund.amount)
+            .unwrap_or(self.total);
+        if row.refund.state == "refunded" {
+            self.total_refunded = self
+                .total_refunded
+                .checked_add(row.refund.amount)
+                .unwrap_or(self.total_refunded);
+        }
+        Ok(())
+    }
+
+    /// Flushes and returns the summary.
+    pub fn finish(mut self) -> Result<ExportSummary, csv::Error> {
+        self.w.flush()?;
+        Ok(ExportSummary {
+            rows: self.rows,
+            total: self.total,
+            total_refunded: self.total_refunded,
+            path: None,
+            format: self.format,
+        })
+    }
+}
+
 /// Streams the refunds asked in `[from, to)` to `out` in the given profile.
 pub fn write_refunds<W: Write>(
     ledger: &Ledger,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     format: CsvFormat,
-    mut out: W,
+    out: W,
 ) -> Result<ExportSummary, ExportError> {
     let io = |e: &dyn std::fmt::Display| ExportError::Write {
         path: "(output)".to_string(),
         detail: e.to_string(),
     };
-    if format == CsvFormat::ExcelFr {
-        out.write_all("\u{feff}".as_bytes()).map_err(|e| io(&e))?;
-    }
-    let mut w = csv::WriterBuilder::new()
-        .delimiter(format.delimiter())
-        .terminator(csv::Terminator::CRLF)
-        .quote_style(csv::QuoteStyle::Necessary)
-        .from_writer(out);
-    w.write_record(header(format)).map_err(|e| io(&e))?;
-    let mut total = Amount::ZERO;
-    let mut total_refunded = Amount::ZERO;
-    let rows = ledger
-        .for_each_refund_export_row(from, to, |row| {
-            w.write_record(row_cells(row, format))?;
-            total = total.checked_add(row.refund.amount).unwrap_or(total);
-            if row.refund.state == "refunded" {
-                total_refunded = total_refunded
-                    .checked_add(row.refund.amount)
-                    .unwrap_or(total_refunded);
-            }
-            Ok::<(), csv::Error>(())
-        })
+    let mut sink = CsvSink::new(format, out).map_err(|e| io(&e))?;
+    ledger
+        .for_each_refund_export_row(from, to, |row| sink.write_row(row))
         .map_err(|e| match e {
             ExportReadError::Ledger(l) => ExportError::Ledger(l),
             ExportReadError::Sink(s) => io(&s),
         })?;
-    w.flush().map_err(|e| io(&e))?;
-    Ok(ExportSummary {
-        rows,
-        total,
-        total_refunded,
-        path: None,
-        format,
-    })
+    sink.finish().map_err(|e| io(&e))
 }
 
 /// Writes the export to `path`, through a temporary file in the same folder renamed at the end, so an interrupted

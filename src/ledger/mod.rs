@@ -216,6 +216,7 @@ impl Localize for LedgerError {
 
 /// The result of [`Ledger::verify`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct VerifyReport {
     /// Entries whose hash and place were checked before the first problem (all of them when sound).
     pub entries_checked: u64,

@@ -506,8 +506,14 @@ impl Ledger {
         to: DateTime<Utc>,
         mut each: impl FnMut(&RefundExportRow) -> std::result::Result<(), E>,
     ) -> std::result::Result<u64, ExportReadError<E>> {
-        let conn = self.lock();
         let err = |e| ExportReadError::Ledger(LedgerError::from_sqlite(e, &self.path));
+        // A connection of its own: a long export reads a WAL snapshot and does not hold up the till's writes.
+        let conn = rusqlite::Connection::open_with_flags(
+            self.path.as_path(),
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(err)?;
+        conn.busy_timeout(super::BUSY_TIMEOUT).map_err(err)?;
         let sql = format!(
             "SELECT {REFUND_COLUMNS}, c.merchant_reference, c.amount_cents, t.product_id, t.position,
                (SELECT COUNT(*) FROM tenders t2 WHERE t2.hosted_checkout_id = t.hosted_checkout_id
