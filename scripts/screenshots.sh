@@ -14,8 +14,9 @@ if ((${#need[@]})); then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}"
 fi
 
-cargo build --release --bin cadodesk
-bin="${CARGO_TARGET_DIR:-target}/release/cadodesk"
+# The dev profile is enough for still pictures and reuses the test build (dependencies are optimised anyway).
+cargo build --bin cadodesk
+bin="${CARGO_TARGET_DIR:-target}/debug/cadodesk"
 out=assets/screenshots
 mkdir -p "$out"
 data="$(mktemp -d)"
@@ -23,7 +24,8 @@ trap 'rm -rf "$data"' EXIT
 
 # The tour: the app shows each tab in turn (CADODESK_SCREENSHOT_TOUR), writing the tab's name to a file when it
 # is on screen and drawn; the script captures the root window then. A sale is made first through the app's
-# own cashier screen by the tour (amount 87,50 €), and paid over HTTP like a customer would.
+# own cashier screen by the tour (87,50 €, two gift cards and a Visa), paid over HTTP as a customer would, after two
+# smaller sales (one paid by card, one left open) so the tables have more than one line.
 CADODESK_DATA_DIR="$data" CADODESK_SCREENSHOT_TOUR="$data/tour" \
   xvfb-run -a -s "-screen 0 1366x768x24 -nolisten tcp" bash -c '
     set -euo pipefail
@@ -42,11 +44,15 @@ CADODESK_DATA_DIR="$data" CADODESK_SCREENSHOT_TOUR="$data/tour" \
                    --data-urlencode giftcard2_cvv=123 --data-urlencode card_number=4012000033330026 \
                    --data-urlencode card_expiry=05/30 --data-urlencode card_cvv=123 \
                    --data-urlencode action=pay "$url" || true ;;
+          paycard:*) url="${step#paycard:}"
+                 curl -fsS -o /dev/null --data-urlencode card_number=4012000033330026 \
+                   --data-urlencode card_expiry=05/30 --data-urlencode card_cvv=123 \
+                   --data-urlencode action=pay "$url" || true ;;
           shot:*) name="${step#shot:}"
-                  import -window root "$shots/$name.png" ;;
+                  # The window is 1366x740 at the top left of the 1366x768 screen (no window manager).
+                  import -window root -crop 1366x740+0+0 +repage "$shots/$name.png" ;;
         esac
         rm -f "$1/tour"
-        echo "ok" >"$1/tour.ack"
       fi
       sleep 0.2
     done

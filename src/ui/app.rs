@@ -11,6 +11,7 @@ use crate::ui::model::{Environment, KeychainState, Settings, UiError};
 use crate::ui::refunds::RefundsPanel;
 use crate::ui::settings::SettingsPanel;
 use crate::ui::text;
+use crate::ui::tour::Tour;
 use crate::ui::transactions::TransactionsPanel;
 use crate::ui::widgets;
 use crate::ui::worker::{Command, Event, SendError, WorkerHandle};
@@ -97,7 +98,21 @@ pub struct Cx<'a> {
     commands: &'a mut Vec<Command>,
 }
 
-impl Cx<'_> {
+impl<'a> Cx<'a> {
+    pub(crate) fn new(
+        lang: Lang,
+        settings: &'a Settings,
+        ready: bool,
+        commands: &'a mut Vec<Command>,
+    ) -> Cx<'a> {
+        Cx {
+            lang,
+            settings,
+            ready,
+            commands,
+        }
+    }
+
     /// Queues a command for the worker; it leaves after the frame is laid out.
     pub fn send(&mut self, command: Command) {
         self.commands.push(command);
@@ -126,6 +141,37 @@ pub struct CadodeskApp {
     pub settings_panel: SettingsPanel,
     /// The journal screen.
     pub journal: JournalPanel,
+    tour: Option<Tour>,
+    styled: bool,
+}
+
+/// Larger text than egui's default: a till is read at arm's length, often standing.
+fn till_style(ctx: &egui::Context) {
+    ctx.all_styles_mut(|style| {
+        use egui::{FontFamily, FontId, TextStyle};
+        style.text_styles = [
+            (
+                TextStyle::Small,
+                FontId::new(11.0, FontFamily::Proportional),
+            ),
+            (TextStyle::Body, FontId::new(14.5, FontFamily::Proportional)),
+            (
+                TextStyle::Button,
+                FontId::new(14.5, FontFamily::Proportional),
+            ),
+            (
+                TextStyle::Heading,
+                FontId::new(21.0, FontFamily::Proportional),
+            ),
+            (
+                TextStyle::Monospace,
+                FontId::new(13.5, FontFamily::Monospace),
+            ),
+        ]
+        .into();
+        style.spacing.button_padding = egui::vec2(8.0, 4.0);
+        style.spacing.item_spacing = egui::vec2(8.0, 6.0);
+    });
 }
 
 impl CadodeskApp {
@@ -145,6 +191,8 @@ impl CadodeskApp {
             refunds: RefundsPanel::default(),
             settings_panel: SettingsPanel::default(),
             journal: JournalPanel::default(),
+            tour: None,
+            styled: false,
         }
     }
 
@@ -190,6 +238,15 @@ impl CadodeskApp {
             Tab::Cashier | Tab::Journal => {}
         }
         self.send_all(commands);
+    }
+
+    pub(crate) fn send_commands(&mut self, commands: Vec<Command>) {
+        self.send_all(commands);
+    }
+
+    /// Runs the screenshot tour (see [`crate::ui::tour`]) from now on.
+    pub fn start_tour(&mut self, tour: Tour) {
+        self.tour = Some(tour);
     }
 
     fn send_all(&mut self, commands: Vec<Command>) {
@@ -260,6 +317,10 @@ impl CadodeskApp {
     /// Draws one frame: events first, then the top bar and the current tab, then the commands.
     pub fn frame_ui(&mut self, ui: &mut Ui) {
         self.worker.attach(ui.ctx());
+        if !self.styled {
+            self.styled = true;
+            till_style(ui.ctx());
+        }
         self.drain_events();
         let lang = self.settings.lang;
         let mut new_tab = self.tab;
@@ -332,6 +393,10 @@ impl CadodeskApp {
         self.send_all(commands);
         if new_tab != self.tab {
             self.set_tab(new_tab);
+        }
+        if let Some(mut tour) = self.tour.take() {
+            tour.advance(self, ui.ctx());
+            self.tour = Some(tour);
         }
     }
 

@@ -76,7 +76,7 @@ impl CashierPanel {
         }
     }
 
-    fn submit(&mut self, cx: &mut Cx<'_>) {
+    pub(crate) fn submit(&mut self, cx: &mut Cx<'_>) {
         let lang = cx.lang;
         self.amount_error = None;
         self.reference_error = None;

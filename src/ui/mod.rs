@@ -16,6 +16,7 @@ pub mod refund;
 pub mod refunds;
 pub mod settings;
 pub mod text;
+pub mod tour;
 pub mod transactions;
 pub mod widgets;
 pub mod worker;
@@ -46,6 +47,7 @@ pub fn run_app(global: &GlobalArgs) -> anyhow::Result<()> {
     let start_tab = std::env::var("CADODESK_START_TAB")
         .ok()
         .and_then(|t| Tab::from_name(&t));
+    let tour_file = std::env::var_os("CADODESK_SCREENSHOT_TOUR").map(PathBuf::from);
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("cadodesk")
@@ -62,6 +64,9 @@ pub fn run_app(global: &GlobalArgs) -> anyhow::Result<()> {
             let mut app = CadodeskApp::new(handle);
             if let Some(tab) = start_tab {
                 app.set_tab(tab);
+            }
+            if let Some(file) = tour_file {
+                app.start_tour(tour::Tour::start(file)?);
             }
             Ok(Box::new(app))
         }),

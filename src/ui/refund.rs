@@ -176,7 +176,7 @@ impl RefundDialog {
         }
     }
 
-    fn validate_form(&mut self, cx: &mut Cx<'_>) {
+    pub(crate) fn validate_form(&mut self, cx: &mut Cx<'_>) {
         let lang = cx.lang;
         self.amount_error = None;
         self.reason_error = None;
@@ -222,6 +222,18 @@ impl RefundDialog {
                     amount,
                 });
             }
+        }
+    }
+
+    /// Is the confirmation step showing?
+    pub fn confirming(&self) -> bool {
+        matches!(self.stage, Some(Stage::Confirm { .. }))
+    }
+
+    /// Presses "Confirmer" on the confirmation step (the screenshot tour uses it).
+    pub(crate) fn confirm_shown(&mut self, cx: &mut Cx<'_>) {
+        if let Some(Stage::Confirm { parts }) = self.stage.clone() {
+            self.confirm(cx, parts);
         }
     }
 

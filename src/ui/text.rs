@@ -189,7 +189,7 @@ pub const DATE_INVALID: Tx = tx(
     "Invalid date: use the form 2026-11-26, or leave it empty.",
 );
 /// Number of rows.
-pub const ROWS: Tx = tx("lignes", "rows");
+pub const ROWS: Tx = tx("ligne(s)", "row(s)");
 /// Nothing selected.
 pub const SELECT_A_ROW: Tx = tx(
     "Choisissez une ligne pour voir son détail.",
