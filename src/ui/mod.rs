@@ -7,6 +7,7 @@
 //! - [`model`]: what the screens show, as plain data; [`text`]: every word, in French and English.
 
 pub mod app;
+pub mod bench;
 pub mod cashier;
 pub mod convert;
 pub mod journal;
