@@ -470,13 +470,13 @@ fn run_till_command(global: &GlobalArgs, cmd: Command) -> anyhow::Result<Outcome
 
 /// Commands that need only the ledger do not start a platform.
 fn needs_platform(cmd: &Command) -> bool {
-    match cmd {
+    !matches!(
+        cmd,
         Command::Checkout(CheckoutCommand::List(_))
-        | Command::Refunds(_)
-        | Command::Export(_)
-        | Command::Ledger(_) => false,
-        _ => true,
-    }
+            | Command::Refunds(_)
+            | Command::Export(_)
+            | Command::Ledger(_)
+    )
 }
 
 /// Refuses bad input before anything is opened or started.

@@ -236,7 +236,7 @@ fn group_thousands(cents: i64, group: char, decimal: char) -> String {
     let whole = (cents / 100).to_string();
     let mut out = String::new();
     for (i, ch) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
             out.push(group);
         }
         out.push(ch);

@@ -94,6 +94,11 @@ pub enum VaultError {
     /// The merchant id or key id is empty or too long for the keychain.
     #[error("the {0} is not usable as a keychain name: check it in Settings")]
     BadName(&'static str),
+    /// The merchant id or API key id is not known at all.
+    #[error(
+        "no {0} given: pass --merchant-id / set CADODESK_MERCHANT_ID and CADODESK_API_KEY_ID, or fill it in Settings"
+    )]
+    Missing(&'static str),
     /// Any other keychain failure.
     #[error("the keychain failed: {0}")]
     Failed(String),
@@ -125,6 +130,9 @@ impl Localize for VaultError {
                 ),
                 VaultError::BadName(what) => format!(
                     "Le champ « {what} » ne peut pas servir de nom dans le trousseau : vérifiez-le dans Réglages"
+                ),
+                VaultError::Missing(what) => format!(
+                    "Aucun « {what} » : passez --merchant-id / CADODESK_MERCHANT_ID et CADODESK_API_KEY_ID, ou renseignez-le dans Réglages"
                 ),
                 VaultError::Failed(d) => format!("Le trousseau a échoué : {d}"),
             },
@@ -357,11 +365,11 @@ pub fn resolve_credentials(
     let key_id = env_key
         .or_else(|| api_key_id.map(str::to_string))
         .or_else(|| use_sandbox_defaults.then(|| sandbox_defaults::API_KEY_ID.to_string()));
-    let Some(merchant) = merchant else {
-        return Err(VaultError::BadName("merchant id"));
+    let Some(merchant) = merchant.filter(|m| !m.trim().is_empty()) else {
+        return Err(VaultError::Missing("merchant id"));
     };
-    let Some(key_id) = key_id else {
-        return Err(VaultError::BadName("API key id"));
+    let Some(key_id) = key_id.filter(|k| !k.trim().is_empty()) else {
+        return Err(VaultError::Missing("API key id"));
     };
     if let Some(secret) = env_secret {
         return Ok(ApiCredentials {

@@ -68,6 +68,17 @@ fn fixed_url(url: &'static str) -> Url {
     }
 }
 
+impl fmt::Display for Environment {
+    /// `preprod`, `prod`, or the URL: the form [`Environment::from_str`] reads back.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Environment::Preprod => f.write_str("preprod"),
+            Environment::Production => f.write_str("prod"),
+            Environment::Custom(url) => f.write_str(url.as_str()),
+        }
+    }
+}
+
 impl FromStr for Environment {
     type Err = DirectError;
 
@@ -204,6 +215,7 @@ struct Call<'a> {
 
 /// A 2xx answer.
 struct Answer {
+    status: u16,
     body: Vec<u8>,
     replayed: Option<Replayed>,
 }
@@ -273,7 +285,7 @@ impl DirectClient {
                 key: None,
             })
             .await?;
-        decode(&answer.body)
+        decode(&answer)
     }
 
     /// GetHostedCheckout: where the customer is, and the payment once created.
@@ -350,7 +362,7 @@ impl DirectClient {
                 key: None,
             })
             .await?;
-        decode(&answer.body)
+        decode(&answer)
     }
 
     async fn keyed_post<B: Serialize, T: DeserializeOwned>(
@@ -368,7 +380,7 @@ impl DirectClient {
             })
             .await?;
         Ok(Idempotent {
-            body: decode(&answer.body)?,
+            body: decode(&answer)?,
             replayed: answer.replayed,
         })
     }
@@ -404,9 +416,12 @@ impl DirectClient {
             (_, None) => RequestKind::UnkeyedPost,
         };
         let mut attempt: u32 = 0;
+        // Whether any attempt may have reached the platform: only then is a keyed outcome in doubt.
+        let mut maybe_sent = false;
         loop {
             attempt += 1;
             let (outcome, result) = self.attempt(&call, &url).await;
+            maybe_sent |= outcome != Outcome::ConnectFailed;
             let result = match result {
                 Ok(answer) => return Ok(answer),
                 Err(e) => e,
@@ -424,7 +439,7 @@ impl DirectClient {
                     tokio::time::sleep(delay).await;
                 }
                 Decision::GiveUp => {
-                    return Err(if kind == RequestKind::KeyedPost {
+                    return Err(if kind == RequestKind::KeyedPost && maybe_sent {
                         result.with_outcome_unknown()
                     } else {
                         result
@@ -464,7 +479,14 @@ impl DirectClient {
         tracing::debug!(method = %call.method, path = url.path(), status, "Worldline answered");
         if (200..300).contains(&status) {
             let replayed = request_timestamp_ms.map(|timestamp_ms| Replayed { timestamp_ms });
-            return (Outcome::Status(status), Ok(Answer { body, replayed }));
+            return (
+                Outcome::Status(status),
+                Ok(Answer {
+                    status,
+                    body,
+                    replayed,
+                }),
+            );
         }
         let error =
             DirectError::from_response(status, &body, call.key.is_some(), request_timestamp_ms);
@@ -558,9 +580,9 @@ fn to_json<B: Serialize>(body: &B) -> Result<Vec<u8>, DirectError> {
     serde_json::to_vec(body).map_err(|e| DirectError::InvalidRequest(format!("request body: {e}")))
 }
 
-fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, DirectError> {
-    serde_json::from_slice(body).map_err(|e| DirectError::Undecodable {
-        status: 200,
+fn decode<T: DeserializeOwned>(answer: &Answer) -> Result<T, DirectError> {
+    serde_json::from_slice(&answer.body).map_err(|e| DirectError::Undecodable {
+        status: answer.status,
         message: e.to_string(),
     })
 }
@@ -586,6 +608,7 @@ mod tests {
         assert_eq!(k.as_str().len(), 36);
         assert_ne!(k, IdempotenceKey::generate());
         assert!(IdempotenceKey::new("a".repeat(40)).is_ok());
+        assert_eq!(IdempotenceKey::generate().to_string().len(), 36);
         assert!(IdempotenceKey::new("a".repeat(41)).is_err());
         assert!(IdempotenceKey::new("").is_err());
         assert!(IdempotenceKey::new("clé").is_err());
@@ -610,6 +633,9 @@ mod tests {
         let custom: Environment = "http://127.0.0.1:8080".parse().unwrap();
         assert_eq!(custom.base_url().as_str(), "http://127.0.0.1:8080/");
         assert!("ftp://x".parse::<Environment>().is_err());
+        for env in [Environment::Preprod, Environment::Production, custom] {
+            assert_eq!(env.to_string().parse::<Environment>().unwrap(), env);
+        }
         assert!("nonsense".parse::<Environment>().is_err());
     }
 

@@ -72,12 +72,19 @@ pub enum DirectError {
         body: Box<RefundErrorResponse>,
     },
     /// HTTP 5xx: the platform failed. A GET may be sent again; a keyed POST with the same key.
-    #[error("Worldline platform error (HTTP {status}){}", describe(&body.errors))]
+    #[error(
+        "Worldline platform error (HTTP {status}){}{}",
+        describe(&body.errors),
+        unknown_suffix(*outcome_unknown)
+    )]
     Platform {
         /// HTTP status.
         status: u16,
         /// The error body (empty if the body was not JSON).
         body: Box<ErrorResponse>,
+        /// The request was keyed: the platform may have carried it out before failing, so re-send it with the
+        /// same key, or read the payment, to learn what happened.
+        outcome_unknown: bool,
     },
     /// Any other HTTP error status (401, 402 without a payment, 422, 429…).
     #[error("unexpected answer from Worldline (HTTP {status}){}", describe(&body.errors))]
@@ -171,6 +178,7 @@ impl DirectError {
                 500..=599 => DirectError::Platform {
                     status,
                     body: Box::default(),
+                    outcome_unknown: false,
                 },
                 _ => DirectError::Undecodable {
                     status,
@@ -214,7 +222,11 @@ impl DirectError {
                 request_timestamp_ms,
             },
             409 => DirectError::Reference { status, body },
-            500..=599 => DirectError::Platform { status, body },
+            500..=599 => DirectError::Platform {
+                status,
+                body,
+                outcome_unknown: false,
+            },
             _ => DirectError::Api { status, body },
         }
     }
@@ -277,6 +289,9 @@ impl DirectError {
             DirectError::Timeout { outcome_unknown }
             | DirectError::Transport {
                 outcome_unknown, ..
+            }
+            | DirectError::Platform {
+                outcome_unknown, ..
             } => *outcome_unknown,
             // The first request is still running: its outcome is not known yet either.
             DirectError::IdempotenceInProgress { .. } => true,
@@ -294,7 +309,7 @@ impl DirectError {
         })
     }
 
-    /// Marks a timeout or transport failure of a keyed request as having an unknown outcome.
+    /// Marks a timeout, transport failure or 5xx of a keyed request as having an unknown outcome.
     pub(crate) fn with_outcome_unknown(self) -> DirectError {
         match self {
             DirectError::Timeout { .. } => DirectError::Timeout {
@@ -302,6 +317,11 @@ impl DirectError {
             },
             DirectError::Transport { message, .. } => DirectError::Transport {
                 message,
+                outcome_unknown: true,
+            },
+            DirectError::Platform { status, body, .. } => DirectError::Platform {
+                status,
+                body,
                 outcome_unknown: true,
             },
             other => other,
@@ -385,6 +405,18 @@ impl Localize for DirectError {
                     "Refund declined by the card issuer. No money was returned; contact Worldline support with the error reference.",
                 )
                 .to_owned(),
+            DirectError::Platform {
+                status,
+                outcome_unknown: true,
+                ..
+            } => match lang {
+                Lang::Fr => format!(
+                    "Worldline a rencontré un problème technique (erreur {status}) : on ne sait pas encore si l'opération a été faite. Ne la refaites pas : l'application va revérifier auprès de Worldline."
+                ),
+                Lang::En => format!(
+                    "Worldline had a technical problem (error {status}): it is not known yet whether the operation was done. Do not repeat it: the app will check again with Worldline."
+                ),
+            },
             DirectError::Platform { status, .. } => match lang {
                 Lang::Fr => format!(
                     "Worldline rencontre un problème technique (erreur {status}). Réessayez dans quelques minutes."

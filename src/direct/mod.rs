@@ -9,6 +9,28 @@
 //! - [`error`]: [`DirectError`], the one error type, and its words for the cashier.
 //! - [`retry`]: the pure retry decision.
 //! - [`credentials`]: merchant id, API key id and a [`credentials::Secret`] that never prints.
+//!
+//! A refund, keyed so that a lost answer is settled by asking again with the same key:
+//!
+//! ```no_run
+//! # async fn refund() -> Result<(), cadodesk::direct::DirectError> {
+//! use cadodesk::direct::wire::RefundRequest;
+//! use cadodesk::direct::{ClientOptions, Credentials, DirectClient, Environment, IdempotenceKey};
+//! use cadodesk::money::Amount;
+//!
+//! let env: Environment = "http://127.0.0.1:8080".parse()?;
+//! let credentials = Credentials::new("cadodesk-sandbox", "sandbox-key-id", "sandbox-secret");
+//! let client = DirectClient::for_environment(&env, credentials, ClientOptions::default())?;
+//! let key = IdempotenceKey::generate(); // stored with the refund intent before sending
+//! let request = RefundRequest::eur(Amount::from_cents(1000).unwrap_or_default(), Some("R-1".into()), None);
+//! match client.refund_payment("3254564310_0", &request, &key).await {
+//!     Ok(answer) => println!("{:?} replayed: {:?}", answer.body.status, answer.replayed),
+//!     Err(e) if e.is_outcome_unknown() => { /* keep the key; ask again later with it */ }
+//!     Err(e) => return Err(e),
+//! }
+//! # Ok(())
+//! # }
+//! ```
 
 pub mod client;
 pub mod credentials;

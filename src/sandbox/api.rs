@@ -452,7 +452,16 @@ pub(crate) async fn v2(
     if let Some((url, body)) = test_hook {
         app.send_webhook(vec![url], body);
     }
+    tracing::debug!(
+        operation = route.name(),
+        status = reply.status,
+        "sandbox API"
+    );
     if plan.drop_after_commit {
+        tracing::info!(
+            operation = route.name(),
+            "fault: connection cut after commit"
+        );
         conn.cut();
     }
     to_response(reply)

@@ -227,6 +227,10 @@ pub async fn start(config: SandboxConfig) -> anyhow::Result<RunningSandbox> {
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     let addr = listener.local_addr().context("no local address")?;
+    if !addr.ip().is_loopback() {
+        // The credentials are public test values and the control routes are unsigned: say so loudly.
+        tracing::warn!(%addr, "the sandbox listens beyond loopback; anyone who can reach it can use it");
+    }
     let (stop_tx, stop_rx) = watch::channel(false);
     let app = server::App::new(config, stop_rx.clone())?;
     let task = tokio::spawn(async move {

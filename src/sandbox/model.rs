@@ -354,6 +354,17 @@ impl State {
                 kind: "refund.refunded",
                 id,
             });
+            let (refunded, _) = self.refund_totals(&base);
+            if self
+                .payments
+                .get(&base)
+                .is_some_and(|p| refunded >= p.amount)
+            {
+                events.push(Event::Payment {
+                    kind: "payment.refunded",
+                    base,
+                });
+            }
         }
         for c in self.checkouts.values_mut() {
             if c.status == CheckoutStatus::InProgress && c.expires_ms() <= now {

@@ -274,8 +274,12 @@ impl Localize for TillError {
 
 type Result<T, E = TillError> = std::result::Result<T, E>;
 
-/// How many times a keyed request is sent again, with the same key, when its answer is lost.
-const SAME_KEY_ATTEMPTS: u32 = 4;
+/// How many times the till sends a keyed request whose answer was lost (the client already retries each send with
+/// the same key and backoff; this covers a platform that stays away a little longer).
+const SAME_KEY_ATTEMPTS: u32 = 2;
+
+/// A watcher's reading leaves a refund without an answer alone for this long after its last change.
+const SETTLE_AFTER_SECS: i64 = 30;
 
 /// Idempotence keys are kept by the platform for at least 24 h; past this age a refund is only read, never re-sent.
 const RESEND_WINDOW: Duration = Duration::hours(23);
@@ -721,9 +725,13 @@ impl Till {
         ledger
             .append_all(&self.operator, &answers)
             .map_err(Self::ledger_err)?;
+        // A refund asked moments ago is most likely still being sent by whoever asked it; it is settled by them, or
+        // by a later reading.
+        let settle_after = Utc::now() - Duration::seconds(SETTLE_AFTER_SECS);
         for r in known_refunds.iter().filter(|r| {
             matches!(r.state.as_str(), "requested" | "unknown")
                 && !answered.contains(&r.idempotence_key)
+                && r.updated_at < settle_after
         }) {
             if let Err(e) = self.settle_refund(r).await {
                 tracing::warn!(number = r.number, error = %e, "refund still unsettled");
@@ -1169,11 +1177,8 @@ impl Till {
         }
         for c in ledger.unfinished_checkouts().map_err(Self::ledger_err)? {
             match c.hosted_checkout_id {
-                Some(id) => {
-                    if !checkouts.contains(&id) {
-                        checkouts.push(id);
-                    }
-                }
+                Some(id) if !checkouts.contains(&id) => checkouts.push(id),
+                Some(_) => {}
                 None if Utc::now() - c.created_at > Duration::minutes(1) => {
                     ledger
                         .append(

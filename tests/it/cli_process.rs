@@ -1,6 +1,8 @@
 //! The `cadodesk` binary as scripts use it: JSON output, refusals on standard error with a non-zero exit, a process
 //! killed between the refund intent and the answer, two processes refunding at once, and a tampered journal.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)] // reason: a failed expectation is the test failing
+
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::process::Output;

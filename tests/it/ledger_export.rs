@@ -1,6 +1,8 @@
 //! The accountant's export: exact bytes of both profiles, and a French file read back by a CSV parser whose sums
 //! equal the ledger's.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)] // reason: a failed expectation is the test failing
+
 use cadodesk::ledger::export::{self, CsvFormat, CsvSink};
 use cadodesk::ledger::{Event, Ledger, RefundExportRow, RefundRecord};
 use cadodesk::money::Amount;

@@ -171,6 +171,17 @@ async fn signed_webhooks_reach_the_checkout_urls() {
         refund_events,
         vec!["refund.refund_requested", "refund.refunded"]
     );
+    // A full refund also reports the payment as refunded.
+    let r = s.post(&format!("/payments/{pid}/refund"), &json!({})).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let refunded = eventually(|| async {
+        events(&got)
+            .into_iter()
+            .find(|e| e["type"] == "payment.refunded")
+    })
+    .await;
+    assert_eq!(refunded["payment"]["id"], pid.as_str());
+    assert_eq!(refunded["payment"]["status"], "REFUNDED");
     for e in events(&got).iter().filter(|e| e.get("refund").is_some()) {
         crate::openapi::assert_valid("refundResponse", &e["refund"]);
     }
@@ -419,4 +430,18 @@ async fn a_session_past_its_timeout_is_cancelled() {
         .await
         .expect("page");
     assert_eq!(page.status().as_u16(), 410);
+}
+
+#[test]
+fn debug_output_keeps_the_secrets_out() {
+    let shown = format!("{:?}", SandboxConfig::default());
+    assert!(shown.contains("cadodesk-sandbox"), "{shown}");
+    assert!(
+        !shown.contains(cadodesk::sandbox::DEFAULT_API_SECRET),
+        "{shown}"
+    );
+    assert!(
+        !shown.contains(cadodesk::sandbox::DEFAULT_WEBHOOK_SECRET),
+        "{shown}"
+    );
 }

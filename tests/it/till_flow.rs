@@ -1,5 +1,7 @@
 //! The till's use cases against the sandbox on loopback and a real SQLite file.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)] // reason: a failed expectation is the test failing
+
 use cadodesk::till::{CheckoutState, RefundCommand, RefundState, TenderKind, TillError};
 use serde_json::json;
 
@@ -348,4 +350,34 @@ async fn checkout_input_is_checked_field_by_field() {
         cadodesk::i18n::Lang::Fr,
     );
     assert!(msg.contains("E-mail"), "{msg}");
+}
+
+#[tokio::test]
+async fn the_watcher_is_told_what_to_read_and_when() {
+    let sb = sandbox(50).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let till = till(dir.path(), &sb.base_url(), "ana");
+    let v = till.create_checkout(sale(1000)).await.expect("created");
+    let now = chrono::Utc::now();
+    let work = till.pending_work(now);
+    assert_eq!(work.len(), 1);
+    assert_eq!(work[0].0, v.hosted_checkout_id);
+    assert!(work[0].1 <= now, "a new checkout is read at once");
+    let before = chrono::Utc::now();
+    till.refresh(&v.hosted_checkout_id).await.expect("refresh");
+    let after = chrono::Utc::now();
+    let next = till.pending_work(after)[0].1;
+    // Read again 2 s after this reading (the first minute's pace).
+    assert!(
+        next >= before + chrono::Duration::seconds(2),
+        "{next} {before}"
+    );
+    assert!(
+        next <= after + chrono::Duration::seconds(2),
+        "{next} {after}"
+    );
+    // Once paid, nothing is left to watch.
+    pay(v.redirect_url.as_deref().expect("url"), &[CADO_20], None).await;
+    till.refresh(&v.hosted_checkout_id).await.expect("refresh");
+    assert!(till.pending_work(chrono::Utc::now()).is_empty());
 }

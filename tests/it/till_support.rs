@@ -1,6 +1,8 @@
 //! Helpers for the till's tests: a sandbox on loopback, a till over a real SQLite file, the hosted page completed
 //! over HTTP, and the sandbox's own view of what happened.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)] // reason: a failed expectation is the test failing
+
 use cadodesk::money::Amount;
 use cadodesk::sandbox::{RunningSandbox, SandboxConfig};
 use cadodesk::till::{NewCheckout, Till, TillConfig};
