@@ -338,6 +338,12 @@ impl CadodeskApp {
                 }
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                     self.badge_ui(ui, lang);
+                    // Shown in the bar rather than above the screen so nothing moves under the cashier's finger
+                    // when the till opens.
+                    if self.startup == Startup::Starting {
+                        ui.label(text::STARTING.get(lang));
+                        ui.spinner();
+                    }
                     ui.label(format!(
                         "{} : {}",
                         text::OPERATOR.get(lang),
@@ -359,19 +365,10 @@ impl CadodeskApp {
                 );
                 return;
             }
-            match &self.startup {
-                Startup::Starting => {
-                    ui.horizontal(|ui| {
-                        ui.spinner();
-                        ui.label(text::STARTING.get(lang));
-                    });
-                }
-                Startup::Failed(error) => {
-                    ui.heading(text::START_FAILED.get(lang));
-                    widgets::error_ui(ui, lang, error, "startup");
-                    ui.add_space(12.0);
-                }
-                Startup::Ready => {}
+            if let Startup::Failed(error) = &self.startup {
+                ui.heading(text::START_FAILED.get(lang));
+                widgets::error_ui(ui, lang, error, "startup");
+                ui.add_space(12.0);
             }
             let mut cx = Cx {
                 lang,

@@ -58,6 +58,22 @@ impl RefundDialog {
         self.checkout.is_some()
     }
 
+    /// One line on where the dialog stands, for test failure messages and logs (never the PIN itself).
+    pub fn describe(&self) -> String {
+        format!(
+            "stage {:?}, PIN typed {} chars, PIN error {:?}, sent {}",
+            self.stage,
+            self.pin.len(),
+            self.pin_error,
+            self.sent.len()
+        )
+    }
+
+    /// The last error the till gave for this refund, if any.
+    pub fn error(&self) -> Option<&UiError> {
+        self.error.as_ref()
+    }
+
     /// Is a refund being sent (the confirm button disabled)?
     pub fn in_flight(&self) -> bool {
         matches!(self.stage, Some(Stage::Sending { .. }))

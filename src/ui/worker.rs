@@ -7,6 +7,8 @@ use std::sync::mpsc as std_mpsc;
 use std::sync::{Arc, OnceLock};
 
 use chrono::{NaiveDate, Utc};
+
+use crate::i18n::Localize;
 use tokio::sync::mpsc;
 
 use crate::ledger::{Ledger, keys};
@@ -486,7 +488,7 @@ impl Engine {
 /// Words for keychain failures, in both languages.
 struct VaultText<'a>(&'a VaultError);
 
-impl crate::i18n::Localize for VaultText<'_> {
+impl Localize for VaultText<'_> {
     fn localize(&self, lang: crate::i18n::Lang) -> String {
         match self.0 {
             VaultError::NotFound { .. } => lang
@@ -500,13 +502,7 @@ impl crate::i18n::Localize for VaultText<'_> {
                 text::NO_KEYCHAIN.get(lang),
                 text::NO_KEYCHAIN_FIX.get(lang)
             ),
-            VaultError::BadName(_) => text::MERCHANT_MISSING.get(lang).to_string(),
-            VaultError::Failed(_) => lang
-                .pick(
-                    "Le trousseau du système a refusé l'opération.",
-                    "The system keychain refused the operation.",
-                )
-                .to_string(),
+            other => other.localize(lang),
         }
     }
 }

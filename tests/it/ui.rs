@@ -82,7 +82,9 @@ fn opens_in_french_with_every_tab_and_the_sandbox_badge() {
 fn a_wrong_amount_is_explained_next_to_the_field_and_kept() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut h = harness(dir.path());
-    h.run_steps(2);
+    wait_for(&mut h, "the till to start", |h| {
+        !matches!(h.state().startup(), Startup::Starting)
+    });
     type_into(&mut h, "Montant", "12,345");
     h.get_by_label("Créer le paiement").click();
     h.run_steps(3);
@@ -291,8 +293,16 @@ fn a_sale_paid_with_two_gift_cards_and_a_visa_then_refunded_in_part_and_exported
         "a wrong PIN is refused"
     );
     type_into(&mut h, "Code responsable", "2468");
+    eprintln!(
+        "before confirm: {}",
+        h.state().transactions.refund.describe()
+    );
     h.get_by_label("Confirmer le remboursement").click();
     h.step();
+    eprintln!(
+        "after confirm: {}",
+        h.state().transactions.refund.describe()
+    );
     // Pressed twice: the second press finds the button disabled.
     if let Some(b) = h.query_by_label("Confirmer le remboursement") {
         b.click();
