@@ -120,10 +120,8 @@ impl Tour {
         let mut commands = Vec::new();
         let mut cx = Cx::new(settings.lang, &settings, true, &mut commands);
         match self.step {
-            Step::WaitReady => {
-                if *app.startup() == Startup::Ready && self.settled(1000) {
-                    self.go(Step::ExtraPaid);
-                }
+            Step::WaitReady if *app.startup() == Startup::Ready && self.settled(1000) => {
+                self.go(Step::ExtraPaid);
             }
             // Two earlier sales, so the tables are not a single line: one paid by card, one left open.
             Step::ExtraPaid => {
@@ -150,14 +148,13 @@ impl Tour {
                 });
                 self.go(Step::ExtraOpenWait);
             }
-            Step::ExtraOpenWait => {
+            Step::ExtraOpenWait
                 if app
                     .cashier
                     .current()
-                    .is_some_and(|c| c.reference == "VENTE-0041")
-                {
-                    self.go(Step::FillSale);
-                }
+                    .is_some_and(|c| c.reference == "VENTE-0041") =>
+            {
+                self.go(Step::FillSale);
             }
             Step::FillSale => {
                 app.set_tab(Tab::Cashier);
@@ -172,10 +169,8 @@ impl Tour {
                 app.cashier.submit(&mut cx);
                 self.go(Step::ShotQr);
             }
-            Step::ShotQr => {
-                if app.cashier.current().is_some() && self.settled(1500) {
-                    self.ask("shot:cashier-qr".into(), Step::Pay);
-                }
+            Step::ShotQr if app.cashier.current().is_some() && self.settled(1500) => {
+                self.ask("shot:cashier-qr".into(), Step::Pay);
             }
             Step::Pay => {
                 if let Some(url) = app.cashier.current().and_then(|c| c.redirect_url.clone()) {
@@ -204,10 +199,8 @@ impl Tour {
                 }
                 self.go(Step::ShotTransactions);
             }
-            Step::ShotTransactions => {
-                if app.transactions.detail().is_some() && self.settled(1500) {
-                    self.ask("shot:transactions".into(), Step::OpenRefund);
-                }
+            Step::ShotTransactions if app.transactions.detail().is_some() && self.settled(1500) => {
+                self.ask("shot:transactions".into(), Step::OpenRefund);
             }
             Step::OpenRefund => {
                 if let Some(d) = app.transactions.detail().cloned()
@@ -262,10 +255,8 @@ impl Tour {
                 cx.send(Command::VerifyLedger);
                 self.go(Step::ShotJournal);
             }
-            Step::ShotJournal => {
-                if app.journal.verdict().is_some() && self.settled(800) {
-                    self.ask("shot:journal".into(), Step::Finish);
-                }
+            Step::ShotJournal if app.journal.verdict().is_some() && self.settled(800) => {
+                self.ask("shot:journal".into(), Step::Finish);
             }
             Step::Finish => {
                 self.ask("done".into(), Step::Done);
