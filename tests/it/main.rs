@@ -20,3 +20,4 @@ mod sandbox_more;
 mod sandbox_refund;
 mod till_flow;
 mod till_support;
+mod ui;

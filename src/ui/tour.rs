@@ -1,0 +1,268 @@
+//! The screenshot tour: with `CADODESK_SCREENSHOT_TOUR=<file>`, the app makes a first sale and walks through
+//! every screen by itself, and at each stop writes `shot:<name>` to the file for `scripts/screenshots.sh`,
+//! which captures the screen and removes the file. `pay:<url>` asks the script to pay the hosted page as a
+//! customer would. The file is written by a named helper thread, so the UI thread never touches the disk.
+
+use std::path::PathBuf;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use crate::money::Amount;
+use crate::ui::app::{CadodeskApp, Cx, Startup, Tab};
+use crate::ui::model::CheckoutStatus;
+use crate::ui::worker::Command;
+
+/// Where the tour stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    WaitReady,
+    ExtraPaid,
+    ExtraPay,
+    ExtraOpen,
+    ExtraOpenWait,
+    FillSale,
+    ShotForm,
+    Create,
+    ShotQr,
+    Pay,
+    WaitPaid,
+    ShotPaid,
+    Transactions,
+    ShotTransactions,
+    OpenRefund,
+    ShotRefundForm,
+    ConfirmRefund,
+    ShotRefundConfirm,
+    SendRefund,
+    Refunds,
+    ReloadRefunds,
+    ShotRefunds,
+    Settings,
+    ShotSettings,
+    Journal,
+    ShotJournal,
+    Finish,
+    Done,
+}
+
+/// The tour's state, owned by the app.
+pub struct Tour {
+    step: Step,
+    since: Instant,
+    requests: mpsc::Sender<String>,
+    acks: mpsc::Receiver<()>,
+    waiting_ack: bool,
+}
+
+impl Tour {
+    /// Starts the helper thread that writes the hand-shake file.
+    pub fn start(file: PathBuf) -> std::io::Result<Tour> {
+        let (req_tx, req_rx) = mpsc::channel::<String>();
+        let (ack_tx, ack_rx) = mpsc::channel::<()>();
+        std::thread::Builder::new()
+            .name("cadodesk-tour".into())
+            .spawn(move || {
+                while let Ok(request) = req_rx.recv() {
+                    let tmp = file.with_extension("tmp");
+                    if let Err(e) =
+                        std::fs::write(&tmp, &request).and_then(|()| std::fs::rename(&tmp, &file))
+                    {
+                        tracing::warn!(error = %e, "tour: cannot write the hand-shake file");
+                        return;
+                    }
+                    // The script removes the file once it has done what was asked.
+                    let deadline = Instant::now() + Duration::from_secs(60);
+                    while file.exists() && Instant::now() < deadline {
+                        std::thread::sleep(Duration::from_millis(50));
+                    }
+                    if ack_tx.send(()).is_err() {
+                        return;
+                    }
+                }
+            })?;
+        Ok(Tour {
+            step: Step::WaitReady,
+            since: Instant::now(),
+            requests: req_tx,
+            acks: ack_rx,
+            waiting_ack: false,
+        })
+    }
+
+    fn go(&mut self, step: Step) {
+        self.step = step;
+        self.since = Instant::now();
+    }
+
+    fn settled(&self, ms: u64) -> bool {
+        self.since.elapsed() >= Duration::from_millis(ms)
+    }
+
+    /// Sends a request to the script; the tour moves on once it is handled.
+    fn ask(&mut self, request: String, next: Step) {
+        if self.requests.send(request).is_ok() {
+            self.waiting_ack = true;
+        }
+        self.go(next);
+    }
+
+    /// Advances the tour by at most one step. Called at the end of each frame.
+    pub fn advance(&mut self, app: &mut CadodeskApp, ctx: &egui::Context) {
+        ctx.request_repaint_after(Duration::from_millis(100));
+        if self.waiting_ack {
+            if self.acks.try_recv().is_err() {
+                return;
+            }
+            self.waiting_ack = false;
+            self.since = Instant::now();
+        }
+        let settings = app.settings().clone();
+        let mut commands = Vec::new();
+        let mut cx = Cx::new(settings.lang, &settings, true, &mut commands);
+        match self.step {
+            Step::WaitReady if *app.startup() == Startup::Ready && self.settled(1000) => {
+                self.go(Step::ExtraPaid);
+            }
+            // Two earlier sales, so the tables are not a single line: one paid by card, one left open.
+            Step::ExtraPaid => {
+                cx.send(Command::CreateCheckout {
+                    amount: Amount::from_cents(2490).unwrap_or(Amount::ZERO),
+                    reference: Some("VENTE-0040".into()),
+                    email: None,
+                });
+                self.go(Step::ExtraPay);
+            }
+            Step::ExtraPay => {
+                if let Some(c) = app.cashier.current()
+                    && c.reference == "VENTE-0040"
+                    && let Some(url) = c.redirect_url.clone()
+                {
+                    self.ask(format!("paycard:{url}"), Step::ExtraOpen);
+                }
+            }
+            Step::ExtraOpen => {
+                cx.send(Command::CreateCheckout {
+                    amount: Amount::from_cents(1200).unwrap_or(Amount::ZERO),
+                    reference: Some("VENTE-0041".into()),
+                    email: None,
+                });
+                self.go(Step::ExtraOpenWait);
+            }
+            Step::ExtraOpenWait
+                if app
+                    .cashier
+                    .current()
+                    .is_some_and(|c| c.reference == "VENTE-0041") =>
+            {
+                self.go(Step::FillSale);
+            }
+            Step::FillSale => {
+                app.set_tab(Tab::Cashier);
+                app.cashier = Default::default();
+                app.cashier.amount = "87,50".into();
+                app.cashier.reference = "VENTE-0042".into();
+                app.cashier.email = "client@exemple.fr".into();
+                self.go(Step::ShotForm);
+            }
+            Step::ShotForm if self.settled(800) => self.ask("shot:cashier".into(), Step::Create),
+            Step::Create => {
+                app.cashier.submit(&mut cx);
+                self.go(Step::ShotQr);
+            }
+            Step::ShotQr if app.cashier.current().is_some() && self.settled(1500) => {
+                self.ask("shot:cashier-qr".into(), Step::Pay);
+            }
+            Step::Pay => {
+                if let Some(url) = app.cashier.current().and_then(|c| c.redirect_url.clone()) {
+                    self.ask(format!("pay:{url}"), Step::WaitPaid);
+                }
+            }
+            Step::WaitPaid => {
+                let paid = app
+                    .cashier
+                    .current()
+                    .is_some_and(|c| c.status == CheckoutStatus::Paid);
+                if paid {
+                    self.go(Step::ShotPaid);
+                } else if self.settled(20_000) {
+                    tracing::warn!("tour: the sale was not paid in time");
+                    self.go(Step::ShotPaid);
+                }
+            }
+            Step::ShotPaid if self.settled(800) => {
+                self.ask("shot:cashier-paid".into(), Step::Transactions)
+            }
+            Step::Transactions => {
+                app.set_tab(Tab::Transactions);
+                if let Some(id) = app.cashier.current().map(|c| c.id.clone()) {
+                    app.transactions.select(&id, &mut cx);
+                }
+                self.go(Step::ShotTransactions);
+            }
+            Step::ShotTransactions if app.transactions.detail().is_some() && self.settled(1500) => {
+                self.ask("shot:transactions".into(), Step::OpenRefund);
+            }
+            Step::OpenRefund => {
+                if let Some(d) = app.transactions.detail().cloned()
+                    && let Some(t) = d.tenders.first()
+                {
+                    app.transactions.refund.open_tender(&d, &t.payment_id);
+                    app.transactions.refund.amount = Amount::from_cents(1000)
+                        .map(|a| a.plain(','))
+                        .unwrap_or_default();
+                    app.transactions.refund.reason_index = Some(0);
+                    app.transactions.refund.reason_text = "taille trop petite".into();
+                }
+                self.go(Step::ShotRefundForm);
+            }
+            Step::ShotRefundForm if self.settled(800) => {
+                self.ask("shot:refund".into(), Step::ConfirmRefund)
+            }
+            Step::ConfirmRefund => {
+                app.transactions.refund.validate_form(&mut cx);
+                self.go(Step::ShotRefundConfirm);
+            }
+            Step::ShotRefundConfirm if self.settled(800) => {
+                self.ask("shot:refund-confirm".into(), Step::SendRefund)
+            }
+            Step::SendRefund => {
+                app.transactions.refund.confirm_shown(&mut cx);
+                self.go(Step::Refunds);
+            }
+            Step::Refunds if self.settled(1500) => {
+                app.transactions.refund = Default::default();
+                app.set_tab(Tab::Refunds);
+                self.go(Step::ReloadRefunds);
+            }
+            Step::ReloadRefunds if self.settled(3000) => {
+                // By now the refund has settled at the platform; reload so the ledger shows it refunded.
+                let c = app.refunds.reload_command();
+                cx.send(c);
+                self.go(Step::ShotRefunds);
+            }
+            Step::ShotRefunds if self.settled(1000) => {
+                self.ask("shot:refunds".into(), Step::Settings)
+            }
+            Step::Settings => {
+                app.set_tab(Tab::Settings);
+                self.go(Step::ShotSettings);
+            }
+            Step::ShotSettings if self.settled(800) => {
+                self.ask("shot:settings".into(), Step::Journal)
+            }
+            Step::Journal => {
+                app.set_tab(Tab::Journal);
+                cx.send(Command::VerifyLedger);
+                self.go(Step::ShotJournal);
+            }
+            Step::ShotJournal if app.journal.verdict().is_some() && self.settled(800) => {
+                self.ask("shot:journal".into(), Step::Finish);
+            }
+            Step::Finish => {
+                self.ask("done".into(), Step::Done);
+            }
+            _ => {}
+        }
+        app.send_commands(commands);
+    }
+}
