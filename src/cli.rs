@@ -114,7 +114,7 @@ pub enum CheckoutCommand {
 #[derive(Debug, Clone, Args)]
 pub struct CreateArgs {
     /// The amount, as typed: 42,50 or 42.50 or "42,50 €".
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub amount: String,
     /// The order reference (1–40 characters); generated when absent (CD-YYYYMMDD-NNNN).
     #[arg(long)]
@@ -170,7 +170,7 @@ pub struct RefundArgs {
     #[arg(long)]
     pub payment_id: String,
     /// The amount, as typed: 10,00.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub amount: String,
     /// Why (required, at most 100 characters).
     #[arg(long)]
@@ -266,6 +266,7 @@ pub fn init_tracing(verbose: u8) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
 }
 
