@@ -100,6 +100,30 @@ pub enum Event {
         /// Why it was declined or is unknown, in one line.
         failure: Option<String>,
     },
+    /// One of our refunds recorded as declined (or closed) turned out to exist on the platform: the platform's
+    /// word replaces the earlier local conclusion. Only this event may take a refund out of `declined`.
+    RefundCorrected {
+        /// Which refund.
+        idempotence_key: String,
+        /// The platform's refund id, when known.
+        refund_id: Option<String>,
+        /// The state recorded before (`declined`, `unknown`, …), for the record.
+        previous_state: String,
+        /// `pending` or `refunded`.
+        state: String,
+        /// The platform's status, such as `REFUNDED`.
+        platform_status: Option<String>,
+        /// Why, in one line.
+        note: String,
+    },
+    /// An operator closed a refund intent that never got an answer (the platform was asked first and does not
+    /// show it). It then counts as declined: its amount is free again and the tender is no longer blocked.
+    RefundClosed {
+        /// Which refund.
+        idempotence_key: String,
+        /// Why the operator closed it.
+        reason: String,
+    },
     /// A refund found on the platform that this till did not make (for example in the Merchant Portal).
     RefundImported {
         /// A local key, `ext-<refund id>`.
@@ -164,6 +188,8 @@ impl Event {
             Event::RefundRequested { .. } => "refund_requested",
             Event::RefundAnswered { .. } => "refund_answered",
             Event::RefundImported { .. } => "refund_imported",
+            Event::RefundCorrected { .. } => "refund_corrected",
+            Event::RefundClosed { .. } => "refund_closed",
             Event::ExportMade { .. } => "export_made",
             Event::ReconcileDone { .. } => "reconcile_done",
             Event::SettingChanged { .. } => "setting_changed",

@@ -739,6 +739,16 @@ fn timeline_by_hosted(tx: &Transaction<'_>, seq: i64, hosted: &str) -> rusqlite:
     Ok(())
 }
 
+fn timeline_by_refund(tx: &Transaction<'_>, seq: i64, idempotence_key: &str) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO timeline(seq, merchant_reference)
+         SELECT ?1, c.merchant_reference FROM refunds r JOIN checkouts c
+         ON c.hosted_checkout_id = r.hosted_checkout_id WHERE r.idempotence_key = ?2",
+        params![seq, idempotence_key],
+    )?;
+    Ok(())
+}
+
 fn is_final_refund_state(state: &str) -> bool {
     matches!(state, "refunded" | "declined")
 }
@@ -881,10 +891,17 @@ fn apply(
             failure,
         } => {
             let final_at = is_final_refund_state(state).then_some(at);
+            // The state only moves forward: requested < unknown, pending < refunded, declined. Whatever snapshot
+            // a writer held, a late answer cannot undo a later one, because this runs inside the writers' one
+            // IMMEDIATE transaction. Leaving a final state takes an explicit `RefundCorrected`.
             tx.execute(
                 "UPDATE refunds SET refund_id = COALESCE(?2, refund_id), state = ?3,
                  platform_status = COALESCE(?4, platform_status), failure = ?5, updated_at = ?6,
-                 final_at = COALESCE(final_at, ?7), seq = ?8 WHERE idempotence_key = ?1",
+                 final_at = COALESCE(final_at, ?7), seq = ?8 WHERE idempotence_key = ?1 AND (
+                   state = 'requested'
+                   OR (state = 'unknown' AND ?3 != 'requested')
+                   OR (state = 'pending' AND ?3 IN ('pending', 'refunded', 'declined'))
+                   OR (state IN ('refunded', 'declined') AND state = ?3))",
                 params![
                     idempotence_key,
                     refund_id,
@@ -896,12 +913,48 @@ fn apply(
                     seq
                 ],
             )?;
+            timeline_by_refund(tx, seq, idempotence_key)?;
+        }
+        Event::RefundCorrected {
+            idempotence_key,
+            refund_id,
+            state,
+            platform_status,
+            note,
+            ..
+        } => {
+            let final_at = is_final_refund_state(state).then_some(at);
+            // Only towards what the platform shows (pending or refunded), and never out of `refunded`.
             tx.execute(
-                "INSERT INTO timeline(seq, merchant_reference)
-                 SELECT ?1, c.merchant_reference FROM refunds r JOIN checkouts c
-                 ON c.hosted_checkout_id = r.hosted_checkout_id WHERE r.idempotence_key = ?2",
-                params![seq, idempotence_key],
+                "UPDATE refunds SET refund_id = COALESCE(?2, refund_id), state = ?3,
+                 platform_status = COALESCE(?4, platform_status), failure = ?5, updated_at = ?6,
+                 final_at = ?7, seq = ?8
+                 WHERE idempotence_key = ?1 AND ?3 IN ('pending', 'refunded') AND state != 'refunded'",
+                params![
+                    idempotence_key,
+                    refund_id,
+                    state,
+                    platform_status,
+                    note,
+                    at,
+                    final_at,
+                    seq
+                ],
             )?;
+            timeline_by_refund(tx, seq, idempotence_key)?;
+        }
+        Event::RefundClosed {
+            idempotence_key,
+            reason,
+        } => {
+            // Only an intent without an answer can be closed.
+            tx.execute(
+                "UPDATE refunds SET state = 'declined', failure = ?2, updated_at = ?3,
+                 final_at = COALESCE(final_at, ?3), seq = ?4
+                 WHERE idempotence_key = ?1 AND state IN ('requested', 'unknown')",
+                params![idempotence_key, format!("closed by the operator: {reason}"), at, seq],
+            )?;
+            timeline_by_refund(tx, seq, idempotence_key)?;
         }
         Event::RefundImported {
             idempotence_key,

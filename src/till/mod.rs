@@ -733,7 +733,7 @@ impl Till {
                 && !answered.contains(&r.idempotence_key)
                 && r.updated_at < settle_after
         }) {
-            if let Err(e) = self.settle_refund(r).await {
+            if let Err(e) = self.settle_refund(r, false).await {
                 tracing::warn!(number = r.number, error = %e, "refund still unsettled");
             }
         }
@@ -951,14 +951,18 @@ impl Till {
             .refund_by_key(&intent.idempotence_key)
             .map_err(Self::ledger_err)?
             .ok_or_else(|| TillError::UnknownPayment(cmd.payment_id.clone()))?;
-        let settled = self.settle_refund(&record).await?;
+        let settled = self.settle_refund(&record, true).await?;
         Ok(settled)
     }
 
     /// Sends (again) a refund that has no answer, with its own idempotence key, and records the answer. Past the
     /// platform's key lifetime it only reads the tender's refunds, matching on the operation reference.
-    async fn settle_refund(&self, r: &RefundRecord) -> Result<RefundView> {
-        let ledger = &self.core.ledger;
+    ///
+    /// `fresh` is true only for the first send, right after the intent was committed. Any other call (a watcher,
+    /// `resume`, a second same-key send) may follow an attempt that reached the platform, so a refusal is only
+    /// recorded as declined once the platform's list of refunds has been read and does not show ours. A doubtful
+    /// answer always ends as `unknown`, which keeps the amount reserved and the tender blocked until it is settled.
+    async fn settle_refund(&self, r: &RefundRecord, fresh: bool) -> Result<RefundView> {
         let gw = &self.core.gateway;
         let mut last_error = None;
         if Utc::now() - r.created_at < RESEND_WINDOW {
@@ -966,6 +970,7 @@ impl Till {
                 if attempt > 0 {
                     tokio::time::sleep(std::time::Duration::from_millis(300 << attempt)).await;
                 }
+                let retried = !fresh || attempt > 0;
                 match gw
                     .refund(
                         &r.payment_id,
@@ -980,62 +985,113 @@ impl Till {
                         return self.refund_view(&r.idempotence_key);
                     }
                     Err(GatewayError::Declined { refund, message }) => {
-                        let reading = refund.unwrap_or(RefundReading {
-                            id: String::new(),
-                            status: "REJECTED".into(),
-                            status_code: None,
-                            amount_cents: r.amount.cents(),
-                            merchant_reference: None,
-                        });
-                        self.record_declined(
-                            r,
-                            Some(reading.id).filter(|s| !s.is_empty()),
-                            &message,
-                        )?;
-                        return self.refund_view(&r.idempotence_key);
+                        let refund_id = refund.map(|x| x.id).filter(|s| !s.is_empty());
+                        return self.conclude_refused(r, refund_id, &message, retried).await;
                     }
                     Err(GatewayError::Refused { message, .. }) => {
-                        // Nothing was done: the platform refused this refund (over-refund, not captured, …).
-                        self.record_declined(r, None, &message)?;
-                        return self.refund_view(&r.idempotence_key);
+                        // The platform refused this refund (over-refund, not captured, …).
+                        return self.conclude_refused(r, None, &message, retried).await;
                     }
                     Err(GatewayError::Unauthorized { message }) => {
                         return Err(TillError::Unauthorized(message));
                     }
                     Err(e) => {
-                        tracing::warn!(number = r.number, attempt, error = %e.message(), "refund answer lost; same key again");
+                        tracing::warn!(number = r.number, attempt, error = %e.message(), "refund answer lost or unclear; same key again");
                         last_error = Some(e);
                     }
                 }
             }
         }
-        // Read the platform: the refund may exist even though no answer came back.
-        if let Ok(list) = gw.refunds(&r.payment_id).await
-            && let Some(found) = list
-                .iter()
-                .find(|x| x.merchant_reference.as_deref() == Some(&r.idempotence_key))
-        {
-            self.record_answer(r, found, None)?;
+        // Read the platform: the refund may exist even though no clear answer came back.
+        if let Ok(Some(found)) = self.find_on_platform(r).await {
+            self.record_answer(r, &found, None)?;
             return self.refund_view(&r.idempotence_key);
         }
         let message = last_error
             .map(|e| e.message())
             .unwrap_or_else(|| "no answer within the key's lifetime".to_string());
-        if r.state != "unknown" {
-            ledger
-                .append(
-                    &self.operator,
-                    &Event::RefundAnswered {
-                        idempotence_key: r.idempotence_key.clone(),
-                        refund_id: None,
-                        state: "unknown".into(),
-                        platform_status: None,
-                        failure: Some(message),
-                    },
-                )
-                .map_err(Self::ledger_err)?;
+        self.record_unknown(r, message)?;
+        self.refund_view(&r.idempotence_key)
+    }
+
+    /// The platform refused (or declined) a refund. A first send's refusal is the platform's word; after any
+    /// earlier send the tender's refunds are read first, because that earlier send may have been carried out.
+    async fn conclude_refused(
+        &self,
+        r: &RefundRecord,
+        refund_id: Option<String>,
+        message: &str,
+        retried: bool,
+    ) -> Result<RefundView> {
+        match self.find_on_platform(r).await {
+            Ok(Some(found)) => {
+                tracing::warn!(number = r.number, refund_id = %found.id, "refused on a re-send but present on the platform");
+                self.record_answer(r, &found, None)?;
+            }
+            Ok(None) => self.record_declined(r, refund_id, message)?,
+            Err(_) if !retried => self.record_declined(r, refund_id, message)?,
+            Err(e) => self.record_unknown(
+                r,
+                format!(
+                    "{message}; the platform's refunds could not be read to confirm ({})",
+                    e.message()
+                ),
+            )?,
         }
         self.refund_view(&r.idempotence_key)
+    }
+
+    /// Our refund as the platform lists it (GetRefunds on its tender), if it is there. Matched on the operation
+    /// reference the till sends (the intent's idempotence key, unique per intent); when the platform echoes no
+    /// reference at all, as a last resort on the amount, among refunds the ledger does not already know.
+    async fn find_on_platform(
+        &self,
+        r: &RefundRecord,
+    ) -> Result<Option<RefundReading>, GatewayError> {
+        let list = self.core.gateway.refunds(&r.payment_id).await?;
+        if let Some(found) = list
+            .iter()
+            .find(|x| x.merchant_reference.as_deref() == Some(&r.idempotence_key))
+        {
+            return Ok(Some(found.clone()));
+        }
+        if list.iter().any(|x| x.merchant_reference.is_some()) {
+            return Ok(None);
+        }
+        let known: HashSet<String> = self
+            .core
+            .ledger
+            .refunds_of_checkout(&r.hosted_checkout_id)
+            .map(|rs| rs.into_iter().filter_map(|x| x.refund_id).collect())
+            .unwrap_or_default();
+        Ok(list
+            .iter()
+            .find(|x| {
+                x.amount_cents == r.amount.cents()
+                    && !known.contains(&x.id)
+                    && !refund_state_of(&x.status, x.status_code).eq(&RefundState::Declined)
+            })
+            .cloned())
+    }
+
+    fn record_unknown(&self, r: &RefundRecord, message: String) -> Result<()> {
+        if r.state == "unknown" {
+            return Ok(());
+        }
+        self.core
+            .ledger
+            .append(
+                &self.operator,
+                &Event::RefundAnswered {
+                    idempotence_key: r.idempotence_key.clone(),
+                    refund_id: None,
+                    state: "unknown".into(),
+                    platform_status: None,
+                    failure: Some(message),
+                },
+            )
+            .map_err(Self::ledger_err)?;
+        Ok(())
     }
 
     fn record_answer(
@@ -1168,7 +1224,7 @@ impl Till {
         let mut checkouts: Vec<String> = Vec::new();
         for r in ledger.unfinished_refunds().map_err(Self::ledger_err)? {
             if matches!(r.state.as_str(), "requested" | "unknown") {
-                self.settle_refund(&r).await?;
+                self.settle_refund(&r, false).await?;
                 handled += 1;
             }
             if !checkouts.contains(&r.hosted_checkout_id) {
