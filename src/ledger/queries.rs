@@ -421,6 +421,18 @@ impl Ledger {
         .map_err(self.err())
     }
 
+    /// A refund by its sequential number.
+    pub fn refund_by_number(&self, number: i64) -> Result<Option<RefundRecord>> {
+        let conn = self.lock();
+        conn.query_row(
+            &format!("SELECT {REFUND_COLUMNS} FROM refunds r WHERE r.number = ?1"),
+            [number],
+            refund_from_row,
+        )
+        .optional()
+        .map_err(self.err())
+    }
+
     /// Refunds asked in `[from, to)`, by number.
     pub fn refunds_between(
         &self,

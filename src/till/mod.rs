@@ -140,6 +140,29 @@ pub enum TillError {
         /// The refund waiting.
         number: i64,
     },
+    /// No refund with that number or key in the ledger.
+    #[error("refund '{0}' is not in this till's ledger: give its number (n°) as `refunds` lists it")]
+    UnknownRefund(String),
+    /// Only a refund without an answer can be closed.
+    #[error("refund n°{number} is {state}, not waiting for an answer: there is nothing to close")]
+    RefundNotOpen {
+        /// The refund.
+        number: i64,
+        /// Its state.
+        state: String,
+    },
+    /// The platform shows the refund: it was carried out and cannot be closed.
+    #[error(
+        "refund n°{number} exists on the platform ({refund_id}, {status}): it was recorded and cannot be closed"
+    )]
+    RefundOnPlatform {
+        /// The refund.
+        number: i64,
+        /// The platform's id.
+        refund_id: String,
+        /// The platform's status.
+        status: String,
+    },
     /// An order-level amount cannot be split across tenders.
     #[error("amount: {0}")]
     Allocation(String),
@@ -255,6 +278,20 @@ impl Localize for TillError {
             ),
             TillError::RefundInFlight { payment_id, number } => format!(
                 "Le remboursement n°{number} du paiement {payment_id} attend encore la réponse de la plateforme : patientez, ou lancez « cadodesk resume »"
+            ),
+            TillError::UnknownRefund(r) => format!(
+                "Le remboursement « {r} » n'est pas dans le journal de cette caisse : indiquez son numéro (n°) tel que la liste des remboursements l'affiche"
+            ),
+            TillError::RefundNotOpen { number, state } => format!(
+                "Le remboursement n°{number} est « {} », il n'attend pas de réponse : il n'y a rien à clore",
+                RefundState::from_code(state).label_fr()
+            ),
+            TillError::RefundOnPlatform {
+                number,
+                refund_id,
+                status,
+            } => format!(
+                "Le remboursement n°{number} existe chez la plateforme ({refund_id}, {status}) : il a été enregistré et ne peut pas être clos"
             ),
             TillError::Allocation(m) => format!("Montant : {m}"),
             TillError::Refused(m) => format!("La plateforme a refusé : {m}"),
@@ -714,7 +751,20 @@ impl Till {
             match mine {
                 Some(r) => {
                     answered.insert(r.idempotence_key.clone());
-                    if let Some(e) = answer_event(r, &reading) {
+                    if let Some(e) = correction_event(r, &reading) {
+                        out.updated += 1;
+                        out.differences.push(format!(
+                            "refund n°{} was recorded as {} but the platform shows it {} ({}): corrected",
+                            r.number, r.state, reading.status, reading.id
+                        ));
+                        answers.push(e);
+                    } else if let Some(e) = answer_event(r, &reading) {
+                        if r.state == "unknown" {
+                            out.differences.push(format!(
+                                "refund n°{} had no known outcome; the platform shows it {} ({})",
+                                r.number, reading.status, reading.id
+                            ));
+                        }
                         out.updated += 1;
                         answers.push(e);
                     }
@@ -1094,6 +1144,59 @@ impl Till {
         Ok(())
     }
 
+    /// Closes a refund intent that never got an answer (state `requested` or `unknown`), so that its tender is
+    /// no longer blocked and its amount is free again. `refund` is the refund number (n°) or its idempotence key.
+    /// The platform's list of refunds for the tender is read first: if it shows the refund, the answer is
+    /// recorded instead and the close is refused; if it cannot be read, the close is refused too. The closing is
+    /// journaled with the operator and the reason.
+    pub async fn close_refund(&self, refund: &str, reason: &str) -> Result<RefundView> {
+        let reason = reason.trim().to_string();
+        if reason.is_empty() {
+            return Err(TillError::ReasonMissing);
+        }
+        let len = reason.chars().count();
+        if len > logic::MAX_REASON_LEN {
+            return Err(TillError::ReasonTooLong(len));
+        }
+        let ledger = &self.core.ledger;
+        let wanted = refund.trim().trim_start_matches("n°");
+        let record = match wanted.parse::<i64>() {
+            Ok(n) => ledger.refund_by_number(n),
+            Err(_) => ledger.refund_by_key(wanted),
+        }
+        .map_err(Self::ledger_err)?
+        .ok_or_else(|| TillError::UnknownRefund(refund.to_string()))?;
+        if !matches!(record.state.as_str(), "requested" | "unknown") {
+            return Err(TillError::RefundNotOpen {
+                number: record.number,
+                state: record.state,
+            });
+        }
+        match self.find_on_platform(&record).await {
+            Ok(Some(found)) => {
+                self.record_answer(&record, &found, None)?;
+                return Err(TillError::RefundOnPlatform {
+                    number: record.number,
+                    refund_id: found.id,
+                    status: found.status,
+                });
+            }
+            Ok(None) => {}
+            Err(e) => return Err(TillError::from_gateway(e)),
+        }
+        ledger
+            .append(
+                &self.operator,
+                &Event::RefundClosed {
+                    idempotence_key: record.idempotence_key.clone(),
+                    reason,
+                },
+            )
+            .map_err(Self::ledger_err)?;
+        tracing::info!(number = record.number, "refund intent closed by the operator");
+        self.refund_view(&record.idempotence_key)
+    }
+
     fn record_answer(
         &self,
         r: &RefundRecord,
@@ -1321,6 +1424,29 @@ fn tender_of_operation(op_id: &str) -> String {
         Some((base, _)) => format!("{base}_0"),
         None => op_id.to_string(),
     }
+}
+
+/// The correction for one of our refunds recorded as declined (by a refusal, or closed by an operator) that the
+/// platform shows as pending or refunded: the platform's word beats the local conclusion. `None` otherwise.
+fn correction_event(r: &RefundRecord, reading: &RefundReading) -> Option<Event> {
+    let state = refund_state_of(&reading.status, reading.status_code);
+    if r.external
+        || r.state != RefundState::Declined.code()
+        || !matches!(state, RefundState::Pending | RefundState::Refunded)
+    {
+        return None;
+    }
+    Some(Event::RefundCorrected {
+        idempotence_key: r.idempotence_key.clone(),
+        refund_id: Some(reading.id.clone()).filter(|s| !s.is_empty()),
+        previous_state: r.state.clone(),
+        state: state.code().to_string(),
+        platform_status: Some(reading.status.clone()),
+        note: format!(
+            "recorded as declined, but the platform shows {} {}",
+            reading.id, reading.status
+        ),
+    })
 }
 
 /// The journal entry for a platform reading of one of our refunds, or `None` when it changes nothing (or would
