@@ -107,3 +107,103 @@ fn ledger_a_stale_answer_never_moves_a_refund_backwards() {
     assert_eq!(state_of(&l, &c.idempotence_key), "refunded");
     assert!(l.verify().unwrap().is_sound());
 }
+
+fn tamper(dir: &std::path::Path, sql: &str) {
+    let c = rusqlite::Connection::open(dir.join(cadodesk::ledger::LEDGER_FILE)).unwrap();
+    c.execute_batch(sql).unwrap();
+}
+
+#[test]
+fn ledger_verify_notices_a_cut_tail_that_no_derived_table_points_at() {
+    let dir = tempfile::tempdir().unwrap();
+    let l = ledger_with_tender(dir.path());
+    l.append(
+        "t",
+        &Event::ExportMade {
+            from: "2026-11-26".into(),
+            to: "2026-11-26".into(),
+            format: "excel-fr".into(),
+            rows: 0,
+        },
+    )
+    .unwrap();
+    assert!(l.verify().unwrap().is_sound());
+    drop(l);
+    tamper(
+        dir.path(),
+        "DROP TRIGGER journal_no_delete; DELETE FROM journal WHERE seq = (SELECT MAX(seq) FROM journal);",
+    );
+    let l = Ledger::open_in(dir.path()).unwrap();
+    let r = l.verify().unwrap();
+    assert_eq!(
+        r.first_break,
+        Some(ChainBreak::Truncated {
+            last_seq: 3,
+            referenced_seq: 4
+        }),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn ledger_verify_names_a_derived_row_edited_behind_the_journal() {
+    for (sql, table, column, found, expected) in [
+        (
+            "UPDATE checkouts SET amount_cents = 99999, state = 'paid'",
+            "checkouts",
+            "amount_cents",
+            "99999",
+            "5000",
+        ),
+        (
+            "UPDATE tenders SET captured_cents = 9000",
+            "tenders",
+            "captured_cents",
+            "9000",
+            "5000",
+        ),
+        (
+            "UPDATE refunds SET amount_cents = 100",
+            "refunds",
+            "amount_cents",
+            "100",
+            "1000",
+        ),
+        (
+            "UPDATE refunds SET state = 'declined'",
+            "refunds",
+            "state",
+            "'declined'",
+            "'refunded'",
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let l = ledger_with_tender(dir.path());
+        let a = l.request_refund("t", TENDER, eur(1000), "r").unwrap();
+        l.append("t", &answer(&a.idempotence_key, "refunded")).unwrap();
+        assert!(l.verify().unwrap().is_sound());
+        drop(l);
+        tamper(dir.path(), sql);
+        let l = Ledger::open_in(dir.path()).unwrap();
+        let r = l.verify().unwrap();
+        match &r.first_break {
+            Some(ChainBreak::DerivedMismatch {
+                table: t,
+                column: c,
+                found: f,
+                expected: e,
+                seq,
+                ..
+            }) => {
+                assert_eq!(
+                    (t.as_str(), c.as_str(), f.as_str(), e.as_str()),
+                    (table, column, found, expected),
+                    "{sql}"
+                );
+                assert!(*seq >= 1);
+            }
+            other => panic!("{sql}: {other:?}"),
+        }
+        assert!(r.first_break.unwrap().describe_en().contains(table));
+    }
+}
