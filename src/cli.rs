@@ -821,15 +821,17 @@ async fn dispatch(till: &Till, cmd: Command) -> anyhow::Result<Outcome> {
                     "rows": s.rows,
                     "total": s.total.cents(),
                     "totalRefunded": s.total_refunded.cents(),
+                    "totalNotPaid": s.total_not_paid.cents(),
                     "path": a.output,
                     "format": format.name(),
                 }))?;
             } else {
                 println!(
-                    "{} refunds ({}) written to {}",
+                    "{} refunds written to {}: {} paid back (refunded or pending), {} declined or unsettled",
                     s.rows,
+                    a.output.display(),
                     s.total.fr(),
-                    a.output.display()
+                    s.total_not_paid.fr()
                 );
             }
             Ok(Outcome::Ok)
