@@ -14,6 +14,7 @@ mod sandbox_auth;
 mod sandbox_checkout;
 mod sandbox_common;
 mod sandbox_more;
+mod sandbox_persist;
 mod sandbox_refund;
 mod till_flow;
 mod till_corrections;
