@@ -329,9 +329,9 @@ impl DirectError {
         match self {
             e @ (DirectError::Undecodable { .. }
             | DirectError::Api { .. }
-            | DirectError::Reference { status: 409, .. }) => DirectError::Uncertain {
-                cause: Box::new(e),
-            },
+            | DirectError::Reference { status: 409, .. }) => {
+                DirectError::Uncertain { cause: Box::new(e) }
+            }
             DirectError::Timeout { .. } => DirectError::Timeout {
                 outcome_unknown: true,
             },
@@ -620,7 +620,8 @@ mod tests {
 
     #[test]
     fn unclear_answers_to_a_keyed_request_are_unknown_and_clear_refusals_are_not() {
-        let odd = r#"{"errorId":"x","errors":[{"errorCode":"30001999","id":"DUPLICATE_OPERATION"}]}"#;
+        let odd =
+            r#"{"errorId":"x","errors":[{"errorCode":"30001999","id":"DUPLICATE_OPERATION"}]}"#;
         for e in [
             map(429, odd, true),
             map(422, odd, true),

@@ -304,7 +304,7 @@ pub enum ChainBreak {
     /// A table derived from the journal does not hold what replaying the journal gives: it was edited.
     DerivedMismatch {
         /// The table.
-        table: String,
+        table: &'static str,
         /// The row's key.
         key: String,
         /// The first column that differs (or `row` when the row is missing or extra).

@@ -542,7 +542,7 @@ impl Ledger {
                     .map_err(|e| LedgerError::Decode(format!("entry {seq}: {e}")))?;
                 if let Err(e) = apply(&rtx, seq, &at, &operator, &event) {
                     first_break = Some(ChainBreak::DerivedMismatch {
-                        table: "journal".into(),
+                        table: "journal",
                         key: seq.to_string(),
                         column: "replay".into(),
                         seq,
@@ -578,11 +578,7 @@ impl Ledger {
                     last_seq: last,
                     referenced_seq: referenced.max(head_seq),
                 });
-            } else if head_seq != last
-                || head
-                    .as_ref()
-                    .is_some_and(|h| h.1 != walker.last_hash())
-            {
+            } else if head_seq != last || head.as_ref().is_some_and(|h| h.1 != walker.last_hash()) {
                 first_break = Some(ChainBreak::HeadMismatch {
                     last_seq: last,
                     head_seq,
@@ -808,7 +804,7 @@ fn key_order(a: &rusqlite::types::Value, b: &rusqlite::types::Value) -> std::cmp
 fn compare_table(
     live: &Connection,
     replay: &Connection,
-    table: &str,
+    table: &'static str,
     key: &str,
 ) -> rusqlite::Result<Option<ChainBreak>> {
     let sql = format!("SELECT * FROM {table} ORDER BY {key}");
@@ -819,12 +815,16 @@ fn compare_table(
     let seq_i = names.iter().position(|n| n == "seq");
     let n = names.len();
     let read = |r: &rusqlite::Row<'_>| -> rusqlite::Result<Vec<rusqlite::types::Value>> {
-        (0..n).map(|i| r.get::<_, rusqlite::types::Value>(i)).collect()
+        (0..n)
+            .map(|i| r.get::<_, rusqlite::types::Value>(i))
+            .collect()
     };
-    let seq_of = |row: &[rusqlite::types::Value]| -> i64 { match seq_i.map(|i| &row[i]) {
-        Some(rusqlite::types::Value::Integer(s)) => *s,
-        _ => 0,
-    }};
+    let seq_of = |row: &[rusqlite::types::Value]| -> i64 {
+        match seq_i.map(|i| &row[i]) {
+            Some(rusqlite::types::Value::Integer(s)) => *s,
+            _ => 0,
+        }
+    };
     let mut ra = a.query([])?;
     let mut rb = b.query([])?;
     let mut x = ra.next()?.map(read).transpose()?;
@@ -832,7 +832,7 @@ fn compare_table(
     loop {
         let mismatch = |key: &rusqlite::types::Value, found: &str, expected: &str, seq: i64| {
             ChainBreak::DerivedMismatch {
-                table: table.to_string(),
+                table,
                 key: show(key),
                 column: "row".into(),
                 seq,
@@ -856,7 +856,7 @@ fn compare_table(
                 std::cmp::Ordering::Equal => {
                     if let Some(i) = (0..n).find(|&i| l[i] != e[i]) {
                         return Ok(Some(ChainBreak::DerivedMismatch {
-                            table: table.to_string(),
+                            table,
                             key: show(&l[key_i]),
                             column: names[i].clone(),
                             seq: seq_of(e),
@@ -889,7 +889,11 @@ fn timeline_by_hosted(tx: &Transaction<'_>, seq: i64, hosted: &str) -> rusqlite:
     Ok(())
 }
 
-fn timeline_by_refund(tx: &Transaction<'_>, seq: i64, idempotence_key: &str) -> rusqlite::Result<()> {
+fn timeline_by_refund(
+    tx: &Transaction<'_>,
+    seq: i64,
+    idempotence_key: &str,
+) -> rusqlite::Result<()> {
     tx.execute(
         "INSERT INTO timeline(seq, merchant_reference)
          SELECT ?1, c.merchant_reference FROM refunds r JOIN checkouts c
@@ -1102,7 +1106,12 @@ fn apply(
                 "UPDATE refunds SET state = 'declined', failure = ?2, updated_at = ?3,
                  final_at = COALESCE(final_at, ?3), seq = ?4
                  WHERE idempotence_key = ?1 AND state IN ('requested', 'unknown')",
-                params![idempotence_key, format!("closed by the operator: {reason}"), at, seq],
+                params![
+                    idempotence_key,
+                    format!("closed by the operator: {reason}"),
+                    at,
+                    seq
+                ],
             )?;
             timeline_by_refund(tx, seq, idempotence_key)?;
         }

@@ -141,7 +141,9 @@ pub enum TillError {
         number: i64,
     },
     /// No refund with that number or key in the ledger.
-    #[error("refund '{0}' is not in this till's ledger: give its number (n°) as `refunds` lists it")]
+    #[error(
+        "refund '{0}' is not in this till's ledger: give its number (n°) as `refunds` lists it"
+    )]
     UnknownRefund(String),
     /// Only a refund without an answer can be closed.
     #[error("refund n°{number} is {state}, not waiting for an answer: there is nothing to close")]
@@ -1193,7 +1195,10 @@ impl Till {
                 },
             )
             .map_err(Self::ledger_err)?;
-        tracing::info!(number = record.number, "refund intent closed by the operator");
+        tracing::info!(
+            number = record.number,
+            "refund intent closed by the operator"
+        );
         self.refund_view(&record.idempotence_key)
     }
 

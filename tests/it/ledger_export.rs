@@ -342,6 +342,9 @@ fn ledger_export_totals_and_refunded_before_count_only_refunds_that_left_money()
     let text = String::from_utf8(buf).expect("utf-8");
     let second = text.lines().nth(2).expect("second refund");
     // Still visible as a row, the unknown n°1 is not "refunded before" n°2, and does not lower what is left.
-    assert!(text.lines().nth(1).expect("first").contains(",Unknown,"), "{text}");
+    assert!(
+        text.lines().nth(1).expect("first").contains(",Unknown,"),
+        "{text}"
+    );
     assert!(second.contains(",0.00,43.00,portal,"), "{second}");
 }

@@ -62,35 +62,44 @@ fn ledger_a_stale_answer_never_moves_a_refund_backwards() {
     let dir = tempfile::tempdir().unwrap();
     let l = ledger_with_tender(dir.path());
     let a = l.request_refund("t", TENDER, eur(1000), "r").unwrap();
-    l.append("t", &answer(&a.idempotence_key, "refunded")).unwrap();
+    l.append("t", &answer(&a.idempotence_key, "refunded"))
+        .unwrap();
     // A second writer that read the refund before it was answered records "unknown" afterwards.
-    l.append("t", &answer(&a.idempotence_key, "unknown")).unwrap();
+    l.append("t", &answer(&a.idempotence_key, "unknown"))
+        .unwrap();
     assert_eq!(state_of(&l, &a.idempotence_key), "refunded");
     l.append("t", &answer(&a.idempotence_key, "requested"))
         .unwrap();
     assert_eq!(state_of(&l, &a.idempotence_key), "refunded");
-    l.append("t", &answer(&a.idempotence_key, "declined")).unwrap();
+    l.append("t", &answer(&a.idempotence_key, "declined"))
+        .unwrap();
     assert_eq!(state_of(&l, &a.idempotence_key), "refunded");
 
     let b = l.request_refund("t", TENDER, eur(1000), "r").unwrap();
-    l.append("t", &answer(&b.idempotence_key, "pending")).unwrap();
-    l.append("t", &answer(&b.idempotence_key, "unknown")).unwrap();
+    l.append("t", &answer(&b.idempotence_key, "pending"))
+        .unwrap();
+    l.append("t", &answer(&b.idempotence_key, "unknown"))
+        .unwrap();
     l.append("t", &answer(&b.idempotence_key, "requested"))
         .unwrap();
     assert_eq!(state_of(&l, &b.idempotence_key), "pending");
     // The tender is not blocked by a stale "unknown".
     assert!(!l.tender(TENDER).unwrap().unwrap().in_flight);
-    l.append("t", &answer(&b.idempotence_key, "refunded")).unwrap();
+    l.append("t", &answer(&b.idempotence_key, "refunded"))
+        .unwrap();
     assert_eq!(state_of(&l, &b.idempotence_key), "refunded");
 
     let c = l.request_refund("t", TENDER, eur(1000), "r").unwrap();
-    l.append("t", &answer(&c.idempotence_key, "unknown")).unwrap();
+    l.append("t", &answer(&c.idempotence_key, "unknown"))
+        .unwrap();
     l.append("t", &answer(&c.idempotence_key, "requested"))
         .unwrap();
     assert_eq!(state_of(&l, &c.idempotence_key), "unknown");
-    l.append("t", &answer(&c.idempotence_key, "declined")).unwrap();
+    l.append("t", &answer(&c.idempotence_key, "declined"))
+        .unwrap();
     // Declined is final: only an explicit correction takes it out.
-    l.append("t", &answer(&c.idempotence_key, "pending")).unwrap();
+    l.append("t", &answer(&c.idempotence_key, "pending"))
+        .unwrap();
     assert_eq!(state_of(&l, &c.idempotence_key), "declined");
     l.append(
         "t",
@@ -180,7 +189,8 @@ fn ledger_verify_names_a_derived_row_edited_behind_the_journal() {
         let dir = tempfile::tempdir().unwrap();
         let l = ledger_with_tender(dir.path());
         let a = l.request_refund("t", TENDER, eur(1000), "r").unwrap();
-        l.append("t", &answer(&a.idempotence_key, "refunded")).unwrap();
+        l.append("t", &answer(&a.idempotence_key, "refunded"))
+            .unwrap();
         assert!(l.verify().unwrap().is_sound());
         drop(l);
         tamper(dir.path(), sql);
@@ -196,7 +206,7 @@ fn ledger_verify_names_a_derived_row_edited_behind_the_journal() {
                 ..
             }) => {
                 assert_eq!(
-                    (t.as_str(), c.as_str(), f.as_str(), e.as_str()),
+                    (*t, c.as_str(), f.as_str(), e.as_str()),
                     (table, column, found, expected),
                     "{sql}"
                 );

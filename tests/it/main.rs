@@ -16,7 +16,7 @@ mod sandbox_common;
 mod sandbox_more;
 mod sandbox_persist;
 mod sandbox_refund;
-mod till_flow;
 mod till_corrections;
+mod till_flow;
 mod till_support;
 mod till_uncertain;

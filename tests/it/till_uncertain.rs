@@ -45,7 +45,11 @@ struct Platform {
 
 type Shared = (Arc<Mutex<Platform>>, Script);
 
-async fn refund_post(State((p, script)): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+async fn refund_post(
+    State((p, script)): State<Shared>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let key = headers
         .get("x-gcs-idempotence-key")
@@ -82,11 +86,7 @@ async fn refund_post(State((p, script)): State<Shared>, headers: HeaderMap, body
             .into_response(),
         (_, true) => err(503, "SERVICE_UNAVAILABLE", "9999"),
         (Script::FailThenOdd409, false) => err(409, "DUPLICATE_OPERATION", "30001999"),
-        (Script::FailThen400, false) => err(
-            400,
-            "ACTION_NOT_ALLOWED_ON_TRANSACTION",
-            "30001001",
-        ),
+        (Script::FailThen400, false) => err(400, "ACTION_NOT_ALLOWED_ON_TRANSACTION", "30001001"),
         (Script::FailThen429, false) => err(429, "TOO_MANY_REQUESTS", "9429"),
     }
 }
@@ -126,7 +126,10 @@ async fn start(script: Script, refunds_readable: bool) -> (String, Arc<Mutex<Pla
             "/v2/{merchant}/payments/{payment}/refund",
             post(refund_post),
         )
-        .route("/v2/{merchant}/payments/{payment}/refunds", get(refunds_get))
+        .route(
+            "/v2/{merchant}/payments/{payment}/refunds",
+            get(refunds_get),
+        )
         .with_state((platform.clone(), script));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
