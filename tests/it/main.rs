@@ -5,6 +5,7 @@
 
 mod architecture;
 mod cli_process;
+mod cli_refund_close;
 mod direct_client;
 mod direct_wire;
 mod ledger_export;
