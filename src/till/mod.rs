@@ -1175,6 +1175,13 @@ impl Till {
             });
         }
         match self.find_on_platform(&record).await {
+            Ok(Some(found))
+                if refund_state_of(&found.status, found.status_code) == RefundState::Declined =>
+            {
+                // The platform's own refusal settles it: nothing left to close.
+                self.record_answer(&record, &found, None)?;
+                return self.refund_view(&record.idempotence_key);
+            }
             Ok(Some(found)) => {
                 self.record_answer(&record, &found, None)?;
                 return Err(TillError::RefundOnPlatform {
@@ -1309,7 +1316,8 @@ impl Till {
         Ok(summary)
     }
 
-    /// Walks the journal's hash chain; names the first entry edited, removed or reordered.
+    /// Walks the journal's hash chain and checks its recorded head; replays it and compares the derived tables.
+    /// Names the first entry edited, removed or reordered, a cut tail, or the first derived value edited.
     pub fn verify_ledger(&self) -> Result<VerifyReport> {
         self.core.ledger.verify().map_err(Self::ledger_err)
     }
