@@ -131,7 +131,8 @@ pub struct SandboxConfig {
     pub webhook_secret: String,
     /// An endpoint that receives every webhook.
     pub webhook_url: Option<String>,
-    /// Where the state is kept across restarts.
+    /// Where the state is kept across restarts. Every change is saved before it is answered; when the save fails
+    /// the change is undone and the request answered with a 500 platform error.
     pub data_file: Option<PathBuf>,
     /// Milliseconds between REFUND_REQUESTED and REFUNDED.
     pub refund_delay_ms: u64,
