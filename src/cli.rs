@@ -72,6 +72,9 @@ pub enum Command {
     Checkout(CheckoutCommand),
     /// Refund part or all of one tender (one gift card, or the card that paid the remainder).
     Refund(RefundArgs),
+    /// Close a refund that never got an answer (after checking that the platform does not show it), so that its
+    /// tender can be refunded again.
+    RefundClose(RefundCloseArgs),
     /// List refunds between two days.
     Refunds(RangeArgs),
     /// Re-read every checkout of a period from the platform; import refunds made elsewhere; report differences.
@@ -173,6 +176,19 @@ pub struct RefundArgs {
     #[arg(long)]
     pub amount: String,
     /// Why (required, at most 100 characters).
+    #[arg(long)]
+    pub reason: String,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `refund-close`
+#[derive(Debug, Clone, Args)]
+pub struct RefundCloseArgs {
+    /// The refund number (n°) as `refunds` lists it, or its idempotence key.
+    pub refund: String,
+    /// Why it is closed (required, at most 100 characters).
     #[arg(long)]
     pub reason: String,
     /// Print JSON.
@@ -490,6 +506,7 @@ fn prevalidate(cmd: &Command) -> Result<(), TillError> {
             }
             Ok(())
         }
+        Command::RefundClose(a) if a.reason.trim().is_empty() => Err(TillError::ReasonMissing),
         _ => Ok(()),
     }
 }
@@ -741,6 +758,15 @@ async fn dispatch(till: &Till, cmd: Command) -> anyhow::Result<Outcome> {
                 _ => Outcome::Ok,
             })
         }
+        Command::RefundClose(a) => {
+            let view = till.close_refund(&a.refund, &a.reason).await?;
+            if a.json {
+                print_json(&refund_json(&view))?;
+            } else {
+                print_refund(&view);
+            }
+            Ok(Outcome::Ok)
+        }
         Command::Refunds(a) => {
             let rows = till.refunds(&RefundFilter {
                 from: Some(a.from),
@@ -795,15 +821,17 @@ async fn dispatch(till: &Till, cmd: Command) -> anyhow::Result<Outcome> {
                     "rows": s.rows,
                     "total": s.total.cents(),
                     "totalRefunded": s.total_refunded.cents(),
+                    "totalNotPaid": s.total_not_paid.cents(),
                     "path": a.output,
                     "format": format.name(),
                 }))?;
             } else {
                 println!(
-                    "{} refunds ({}) written to {}",
+                    "{} refunds written to {}: {} paid back (refunded or pending), {} declined or unsettled",
                     s.rows,
+                    a.output.display(),
                     s.total.fr(),
-                    a.output.display()
+                    s.total_not_paid.fr()
                 );
             }
             Ok(Outcome::Ok)

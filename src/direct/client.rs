@@ -379,8 +379,10 @@ impl DirectClient {
                 key: Some(key),
             })
             .await?;
+        // A 2xx whose body cannot be read means the platform most likely did it: never a definite failure.
+        let body = decode(&answer).map_err(|e| DirectError::Uncertain { cause: Box::new(e) })?;
         Ok(Idempotent {
-            body: decode(&answer)?,
+            body,
             replayed: answer.replayed,
         })
     }
@@ -420,6 +422,7 @@ impl DirectClient {
         let mut maybe_sent = false;
         loop {
             attempt += 1;
+            let earlier_maybe_sent = maybe_sent;
             let (outcome, result) = self.attempt(&call, &url).await;
             maybe_sent |= outcome != Outcome::ConnectFailed;
             let result = match result {
@@ -439,7 +442,15 @@ impl DirectClient {
                     tokio::time::sleep(delay).await;
                 }
                 Decision::GiveUp => {
-                    return Err(if kind == RequestKind::KeyedPost && maybe_sent {
+                    let keyed_maybe_sent = kind == RequestKind::KeyedPost && maybe_sent;
+                    return Err(if keyed_maybe_sent && earlier_maybe_sent {
+                        // A refusal of a re-sent request says nothing certain about the earlier attempt, which
+                        // may have landed: the caller must read the platform before concluding.
+                        match result.with_outcome_unknown() {
+                            e if e.is_outcome_unknown() => e,
+                            e => DirectError::Uncertain { cause: Box::new(e) },
+                        }
+                    } else if keyed_maybe_sent {
                         result.with_outcome_unknown()
                     } else {
                         result

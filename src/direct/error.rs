@@ -120,6 +120,15 @@ pub enum DirectError {
     /// The request was not sent: an argument is invalid (idempotence key, URL).
     #[error("invalid request: {0}")]
     InvalidRequest(String),
+    /// A keyed request that may have reached the platform got no clear answer: an unreadable body (even with a
+    /// 2xx status), a 429 or another unexpected status, a 409 that is not the "in progress" form, or a refusal
+    /// that came only after an earlier attempt may have landed. The platform may have carried it out: settle it
+    /// with the same idempotence key, or by reading the payment, never with a new key.
+    #[error("{cause}; the outcome is unknown: ask again with the same idempotence key")]
+    Uncertain {
+        /// The last answer or failure.
+        cause: Box<DirectError>,
+    },
 }
 
 fn unknown_suffix(outcome_unknown: bool) -> &'static str {
@@ -243,6 +252,7 @@ impl DirectError {
             | DirectError::Platform { status, .. }
             | DirectError::Api { status, .. }
             | DirectError::Undecodable { status, .. } => Some(*status),
+            DirectError::Uncertain { cause } => cause.status(),
             DirectError::Timeout { .. }
             | DirectError::Transport { .. }
             | DirectError::InvalidRequest(_) => None,
@@ -260,6 +270,7 @@ impl DirectError {
             | DirectError::Api { body, .. } => &body.errors,
             DirectError::DeclinedPayment { body, .. } => &body.errors,
             DirectError::DeclinedRefund { body, .. } => &body.errors,
+            DirectError::Uncertain { cause } => cause.errors(),
             DirectError::Timeout { .. }
             | DirectError::Transport { .. }
             | DirectError::Undecodable { .. }
@@ -278,6 +289,7 @@ impl DirectError {
             | DirectError::Api { body, .. } => body.error_id.as_deref(),
             DirectError::DeclinedPayment { body, .. } => body.error_id.as_deref(),
             DirectError::DeclinedRefund { body, .. } => body.error_id.as_deref(),
+            DirectError::Uncertain { cause } => cause.error_id(),
             _ => None,
         }
     }
@@ -294,7 +306,7 @@ impl DirectError {
                 outcome_unknown, ..
             } => *outcome_unknown,
             // The first request is still running: its outcome is not known yet either.
-            DirectError::IdempotenceInProgress { .. } => true,
+            DirectError::IdempotenceInProgress { .. } | DirectError::Uncertain { .. } => true,
             _ => false,
         }
     }
@@ -309,9 +321,17 @@ impl DirectError {
         })
     }
 
-    /// Marks a timeout, transport failure or 5xx of a keyed request as having an unknown outcome.
+    /// Marks the failure of a keyed request that may have reached the platform as having an unknown outcome.
+    /// Only a clear word from the platform stays definite: a 400 validation refusal, a decline with its result,
+    /// 403, 404 and 410. Everything else (timeout, transport, 5xx, an unreadable body, 429, 401, 422, a 409 that
+    /// is not the "in progress" form) may hide a request the platform carried out.
     pub(crate) fn with_outcome_unknown(self) -> DirectError {
         match self {
+            e @ (DirectError::Undecodable { .. }
+            | DirectError::Api { .. }
+            | DirectError::Reference { status: 409, .. }) => {
+                DirectError::Uncertain { cause: Box::new(e) }
+            }
             DirectError::Timeout { .. } => DirectError::Timeout {
                 outcome_unknown: true,
             },
@@ -465,6 +485,16 @@ impl Localize for DirectError {
                 Lang::Fr => format!("Demande non envoyée : {what}."),
                 Lang::En => format!("Request not sent: {what}."),
             },
+            DirectError::Uncertain { cause } => match lang {
+                Lang::Fr => format!(
+                    "Réponse incertaine de Worldline (HTTP {}) : on ne sait pas si l'opération a été faite. Ne la refaites pas : l'application va revérifier auprès de Worldline.",
+                    cause.status().map_or_else(|| "-".to_owned(), |s| s.to_string())
+                ),
+                Lang::En => format!(
+                    "Unclear answer from Worldline (HTTP {}): it is not known whether the operation was done. Do not repeat it: the app will check again with Worldline.",
+                    cause.status().map_or_else(|| "-".to_owned(), |s| s.to_string())
+                ),
+            },
         };
         match (self.error_id(), lang) {
             (Some(id), Lang::Fr) => format!("{text} (référence de l'erreur : {id})"),
@@ -586,6 +616,29 @@ mod tests {
             "Identifiants refusés par Worldline : vérifiez l'identifiant marchand (PSPID), l'identifiant de clé et le secret API dans Réglages."
         );
         assert!(e.localize(Lang::En).contains("Settings"));
+    }
+
+    #[test]
+    fn unclear_answers_to_a_keyed_request_are_unknown_and_clear_refusals_are_not() {
+        let odd =
+            r#"{"errorId":"x","errors":[{"errorCode":"30001999","id":"DUPLICATE_OPERATION"}]}"#;
+        for e in [
+            map(429, odd, true),
+            map(422, odd, true),
+            map(409, odd, true),
+            map(400, "<html>proxy</html>", true),
+        ] {
+            let u = e.with_outcome_unknown();
+            assert!(u.is_outcome_unknown(), "{u:?}");
+            assert!(matches!(u, DirectError::Uncertain { .. }), "{u:?}");
+        }
+        for e in [
+            map(400, E400, true),
+            map(403, odd, true),
+            map(404, odd, true),
+        ] {
+            assert!(!e.with_outcome_unknown().is_outcome_unknown());
+        }
     }
 
     #[test]

@@ -6,6 +6,13 @@
 //!   local time (Europe/Paris) as `JJ/MM/AAAA HH:MM:SS` plus a UTC ISO 8601 column. Opens right in French Excel.
 //! - `rfc4180`: no BOM, `,` separator, decimal point, CRLF, English headers, local time as ISO 8601 with offset.
 //!
+//! Every refund asked in the period is a row, whatever its status (`statut`): declined and unsettled rows stay
+//! visible. Only refunds that left money count in sums: `refunded` and `pending` (accepted by the platform, paid
+//! back shortly). A declined refund, or one whose outcome is still unknown, counts for nothing in the
+//! `deja_rembourse` / `refunded_before` and `reste_remboursable` / `still_refundable` columns, nor in
+//! [`ExportSummary::total`]; [`ExportSummary::total_not_paid`] sums those rows apart. An accountant summing the
+//! `montant` column must filter on `statut` the same way.
+//!
 //! Amounts are always positive numbers written by our own formatter (the `sens` column says "Remboursement"), so no
 //! amount cell can start with `-`. Free-text cells that start with `=`, `+`, `-`, `@`, tab or CR get a leading `'`
 //! so that spreadsheets do not run them as formulas.
@@ -155,6 +162,11 @@ fn state_label(state: &str, lang: Lang) -> &'static str {
     }
 }
 
+/// Whether a refund in this state took money back to the customer: refunded, or accepted and pending.
+pub fn left_money(state: &str) -> bool {
+    matches!(state, "refunded" | "pending")
+}
+
 fn utc_iso(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
@@ -172,7 +184,7 @@ pub fn row_cells(row: &RefundExportRow, format: CsvFormat) -> [String; COLUMNS] 
         CsvFormat::ExcelFr => local.format("%d/%m/%Y %H:%M:%S").to_string(),
         CsvFormat::Rfc4180 => local.format("%Y-%m-%dT%H:%M:%S%:z").to_string(),
     };
-    let counts = r.state != "declined";
+    let counts = left_money(&r.state);
     let after = row
         .refunded_before
         .checked_add(if counts { r.amount } else { Amount::ZERO })
@@ -214,10 +226,12 @@ pub fn row_cells(row: &RefundExportRow, format: CsvFormat) -> [String; COLUMNS] 
 pub struct ExportSummary {
     /// Data rows (the header not counted).
     pub rows: u64,
-    /// Sum of every row's amount.
+    /// Sum over rows that left money (refunded or pending); declined and unsettled rows are not counted.
     pub total: Amount,
     /// Sum over rows whose status is refunded.
     pub total_refunded: Amount,
+    /// Sum over rows that did not (or not yet) leave money: declined, requested or unknown.
+    pub total_not_paid: Amount,
     /// The file written, when written to a file.
     pub path: Option<PathBuf>,
     /// The profile.
@@ -262,6 +276,7 @@ pub struct CsvSink<W: Write> {
     rows: u64,
     total: Amount,
     total_refunded: Amount,
+    total_not_paid: Amount,
 }
 
 impl<W: Write> std::fmt::Debug for CsvSink<W> {
@@ -291,6 +306,7 @@ impl<W: Write> CsvSink<W> {
             rows: 0,
             total: Amount::ZERO,
             total_refunded: Amount::ZERO,
+            total_not_paid: Amount::ZERO,
         })
     }
 
@@ -298,10 +314,17 @@ impl<W: Write> CsvSink<W> {
     pub fn write_row(&mut self, row: &RefundExportRow) -> Result<(), csv::Error> {
         self.w.write_record(row_cells(row, self.format))?;
         self.rows += 1;
-        self.total = self
-            .total
-            .checked_add(row.refund.amount)
-            .unwrap_or(self.total);
+        if left_money(&row.refund.state) {
+            self.total = self
+                .total
+                .checked_add(row.refund.amount)
+                .unwrap_or(self.total);
+        } else {
+            self.total_not_paid = self
+                .total_not_paid
+                .checked_add(row.refund.amount)
+                .unwrap_or(self.total_not_paid);
+        }
         if row.refund.state == "refunded" {
             self.total_refunded = self
                 .total_refunded
@@ -318,6 +341,7 @@ impl<W: Write> CsvSink<W> {
             rows: self.rows,
             total: self.total,
             total_refunded: self.total_refunded,
+            total_not_paid: self.total_not_paid,
             path: None,
             format: self.format,
         })

@@ -100,6 +100,30 @@ pub enum Event {
         /// Why it was declined or is unknown, in one line.
         failure: Option<String>,
     },
+    /// One of our refunds recorded as declined (or closed) turned out to exist on the platform: the platform's
+    /// word replaces the earlier local conclusion. Only this event may take a refund out of `declined`.
+    RefundCorrected {
+        /// Which refund.
+        idempotence_key: String,
+        /// The platform's refund id, when known.
+        refund_id: Option<String>,
+        /// The state recorded before (`declined`, `unknown`, …), for the record.
+        previous_state: String,
+        /// `pending` or `refunded`.
+        state: String,
+        /// The platform's status, such as `REFUNDED`.
+        platform_status: Option<String>,
+        /// Why, in one line.
+        note: String,
+    },
+    /// An operator closed a refund intent that never got an answer (the platform was asked first and does not
+    /// show it). It then counts as declined: its amount is free again and the tender is no longer blocked.
+    RefundClosed {
+        /// Which refund.
+        idempotence_key: String,
+        /// Why the operator closed it.
+        reason: String,
+    },
     /// A refund found on the platform that this till did not make (for example in the Merchant Portal).
     RefundImported {
         /// A local key, `ext-<refund id>`.
@@ -164,6 +188,8 @@ impl Event {
             Event::RefundRequested { .. } => "refund_requested",
             Event::RefundAnswered { .. } => "refund_answered",
             Event::RefundImported { .. } => "refund_imported",
+            Event::RefundCorrected { .. } => "refund_corrected",
+            Event::RefundClosed { .. } => "refund_closed",
             Event::ExportMade { .. } => "export_made",
             Event::ReconcileDone { .. } => "reconcile_done",
             Event::SettingChanged { .. } => "setting_changed",
@@ -259,12 +285,36 @@ pub enum ChainBreak {
         /// The entry.
         seq: i64,
     },
-    /// A table derived from the journal points at an entry that is no longer there: the end was cut off.
+    /// A table derived from the journal, or the recorded head, points at an entry that is no longer there: the
+    /// end was cut off.
     Truncated {
         /// The last entry left.
         last_seq: i64,
-        /// The highest entry the derived tables refer to.
+        /// The highest entry the derived tables or the head refer to.
         referenced_seq: i64,
+    },
+    /// The recorded head (last entry number and hash, written with each entry) does not match the journal's last
+    /// entry: the end was replaced, or entries were written around the ledger.
+    HeadMismatch {
+        /// The journal's last entry.
+        last_seq: i64,
+        /// The entry the head names (0 when the head is missing).
+        head_seq: i64,
+    },
+    /// A table derived from the journal does not hold what replaying the journal gives: it was edited.
+    DerivedMismatch {
+        /// The table.
+        table: &'static str,
+        /// The row's key.
+        key: String,
+        /// The first column that differs (or `row` when the row is missing or extra).
+        column: String,
+        /// The journal entry that last wrote the row, as replayed (0 when the replay has no such row).
+        seq: i64,
+        /// The value found, as text.
+        found: String,
+        /// The value the journal gives, as text.
+        expected: String,
     },
 }
 
@@ -275,7 +325,10 @@ impl ChainBreak {
             ChainBreak::Edited { seq }
             | ChainBreak::Removed { seq, .. }
             | ChainBreak::Reordered { seq } => *seq,
-            ChainBreak::Truncated { last_seq, .. } => *last_seq,
+            ChainBreak::Truncated { last_seq, .. } | ChainBreak::HeadMismatch { last_seq, .. } => {
+                *last_seq
+            }
+            ChainBreak::DerivedMismatch { seq, .. } => *seq,
         }
     }
 
@@ -295,6 +348,19 @@ impl ChainBreak {
             } => format!(
                 "the journal ends at entry {last_seq} but entry {referenced_seq} is referenced: entries were removed at the end"
             ),
+            ChainBreak::HeadMismatch { last_seq, head_seq } => format!(
+                "the journal ends at entry {last_seq} but its recorded head is entry {head_seq}: the end was replaced or written around the ledger"
+            ),
+            ChainBreak::DerivedMismatch {
+                table,
+                key,
+                column,
+                seq,
+                found,
+                expected,
+            } => format!(
+                "table {table}, row {key}, column {column}: found {found}, the journal gives {expected} (entry {seq}): the table was edited"
+            ),
         }
     }
 
@@ -313,6 +379,19 @@ impl ChainBreak {
                 referenced_seq,
             } => format!(
                 "le journal s'arrête à l'écriture {last_seq} alors que l'écriture {referenced_seq} est référencée : des écritures ont été supprimées à la fin"
+            ),
+            ChainBreak::HeadMismatch { last_seq, head_seq } => format!(
+                "le journal s'arrête à l'écriture {last_seq} mais sa tête enregistrée est l'écriture {head_seq} : la fin a été remplacée ou écrite hors de cadodesk"
+            ),
+            ChainBreak::DerivedMismatch {
+                table,
+                key,
+                column,
+                seq,
+                found,
+                expected,
+            } => format!(
+                "table {table}, ligne {key}, colonne {column} : {found} trouvé, le journal donne {expected} (écriture {seq}) : la table a été modifiée"
             ),
         }
     }

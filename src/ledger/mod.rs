@@ -498,11 +498,24 @@ impl Ledger {
         Ok(true)
     }
 
-    /// Walks the whole chain in order and names the first entry that was edited, removed or reordered. Memory
-    /// stays flat whatever the journal's length.
+    /// Walks the whole chain in order and names the first entry that was edited, removed or reordered; checks the
+    /// recorded head (so that entries cut from the end are noticed); and replays every entry into a private
+    /// temporary database with the same rules as [`Ledger::append`], then compares the derived tables
+    /// (`checkouts`, `tenders`, `refunds`, `timeline`) row by row and names the first value that differs. The walk
+    /// holds one entry at a time; the replay lives in a temporary file that SQLite removes on close.
     pub fn verify(&self) -> Result<VerifyReport> {
         let conn = self.lock();
         let err = self.err();
+        // An empty file name is a private, temporary on-disk database: large replays do not fill memory.
+        let mut replay = Connection::open("").map_err(&err)?;
+        // The replay holds no journal rows for the derived rows' `seq` to point at.
+        replay
+            .pragma_update(None, "foreign_keys", "OFF")
+            .map_err(&err)?;
+        for sql in schema::MIGRATIONS {
+            replay.execute_batch(sql).map_err(&err)?;
+        }
+        let rtx = replay.transaction().map_err(&err)?;
         let mut walker = journal::ChainWalker::default();
         let mut first_break = None;
         {
@@ -525,10 +538,29 @@ impl Ledger {
                     first_break = Some(b);
                     break;
                 }
+                let event: Event = serde_json::from_str(&payload)
+                    .map_err(|e| LedgerError::Decode(format!("entry {seq}: {e}")))?;
+                if let Err(e) = apply(&rtx, seq, &at, &operator, &event) {
+                    first_break = Some(ChainBreak::DerivedMismatch {
+                        table: "journal",
+                        key: seq.to_string(),
+                        column: "replay".into(),
+                        seq,
+                        found: e.to_string(),
+                        expected: "an entry that applies".into(),
+                    });
+                    break;
+                }
             }
         }
         if first_break.is_none() {
-            // Entries cut from the end leave the chain whole; the derived tables still point at them.
+            // Entries cut from the end leave the chain whole; the head and the derived tables still point at them.
+            let head: Option<(i64, String)> = conn
+                .query_row("SELECT seq, hash FROM journal_head WHERE id = 1", [], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .optional()
+                .map_err(&err)?;
             let referenced: i64 = conn
                 .query_row(
                     "SELECT MAX(m) FROM (SELECT COALESCE(MAX(seq), 0) AS m FROM checkouts
@@ -539,11 +571,31 @@ impl Ledger {
                     |r| r.get(0),
                 )
                 .map_err(&err)?;
-            if referenced > walker.last_seq() {
+            let head_seq = head.as_ref().map_or(0, |h| h.0);
+            let last = walker.last_seq();
+            if referenced.max(head_seq) > last {
                 first_break = Some(ChainBreak::Truncated {
-                    last_seq: walker.last_seq(),
-                    referenced_seq: referenced,
+                    last_seq: last,
+                    referenced_seq: referenced.max(head_seq),
                 });
+            } else if head_seq != last || head.as_ref().is_some_and(|h| h.1 != walker.last_hash()) {
+                first_break = Some(ChainBreak::HeadMismatch {
+                    last_seq: last,
+                    head_seq,
+                });
+            }
+        }
+        if first_break.is_none() {
+            for (table, key) in [
+                ("checkouts", "merchant_reference"),
+                ("tenders", "payment_id"),
+                ("refunds", "idempotence_key"),
+                ("timeline", "seq"),
+            ] {
+                if let Some(b) = compare_table(&conn, &rtx, table, key).map_err(&err)? {
+                    first_break = Some(b);
+                    break;
+                }
             }
         }
         Ok(VerifyReport {
@@ -710,6 +762,11 @@ fn append_tx(
         "INSERT INTO journal(seq, at, kind, operator, payload, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         params![seq, at_s, kind, operator, payload, prev_hash, hash],
     )?;
+    tx.execute(
+        "INSERT INTO journal_head(id, seq, hash) VALUES (1, ?1, ?2)
+         ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+        params![seq, hash],
+    )?;
     apply(tx, seq, &at_s, operator, event)?;
     Ok(Entry {
         seq,
@@ -720,6 +777,99 @@ fn append_tx(
         prev_hash,
         hash,
     })
+}
+
+fn show(v: &rusqlite::types::Value) -> String {
+    use rusqlite::types::Value;
+    match v {
+        Value::Null => "NULL".into(),
+        Value::Integer(i) => i.to_string(),
+        Value::Real(f) => f.to_string(),
+        Value::Text(t) => format!("'{t}'"),
+        Value::Blob(b) => format!("<{} bytes>", b.len()),
+    }
+}
+
+/// The order SQLite's `ORDER BY` gives keys of one type (integers numerically, text bytewise).
+fn key_order(a: &rusqlite::types::Value, b: &rusqlite::types::Value) -> std::cmp::Ordering {
+    use rusqlite::types::Value;
+    match (a, b) {
+        (Value::Integer(x), Value::Integer(y)) => x.cmp(y),
+        (Value::Text(x), Value::Text(y)) => x.as_bytes().cmp(y.as_bytes()),
+        _ => show(a).cmp(&show(b)),
+    }
+}
+
+/// Compares one derived table with its replay, both read in key order, one row at a time.
+fn compare_table(
+    live: &Connection,
+    replay: &Connection,
+    table: &'static str,
+    key: &str,
+) -> rusqlite::Result<Option<ChainBreak>> {
+    let sql = format!("SELECT * FROM {table} ORDER BY {key}");
+    let mut a = live.prepare(&sql)?;
+    let mut b = replay.prepare(&sql)?;
+    let names: Vec<String> = a.column_names().map(|s| s.to_string()).collect();
+    let key_i = names.iter().position(|n| n == key).unwrap_or(0);
+    let seq_i = names.iter().position(|n| n == "seq");
+    let n = names.len();
+    let read = |r: &rusqlite::Row<'_>| -> rusqlite::Result<Vec<rusqlite::types::Value>> {
+        (0..n)
+            .map(|i| r.get::<_, rusqlite::types::Value>(i))
+            .collect()
+    };
+    let seq_of = |row: &[rusqlite::types::Value]| -> i64 {
+        match seq_i.map(|i| &row[i]) {
+            Some(rusqlite::types::Value::Integer(s)) => *s,
+            _ => 0,
+        }
+    };
+    let mut ra = a.query([])?;
+    let mut rb = b.query([])?;
+    let mut x = ra.next()?.map(read).transpose()?;
+    let mut y = rb.next()?.map(read).transpose()?;
+    loop {
+        let mismatch = |key: &rusqlite::types::Value, found: &str, expected: &str, seq: i64| {
+            ChainBreak::DerivedMismatch {
+                table,
+                key: show(key),
+                column: "row".into(),
+                seq,
+                found: found.into(),
+                expected: expected.into(),
+            }
+        };
+        match (&x, &y) {
+            (None, None) => return Ok(None),
+            (Some(l), None) => return Ok(Some(mismatch(&l[key_i], "a row", "no row", 0))),
+            (None, Some(e)) => {
+                return Ok(Some(mismatch(&e[key_i], "no row", "a row", seq_of(e))));
+            }
+            (Some(l), Some(e)) => match key_order(&l[key_i], &e[key_i]) {
+                std::cmp::Ordering::Less => {
+                    return Ok(Some(mismatch(&l[key_i], "a row", "no row", 0)));
+                }
+                std::cmp::Ordering::Greater => {
+                    return Ok(Some(mismatch(&e[key_i], "no row", "a row", seq_of(e))));
+                }
+                std::cmp::Ordering::Equal => {
+                    if let Some(i) = (0..n).find(|&i| l[i] != e[i]) {
+                        return Ok(Some(ChainBreak::DerivedMismatch {
+                            table,
+                            key: show(&l[key_i]),
+                            column: names[i].clone(),
+                            seq: seq_of(e),
+                            found: show(&l[i]),
+                            expected: show(&e[i]),
+                        }));
+                    }
+                }
+            },
+        }
+        x = ra.next()?.map(read).transpose()?;
+        y = rb.next()?.map(read).transpose()?;
+    }
 }
 
 fn timeline(tx: &Transaction<'_>, seq: i64, merchant_reference: &str) -> rusqlite::Result<()> {
@@ -735,6 +885,20 @@ fn timeline_by_hosted(tx: &Transaction<'_>, seq: i64, hosted: &str) -> rusqlite:
         "INSERT INTO timeline(seq, merchant_reference)
          SELECT ?1, merchant_reference FROM checkouts WHERE hosted_checkout_id = ?2",
         params![seq, hosted],
+    )?;
+    Ok(())
+}
+
+fn timeline_by_refund(
+    tx: &Transaction<'_>,
+    seq: i64,
+    idempotence_key: &str,
+) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO timeline(seq, merchant_reference)
+         SELECT ?1, c.merchant_reference FROM refunds r JOIN checkouts c
+         ON c.hosted_checkout_id = r.hosted_checkout_id WHERE r.idempotence_key = ?2",
+        params![seq, idempotence_key],
     )?;
     Ok(())
 }
@@ -881,10 +1045,17 @@ fn apply(
             failure,
         } => {
             let final_at = is_final_refund_state(state).then_some(at);
+            // The state only moves forward: requested < unknown, pending < refunded, declined. Whatever snapshot
+            // a writer held, a late answer cannot undo a later one, because this runs inside the writers' one
+            // IMMEDIATE transaction. Leaving a final state takes an explicit `RefundCorrected`.
             tx.execute(
                 "UPDATE refunds SET refund_id = COALESCE(?2, refund_id), state = ?3,
                  platform_status = COALESCE(?4, platform_status), failure = ?5, updated_at = ?6,
-                 final_at = COALESCE(final_at, ?7), seq = ?8 WHERE idempotence_key = ?1",
+                 final_at = COALESCE(final_at, ?7), seq = ?8 WHERE idempotence_key = ?1 AND (
+                   state = 'requested'
+                   OR (state = 'unknown' AND ?3 != 'requested')
+                   OR (state = 'pending' AND ?3 IN ('pending', 'refunded', 'declined'))
+                   OR (state IN ('refunded', 'declined') AND state = ?3))",
                 params![
                     idempotence_key,
                     refund_id,
@@ -896,12 +1067,53 @@ fn apply(
                     seq
                 ],
             )?;
+            timeline_by_refund(tx, seq, idempotence_key)?;
+        }
+        Event::RefundCorrected {
+            idempotence_key,
+            refund_id,
+            state,
+            platform_status,
+            note,
+            ..
+        } => {
+            let final_at = is_final_refund_state(state).then_some(at);
+            // Only towards what the platform shows (pending or refunded), and never out of `refunded`.
             tx.execute(
-                "INSERT INTO timeline(seq, merchant_reference)
-                 SELECT ?1, c.merchant_reference FROM refunds r JOIN checkouts c
-                 ON c.hosted_checkout_id = r.hosted_checkout_id WHERE r.idempotence_key = ?2",
-                params![seq, idempotence_key],
+                "UPDATE refunds SET refund_id = COALESCE(?2, refund_id), state = ?3,
+                 platform_status = COALESCE(?4, platform_status), failure = ?5, updated_at = ?6,
+                 final_at = ?7, seq = ?8
+                 WHERE idempotence_key = ?1 AND ?3 IN ('pending', 'refunded') AND state != 'refunded'",
+                params![
+                    idempotence_key,
+                    refund_id,
+                    state,
+                    platform_status,
+                    note,
+                    at,
+                    final_at,
+                    seq
+                ],
             )?;
+            timeline_by_refund(tx, seq, idempotence_key)?;
+        }
+        Event::RefundClosed {
+            idempotence_key,
+            reason,
+        } => {
+            // Only an intent without an answer can be closed.
+            tx.execute(
+                "UPDATE refunds SET state = 'declined', failure = ?2, updated_at = ?3,
+                 final_at = COALESCE(final_at, ?3), seq = ?4
+                 WHERE idempotence_key = ?1 AND state IN ('requested', 'unknown')",
+                params![
+                    idempotence_key,
+                    format!("closed by the operator: {reason}"),
+                    at,
+                    seq
+                ],
+            )?;
+            timeline_by_refund(tx, seq, idempotence_key)?;
         }
         Event::RefundImported {
             idempotence_key,

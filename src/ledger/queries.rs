@@ -146,7 +146,7 @@ pub struct RefundExportRow {
     pub masked_number: Option<String>,
     /// The tender's captured amount.
     pub tender_captured: Amount,
-    /// Refunds on the same tender before this one (not declined).
+    /// Refunds on the same tender before this one that left money (refunded or pending).
     pub refunded_before: Amount,
 }
 
@@ -421,6 +421,18 @@ impl Ledger {
         .map_err(self.err())
     }
 
+    /// A refund by its sequential number.
+    pub fn refund_by_number(&self, number: i64) -> Result<Option<RefundRecord>> {
+        let conn = self.lock();
+        conn.query_row(
+            &format!("SELECT {REFUND_COLUMNS} FROM refunds r WHERE r.number = ?1"),
+            [number],
+            refund_from_row,
+        )
+        .optional()
+        .map_err(self.err())
+    }
+
     /// Refunds asked in `[from, to)`, by number.
     pub fn refunds_between(
         &self,
@@ -520,7 +532,7 @@ impl Ledger {
                   AND t2.product_id = 3103 AND t2.position <= t.position),
                t.masked_number, t.captured_cents,
                (SELECT COALESCE(SUM(r2.amount_cents), 0) FROM refunds r2 WHERE r2.payment_id = r.payment_id
-                  AND r2.number < r.number AND r2.state != 'declined')
+                  AND r2.number < r.number AND r2.state IN ('refunded', 'pending'))
              FROM refunds r
              JOIN tenders t ON t.payment_id = r.payment_id
              JOIN checkouts c ON c.hosted_checkout_id = r.hosted_checkout_id

@@ -90,4 +90,14 @@ CREATE TABLE settings (
     value  TEXT NOT NULL
 ) STRICT;
 "#,
+    // Version 2: the journal's head, written in the same transaction as each entry, so that entries cut from the
+    // end are noticed even when no derived table pointed at them.
+    r#"
+CREATE TABLE journal_head (
+    id    INTEGER PRIMARY KEY CHECK (id = 1),
+    seq   INTEGER NOT NULL CHECK (seq >= 1),
+    hash  TEXT    NOT NULL CHECK (length(hash) = 64)
+) STRICT;
+INSERT INTO journal_head(id, seq, hash) SELECT 1, seq, hash FROM journal ORDER BY seq DESC LIMIT 1;
+"#,
 ];

@@ -428,8 +428,12 @@ pub(crate) async fn v2(
     let (reply, test_hook) = {
         let mut st = app.settled();
         let now = now_ms();
+        // With a data file, a change is only answered once it is saved: on a failed save the state goes back to
+        // what the file holds and the caller gets a 500, so no answered refund vanishes after a restart.
+        let before = app.cfg.data_file.is_some().then(|| st.clone());
         let (reply, events, changed, hook) = run(&app, &mut st, &route, &body, &host, now);
-        if let Some(k) = guard.key.take() {
+        let finished_key = guard.key.take();
+        let saved = if let Some(k) = finished_key.clone() {
             st.in_progress.remove(&k);
             st.idempotence.insert(
                 k,
@@ -443,11 +447,34 @@ pub(crate) async fn v2(
                         .unwrap_or_default(),
                 },
             );
-            app.commit(&st, events);
+            app.commit(&st, events)
         } else if changed || !events.is_empty() {
-            app.commit(&st, events);
+            app.commit(&st, events)
+        } else {
+            Ok(())
+        };
+        match (saved, before) {
+            (Ok(()), _) => (reply, hook),
+            (Err(_), before) => {
+                if let Some(b) = before {
+                    *st = b;
+                }
+                // The request is over: a repeat with the same key runs it again rather than waiting.
+                if let Some(k) = &finished_key {
+                    st.in_progress.remove(k);
+                }
+                (
+                    Reply::error(
+                        500,
+                        "1000",
+                        "INTERNAL_SERVER_ERROR",
+                        "The platform could not store the operation; nothing was done",
+                        None,
+                    ),
+                    None,
+                )
+            }
         }
-        (reply, hook)
     };
     if let Some((url, body)) = test_hook {
         app.send_webhook(vec![url], body);

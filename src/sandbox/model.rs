@@ -242,7 +242,7 @@ pub(crate) enum Event {
 }
 
 /// The whole state, saved as one JSON document.
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub(crate) struct State {
     pub checkouts: BTreeMap<String, Checkout>,
     pub payments: BTreeMap<String, Payment>,

@@ -668,7 +668,13 @@ pub(crate) async fn page(
                 }
                 _ => pay(&mut st, &id, &form, now, &mut events),
             };
-            app.commit(&st, events);
+            if app.commit(&st, events).is_err() {
+                return html(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "<!doctype html><title>Erreur</title><p>Le paiement n'a pas pu être enregistré. Réessayez.</p>"
+                        .to_string(),
+                );
+            }
             let Some(c) = st.checkouts.get(&id).cloned() else {
                 return not_found();
             };

@@ -68,12 +68,15 @@ impl App {
     }
 
     /// After a change: saves the state (while still locked, so saves happen in the order of the changes) and queues
-    /// the webhooks of `events`. The file is small; writing it takes well under a millisecond.
-    pub(crate) fn commit(&self, state: &State, events: Vec<Event>) {
+    /// the webhooks of `events`. The file is small; writing it takes well under a millisecond. When the save fails
+    /// nothing is announced and the error is returned, so that the caller answers with a failure rather than
+    /// confirm something a restart would forget.
+    pub(crate) fn commit(&self, state: &State, events: Vec<Event>) -> anyhow::Result<()> {
         if let Some(path) = &self.cfg.data_file
             && let Err(e) = state.save(path)
         {
             tracing::error!(path = %path.display(), error = %e, "cannot save the sandbox state");
+            return Err(e);
         }
         let now = now_ms();
         for event in events {
@@ -87,6 +90,7 @@ impl App {
             };
             self.send_webhook(urls, body.to_string().into_bytes());
         }
+        Ok(())
     }
 
     /// Queues one webhook body for the given endpoints.
@@ -100,7 +104,8 @@ impl App {
         let now = now_ms();
         if st.has_due(now) {
             let events = st.settle(now);
-            self.commit(&st, events);
+            // A failed save is logged by `commit`; the due changes are saved again with the next one.
+            let _ = self.commit(&st, events);
         }
         st
     }

@@ -140,6 +140,31 @@ pub enum TillError {
         /// The refund waiting.
         number: i64,
     },
+    /// No refund with that number or key in the ledger.
+    #[error(
+        "refund '{0}' is not in this till's ledger: give its number (n°) as `refunds` lists it"
+    )]
+    UnknownRefund(String),
+    /// Only a refund without an answer can be closed.
+    #[error("refund n°{number} is {state}, not waiting for an answer: there is nothing to close")]
+    RefundNotOpen {
+        /// The refund.
+        number: i64,
+        /// Its state.
+        state: String,
+    },
+    /// The platform shows the refund: it was carried out and cannot be closed.
+    #[error(
+        "refund n°{number} exists on the platform ({refund_id}, {status}): it was recorded and cannot be closed"
+    )]
+    RefundOnPlatform {
+        /// The refund.
+        number: i64,
+        /// The platform's id.
+        refund_id: String,
+        /// The platform's status.
+        status: String,
+    },
     /// An order-level amount cannot be split across tenders.
     #[error("amount: {0}")]
     Allocation(String),
@@ -255,6 +280,20 @@ impl Localize for TillError {
             ),
             TillError::RefundInFlight { payment_id, number } => format!(
                 "Le remboursement n°{number} du paiement {payment_id} attend encore la réponse de la plateforme : patientez, ou lancez « cadodesk resume »"
+            ),
+            TillError::UnknownRefund(r) => format!(
+                "Le remboursement « {r} » n'est pas dans le journal de cette caisse : indiquez son numéro (n°) tel que la liste des remboursements l'affiche"
+            ),
+            TillError::RefundNotOpen { number, state } => format!(
+                "Le remboursement n°{number} est « {} », il n'attend pas de réponse : il n'y a rien à clore",
+                RefundState::from_code(state).label_fr()
+            ),
+            TillError::RefundOnPlatform {
+                number,
+                refund_id,
+                status,
+            } => format!(
+                "Le remboursement n°{number} existe chez la plateforme ({refund_id}, {status}) : il a été enregistré et ne peut pas être clos"
             ),
             TillError::Allocation(m) => format!("Montant : {m}"),
             TillError::Refused(m) => format!("La plateforme a refusé : {m}"),
@@ -714,7 +753,20 @@ impl Till {
             match mine {
                 Some(r) => {
                     answered.insert(r.idempotence_key.clone());
-                    if let Some(e) = answer_event(r, &reading) {
+                    if let Some(e) = correction_event(r, &reading) {
+                        out.updated += 1;
+                        out.differences.push(format!(
+                            "refund n°{} was recorded as {} but the platform shows it {} ({}): corrected",
+                            r.number, r.state, reading.status, reading.id
+                        ));
+                        answers.push(e);
+                    } else if let Some(e) = answer_event(r, &reading) {
+                        if r.state == "unknown" {
+                            out.differences.push(format!(
+                                "refund n°{} had no known outcome; the platform shows it {} ({})",
+                                r.number, reading.status, reading.id
+                            ));
+                        }
                         out.updated += 1;
                         answers.push(e);
                     }
@@ -733,7 +785,7 @@ impl Till {
                 && !answered.contains(&r.idempotence_key)
                 && r.updated_at < settle_after
         }) {
-            if let Err(e) = self.settle_refund(r).await {
+            if let Err(e) = self.settle_refund(r, false).await {
                 tracing::warn!(number = r.number, error = %e, "refund still unsettled");
             }
         }
@@ -951,14 +1003,18 @@ impl Till {
             .refund_by_key(&intent.idempotence_key)
             .map_err(Self::ledger_err)?
             .ok_or_else(|| TillError::UnknownPayment(cmd.payment_id.clone()))?;
-        let settled = self.settle_refund(&record).await?;
+        let settled = self.settle_refund(&record, true).await?;
         Ok(settled)
     }
 
     /// Sends (again) a refund that has no answer, with its own idempotence key, and records the answer. Past the
     /// platform's key lifetime it only reads the tender's refunds, matching on the operation reference.
-    async fn settle_refund(&self, r: &RefundRecord) -> Result<RefundView> {
-        let ledger = &self.core.ledger;
+    ///
+    /// `fresh` is true only for the first send, right after the intent was committed. Any other call (a watcher,
+    /// `resume`, a second same-key send) may follow an attempt that reached the platform, so a refusal is only
+    /// recorded as declined once the platform's list of refunds has been read and does not show ours. A doubtful
+    /// answer always ends as `unknown`, which keeps the amount reserved and the tender blocked until it is settled.
+    async fn settle_refund(&self, r: &RefundRecord, fresh: bool) -> Result<RefundView> {
         let gw = &self.core.gateway;
         let mut last_error = None;
         if Utc::now() - r.created_at < RESEND_WINDOW {
@@ -966,6 +1022,7 @@ impl Till {
                 if attempt > 0 {
                     tokio::time::sleep(std::time::Duration::from_millis(300 << attempt)).await;
                 }
+                let retried = !fresh || attempt > 0;
                 match gw
                     .refund(
                         &r.payment_id,
@@ -980,62 +1037,169 @@ impl Till {
                         return self.refund_view(&r.idempotence_key);
                     }
                     Err(GatewayError::Declined { refund, message }) => {
-                        let reading = refund.unwrap_or(RefundReading {
-                            id: String::new(),
-                            status: "REJECTED".into(),
-                            status_code: None,
-                            amount_cents: r.amount.cents(),
-                            merchant_reference: None,
-                        });
-                        self.record_declined(
-                            r,
-                            Some(reading.id).filter(|s| !s.is_empty()),
-                            &message,
-                        )?;
-                        return self.refund_view(&r.idempotence_key);
+                        let refund_id = refund.map(|x| x.id).filter(|s| !s.is_empty());
+                        return self.conclude_refused(r, refund_id, &message, retried).await;
                     }
                     Err(GatewayError::Refused { message, .. }) => {
-                        // Nothing was done: the platform refused this refund (over-refund, not captured, …).
-                        self.record_declined(r, None, &message)?;
-                        return self.refund_view(&r.idempotence_key);
+                        // The platform refused this refund (over-refund, not captured, …).
+                        return self.conclude_refused(r, None, &message, retried).await;
                     }
                     Err(GatewayError::Unauthorized { message }) => {
                         return Err(TillError::Unauthorized(message));
                     }
                     Err(e) => {
-                        tracing::warn!(number = r.number, attempt, error = %e.message(), "refund answer lost; same key again");
+                        tracing::warn!(number = r.number, attempt, error = %e.message(), "refund answer lost or unclear; same key again");
                         last_error = Some(e);
                     }
                 }
             }
         }
-        // Read the platform: the refund may exist even though no answer came back.
-        if let Ok(list) = gw.refunds(&r.payment_id).await
-            && let Some(found) = list
-                .iter()
-                .find(|x| x.merchant_reference.as_deref() == Some(&r.idempotence_key))
-        {
-            self.record_answer(r, found, None)?;
+        // Read the platform: the refund may exist even though no clear answer came back.
+        if let Ok(Some(found)) = self.find_on_platform(r).await {
+            self.record_answer(r, &found, None)?;
             return self.refund_view(&r.idempotence_key);
         }
         let message = last_error
             .map(|e| e.message())
             .unwrap_or_else(|| "no answer within the key's lifetime".to_string());
-        if r.state != "unknown" {
-            ledger
-                .append(
-                    &self.operator,
-                    &Event::RefundAnswered {
-                        idempotence_key: r.idempotence_key.clone(),
-                        refund_id: None,
-                        state: "unknown".into(),
-                        platform_status: None,
-                        failure: Some(message),
-                    },
-                )
-                .map_err(Self::ledger_err)?;
+        self.record_unknown(r, message)?;
+        self.refund_view(&r.idempotence_key)
+    }
+
+    /// The platform refused (or declined) a refund. A first send's refusal is the platform's word; after any
+    /// earlier send the tender's refunds are read first, because that earlier send may have been carried out.
+    async fn conclude_refused(
+        &self,
+        r: &RefundRecord,
+        refund_id: Option<String>,
+        message: &str,
+        retried: bool,
+    ) -> Result<RefundView> {
+        match self.find_on_platform(r).await {
+            Ok(Some(found)) => {
+                tracing::warn!(number = r.number, refund_id = %found.id, "refused on a re-send but present on the platform");
+                self.record_answer(r, &found, None)?;
+            }
+            Ok(None) => self.record_declined(r, refund_id, message)?,
+            Err(_) if !retried => self.record_declined(r, refund_id, message)?,
+            Err(e) => self.record_unknown(
+                r,
+                format!(
+                    "{message}; the platform's refunds could not be read to confirm ({})",
+                    e.message()
+                ),
+            )?,
         }
         self.refund_view(&r.idempotence_key)
+    }
+
+    /// Our refund as the platform lists it (GetRefunds on its tender), if it is there. Matched on the operation
+    /// reference the till sends (the intent's idempotence key, unique per intent); when the platform echoes no
+    /// reference at all, as a last resort on the amount, among refunds the ledger does not already know.
+    async fn find_on_platform(
+        &self,
+        r: &RefundRecord,
+    ) -> Result<Option<RefundReading>, GatewayError> {
+        let list = self.core.gateway.refunds(&r.payment_id).await?;
+        if let Some(found) = list
+            .iter()
+            .find(|x| x.merchant_reference.as_deref() == Some(&r.idempotence_key))
+        {
+            return Ok(Some(found.clone()));
+        }
+        if list.iter().any(|x| x.merchant_reference.is_some()) {
+            return Ok(None);
+        }
+        let known: HashSet<String> = self
+            .core
+            .ledger
+            .refunds_of_checkout(&r.hosted_checkout_id)
+            .map(|rs| rs.into_iter().filter_map(|x| x.refund_id).collect())
+            .unwrap_or_default();
+        Ok(list
+            .iter()
+            .find(|x| {
+                x.amount_cents == r.amount.cents()
+                    && !known.contains(&x.id)
+                    && !refund_state_of(&x.status, x.status_code).eq(&RefundState::Declined)
+            })
+            .cloned())
+    }
+
+    fn record_unknown(&self, r: &RefundRecord, message: String) -> Result<()> {
+        if r.state == "unknown" {
+            return Ok(());
+        }
+        self.core
+            .ledger
+            .append(
+                &self.operator,
+                &Event::RefundAnswered {
+                    idempotence_key: r.idempotence_key.clone(),
+                    refund_id: None,
+                    state: "unknown".into(),
+                    platform_status: None,
+                    failure: Some(message),
+                },
+            )
+            .map_err(Self::ledger_err)?;
+        Ok(())
+    }
+
+    /// Closes a refund intent that never got an answer (state `requested` or `unknown`), so that its tender is
+    /// no longer blocked and its amount is free again. `refund` is the refund number (n°) or its idempotence key.
+    /// The platform's list of refunds for the tender is read first: if it shows the refund, the answer is
+    /// recorded instead and the close is refused; if it cannot be read, the close is refused too. The closing is
+    /// journaled with the operator and the reason.
+    pub async fn close_refund(&self, refund: &str, reason: &str) -> Result<RefundView> {
+        let reason = reason.trim().to_string();
+        if reason.is_empty() {
+            return Err(TillError::ReasonMissing);
+        }
+        let len = reason.chars().count();
+        if len > logic::MAX_REASON_LEN {
+            return Err(TillError::ReasonTooLong(len));
+        }
+        let ledger = &self.core.ledger;
+        let wanted = refund.trim().trim_start_matches("n°");
+        let record = match wanted.parse::<i64>() {
+            Ok(n) => ledger.refund_by_number(n),
+            Err(_) => ledger.refund_by_key(wanted),
+        }
+        .map_err(Self::ledger_err)?
+        .ok_or_else(|| TillError::UnknownRefund(refund.to_string()))?;
+        if !matches!(record.state.as_str(), "requested" | "unknown") {
+            return Err(TillError::RefundNotOpen {
+                number: record.number,
+                state: record.state,
+            });
+        }
+        match self.find_on_platform(&record).await {
+            Ok(Some(found)) => {
+                self.record_answer(&record, &found, None)?;
+                return Err(TillError::RefundOnPlatform {
+                    number: record.number,
+                    refund_id: found.id,
+                    status: found.status,
+                });
+            }
+            Ok(None) => {}
+            Err(e) => return Err(TillError::from_gateway(e)),
+        }
+        ledger
+            .append(
+                &self.operator,
+                &Event::RefundClosed {
+                    idempotence_key: record.idempotence_key.clone(),
+                    reason,
+                },
+            )
+            .map_err(Self::ledger_err)?;
+        tracing::info!(
+            number = record.number,
+            "refund intent closed by the operator"
+        );
+        self.refund_view(&record.idempotence_key)
     }
 
     fn record_answer(
@@ -1168,7 +1332,7 @@ impl Till {
         let mut checkouts: Vec<String> = Vec::new();
         for r in ledger.unfinished_refunds().map_err(Self::ledger_err)? {
             if matches!(r.state.as_str(), "requested" | "unknown") {
-                self.settle_refund(&r).await?;
+                self.settle_refund(&r, false).await?;
                 handled += 1;
             }
             if !checkouts.contains(&r.hosted_checkout_id) {
@@ -1265,6 +1429,29 @@ fn tender_of_operation(op_id: &str) -> String {
         Some((base, _)) => format!("{base}_0"),
         None => op_id.to_string(),
     }
+}
+
+/// The correction for one of our refunds recorded as declined (by a refusal, or closed by an operator) that the
+/// platform shows as pending or refunded: the platform's word beats the local conclusion. `None` otherwise.
+fn correction_event(r: &RefundRecord, reading: &RefundReading) -> Option<Event> {
+    let state = refund_state_of(&reading.status, reading.status_code);
+    if r.external
+        || r.state != RefundState::Declined.code()
+        || !matches!(state, RefundState::Pending | RefundState::Refunded)
+    {
+        return None;
+    }
+    Some(Event::RefundCorrected {
+        idempotence_key: r.idempotence_key.clone(),
+        refund_id: Some(reading.id.clone()).filter(|s| !s.is_empty()),
+        previous_state: r.state.clone(),
+        state: state.code().to_string(),
+        platform_status: Some(reading.status.clone()),
+        note: format!(
+            "recorded as declined, but the platform shows {} {}",
+            reading.id, reading.status
+        ),
+    })
 }
 
 /// The journal entry for a platform reading of one of our refunds, or `None` when it changes nothing (or would

@@ -459,6 +459,32 @@ pub fn describe(ev: &Event) -> (String, String) {
                 cents(*amount_cents).en()
             ),
         ),
+        Event::RefundCorrected {
+            refund_id,
+            previous_state,
+            state,
+            ..
+        } => {
+            let id = refund_id.as_deref().unwrap_or("—");
+            let before = RefundState::from_code(previous_state);
+            let s = RefundState::from_code(state);
+            (
+                format!(
+                    "Remboursement {id} corrigé : {} → {} (vu sur la plateforme)",
+                    before.label_fr(),
+                    s.label_fr()
+                ),
+                format!(
+                    "Refund {id} corrected: {} → {} (seen on the platform)",
+                    before.code(),
+                    s.code()
+                ),
+            )
+        }
+        Event::RefundClosed { reason, .. } => (
+            format!("Demande de remboursement close par l'opérateur : {reason}"),
+            format!("Refund intent closed by the operator: {reason}"),
+        ),
         Event::ExportMade { from, to, rows, .. } => (
             format!("Export du {from} au {to} ({rows} lignes)"),
             format!("Export {from} to {to} ({rows} rows)"),

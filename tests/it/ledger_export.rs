@@ -74,9 +74,15 @@ fn write(format: CsvFormat) -> String {
     sink.write_row(&row(3, "pending", 7, "@SUM(A1)", 3103, 1, 1050))
         .expect("row");
     let s = sink.finish().expect("finish");
+    // The declined 0,99 is a visible row but is not money paid back.
     assert_eq!(
-        (s.rows, s.total.cents(), s.total_refunded.cents()),
-        (3, 1156, 1050)
+        (
+            s.rows,
+            s.total.cents(),
+            s.total_refunded.cents(),
+            s.total_not_paid.cents()
+        ),
+        (3, 1057, 1050, 99)
     );
     String::from_utf8(buf).expect("utf-8")
 }
@@ -239,7 +245,9 @@ fn french_export_reads_back_with_the_ledgers_sums() {
         (sum, refunded),
         (1999 + 1 + 435 + 5345 + 29, 1999 + 5345 + 29)
     );
-    assert_eq!(summary.total.cents(), sum);
+    // The summary counts what left money: everything but the declined 0,01.
+    assert_eq!(summary.total.cents(), sum - 1);
+    assert_eq!(summary.total_not_paid.cents(), 1);
 
     // Refunded before / still refundable follow each tender's history: the declined refund counts for nothing.
     let text = String::from_utf8(bytes[3..].to_vec()).expect("utf-8");
@@ -260,4 +268,83 @@ fn sink_streams_many_rows_with_counters_only() {
     }
     let s = sink.finish().expect("finish");
     assert_eq!((s.rows, s.total.cents()), (50_000, 5_000_000));
+}
+
+#[test]
+fn ledger_export_totals_and_refunded_before_count_only_refunds_that_left_money() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let l = Ledger::open_in(dir.path()).expect("open");
+    l.append_all(
+        "ana",
+        &[
+            Event::CheckoutRequested {
+                merchant_reference: "R1".into(),
+                amount_cents: 5000,
+                currency: "EUR".into(),
+                email: None,
+                locale: "fr_FR".into(),
+                return_url: None,
+            },
+            Event::CheckoutCreated {
+                merchant_reference: "R1".into(),
+                hosted_checkout_id: "h1".into(),
+                redirect_url: "http://x".into(),
+            },
+            Event::TenderSeen {
+                hosted_checkout_id: "h1".into(),
+                payment_id: "1_0".into(),
+                product_id: 3103,
+                masked_number: None,
+                amount_cents: 5000,
+                captured_cents: 5000,
+                status: "CAPTURED".into(),
+                status_code: Some(9),
+            },
+        ],
+    )
+    .expect("sale");
+    // n°1 without a known outcome, then n°2 made in the portal and found by reconciliation.
+    let intent = l
+        .request_refund("ana", "1_0", a(1000), "retour")
+        .expect("intent");
+    l.append(
+        "ana",
+        &Event::RefundAnswered {
+            idempotence_key: intent.idempotence_key,
+            refund_id: None,
+            state: "unknown".into(),
+            platform_status: None,
+            failure: Some("no answer".into()),
+        },
+    )
+    .expect("unknown");
+    assert!(
+        l.import_external_refund("ana", "1_0", "1_2", a(700), "refunded", "REFUNDED")
+            .expect("import")
+    );
+    let mut buf = Vec::new();
+    let from = Utc
+        .with_ymd_and_hms(2000, 1, 1, 0, 0, 0)
+        .single()
+        .expect("from");
+    let s = export::write_refunds(
+        &l,
+        from,
+        Utc::now() + chrono::Duration::days(1),
+        CsvFormat::Rfc4180,
+        &mut buf,
+    )
+    .expect("export");
+    assert_eq!(
+        (s.rows, s.total.cents(), s.total_not_paid.cents()),
+        (2, 700, 1000)
+    );
+    let text = String::from_utf8(buf).expect("utf-8");
+    let second = text.lines().nth(2).expect("second refund");
+    // Still visible as a row, the unknown n°1 is not "refunded before" n°2, and does not lower what is left.
+    assert!(
+        text.lines().nth(1).expect("first").contains(",Unknown,"),
+        "{text}"
+    );
+    assert!(second.contains(",0.00,43.00,portal,"), "{second}");
 }

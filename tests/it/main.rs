@@ -5,15 +5,20 @@
 
 mod architecture;
 mod cli_process;
+mod cli_refund_close;
 mod direct_client;
 mod direct_wire;
 mod ledger_export;
+mod ledger_integrity;
 mod openapi;
 mod sandbox_auth;
 mod sandbox_checkout;
 mod sandbox_common;
 mod sandbox_more;
+mod sandbox_persist;
 mod sandbox_refund;
+mod till_corrections;
 mod till_flow;
 mod till_support;
+mod till_uncertain;
 mod ui;
