@@ -4,6 +4,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod architecture;
+mod bad_input;
+mod chaos;
+mod chaos_concurrency;
+mod chaos_support;
 mod cli_process;
 mod cli_refund_close;
 mod direct_client;
