@@ -21,6 +21,7 @@ out=assets/screenshots
 mkdir -p "$out"
 data="$(mktemp -d)"
 trap 'rm -rf "$data"' EXIT
+rm -f "$out"/{cashier,cashier-qr,cashier-paid,transactions,refund,refund-confirm,refunds,settings,journal}.png
 
 # The tour: the app shows each tab in turn (CADODESK_SCREENSHOT_TOUR), writing the tab's name to a file when it
 # is on screen and drawn; the script captures the root window then. A sale is made first through the app's
@@ -60,8 +61,10 @@ CADODESK_DATA_DIR="$data" CADODESK_SCREENSHOT_TOUR="$data/tour" \
     wait "$app" 2>/dev/null || true
   ' "$bin" "$data" "$out"
 
-# Keep the PNGs small: 256 colours are plenty for flat UI screens.
-for f in "$out"/*.png; do
+# Keep the PNGs small: 256 colours are plenty for flat UI screens. Only this script's pictures are touched.
+for name in cashier cashier-qr cashier-paid transactions refund refund-confirm refunds settings journal; do
+  f="$out/$name.png"
+  [[ -f "$f" ]] || { echo "screenshots: $name.png was not taken; the app said:" >&2; tail -20 "$data/app.log" >&2; exit 1; }
   convert "$f" -colors 256 -strip "PNG8:$f"
 done
 ls -l "$out"

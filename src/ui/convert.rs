@@ -162,18 +162,9 @@ pub fn checkout_row(r: &TillRow) -> Option<CheckoutRow> {
 /// A refund ledger row, with its tender's label from its checkout.
 pub fn refund_row(r: &TillRefundRow, checkout: Option<&CheckoutView>) -> RefundRow {
     let tender = checkout
-        .and_then(|c| {
-            c.tenders
-                .iter()
-                .find(|t| t.payment_id == r.refund.payment_id)
-        })
-        .map(|t| {
-            format!(
-                "{} {}",
-                kind_name(t.kind),
-                masked(t.masked_number.as_deref())
-            )
-        })
+        .map(|c| numbered(c.tenders.iter().map(tender).collect()))
+        .and_then(|ts| ts.into_iter().find(|t| t.payment_id == r.refund.payment_id))
+        .map(|t| t.label())
         .unwrap_or_else(|| r.refund.payment_id.clone());
     RefundRow {
         created_at: r.refund.created_at,

@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 
 use crate::ledger::{Ledger, keys};
 use crate::money::Amount;
-use crate::sandbox::{RunningSandbox, SandboxConfig};
+use crate::sandbox::SandboxConfig;
 use crate::till::{
     CheckoutFilter, CsvFormat, DirectGateway, NewCheckout, RefundCommand, RefundFilter, Till,
     TillError, endpoints,
@@ -308,7 +308,7 @@ pub fn start(config: WorkerConfig) -> std::io::Result<WorkerHandle> {
         ctx: ctx.clone(),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+        .worker_threads(4)
         .thread_name("cadodesk-worker-rt")
         .enable_all()
         .build()?;
@@ -330,7 +330,7 @@ struct Engine {
     config: WorkerConfig,
     ledger: Ledger,
     vault: Result<Vault, VaultError>,
-    sandbox: tokio::sync::Mutex<Option<RunningSandbox>>,
+    sandbox: tokio::sync::Mutex<Option<SandboxThread>>,
     state: std::sync::Mutex<State>,
 }
 
@@ -410,7 +410,7 @@ impl Engine {
     async fn sandbox_url(&self) -> Result<String, UiError> {
         let mut guard = self.sandbox.lock().await;
         if let Some(s) = guard.as_ref() {
-            return Ok(s.base_url());
+            return Ok(s.url.clone());
         }
         let mut cfg = SandboxConfig {
             data_file: Some(self.config.data_dir.join("sandbox.json")),
@@ -419,10 +419,10 @@ impl Engine {
         if let Some(ms) = self.config.sandbox_refund_delay_ms {
             cfg.refund_delay_ms = ms;
         }
-        let running = crate::sandbox::start(cfg)
+        let running = SandboxThread::start(cfg)
             .await
-            .map_err(|e| UiError::new(text::SANDBOX_FAILED, format!("{e:#}")))?;
-        let url = running.base_url();
+            .map_err(|e| UiError::new(text::SANDBOX_FAILED, e))?;
+        let url = running.url.clone();
         tracing::info!(%url, "embedded sandbox listening");
         *guard = Some(running);
         Ok(url)
@@ -482,6 +482,51 @@ impl Engine {
             crate::till::logic::DEFAULT_SESSION_TIMEOUT_MINUTES,
             return_url,
         ))
+    }
+}
+
+/// The embedded sandbox on a thread and runtime of its own, so that it answers even when every worker thread is
+/// busy with the ledger: the till waits on the sandbox, never the other way round.
+struct SandboxThread {
+    url: String,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+impl SandboxThread {
+    async fn start(config: SandboxConfig) -> Result<SandboxThread, String> {
+        let (url_tx, url_rx) = tokio::sync::oneshot::channel::<Result<String, String>>();
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("cadodesk-sandbox-rt")
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())?;
+        std::thread::Builder::new()
+            .name("cadodesk-sandbox".into())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    match crate::sandbox::start(config).await {
+                        Ok(running) => {
+                            let _ = url_tx.send(Ok(running.base_url()));
+                            // Serves until the worker drops its handle.
+                            let _ = stop_rx.await;
+                            running.shutdown().await;
+                        }
+                        Err(e) => {
+                            let _ = url_tx.send(Err(format!("{e:#}")));
+                        }
+                    }
+                });
+            })
+            .map_err(|e| e.to_string())?;
+        let url = url_rx
+            .await
+            .map_err(|_| "the sandbox thread ended".to_string())??;
+        Ok(SandboxThread {
+            url,
+            _stop: stop_tx,
+        })
     }
 }
 
@@ -598,9 +643,8 @@ async fn run(config: WorkerConfig, mut commands: mpsc::Receiver<Command>, outbox
         tokio::spawn(async move { handle(&engine, command, &outbox).await });
     }
     watcher.abort();
-    if let Some(s) = engine.sandbox.lock().await.take() {
-        s.shutdown().await;
-    }
+    // Dropping the handle stops the sandbox's thread.
+    drop(engine.sandbox.lock().await.take());
     tracing::info!("worker stopping: the window closed");
 }
 
@@ -681,7 +725,7 @@ async fn open_engine(config: WorkerConfig, outbox: &Outbox) -> Option<Shared> {
 
 async fn current_sandbox_url(engine: &Engine, settings: &Settings) -> Option<String> {
     if settings.environment == Environment::Sandbox {
-        engine.sandbox.lock().await.as_ref().map(|s| s.base_url())
+        engine.sandbox.lock().await.as_ref().map(|s| s.url.clone())
     } else {
         None
     }
