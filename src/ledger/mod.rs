@@ -68,6 +68,14 @@ pub enum LedgerError {
     /// The disk is full.
     #[error("the disk holding the ledger is full: free some space, then try again")]
     DiskFull,
+    /// A write failed at the system level: most often a full disk that SQLite reports as an I/O error.
+    #[error(
+        "the ledger {path} could not be written (disk I/O error): check that its disk is not full or failing, free some space, then try again"
+    )]
+    Io {
+        /// The database file.
+        path: String,
+    },
     /// The file or its folder is read-only.
     #[error("the ledger {path} is read-only: check the folder's permissions")]
     ReadOnly {
@@ -144,6 +152,7 @@ impl LedgerError {
         match &e {
             rusqlite::Error::SqliteFailure(f, msg) => match f.code {
                 ErrorCode::DiskFull => LedgerError::DiskFull,
+                ErrorCode::SystemIoFailure => LedgerError::Io { path: path_s },
                 ErrorCode::ReadOnly | ErrorCode::PermissionDenied => {
                     LedgerError::ReadOnly { path: path_s }
                 }
@@ -180,6 +189,9 @@ impl Localize for LedgerError {
                 LedgerError::DiskFull => {
                     "Le disque du journal est plein : libérez de la place puis réessayez".into()
                 }
+                LedgerError::Io { path } => format!(
+                    "Le journal {path} n'a pas pu être écrit (erreur d'entrée-sortie) : vérifiez que le disque n'est ni plein ni défaillant, libérez de la place puis réessayez"
+                ),
                 LedgerError::ReadOnly { path } => format!(
                     "Le journal {path} est en lecture seule : vérifiez les droits du dossier"
                 ),

@@ -1045,6 +1045,12 @@ impl Till {
                         return self.conclude_refused(r, None, &message, retried).await;
                     }
                     Err(GatewayError::Unauthorized { message }) => {
+                        // A first send refused for its credentials was not carried out: close the intent, so
+                        // the operator's "refused" stays true and a later `resume` cannot send it. After an
+                        // earlier send the intent stays open, since that send may have been carried out.
+                        if !retried {
+                            self.record_declined(r, None, &message)?;
+                        }
                         return Err(TillError::Unauthorized(message));
                     }
                     Err(e) => {
