@@ -1,1 +1,944 @@
 //! All SQL lives here: migrations, the append-only hash-chained journal, the queries the screens need, CSV export.
+//!
+//! One database file, `<data dir>/ledger.sqlite3`, in WAL mode with foreign keys and a busy timeout. Every fact is a
+//! numbered [`journal::Event`] in the `journal` table, hash-chained to the entry before; triggers refuse UPDATE and
+//! DELETE there. The other tables (`checkouts`, `tenders`, `refunds`, `timeline`) are derived from the journal in the
+//! same transaction as each entry, by [`Ledger::append`], so they can be rebuilt by replaying it. Secrets are never
+//! written here.
+
+pub mod export;
+pub mod journal;
+mod queries;
+mod schema;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{
+    Connection, ErrorCode, OptionalExtension, Transaction, TransactionBehavior, params,
+};
+use serde::Serialize;
+use thiserror::Error;
+
+use crate::i18n::{Lang, Localize};
+use crate::money::Amount;
+
+pub use journal::{ChainBreak, Entry, Event};
+pub use queries::{
+    CheckoutListFilter, CheckoutRecord, CheckoutSummary, RefundExportRow, RefundRecord,
+    TenderRecord,
+};
+
+/// The database file's name inside the data directory.
+pub const LEDGER_FILE: &str = "ledger.sqlite3";
+
+/// How long a writer waits for another process's transaction before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Settings keys (non-secret). Secrets go to [`crate::vault`].
+pub mod keys {
+    /// `sandbox`, `preprod`, `prod` or a base URL.
+    pub const ENVIRONMENT: &str = "environment";
+    /// The merchant id (PSPID).
+    pub const MERCHANT_ID: &str = "merchant_id";
+    /// The API key id (the secret itself is in the keychain).
+    pub const API_KEY_ID: &str = "api_key_id";
+    /// Where the hosted page sends the customer back.
+    pub const RETURN_URL: &str = "return_url";
+    /// Who is at the till by default.
+    pub const OPERATOR: &str = "operator";
+    /// `fr` or `en`.
+    pub const LANGUAGE: &str = "language";
+    /// The manager PIN's salted hash (never the PIN).
+    pub const MANAGER_PIN_HASH: &str = "manager_pin_hash";
+    /// Refunds above this amount (cents) need the manager PIN.
+    pub const PIN_THRESHOLD_CENTS: &str = "pin_threshold_cents";
+    /// `true` when every refund needs the manager PIN.
+    pub const REQUIRE_PIN_FOR_ALL: &str = "require_pin_for_all";
+    /// Settings whose value is not copied into the journal.
+    pub const HIDDEN_IN_JOURNAL: &[&str] = &[MANAGER_PIN_HASH];
+}
+
+/// What went wrong with the ledger. Storage failures are told apart so that the person at the till knows what to
+/// do; refusals of the refund guard are typed so the use case can explain them.
+#[derive(Debug, Error)]
+pub enum LedgerError {
+    /// The disk is full.
+    #[error("the disk holding the ledger is full: free some space, then try again")]
+    DiskFull,
+    /// The file or its folder is read-only.
+    #[error("the ledger {path} is read-only: check the folder's permissions")]
+    ReadOnly {
+        /// The database file.
+        path: String,
+    },
+    /// The file is damaged or not a cadodesk ledger.
+    #[error("the ledger {path} is damaged or is not a cadodesk ledger: restore it from a backup")]
+    Corrupt {
+        /// The database file.
+        path: String,
+    },
+    /// Another program holds the ledger for too long.
+    #[error("the ledger is busy in another cadodesk window or process: try again in a moment")]
+    Locked,
+    /// The file cannot be opened or created.
+    #[error(
+        "the ledger {path} cannot be opened ({detail}): check that the folder exists and is writable"
+    )]
+    CannotOpen {
+        /// The database file.
+        path: String,
+        /// The system's reason.
+        detail: String,
+    },
+    /// Written by a newer cadodesk.
+    #[error(
+        "the ledger was written by a newer cadodesk (schema {found}, this one knows {supported}): update cadodesk"
+    )]
+    TooNew {
+        /// The file's schema version.
+        found: i64,
+        /// The newest this build knows.
+        supported: i64,
+    },
+    /// The tender is not in the ledger.
+    #[error("payment {0} is not in the ledger: refresh its checkout first")]
+    UnknownTender(String),
+    /// The checkout is not in the ledger.
+    #[error("checkout {0} is not in the ledger")]
+    UnknownCheckout(String),
+    /// The refund would go beyond what is left on the tender.
+    #[error("only {left} is left to refund on payment {payment_id}")]
+    NotEnoughLeft {
+        /// The tender.
+        payment_id: String,
+        /// What is left.
+        left: Amount,
+    },
+    /// Another refund on this tender has no answer yet.
+    #[error(
+        "refund n°{number} on payment {payment_id} is still waiting for the platform's answer: wait for it first"
+    )]
+    RefundInFlight {
+        /// The tender.
+        payment_id: String,
+        /// The refund waiting.
+        number: i64,
+    },
+    /// A rule of the schema refused a row (a bug, or a hand-edited database).
+    #[error("the ledger refused the record: {0}")]
+    Constraint(String),
+    /// Anything else SQLite reported.
+    #[error("ledger error: {0}")]
+    Sqlite(String),
+    /// A stored payload no longer decodes (hand-edited database).
+    #[error("a journal entry cannot be read: {0}")]
+    Decode(String),
+}
+
+impl LedgerError {
+    fn from_sqlite(e: rusqlite::Error, path: &Path) -> LedgerError {
+        let path_s = path.display().to_string();
+        match &e {
+            rusqlite::Error::SqliteFailure(f, msg) => match f.code {
+                ErrorCode::DiskFull => LedgerError::DiskFull,
+                ErrorCode::ReadOnly | ErrorCode::PermissionDenied => {
+                    LedgerError::ReadOnly { path: path_s }
+                }
+                ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase => {
+                    LedgerError::Corrupt { path: path_s }
+                }
+                ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => LedgerError::Locked,
+                ErrorCode::CannotOpen => LedgerError::CannotOpen {
+                    path: path_s,
+                    detail: msg.clone().unwrap_or_else(|| f.to_string()),
+                },
+                ErrorCode::ConstraintViolation => {
+                    LedgerError::Constraint(msg.clone().unwrap_or_else(|| f.to_string()))
+                }
+                _ => LedgerError::Sqlite(e.to_string()),
+            },
+            _ => LedgerError::Sqlite(e.to_string()),
+        }
+    }
+}
+
+impl Localize for LedgerError {
+    fn localize(&self, lang: Lang) -> String {
+        match lang {
+            Lang::En => {
+                let s = self.to_string();
+                let mut c = s.chars();
+                match c.next() {
+                    Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+                    None => s,
+                }
+            }
+            Lang::Fr => match self {
+                LedgerError::DiskFull => {
+                    "Le disque du journal est plein : libérez de la place puis réessayez".into()
+                }
+                LedgerError::ReadOnly { path } => format!(
+                    "Le journal {path} est en lecture seule : vérifiez les droits du dossier"
+                ),
+                LedgerError::Corrupt { path } => format!(
+                    "Le journal {path} est endommagé ou n'est pas un journal cadodesk : restaurez une sauvegarde"
+                ),
+                LedgerError::Locked => "Le journal est occupé par une autre fenêtre ou un autre processus cadodesk : réessayez dans un instant".into(),
+                LedgerError::CannotOpen { path, detail } => format!(
+                    "Impossible d'ouvrir le journal {path} ({detail}) : vérifiez que le dossier existe et est accessible en écriture"
+                ),
+                LedgerError::TooNew { found, supported } => format!(
+                    "Le journal a été écrit par une version plus récente de cadodesk (schéma {found}, celle-ci connaît {supported}) : mettez cadodesk à jour"
+                ),
+                LedgerError::UnknownTender(p) => format!(
+                    "Le paiement {p} n'est pas dans le journal : actualisez d'abord sa commande"
+                ),
+                LedgerError::UnknownCheckout(c) => {
+                    format!("La commande {c} n'est pas dans le journal")
+                }
+                LedgerError::NotEnoughLeft { payment_id, left } => format!(
+                    "Il ne reste que {} à rembourser sur le paiement {payment_id}",
+                    left.fr()
+                ),
+                LedgerError::RefundInFlight { payment_id, number } => format!(
+                    "Le remboursement n°{number} du paiement {payment_id} attend encore la réponse de la plateforme : attendez-la d'abord"
+                ),
+                LedgerError::Constraint(m) => format!("Le journal a refusé l'écriture : {m}"),
+                LedgerError::Sqlite(m) => format!("Erreur du journal : {m}"),
+                LedgerError::Decode(m) => format!("Une écriture du journal est illisible : {m}"),
+            },
+        }
+    }
+}
+
+/// The result of [`Ledger::verify`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VerifyReport {
+    /// Entries whose hash and place were checked before the first problem (all of them when sound).
+    pub entries_checked: u64,
+    /// The last entry's number.
+    pub last_seq: i64,
+    /// The last good entry's hash: write it down to prove later that nothing before it changed.
+    pub last_hash: String,
+    /// The first problem, if any.
+    pub first_break: Option<ChainBreak>,
+}
+
+impl VerifyReport {
+    /// True when the chain is whole.
+    pub fn is_sound(&self) -> bool {
+        self.first_break.is_none()
+    }
+}
+
+/// The result of [`Ledger::request_refund`]: the refund intent, committed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundIntent {
+    /// The idempotence key to send.
+    pub idempotence_key: String,
+    /// The sequential refund number.
+    pub number: i64,
+    /// The checkout.
+    pub hosted_checkout_id: String,
+}
+
+/// The ledger: one SQLite connection, shared. Cheap to clone.
+#[derive(Clone)]
+pub struct Ledger {
+    conn: Arc<Mutex<Connection>>,
+    path: Arc<PathBuf>,
+}
+
+impl std::fmt::Debug for Ledger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ledger").field("path", &self.path).finish()
+    }
+}
+
+type Result<T, E = LedgerError> = std::result::Result<T, E>;
+
+impl Ledger {
+    /// Opens (creating if needed) `<data_dir>/ledger.sqlite3`, creating the folder too.
+    pub fn open_in(data_dir: &Path) -> Result<Ledger> {
+        std::fs::create_dir_all(data_dir).map_err(|e| LedgerError::CannotOpen {
+            path: data_dir.display().to_string(),
+            detail: e.to_string(),
+        })?;
+        Ledger::open(&data_dir.join(LEDGER_FILE))
+    }
+
+    /// Opens (creating if needed) the database file at `path` and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Ledger> {
+        let err = |e| LedgerError::from_sqlite(e, path);
+        let conn = Connection::open(path).map_err(err)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(err)?;
+        // WAL lets readers (the app's screens) run while a writer appends; FULL sync because each entry is money.
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(err)?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(err)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(err)?;
+        let ledger = Ledger {
+            conn: Arc::new(Mutex::new(conn)),
+            path: Arc::new(path.to_path_buf()),
+        };
+        ledger.migrate()?;
+        Ok(ledger)
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave SQLite half-written (transactions roll back on drop), so
+        // the connection is still good.
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn err(&self) -> impl Fn(rusqlite::Error) -> LedgerError + '_ {
+        move |e| LedgerError::from_sqlite(e, &self.path)
+    }
+
+    fn migrate(&self) -> Result<()> {
+        let mut conn = self.lock();
+        let err = self.err();
+        let version: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(&err)?;
+        let supported = schema::MIGRATIONS.len() as i64;
+        if version > supported {
+            return Err(LedgerError::TooNew {
+                found: version,
+                supported,
+            });
+        }
+        for (i, sql) in schema::MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(&err)?;
+            // Another process may have migrated while this one waited for the lock.
+            let now: i64 = tx
+                .pragma_query_value(None, "user_version", |r| r.get(0))
+                .map_err(&err)?;
+            if now > i as i64 {
+                continue;
+            }
+            tx.execute_batch(sql).map_err(&err)?;
+            tx.pragma_update(None, "user_version", i as i64 + 1)
+                .map_err(&err)?;
+            tx.commit().map_err(&err)?;
+        }
+        Ok(())
+    }
+
+    /// Appends one fact and updates the derived tables, in one transaction. Returns the entry written.
+    pub fn append(&self, operator: &str, event: &Event) -> Result<Entry> {
+        let mut conn = self.lock();
+        let err = self.err();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(&err)?;
+        let entry = append_tx(&tx, Utc::now(), operator, event).map_err(&err)?;
+        tx.commit().map_err(&err)?;
+        Ok(entry)
+    }
+
+    /// Appends several facts in one transaction (all or none).
+    pub fn append_all(&self, operator: &str, events: &[Event]) -> Result<Vec<Entry>> {
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut conn = self.lock();
+        let err = self.err();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(&err)?;
+        let now = Utc::now();
+        let mut out = Vec::with_capacity(events.len());
+        for e in events {
+            out.push(append_tx(&tx, now, operator, e).map_err(&err)?);
+        }
+        tx.commit().map_err(&err)?;
+        Ok(out)
+    }
+
+    /// The refund guard. In one IMMEDIATE transaction (so two processes are serialised by SQLite's write lock):
+    /// checks that no other refund on the tender is waiting for an answer and that `amount` does not exceed
+    /// captured − refunded − pending, then writes the intent with a fresh idempotence key and the next refund
+    /// number. Only after this commits may the request be sent.
+    pub fn request_refund(
+        &self,
+        operator: &str,
+        payment_id: &str,
+        amount: Amount,
+        reason: &str,
+    ) -> Result<RefundIntent> {
+        let mut conn = self.lock();
+        let err = self.err();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(&err)?;
+        let tender: Option<(String, i64)> = tx
+            .query_row(
+                "SELECT hosted_checkout_id, captured_cents FROM tenders WHERE payment_id = ?1",
+                [payment_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(&err)?;
+        let Some((hosted_checkout_id, captured)) = tender else {
+            return Err(LedgerError::UnknownTender(payment_id.to_string()));
+        };
+        let in_flight: Option<i64> = tx
+            .query_row(
+                "SELECT number FROM refunds WHERE payment_id = ?1 AND state IN ('requested', 'unknown')
+                 ORDER BY number LIMIT 1",
+                [payment_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(&err)?;
+        if let Some(number) = in_flight {
+            return Err(LedgerError::RefundInFlight {
+                payment_id: payment_id.to_string(),
+                number,
+            });
+        }
+        let taken: i64 = tx
+            .query_row(
+                "SELECT COALESCE(SUM(amount_cents), 0) FROM refunds WHERE payment_id = ?1 AND state != 'declined'",
+                [payment_id],
+                |r| r.get(0),
+            )
+            .map_err(&err)?;
+        let left = (captured - taken).max(0);
+        if amount.cents() > left {
+            return Err(LedgerError::NotEnoughLeft {
+                payment_id: payment_id.to_string(),
+                left: Amount::from_cents(left).unwrap_or(Amount::ZERO),
+            });
+        }
+        let number = next_refund_number(&tx).map_err(&err)?;
+        // 32 hex characters: within the platform's 40-character ASCII limit for idempotence keys and references.
+        let idempotence_key = uuid::Uuid::new_v4().simple().to_string();
+        let event = Event::RefundRequested {
+            idempotence_key: idempotence_key.clone(),
+            number,
+            payment_id: payment_id.to_string(),
+            hosted_checkout_id: hosted_checkout_id.clone(),
+            amount_cents: amount.cents(),
+            reason: reason.to_string(),
+        };
+        append_tx(&tx, Utc::now(), operator, &event).map_err(&err)?;
+        tx.commit().map_err(&err)?;
+        Ok(RefundIntent {
+            idempotence_key,
+            number,
+            hosted_checkout_id,
+        })
+    }
+
+    /// Imports a refund found on the platform that the ledger does not know (made elsewhere). Does nothing and
+    /// returns `false` if a refund with that platform id is already recorded.
+    pub fn import_external_refund(
+        &self,
+        operator: &str,
+        payment_id: &str,
+        refund_id: &str,
+        amount: Amount,
+        state: &str,
+        platform_status: &str,
+    ) -> Result<bool> {
+        let mut conn = self.lock();
+        let err = self.err();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(&err)?;
+        let known: bool = tx
+            .query_row(
+                "SELECT EXISTS(SELECT 1 FROM refunds WHERE refund_id = ?1)",
+                [refund_id],
+                |r| r.get(0),
+            )
+            .map_err(&err)?;
+        if known {
+            return Ok(false);
+        }
+        let hosted_checkout_id: Option<String> = tx
+            .query_row(
+                "SELECT hosted_checkout_id FROM tenders WHERE payment_id = ?1",
+                [payment_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(&err)?;
+        let Some(hosted_checkout_id) = hosted_checkout_id else {
+            return Err(LedgerError::UnknownTender(payment_id.to_string()));
+        };
+        let number = next_refund_number(&tx).map_err(&err)?;
+        let event = Event::RefundImported {
+            idempotence_key: format!("ext-{refund_id}").chars().take(40).collect(),
+            number,
+            payment_id: payment_id.to_string(),
+            hosted_checkout_id,
+            refund_id: refund_id.to_string(),
+            amount_cents: amount.cents(),
+            state: state.to_string(),
+            platform_status: platform_status.to_string(),
+        };
+        append_tx(&tx, Utc::now(), operator, &event).map_err(&err)?;
+        tx.commit().map_err(&err)?;
+        Ok(true)
+    }
+
+    /// Walks the whole chain in order and names the first entry that was edited, removed or reordered. Memory
+    /// stays flat whatever the journal's length.
+    pub fn verify(&self) -> Result<VerifyReport> {
+        let conn = self.lock();
+        let err = self.err();
+        let mut walker = journal::ChainWalker::default();
+        let mut first_break = None;
+        {
+            let mut stmt = conn
+                .prepare(
+                    "SELECT seq, at, kind, operator, payload, prev_hash, hash FROM journal ORDER BY rowid",
+                )
+                .map_err(&err)?;
+            let mut rows = stmt.query([]).map_err(&err)?;
+            while let Some(r) = rows.next().map_err(&err)? {
+                let seq: i64 = r.get(0).map_err(&err)?;
+                let at: String = r.get(1).map_err(&err)?;
+                let kind: String = r.get(2).map_err(&err)?;
+                let operator: String = r.get(3).map_err(&err)?;
+                let payload: String = r.get(4).map_err(&err)?;
+                let prev_hash: String = r.get(5).map_err(&err)?;
+                let hash: String = r.get(6).map_err(&err)?;
+                if let Err(b) = walker.step(seq, &at, &kind, &operator, &payload, &prev_hash, &hash)
+                {
+                    first_break = Some(b);
+                    break;
+                }
+            }
+        }
+        if first_break.is_none() {
+            // Entries cut from the end leave the chain whole; the derived tables still point at them.
+            let referenced: i64 = conn
+                .query_row(
+                    "SELECT MAX(m) FROM (SELECT COALESCE(MAX(seq), 0) AS m FROM checkouts
+                     UNION ALL SELECT COALESCE(MAX(seq), 0) FROM tenders
+                     UNION ALL SELECT COALESCE(MAX(seq), 0) FROM refunds
+                     UNION ALL SELECT COALESCE(MAX(seq), 0) FROM timeline)",
+                    [],
+                    |r| r.get(0),
+                )
+                .map_err(&err)?;
+            if referenced > walker.last_seq() {
+                first_break = Some(ChainBreak::Truncated {
+                    last_seq: walker.last_seq(),
+                    referenced_seq: referenced,
+                });
+            }
+        }
+        Ok(VerifyReport {
+            entries_checked: walker.checked(),
+            last_seq: walker.last_seq(),
+            last_hash: walker.last_hash().to_string(),
+            first_break,
+        })
+    }
+
+    /// Reads a setting.
+    pub fn setting(&self, key: &str) -> Result<Option<String>> {
+        let conn = self.lock();
+        conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+            r.get(0)
+        })
+        .optional()
+        .map_err(self.err())
+    }
+
+    /// Writes (or with `None` removes) a setting, and journals the change. Secrets must never be passed here.
+    pub fn set_setting(&self, operator: &str, key: &str, value: Option<&str>) -> Result<()> {
+        let mut conn = self.lock();
+        let err = self.err();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(&err)?;
+        let old: Option<String> = tx
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(&err)?;
+        if old.as_deref() == value {
+            return Ok(());
+        }
+        match value {
+            Some(v) => tx
+                .execute(
+                    "INSERT INTO settings(key, value) VALUES (?1, ?2)
+                     ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    params![key, v],
+                )
+                .map_err(&err)?,
+            None => tx
+                .execute("DELETE FROM settings WHERE key = ?1", [key])
+                .map_err(&err)?,
+        };
+        let shown = if keys::HIDDEN_IN_JOURNAL.contains(&key) {
+            None
+        } else {
+            value.map(str::to_string)
+        };
+        append_tx(
+            &tx,
+            Utc::now(),
+            operator,
+            &Event::SettingChanged {
+                key: key.to_string(),
+                value: shown,
+            },
+        )
+        .map_err(&err)?;
+        tx.commit().map_err(&err)?;
+        Ok(())
+    }
+
+    /// Every setting, sorted by key.
+    pub fn settings(&self) -> Result<Vec<(String, String)>> {
+        let conn = self.lock();
+        let err = self.err();
+        let mut stmt = conn
+            .prepare("SELECT key, value FROM settings ORDER BY key")
+            .map_err(&err)?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(&err)?;
+        rows.collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(&err)
+    }
+
+    /// The number of journal entries.
+    pub fn journal_len(&self) -> Result<i64> {
+        let conn = self.lock();
+        conn.query_row("SELECT COUNT(*) FROM journal", [], |r| r.get(0))
+            .map_err(self.err())
+    }
+
+    /// Journal entries from `from_seq` (inclusive), at most `limit`, in order.
+    pub fn entries(&self, from_seq: i64, limit: i64) -> Result<Vec<Entry>> {
+        let conn = self.lock();
+        let err = self.err();
+        let mut stmt = conn
+            .prepare(
+                "SELECT seq, at, kind, operator, payload, prev_hash, hash FROM journal
+                 WHERE seq >= ?1 ORDER BY seq LIMIT ?2",
+            )
+            .map_err(&err)?;
+        let rows = stmt
+            .query_map(params![from_seq, limit], queries::entry_from_row)
+            .map_err(&err)?;
+        rows.collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(&err)
+    }
+
+    /// The next free order reference for the given prefix (such as `CD-20261126-`): the prefix plus a four-digit
+    /// counter, one more than the highest already used.
+    pub fn next_merchant_reference(&self, prefix: &str) -> Result<String> {
+        let conn = self.lock();
+        let err = self.err();
+        let mut stmt = conn
+            .prepare(
+                "SELECT merchant_reference FROM checkouts WHERE merchant_reference LIKE ?1 || '%'",
+            )
+            .map_err(&err)?;
+        let mut rows = stmt.query([prefix]).map_err(&err)?;
+        let mut max = 0u64;
+        while let Some(r) = rows.next().map_err(&err)? {
+            let reference: String = r.get(0).map_err(&err)?;
+            if let Some(n) = reference
+                .strip_prefix(prefix)
+                .and_then(|s| s.parse::<u64>().ok())
+            {
+                max = max.max(n);
+            }
+        }
+        Ok(format!("{prefix}{:04}", max + 1))
+    }
+}
+
+fn next_refund_number(tx: &Transaction<'_>) -> rusqlite::Result<i64> {
+    tx.query_row(
+        "SELECT COALESCE(MAX(number), 0) + 1 FROM refunds",
+        [],
+        |r| r.get(0),
+    )
+}
+
+/// Writes one entry after the last one and applies it to the derived tables. Must run inside an IMMEDIATE
+/// transaction so that the chain stays linear across processes.
+fn append_tx(
+    tx: &Transaction<'_>,
+    at: DateTime<Utc>,
+    operator: &str,
+    event: &Event,
+) -> rusqlite::Result<Entry> {
+    let last: Option<(i64, String)> = tx
+        .query_row(
+            "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let (seq, prev_hash) = match last {
+        Some((s, h)) => (s + 1, h),
+        None => (1, journal::GENESIS_HASH.to_string()),
+    };
+    let at_s = journal::format_time(at);
+    let kind = event.kind();
+    let payload = serde_json::to_string(event)
+        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    let hash = journal::entry_hash(seq, &at_s, kind, operator, &payload, &prev_hash);
+    tx.execute(
+        "INSERT INTO journal(seq, at, kind, operator, payload, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![seq, at_s, kind, operator, payload, prev_hash, hash],
+    )?;
+    apply(tx, seq, &at_s, operator, event)?;
+    Ok(Entry {
+        seq,
+        at,
+        kind: kind.to_string(),
+        operator: operator.to_string(),
+        payload,
+        prev_hash,
+        hash,
+    })
+}
+
+fn timeline(tx: &Transaction<'_>, seq: i64, merchant_reference: &str) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO timeline(seq, merchant_reference) VALUES (?1, ?2)",
+        params![seq, merchant_reference],
+    )?;
+    Ok(())
+}
+
+fn timeline_by_hosted(tx: &Transaction<'_>, seq: i64, hosted: &str) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO timeline(seq, merchant_reference)
+         SELECT ?1, merchant_reference FROM checkouts WHERE hosted_checkout_id = ?2",
+        params![seq, hosted],
+    )?;
+    Ok(())
+}
+
+fn is_final_refund_state(state: &str) -> bool {
+    matches!(state, "refunded" | "declined")
+}
+
+/// The derived tables' rules: how each fact changes them.
+fn apply(
+    tx: &Transaction<'_>,
+    seq: i64,
+    at: &str,
+    operator: &str,
+    event: &Event,
+) -> rusqlite::Result<()> {
+    match event {
+        Event::CheckoutRequested {
+            merchant_reference,
+            amount_cents,
+            currency,
+            email,
+            locale,
+            return_url,
+        } => {
+            tx.execute(
+                "INSERT INTO checkouts(merchant_reference, amount_cents, currency, email, locale, return_url, state,
+                 operator, created_at, updated_at, seq)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'requested', ?7, ?8, ?8, ?9)",
+                params![
+                    merchant_reference,
+                    amount_cents,
+                    currency,
+                    email,
+                    locale,
+                    return_url,
+                    operator,
+                    at,
+                    seq
+                ],
+            )?;
+            timeline(tx, seq, merchant_reference)?;
+        }
+        Event::CheckoutCreated {
+            merchant_reference,
+            hosted_checkout_id,
+            redirect_url,
+        } => {
+            tx.execute(
+                "UPDATE checkouts SET hosted_checkout_id = ?2, redirect_url = ?3, state = 'in_progress',
+                 updated_at = ?4, seq = ?5 WHERE merchant_reference = ?1",
+                params![merchant_reference, hosted_checkout_id, redirect_url, at, seq],
+            )?;
+            timeline(tx, seq, merchant_reference)?;
+        }
+        Event::CheckoutFailed {
+            merchant_reference,
+            failure,
+        } => {
+            tx.execute(
+                "UPDATE checkouts SET state = 'failed', failure = ?2, updated_at = ?3, seq = ?4
+                 WHERE merchant_reference = ?1",
+                params![merchant_reference, failure, at, seq],
+            )?;
+            timeline(tx, seq, merchant_reference)?;
+        }
+        Event::CheckoutStatusSeen {
+            hosted_checkout_id,
+            state,
+            platform_status,
+        } => {
+            tx.execute(
+                "UPDATE checkouts SET state = ?2, platform_status = ?3, updated_at = ?4, seq = ?5
+                 WHERE hosted_checkout_id = ?1",
+                params![hosted_checkout_id, state, platform_status, at, seq],
+            )?;
+            timeline_by_hosted(tx, seq, hosted_checkout_id)?;
+        }
+        Event::TenderSeen {
+            hosted_checkout_id,
+            payment_id,
+            product_id,
+            masked_number,
+            amount_cents,
+            captured_cents,
+            status,
+            status_code,
+        } => {
+            tx.execute(
+                "INSERT INTO tenders(payment_id, hosted_checkout_id, position, product_id, masked_number, amount_cents,
+                 captured_cents, status, status_code, updated_at, seq)
+                 VALUES (?1, ?2, (SELECT COUNT(*) + 1 FROM tenders WHERE hosted_checkout_id = ?2), ?3, ?4, ?5, ?6, ?7,
+                 ?8, ?9, ?10)
+                 ON CONFLICT(payment_id) DO UPDATE SET product_id = excluded.product_id,
+                 masked_number = COALESCE(excluded.masked_number, masked_number), amount_cents = excluded.amount_cents,
+                 captured_cents = excluded.captured_cents, status = excluded.status,
+                 status_code = excluded.status_code, updated_at = excluded.updated_at, seq = excluded.seq",
+                params![
+                    payment_id,
+                    hosted_checkout_id,
+                    product_id,
+                    masked_number,
+                    amount_cents,
+                    captured_cents,
+                    status,
+                    status_code,
+                    at,
+                    seq
+                ],
+            )?;
+            timeline_by_hosted(tx, seq, hosted_checkout_id)?;
+        }
+        Event::RefundRequested {
+            idempotence_key,
+            number,
+            payment_id,
+            hosted_checkout_id,
+            amount_cents,
+            reason,
+        } => {
+            tx.execute(
+                "INSERT INTO refunds(idempotence_key, number, payment_id, hosted_checkout_id, amount_cents, reason,
+                 state, external, operator, created_at, updated_at, seq)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'requested', 0, ?7, ?8, ?8, ?9)",
+                params![
+                    idempotence_key,
+                    number,
+                    payment_id,
+                    hosted_checkout_id,
+                    amount_cents,
+                    reason,
+                    operator,
+                    at,
+                    seq
+                ],
+            )?;
+            timeline_by_hosted(tx, seq, hosted_checkout_id)?;
+        }
+        Event::RefundAnswered {
+            idempotence_key,
+            refund_id,
+            state,
+            platform_status,
+            failure,
+        } => {
+            let final_at = is_final_refund_state(state).then_some(at);
+            tx.execute(
+                "UPDATE refunds SET refund_id = COALESCE(?2, refund_id), state = ?3,
+                 platform_status = COALESCE(?4, platform_status), failure = ?5, updated_at = ?6,
+                 final_at = COALESCE(final_at, ?7), seq = ?8 WHERE idempotence_key = ?1",
+                params![
+                    idempotence_key,
+                    refund_id,
+                    state,
+                    platform_status,
+                    failure,
+                    at,
+                    final_at,
+                    seq
+                ],
+            )?;
+            tx.execute(
+                "INSERT INTO timeline(seq, merchant_reference)
+                 SELECT ?1, c.merchant_reference FROM refunds r JOIN checkouts c
+                 ON c.hosted_checkout_id = r.hosted_checkout_id WHERE r.idempotence_key = ?2",
+                params![seq, idempotence_key],
+            )?;
+        }
+        Event::RefundImported {
+            idempotence_key,
+            number,
+            payment_id,
+            hosted_checkout_id,
+            refund_id,
+            amount_cents,
+            state,
+            platform_status,
+        } => {
+            let final_at = is_final_refund_state(state).then_some(at);
+            tx.execute(
+                "INSERT INTO refunds(idempotence_key, number, payment_id, hosted_checkout_id, refund_id, amount_cents,
+                 reason, state, platform_status, external, operator, created_at, updated_at, final_at, seq)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, '', ?7, ?8, 1, ?9, ?10, ?10, ?11, ?12)",
+                params![
+                    idempotence_key,
+                    number,
+                    payment_id,
+                    hosted_checkout_id,
+                    refund_id,
+                    amount_cents,
+                    state,
+                    platform_status,
+                    operator,
+                    at,
+                    final_at,
+                    seq
+                ],
+            )?;
+            timeline_by_hosted(tx, seq, hosted_checkout_id)?;
+        }
+        Event::ExportMade { .. } | Event::ReconcileDone { .. } | Event::SettingChanged { .. } => {}
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

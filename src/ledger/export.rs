@@ -1,0 +1,385 @@
+//! The refund ledger export for the accountant. Row building is a pure function of one ledger row; the writer
+//! streams rows from SQLite to the file one at a time, so memory stays flat whatever the number of rows.
+//!
+//! Two profiles:
+//! - `excel-fr` (default): UTF-8 with BOM, `;` separator, decimal comma, CRLF line ends, French headers,
+//!   local time (Europe/Paris) as `JJ/MM/AAAA HH:MM:SS` plus a UTC ISO 8601 column. Opens right in French Excel.
+//! - `rfc4180`: no BOM, `,` separator, decimal point, CRLF, English headers, local time as ISO 8601 with offset.
+//!
+//! Amounts are always positive numbers written by our own formatter (the `sens` column says "Remboursement"), so no
+//! amount cell can start with `-`. Free-text cells that start with `=`, `+`, `-`, `@`, tab or CR get a leading `'`
+//! so that spreadsheets do not run them as formulas.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Europe::Paris;
+use serde::Serialize;
+use thiserror::Error;
+
+use super::queries::ExportReadError;
+use super::{Ledger, LedgerError, RefundExportRow};
+use crate::i18n::{Lang, Localize};
+use crate::money::Amount;
+
+/// The file layout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub enum CsvFormat {
+    /// UTF-8 BOM, `;`, decimal comma, CRLF, French headers.
+    #[default]
+    ExcelFr,
+    /// RFC 4180: `,`, decimal point, CRLF, no BOM, English headers.
+    Rfc4180,
+}
+
+impl CsvFormat {
+    /// Reads `excel-fr` or `rfc4180`.
+    pub fn parse(s: &str) -> Option<CsvFormat> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "excel-fr" | "excel" | "fr" => Some(CsvFormat::ExcelFr),
+            "rfc4180" | "csv" => Some(CsvFormat::Rfc4180),
+            _ => None,
+        }
+    }
+
+    /// The name used on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            CsvFormat::ExcelFr => "excel-fr",
+            CsvFormat::Rfc4180 => "rfc4180",
+        }
+    }
+
+    fn delimiter(self) -> u8 {
+        match self {
+            CsvFormat::ExcelFr => b';',
+            CsvFormat::Rfc4180 => b',',
+        }
+    }
+
+    fn decimal(self) -> char {
+        match self {
+            CsvFormat::ExcelFr => ',',
+            CsvFormat::Rfc4180 => '.',
+        }
+    }
+}
+
+/// The header line.
+pub fn header(format: CsvFormat) -> [&'static str; COLUMNS] {
+    match format {
+        CsvFormat::ExcelFr => [
+            "n_piece",
+            "date_heure_locale",
+            "date_utc",
+            "reference_commande",
+            "payment_id",
+            "refund_id",
+            "moyen",
+            "montant",
+            "devise",
+            "sens",
+            "statut",
+            "motif",
+            "operateur",
+            "montant_vente",
+            "deja_rembourse",
+            "reste_remboursable",
+            "origine",
+            "date_statut_final_utc",
+        ],
+        CsvFormat::Rfc4180 => [
+            "refund_number",
+            "local_time",
+            "utc_time",
+            "order_reference",
+            "payment_id",
+            "refund_id",
+            "tender",
+            "amount",
+            "currency",
+            "direction",
+            "status",
+            "reason",
+            "operator",
+            "sale_amount",
+            "refunded_before",
+            "still_refundable",
+            "origin",
+            "final_status_utc",
+        ],
+    }
+}
+
+/// Number of columns.
+pub const COLUMNS: usize = 18;
+
+/// Index of the amount column (for readers).
+pub const AMOUNT_COLUMN: usize = 7;
+
+/// Makes a free-text cell safe for spreadsheets: a leading `=`, `+`, `-`, `@`, tab or CR gets a `'` in front.
+pub fn neutralise(text: &str) -> String {
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
+        _ => text.to_string(),
+    }
+}
+
+/// How a tender is named: "CADO 2 629900******0002", "Visa 401200******0026".
+pub fn tender_label(
+    product_id: i32,
+    gift_card_rank: i64,
+    masked: Option<&str>,
+    lang: Lang,
+) -> String {
+    let kind = match product_id {
+        3103 => format!("CADO {gift_card_rank}"),
+        1 => "Visa".to_string(),
+        3 => "Mastercard".to_string(),
+        other => format!("{} {other}", lang.pick("Moyen", "Product")),
+    };
+    match masked {
+        Some(m) if !m.is_empty() => format!("{kind} {m}"),
+        _ => kind,
+    }
+}
+
+fn state_label(state: &str, lang: Lang) -> &'static str {
+    match state {
+        "requested" => lang.pick("Demandé", "Requested"),
+        "pending" => lang.pick("En attente", "Pending"),
+        "refunded" => lang.pick("Remboursé", "Refunded"),
+        "declined" => lang.pick("Refusé", "Declined"),
+        _ => lang.pick("Inconnu", "Unknown"),
+    }
+}
+
+fn utc_iso(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// One export line: a pure function of the ledger row and the profile.
+pub fn row_cells(row: &RefundExportRow, format: CsvFormat) -> [String; COLUMNS] {
+    let lang = match format {
+        CsvFormat::ExcelFr => Lang::Fr,
+        CsvFormat::Rfc4180 => Lang::En,
+    };
+    let d = format.decimal();
+    let r = &row.refund;
+    let local = r.created_at.with_timezone(&Paris);
+    let local_s = match format {
+        CsvFormat::ExcelFr => local.format("%d/%m/%Y %H:%M:%S").to_string(),
+        CsvFormat::Rfc4180 => local.format("%Y-%m-%dT%H:%M:%S%:z").to_string(),
+    };
+    let counts = r.state != "declined";
+    let after = row
+        .refunded_before
+        .checked_add(if counts { r.amount } else { Amount::ZERO })
+        .unwrap_or(row.refunded_before);
+    let still = row.tender_captured.saturating_sub(after);
+    [
+        r.number.to_string(),
+        local_s,
+        utc_iso(r.created_at),
+        neutralise(&row.merchant_reference),
+        neutralise(&r.payment_id),
+        neutralise(r.refund_id.as_deref().unwrap_or("")),
+        neutralise(&tender_label(
+            row.product_id,
+            row.gift_card_rank,
+            row.masked_number.as_deref(),
+            lang,
+        )),
+        r.amount.plain(d),
+        "EUR".to_string(),
+        lang.pick("Remboursement", "Refund").to_string(),
+        state_label(&r.state, lang).to_string(),
+        neutralise(&r.reason),
+        neutralise(&r.operator),
+        row.sale_amount.plain(d),
+        row.refunded_before.plain(d),
+        still.plain(d),
+        if r.external {
+            lang.pick("portail", "portal").to_string()
+        } else {
+            "cadodesk".to_string()
+        },
+        r.final_at.map(utc_iso).unwrap_or_default(),
+    ]
+}
+
+/// What an export wrote.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExportSummary {
+    /// Data rows (the header not counted).
+    pub rows: u64,
+    /// Sum of every row's amount.
+    pub total: Amount,
+    /// Sum over rows whose status is refunded.
+    pub total_refunded: Amount,
+    /// The file written, when written to a file.
+    pub path: Option<PathBuf>,
+    /// The profile.
+    pub format: CsvFormat,
+}
+
+/// Why an export failed.
+#[derive(Debug, Error)]
+pub enum ExportError {
+    /// Reading the ledger failed.
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    /// Writing the file failed.
+    #[error("cannot write {path}: {detail}: choose another folder or free some space")]
+    Write {
+        /// The file.
+        path: String,
+        /// The system's reason.
+        detail: String,
+    },
+}
+
+impl Localize for ExportError {
+    fn localize(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (ExportError::Ledger(e), _) => e.localize(lang),
+            (ExportError::Write { path, detail }, Lang::Fr) => format!(
+                "Impossible d'écrire {path} ({detail}) : choisissez un autre dossier ou libérez de la place"
+            ),
+            (ExportError::Write { path, detail }, Lang::En) => {
+                format!("Cannot write {path}: {detail}: choose another folder or free some space")
+            }
+        }
+    }
+}
+
+/// A CSV writer for export rows: the BOM and header on creation, one line per [`CsvSink::write_row`]. Holds one
+/// row at a time.
+pub struct CsvSink<W: Write> {
+    w: csv::Writer<W>,
+    format: CsvFormat,
+    rows: u64,
+    total: Amount,
+    total_refunded: Amount,
+}
+
+impl<W: Write> std::fmt::Debug for CsvSink<W> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CsvSink")
+            .field("format", &self.format)
+            .field("rows", &self.rows)
+            .finish()
+    }
+}
+
+impl<W: Write> CsvSink<W> {
+    /// Writes the BOM (French profile) and the header.
+    pub fn new(format: CsvFormat, mut out: W) -> Result<CsvSink<W>, csv::Error> {
+        if format == CsvFormat::ExcelFr {
+            out.write_all("\u{feff}".as_bytes())?;
+        }
+        let mut w = csv::WriterBuilder::new()
+            .delimiter(format.delimiter())
+            .terminator(csv::Terminator::CRLF)
+            .quote_style(csv::QuoteStyle::Necessary)
+            .from_writer(out);
+        w.write_record(header(format))?;
+        Ok(CsvSink {
+            w,
+            format,
+            rows: 0,
+            total: Amount::ZERO,
+            total_refunded: Amount::ZERO,
+        })
+    }
+
+    /// Writes one line.
+    pub fn write_row(&mut self, row: &RefundExportRow) -> Result<(), csv::Error> {
+        self.w.write_record(row_cells(row, self.format))?;
+        self.rows += 1;
+        self.total = self
+            .total
+            .checked_add(row.refund.amount)
+            .unwrap_or(self.total);
+        if row.refund.state == "refunded" {
+            self.total_refunded = self
+                .total_refunded
+                .checked_add(row.refund.amount)
+                .unwrap_or(self.total_refunded);
+        }
+        Ok(())
+    }
+
+    /// Flushes and returns the summary.
+    pub fn finish(mut self) -> Result<ExportSummary, csv::Error> {
+        self.w.flush()?;
+        Ok(ExportSummary {
+            rows: self.rows,
+            total: self.total,
+            total_refunded: self.total_refunded,
+            path: None,
+            format: self.format,
+        })
+    }
+}
+
+/// Streams the refunds asked in `[from, to)` to `out` in the given profile.
+pub fn write_refunds<W: Write>(
+    ledger: &Ledger,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    format: CsvFormat,
+    out: W,
+) -> Result<ExportSummary, ExportError> {
+    let io = |e: &dyn std::fmt::Display| ExportError::Write {
+        path: "(output)".to_string(),
+        detail: e.to_string(),
+    };
+    let mut sink = CsvSink::new(format, out).map_err(|e| io(&e))?;
+    ledger
+        .for_each_refund_export_row(from, to, |row| sink.write_row(row))
+        .map_err(|e| match e {
+            ExportReadError::Ledger(l) => ExportError::Ledger(l),
+            ExportReadError::Sink(s) => io(&s),
+        })?;
+    sink.finish().map_err(|e| io(&e))
+}
+
+/// Writes the export to `path`, through a temporary file in the same folder renamed at the end, so an interrupted
+/// export never leaves a half file under the final name.
+pub fn write_refunds_to_path(
+    ledger: &Ledger,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    format: CsvFormat,
+    path: &Path,
+) -> Result<ExportSummary, ExportError> {
+    let werr = |e: std::io::Error| ExportError::Write {
+        path: path.display().to_string(),
+        detail: e.to_string(),
+    };
+    let tmp = path.with_extension(format!("partial-{}", std::process::id()));
+    let file = std::fs::File::create(&tmp).map_err(werr)?;
+    let result =
+        write_refunds(ledger, from, to, format, std::io::BufWriter::new(file)).and_then(|s| {
+            std::fs::rename(&tmp, path).map_err(werr)?;
+            Ok(s)
+        });
+    match result {
+        Ok(mut s) => {
+            s.path = Some(path.to_path_buf());
+            Ok(s)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(match e {
+                ExportError::Write { detail, .. } => ExportError::Write {
+                    path: path.display().to_string(),
+                    detail,
+                },
+                other => other,
+            })
+        }
+    }
+}

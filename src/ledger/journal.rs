@@ -1,0 +1,475 @@
+//! The journal's facts and its hash chain. Hashing and chain checking are pure functions, so the rules that make
+//! the journal tamper-evident can be read and tested without a database.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// The `prev_hash` of the first entry.
+pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// One fact, as written in the journal. Every change to the derived tables comes from one of these, so the tables
+/// can always be rebuilt by replaying the journal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Event {
+    /// A checkout is about to be asked of the platform (written before the call).
+    CheckoutRequested {
+        /// Our order reference (≤ 40 characters), also sent to the platform.
+        merchant_reference: String,
+        /// The amount in cents.
+        amount_cents: i64,
+        /// Always `EUR`.
+        currency: String,
+        /// The customer's e-mail, if given.
+        email: Option<String>,
+        /// The hosted page's locale, such as `fr_FR`.
+        locale: String,
+        /// Where the customer's browser goes afterwards.
+        return_url: Option<String>,
+    },
+    /// The platform created the hosted checkout.
+    CheckoutCreated {
+        /// Our order reference.
+        merchant_reference: String,
+        /// The platform's id for the hosted checkout.
+        hosted_checkout_id: String,
+        /// The page the customer pays on.
+        redirect_url: String,
+    },
+    /// The platform refused to create the checkout, or could not be reached.
+    CheckoutFailed {
+        /// Our order reference.
+        merchant_reference: String,
+        /// Why, in one line.
+        failure: String,
+    },
+    /// The checkout's derived state changed.
+    CheckoutStatusSeen {
+        /// The hosted checkout.
+        hosted_checkout_id: String,
+        /// `in_progress`, `paid`, `partially_paid`, `cancelled`, `expired` or `rejected`.
+        state: String,
+        /// The platform's hosted checkout status, such as `PAYMENT_CREATED`.
+        platform_status: String,
+    },
+    /// A tender (one gift card, or the card for the remainder) was seen or changed.
+    TenderSeen {
+        /// The hosted checkout it belongs to.
+        hosted_checkout_id: String,
+        /// The platform's payment id, `<10 digits>_0`.
+        payment_id: String,
+        /// 3103 for a Bimpli CADO card, 1 Visa, 3 Mastercard.
+        product_id: i32,
+        /// The masked card number, as the platform shows it.
+        masked_number: Option<String>,
+        /// The tender's amount in cents.
+        amount_cents: i64,
+        /// What was captured, in cents.
+        captured_cents: i64,
+        /// The platform's status, such as `CAPTURED`.
+        status: String,
+        /// The platform's numeric status code.
+        status_code: Option<i32>,
+    },
+    /// A refund is about to be asked of the platform (written, with its idempotence key, before the call).
+    RefundRequested {
+        /// The `X-GCS-Idempotence-Key`, also the refund's operation reference.
+        idempotence_key: String,
+        /// The sequential refund number (n° de pièce).
+        number: i64,
+        /// The tender refunded.
+        payment_id: String,
+        /// The checkout it belongs to.
+        hosted_checkout_id: String,
+        /// The amount in cents.
+        amount_cents: i64,
+        /// Why the customer is refunded.
+        reason: String,
+    },
+    /// What the platform said about a refund (its answer, or a later reading).
+    RefundAnswered {
+        /// Which refund.
+        idempotence_key: String,
+        /// The platform's refund id, `<paymentid>_<n>`, once known.
+        refund_id: Option<String>,
+        /// `requested`, `pending`, `refunded`, `declined` or `unknown`.
+        state: String,
+        /// The platform's status, such as `REFUND_REQUESTED`.
+        platform_status: Option<String>,
+        /// Why it was declined or is unknown, in one line.
+        failure: Option<String>,
+    },
+    /// A refund found on the platform that this till did not make (for example in the Merchant Portal).
+    RefundImported {
+        /// A local key, `ext-<refund id>`.
+        idempotence_key: String,
+        /// The sequential refund number.
+        number: i64,
+        /// The tender refunded.
+        payment_id: String,
+        /// The checkout it belongs to.
+        hosted_checkout_id: String,
+        /// The platform's refund id.
+        refund_id: String,
+        /// The amount in cents.
+        amount_cents: i64,
+        /// `pending`, `refunded` or `declined`.
+        state: String,
+        /// The platform's status.
+        platform_status: String,
+    },
+    /// A CSV export was written.
+    ExportMade {
+        /// First day (local), inclusive.
+        from: String,
+        /// Last day (local), inclusive.
+        to: String,
+        /// `excel-fr` or `rfc4180`.
+        format: String,
+        /// Rows written.
+        rows: u64,
+    },
+    /// A reconciliation ran.
+    ReconcileDone {
+        /// First day (local), inclusive.
+        from: String,
+        /// Last day (local), inclusive.
+        to: String,
+        /// Payments re-read.
+        payments_checked: u64,
+        /// External refunds imported.
+        refunds_imported: u64,
+        /// Differences found, one line each.
+        differences: Vec<String>,
+    },
+    /// A non-secret setting changed. Values of sensitive settings (the manager PIN hash) are not copied here.
+    SettingChanged {
+        /// The setting.
+        key: String,
+        /// Its new value, or `None` when hidden or removed.
+        value: Option<String>,
+    },
+}
+
+impl Event {
+    /// The `kind` column: the event's tag.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::CheckoutRequested { .. } => "checkout_requested",
+            Event::CheckoutCreated { .. } => "checkout_created",
+            Event::CheckoutFailed { .. } => "checkout_failed",
+            Event::CheckoutStatusSeen { .. } => "checkout_status_seen",
+            Event::TenderSeen { .. } => "tender_seen",
+            Event::RefundRequested { .. } => "refund_requested",
+            Event::RefundAnswered { .. } => "refund_answered",
+            Event::RefundImported { .. } => "refund_imported",
+            Event::ExportMade { .. } => "export_made",
+            Event::ReconcileDone { .. } => "reconcile_done",
+            Event::SettingChanged { .. } => "setting_changed",
+        }
+    }
+}
+
+/// One journal entry as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Entry {
+    /// Its number, from 1, without gaps.
+    pub seq: i64,
+    /// When it was written (UTC).
+    pub at: DateTime<Utc>,
+    /// The event's tag.
+    pub kind: String,
+    /// Who was at the till.
+    pub operator: String,
+    /// The event as JSON.
+    pub payload: String,
+    /// The hash of the entry before ([`GENESIS_HASH`] for the first).
+    pub prev_hash: String,
+    /// This entry's hash.
+    pub hash: String,
+}
+
+impl Entry {
+    /// The event this entry holds, if its payload still decodes.
+    pub fn event(&self) -> Option<Event> {
+        serde_json::from_str(&self.payload).ok()
+    }
+}
+
+/// The stored form of a time: RFC 3339, UTC, milliseconds, `Z`. Text order is time order.
+pub fn format_time(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// The entry hash: SHA-256 over every field, each length-prefixed so that no two different entries can be
+/// written with the same bytes. Returned as lower-case hex.
+pub fn entry_hash(
+    seq: i64,
+    at: &str,
+    kind: &str,
+    operator: &str,
+    payload: &str,
+    prev_hash: &str,
+) -> String {
+    let mut h = Sha256::new();
+    h.update(b"cadodesk-journal-v1");
+    for field in [
+        seq.to_string().as_str(),
+        at,
+        kind,
+        operator,
+        payload,
+        prev_hash,
+    ] {
+        h.update((field.len() as u64).to_be_bytes());
+        h.update(field.as_bytes());
+    }
+    hex(&h.finalize())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+    }
+    s
+}
+
+/// What is wrong with the chain at its first broken point.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "problem", rename_all = "snake_case")]
+pub enum ChainBreak {
+    /// The entry's content no longer matches its hash: it was edited.
+    Edited {
+        /// The entry.
+        seq: i64,
+    },
+    /// Entries are missing before this one (a gap in the numbers, or a first entry that is not number 1).
+    Removed {
+        /// The first entry after the gap.
+        seq: i64,
+        /// The number that was expected there.
+        expected_seq: i64,
+    },
+    /// The entry does not follow the one before it: entries were reordered or swapped.
+    Reordered {
+        /// The entry.
+        seq: i64,
+    },
+    /// A table derived from the journal points at an entry that is no longer there: the end was cut off.
+    Truncated {
+        /// The last entry left.
+        last_seq: i64,
+        /// The highest entry the derived tables refer to.
+        referenced_seq: i64,
+    },
+}
+
+impl ChainBreak {
+    /// The entry to look at.
+    pub fn seq(&self) -> i64 {
+        match self {
+            ChainBreak::Edited { seq }
+            | ChainBreak::Removed { seq, .. }
+            | ChainBreak::Reordered { seq } => *seq,
+            ChainBreak::Truncated { last_seq, .. } => *last_seq,
+        }
+    }
+
+    /// One English sentence.
+    pub fn describe_en(&self) -> String {
+        match self {
+            ChainBreak::Edited { seq } => format!("entry {seq} was edited"),
+            ChainBreak::Removed { seq, expected_seq } => {
+                format!("entries were removed before entry {seq} (expected entry {expected_seq})")
+            }
+            ChainBreak::Reordered { seq } => {
+                format!("entry {seq} does not follow the entry before it (reordered or replaced)")
+            }
+            ChainBreak::Truncated {
+                last_seq,
+                referenced_seq,
+            } => format!(
+                "the journal ends at entry {last_seq} but entry {referenced_seq} is referenced: entries were removed at the end"
+            ),
+        }
+    }
+
+    /// One French sentence.
+    pub fn describe_fr(&self) -> String {
+        match self {
+            ChainBreak::Edited { seq } => format!("l'écriture {seq} a été modifiée"),
+            ChainBreak::Removed { seq, expected_seq } => format!(
+                "des écritures ont été supprimées avant l'écriture {seq} (écriture {expected_seq} attendue)"
+            ),
+            ChainBreak::Reordered { seq } => format!(
+                "l'écriture {seq} ne suit pas l'écriture précédente (ordre modifié ou écriture remplacée)"
+            ),
+            ChainBreak::Truncated {
+                last_seq,
+                referenced_seq,
+            } => format!(
+                "le journal s'arrête à l'écriture {last_seq} alors que l'écriture {referenced_seq} est référencée : des écritures ont été supprimées à la fin"
+            ),
+        }
+    }
+}
+
+/// Walks entries in stored order, keeping only what the next step needs, so a chain of any length is checked in
+/// constant memory.
+#[derive(Debug, Clone)]
+pub struct ChainWalker {
+    expected_seq: i64,
+    prev_hash: String,
+    checked: u64,
+}
+
+impl Default for ChainWalker {
+    fn default() -> Self {
+        ChainWalker {
+            expected_seq: 1,
+            prev_hash: GENESIS_HASH.to_string(),
+            checked: 0,
+        }
+    }
+}
+
+impl ChainWalker {
+    /// Checks the next entry. The first problem found is returned; the caller stops there.
+    pub fn step(
+        &mut self,
+        seq: i64,
+        at: &str,
+        kind: &str,
+        operator: &str,
+        payload: &str,
+        prev_hash: &str,
+        hash: &str,
+    ) -> Result<(), ChainBreak> {
+        if entry_hash(seq, at, kind, operator, payload, prev_hash) != hash {
+            return Err(ChainBreak::Edited { seq });
+        }
+        if seq != self.expected_seq {
+            if seq > self.expected_seq {
+                return Err(ChainBreak::Removed {
+                    seq,
+                    expected_seq: self.expected_seq,
+                });
+            }
+            return Err(ChainBreak::Reordered { seq });
+        }
+        if prev_hash != self.prev_hash {
+            return Err(ChainBreak::Reordered { seq });
+        }
+        self.expected_seq = seq + 1;
+        self.prev_hash = hash.to_string();
+        self.checked += 1;
+        Ok(())
+    }
+
+    /// Entries checked so far.
+    pub fn checked(&self) -> u64 {
+        self.checked
+    }
+
+    /// The number of the last good entry (0 before any).
+    pub fn last_seq(&self) -> i64 {
+        self.expected_seq - 1
+    }
+
+    /// The hash of the last good entry.
+    pub fn last_hash(&self) -> &str {
+        &self.prev_hash
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chain(n: i64) -> Vec<(i64, String, String, String, String, String, String)> {
+        let mut prev = GENESIS_HASH.to_string();
+        let mut out = Vec::new();
+        for seq in 1..=n {
+            let at = format!("2026-11-26T10:00:{:02}.000Z", seq);
+            let payload = format!("{{\"n\":{seq}}}");
+            let hash = entry_hash(seq, &at, "k", "op", &payload, &prev);
+            out.push((
+                seq,
+                at,
+                "k".to_string(),
+                "op".to_string(),
+                payload,
+                prev.clone(),
+                hash.clone(),
+            ));
+            prev = hash;
+        }
+        out
+    }
+
+    fn walk(
+        entries: &[(i64, String, String, String, String, String, String)],
+    ) -> Result<u64, ChainBreak> {
+        let mut w = ChainWalker::default();
+        for (seq, at, kind, op, payload, prev, hash) in entries {
+            w.step(*seq, at, kind, op, payload, prev, hash)?;
+        }
+        Ok(w.checked())
+    }
+
+    #[test]
+    fn a_sound_chain_passes() {
+        assert_eq!(walk(&chain(5)), Ok(5));
+    }
+
+    #[test]
+    fn names_the_edited_entry() {
+        let mut c = chain(5);
+        c[2].4 = "{\"n\":99}".into();
+        assert_eq!(walk(&c), Err(ChainBreak::Edited { seq: 3 }));
+    }
+
+    #[test]
+    fn names_the_entry_after_a_removal() {
+        let mut c = chain(5);
+        c.remove(1);
+        assert_eq!(
+            walk(&c),
+            Err(ChainBreak::Removed {
+                seq: 3,
+                expected_seq: 2
+            })
+        );
+    }
+
+    #[test]
+    fn names_a_reordered_entry() {
+        let mut c = chain(5);
+        c.swap(1, 2);
+        assert_eq!(
+            walk(&c),
+            Err(ChainBreak::Removed {
+                seq: 3,
+                expected_seq: 2
+            })
+        );
+        // Renumbered to hide the swap: each entry's hash no longer matches.
+        let mut c = chain(5);
+        c.swap(1, 2);
+        c[1].0 = 2;
+        assert_eq!(walk(&c), Err(ChainBreak::Edited { seq: 2 }));
+    }
+
+    #[test]
+    fn hash_separates_fields() {
+        assert_ne!(
+            entry_hash(1, "a", "bc", "", "", GENESIS_HASH),
+            entry_hash(1, "ab", "c", "", "", GENESIS_HASH)
+        );
+        assert_eq!(entry_hash(1, "a", "b", "c", "d", GENESIS_HASH).len(), 64);
+    }
+}

@@ -1,0 +1,564 @@
+//! The reads the screens, the command line and the export need.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, Row, params};
+use serde::Serialize;
+
+use super::journal::{Entry, format_time};
+use super::{Ledger, LedgerError};
+use crate::money::Amount;
+
+type Result<T, E = LedgerError> = std::result::Result<T, E>;
+
+/// A checkout as the ledger knows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CheckoutRecord {
+    /// Our order reference.
+    pub merchant_reference: String,
+    /// The platform's id, once created.
+    pub hosted_checkout_id: Option<String>,
+    /// The amount asked.
+    pub amount: Amount,
+    /// The customer's e-mail.
+    pub email: Option<String>,
+    /// The hosted page's locale.
+    pub locale: String,
+    /// Where the customer returns.
+    pub return_url: Option<String>,
+    /// The page the customer pays on.
+    pub redirect_url: Option<String>,
+    /// `requested`, `failed`, `in_progress`, `paid`, `partially_paid`, `cancelled`, `expired` or `rejected`.
+    pub state: String,
+    /// The platform's last hosted-checkout status.
+    pub platform_status: Option<String>,
+    /// Why creation failed.
+    pub failure: Option<String>,
+    /// Who created it.
+    pub operator: String,
+    /// When it was asked.
+    pub created_at: DateTime<Utc>,
+    /// When its record last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A checkout line for lists, with its sums.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CheckoutSummary {
+    /// The checkout.
+    pub checkout: CheckoutRecord,
+    /// Captured over all tenders.
+    pub captured: Amount,
+    /// Refunded (final) over all tenders.
+    pub refunded: Amount,
+    /// Number of tenders.
+    pub tenders: i64,
+}
+
+/// A tender (one gift card, or the card for the remainder) with its refund sums.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TenderRecord {
+    /// The platform's payment id.
+    pub payment_id: String,
+    /// Its checkout.
+    pub hosted_checkout_id: String,
+    /// 1 for the first tender seen in the checkout, and so on.
+    pub position: i64,
+    /// 3103, 1, 3, …
+    pub product_id: i32,
+    /// Masked card number.
+    pub masked_number: Option<String>,
+    /// The tender's amount.
+    pub amount: Amount,
+    /// What was captured.
+    pub captured: Amount,
+    /// The platform's status.
+    pub status: String,
+    /// The platform's status code.
+    pub status_code: Option<i32>,
+    /// Refunds the platform confirmed.
+    pub refunded: Amount,
+    /// Refunds asked and not yet final (requested, pending or unknown).
+    pub pending: Amount,
+    /// A refund on this tender has no answer yet.
+    pub in_flight: bool,
+}
+
+impl TenderRecord {
+    /// captured − refunded − pending, never below zero.
+    pub fn refundable(&self) -> Amount {
+        self.captured
+            .saturating_sub(self.refunded)
+            .saturating_sub(self.pending)
+    }
+}
+
+/// A refund as the ledger knows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RefundRecord {
+    /// The idempotence key (for imported refunds, `ext-<refund id>`).
+    pub idempotence_key: String,
+    /// The sequential refund number.
+    pub number: i64,
+    /// The tender.
+    pub payment_id: String,
+    /// The checkout.
+    pub hosted_checkout_id: String,
+    /// The platform's refund id, once known.
+    pub refund_id: Option<String>,
+    /// The amount.
+    pub amount: Amount,
+    /// Why.
+    pub reason: String,
+    /// `requested`, `pending`, `refunded`, `declined` or `unknown`.
+    pub state: String,
+    /// The platform's status.
+    pub platform_status: Option<String>,
+    /// Why declined or unknown.
+    pub failure: Option<String>,
+    /// Made outside this till.
+    pub external: bool,
+    /// Who asked.
+    pub operator: String,
+    /// When it was asked.
+    pub created_at: DateTime<Utc>,
+    /// When its record last changed.
+    pub updated_at: DateTime<Utc>,
+    /// When it reached a final state.
+    pub final_at: Option<DateTime<Utc>>,
+}
+
+/// Everything one export line needs, read in one query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundExportRow {
+    /// The refund.
+    pub refund: RefundRecord,
+    /// The order reference.
+    pub merchant_reference: String,
+    /// The sale's amount.
+    pub sale_amount: Amount,
+    /// The tender's product.
+    pub product_id: i32,
+    /// The tender's position in its checkout.
+    pub tender_position: i64,
+    /// The gift card's rank among the checkout's gift cards (1–3), for product 3103.
+    pub gift_card_rank: i64,
+    /// The masked number.
+    pub masked_number: Option<String>,
+    /// The tender's captured amount.
+    pub tender_captured: Amount,
+    /// Refunds on the same tender before this one (not declined).
+    pub refunded_before: Amount,
+}
+
+/// Filters for [`Ledger::list_checkouts`].
+#[derive(Debug, Clone, Default)]
+pub struct CheckoutListFilter {
+    /// Created at or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Created before.
+    pub to: Option<DateTime<Utc>>,
+    /// Only this state.
+    pub state: Option<String>,
+    /// Text found in the reference, the hosted checkout id, the e-mail or a payment id.
+    pub text: Option<String>,
+    /// At most this many rows (newest first).
+    pub limit: Option<i64>,
+}
+
+fn time(s: &str) -> rusqlite::Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+        })
+}
+
+fn amount(cents: i64) -> Amount {
+    Amount::from_cents(cents).unwrap_or(Amount::ZERO)
+}
+
+pub(super) fn entry_from_row(r: &Row<'_>) -> rusqlite::Result<Entry> {
+    let at: String = r.get(1)?;
+    Ok(Entry {
+        seq: r.get(0)?,
+        at: time(&at)?,
+        kind: r.get(2)?,
+        operator: r.get(3)?,
+        payload: r.get(4)?,
+        prev_hash: r.get(5)?,
+        hash: r.get(6)?,
+    })
+}
+
+const CHECKOUT_COLUMNS: &str = "c.merchant_reference, c.hosted_checkout_id, c.amount_cents, c.email, c.locale, \
+     c.return_url, c.redirect_url, c.state, c.platform_status, c.failure, c.operator, c.created_at, c.updated_at";
+
+fn checkout_from_row(r: &Row<'_>) -> rusqlite::Result<CheckoutRecord> {
+    let created: String = r.get(11)?;
+    let updated: String = r.get(12)?;
+    Ok(CheckoutRecord {
+        merchant_reference: r.get(0)?,
+        hosted_checkout_id: r.get(1)?,
+        amount: amount(r.get(2)?),
+        email: r.get(3)?,
+        locale: r.get(4)?,
+        return_url: r.get(5)?,
+        redirect_url: r.get(6)?,
+        state: r.get(7)?,
+        platform_status: r.get(8)?,
+        failure: r.get(9)?,
+        operator: r.get(10)?,
+        created_at: time(&created)?,
+        updated_at: time(&updated)?,
+    })
+}
+
+const TENDER_QUERY: &str = "SELECT t.payment_id, t.hosted_checkout_id, t.position, t.product_id, t.masked_number, \
+     t.amount_cents, t.captured_cents, t.status, t.status_code, \
+     (SELECT COALESCE(SUM(amount_cents), 0) FROM refunds r WHERE r.payment_id = t.payment_id AND r.state = 'refunded'), \
+     (SELECT COALESCE(SUM(amount_cents), 0) FROM refunds r WHERE r.payment_id = t.payment_id \
+        AND r.state IN ('requested', 'pending', 'unknown')), \
+     EXISTS(SELECT 1 FROM refunds r WHERE r.payment_id = t.payment_id AND r.state IN ('requested', 'unknown')) \
+     FROM tenders t";
+
+fn tender_from_row(r: &Row<'_>) -> rusqlite::Result<TenderRecord> {
+    Ok(TenderRecord {
+        payment_id: r.get(0)?,
+        hosted_checkout_id: r.get(1)?,
+        position: r.get(2)?,
+        product_id: r.get(3)?,
+        masked_number: r.get(4)?,
+        amount: amount(r.get(5)?),
+        captured: amount(r.get(6)?),
+        status: r.get(7)?,
+        status_code: r.get(8)?,
+        refunded: amount(r.get(9)?),
+        pending: amount(r.get(10)?),
+        in_flight: r.get(11)?,
+    })
+}
+
+const REFUND_COLUMNS: &str = "r.idempotence_key, r.number, r.payment_id, r.hosted_checkout_id, r.refund_id, \
+     r.amount_cents, r.reason, r.state, r.platform_status, r.failure, r.external, r.operator, r.created_at, \
+     r.updated_at, r.final_at";
+
+fn refund_from_row(r: &Row<'_>) -> rusqlite::Result<RefundRecord> {
+    let created: String = r.get(12)?;
+    let updated: String = r.get(13)?;
+    let final_at: Option<String> = r.get(14)?;
+    Ok(RefundRecord {
+        idempotence_key: r.get(0)?,
+        number: r.get(1)?,
+        payment_id: r.get(2)?,
+        hosted_checkout_id: r.get(3)?,
+        refund_id: r.get(4)?,
+        amount: amount(r.get(5)?),
+        reason: r.get(6)?,
+        state: r.get(7)?,
+        platform_status: r.get(8)?,
+        failure: r.get(9)?,
+        external: r.get(10)?,
+        operator: r.get(11)?,
+        created_at: time(&created)?,
+        updated_at: time(&updated)?,
+        final_at: final_at.as_deref().map(time).transpose()?,
+    })
+}
+
+impl Ledger {
+    /// A checkout by the platform's id.
+    pub fn checkout(&self, hosted_checkout_id: &str) -> Result<Option<CheckoutRecord>> {
+        let conn = self.lock();
+        conn.query_row(
+            &format!("SELECT {CHECKOUT_COLUMNS} FROM checkouts c WHERE c.hosted_checkout_id = ?1"),
+            [hosted_checkout_id],
+            checkout_from_row,
+        )
+        .optional()
+        .map_err(self.err())
+    }
+
+    /// A checkout by our order reference.
+    pub fn checkout_by_reference(
+        &self,
+        merchant_reference: &str,
+    ) -> Result<Option<CheckoutRecord>> {
+        let conn = self.lock();
+        conn.query_row(
+            &format!("SELECT {CHECKOUT_COLUMNS} FROM checkouts c WHERE c.merchant_reference = ?1"),
+            [merchant_reference],
+            checkout_from_row,
+        )
+        .optional()
+        .map_err(self.err())
+    }
+
+    /// Checkouts, newest first.
+    pub fn list_checkouts(&self, f: &CheckoutListFilter) -> Result<Vec<CheckoutSummary>> {
+        let conn = self.lock();
+        let err = self.err();
+        let text = f
+            .text
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(|t| {
+                format!(
+                    "%{}%",
+                    t.replace('\\', "\\\\")
+                        .replace('%', "\\%")
+                        .replace('_', "\\_")
+                )
+            });
+        let sql = format!(
+            "SELECT {CHECKOUT_COLUMNS},
+             (SELECT COALESCE(SUM(captured_cents), 0) FROM tenders t WHERE t.hosted_checkout_id = c.hosted_checkout_id),
+             (SELECT COALESCE(SUM(amount_cents), 0) FROM refunds r WHERE r.hosted_checkout_id = c.hosted_checkout_id
+                AND r.state = 'refunded'),
+             (SELECT COUNT(*) FROM tenders t WHERE t.hosted_checkout_id = c.hosted_checkout_id)
+             FROM checkouts c
+             WHERE (?1 IS NULL OR c.created_at >= ?1) AND (?2 IS NULL OR c.created_at < ?2)
+               AND (?3 IS NULL OR c.state = ?3)
+               AND (?4 IS NULL OR c.merchant_reference LIKE ?4 ESCAPE '\\' OR c.hosted_checkout_id LIKE ?4 ESCAPE '\\'
+                    OR c.email LIKE ?4 ESCAPE '\\'
+                    OR EXISTS(SELECT 1 FROM tenders t WHERE t.hosted_checkout_id = c.hosted_checkout_id
+                              AND t.payment_id LIKE ?4 ESCAPE '\\'))
+             ORDER BY c.created_at DESC, c.seq DESC LIMIT ?5"
+        );
+        let mut stmt = conn.prepare(&sql).map_err(&err)?;
+        let rows = stmt
+            .query_map(
+                params![
+                    f.from.map(format_time),
+                    f.to.map(format_time),
+                    f.state,
+                    text,
+                    f.limit.unwrap_or(-1)
+                ],
+                |r| {
+                    Ok(CheckoutSummary {
+                        checkout: checkout_from_row(r)?,
+                        captured: amount(r.get(13)?),
+                        refunded: amount(r.get(14)?),
+                        tenders: r.get(15)?,
+                    })
+                },
+            )
+            .map_err(&err)?;
+        rows.collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(&err)
+    }
+
+    /// Checkouts that are not final yet (created but not paid, cancelled, expired or rejected; or asked and never
+    /// answered), oldest first.
+    pub fn unfinished_checkouts(&self) -> Result<Vec<CheckoutRecord>> {
+        let conn = self.lock();
+        let err = self.err();
+        let mut stmt = conn
+            .prepare(&format!(
+                "SELECT {CHECKOUT_COLUMNS} FROM checkouts c WHERE c.state IN ('requested', 'in_progress', 'partially_paid')
+                 ORDER BY c.created_at"
+            ))
+            .map_err(&err)?;
+        let rows = stmt.query_map([], checkout_from_row).map_err(&err)?;
+        rows.collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(&err)
+    }
+
+    /// The tenders of a checkout, in the order they were seen.
+    pub fn tenders(&self, hosted_checkout_id: &str) -> Result<Vec<TenderRecord>> {
+        let conn = self.lock();
+        let err = self.err();
+        let mut stmt = conn
+            .prepare(&format!(
+                "{TENDER_QUERY} WHERE t.hosted_checkout_id = ?1 ORDER BY t.position"
+            ))
+            .map_err(&err)?;
+        let rows = stmt
+            .query_map([hosted_checkout_id], tender_from_row)
+            .map_err(&err)?;
+        rows.collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(&err)
+    }
+
+    /// One tender.
+    pub fn tender(&self, payment_id: &str) -> Result<Option<TenderRecord>> {
+        let conn = self.lock();
+        conn.query_row(
+            &format!("{TENDER_QUERY} WHERE t.payment_id = ?1"),
+            [payment_id],
+            tender_from_row,
+        )
+        .optional()
+        .map_err(self.err())
+    }
+
+    /// The refunds of a checkout, by number.
+    pub fn refunds_of_checkout(&self, hosted_checkout_id: &str) -> Result<Vec<RefundRecord>> {
+        let conn = self.lock();
+        let err = self.err();
+        let mut stmt = conn
+            .prepare(&format!(
+                "SELECT {REFUND_COLUMNS} FROM refunds r WHERE r.hosted_checkout_id = ?1 ORDER BY r.number"
+            ))
+            .map_err(&err)?;
+        let rows = stmt
+            .query_map([hosted_checkout_id], refund_from_row)
+            .map_err(&err)?;
+        rows.collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(&err)
+    }
+
+    /// A refund by its idempotence key.
+    pub fn refund_by_key(&self, idempotence_key: &str) -> Result<Option<RefundRecord>> {
+        let conn = self.lock();
+        conn.query_row(
+            &format!("SELECT {REFUND_COLUMNS} FROM refunds r WHERE r.idempotence_key = ?1"),
+            [idempotence_key],
+            refund_from_row,
+        )
+        .optional()
+        .map_err(self.err())
+    }
+
+    /// Refunds asked in `[from, to)`, by number.
+    pub fn refunds_between(
+        &self,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+    ) -> Result<Vec<RefundRecord>> {
+        let conn = self.lock();
+        let err = self.err();
+        let mut stmt = conn
+            .prepare(&format!(
+                "SELECT {REFUND_COLUMNS} FROM refunds r WHERE (?1 IS NULL OR r.created_at >= ?1)
+                 AND (?2 IS NULL OR r.created_at < ?2) ORDER BY r.number"
+            ))
+            .map_err(&err)?;
+        let rows = stmt
+            .query_map(
+                params![from.map(format_time), to.map(format_time)],
+                refund_from_row,
+            )
+            .map_err(&err)?;
+        rows.collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(&err)
+    }
+
+    /// Refunds not final yet (requested, pending or unknown), oldest first.
+    pub fn unfinished_refunds(&self) -> Result<Vec<RefundRecord>> {
+        let conn = self.lock();
+        let err = self.err();
+        let mut stmt = conn
+            .prepare(&format!(
+                "SELECT {REFUND_COLUMNS} FROM refunds r WHERE r.state IN ('requested', 'pending', 'unknown')
+                 ORDER BY r.number"
+            ))
+            .map_err(&err)?;
+        let rows = stmt.query_map([], refund_from_row).map_err(&err)?;
+        rows.collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(&err)
+    }
+
+    /// Hosted checkouts created in `[from, to)` (for reconciliation).
+    pub fn hosted_checkouts_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<String>> {
+        let conn = self.lock();
+        let err = self.err();
+        let mut stmt = conn
+            .prepare(
+                "SELECT hosted_checkout_id FROM checkouts WHERE hosted_checkout_id IS NOT NULL
+                 AND created_at >= ?1 AND created_at < ?2 ORDER BY created_at",
+            )
+            .map_err(&err)?;
+        let rows = stmt
+            .query_map(params![format_time(from), format_time(to)], |r| r.get(0))
+            .map_err(&err)?;
+        rows.collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(&err)
+    }
+
+    /// The journal entries that tell a checkout's story, in order.
+    pub fn timeline(&self, merchant_reference: &str) -> Result<Vec<Entry>> {
+        let conn = self.lock();
+        let err = self.err();
+        let mut stmt = conn
+            .prepare(
+                "SELECT j.seq, j.at, j.kind, j.operator, j.payload, j.prev_hash, j.hash FROM timeline t
+                 JOIN journal j ON j.seq = t.seq WHERE t.merchant_reference = ?1 ORDER BY j.seq",
+            )
+            .map_err(&err)?;
+        let rows = stmt
+            .query_map([merchant_reference], entry_from_row)
+            .map_err(&err)?;
+        rows.collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(&err)
+    }
+
+    /// Streams the export lines for refunds asked in `[from, to)`, by number, one at a time: memory does not grow
+    /// with the number of rows. Stops at the first error `each` returns.
+    pub fn for_each_refund_export_row<E>(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        mut each: impl FnMut(&RefundExportRow) -> std::result::Result<(), E>,
+    ) -> std::result::Result<u64, ExportReadError<E>> {
+        let err = |e| ExportReadError::Ledger(LedgerError::from_sqlite(e, &self.path));
+        // A connection of its own: a long export reads a WAL snapshot and does not hold up the till's writes.
+        let conn = rusqlite::Connection::open_with_flags(
+            self.path.as_path(),
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(err)?;
+        conn.busy_timeout(super::BUSY_TIMEOUT).map_err(err)?;
+        let sql = format!(
+            "SELECT {REFUND_COLUMNS}, c.merchant_reference, c.amount_cents, t.product_id, t.position,
+               (SELECT COUNT(*) FROM tenders t2 WHERE t2.hosted_checkout_id = t.hosted_checkout_id
+                  AND t2.product_id = 3103 AND t2.position <= t.position),
+               t.masked_number, t.captured_cents,
+               (SELECT COALESCE(SUM(r2.amount_cents), 0) FROM refunds r2 WHERE r2.payment_id = r.payment_id
+                  AND r2.number < r.number AND r2.state != 'declined')
+             FROM refunds r
+             JOIN tenders t ON t.payment_id = r.payment_id
+             JOIN checkouts c ON c.hosted_checkout_id = r.hosted_checkout_id
+             WHERE r.created_at >= ?1 AND r.created_at < ?2
+             ORDER BY r.number"
+        );
+        let mut stmt = conn.prepare(&sql).map_err(err)?;
+        let mut rows = stmt
+            .query(params![format_time(from), format_time(to)])
+            .map_err(err)?;
+        let mut n = 0u64;
+        while let Some(r) = rows.next().map_err(err)? {
+            let row = (|| -> rusqlite::Result<RefundExportRow> {
+                Ok(RefundExportRow {
+                    refund: refund_from_row(r)?,
+                    merchant_reference: r.get(15)?,
+                    sale_amount: amount(r.get(16)?),
+                    product_id: r.get(17)?,
+                    tender_position: r.get(18)?,
+                    gift_card_rank: r.get(19)?,
+                    masked_number: r.get(20)?,
+                    tender_captured: amount(r.get(21)?),
+                    refunded_before: amount(r.get(22)?),
+                })
+            })()
+            .map_err(err)?;
+            each(&row).map_err(ExportReadError::Sink)?;
+            n += 1;
+        }
+        Ok(n)
+    }
+}
+
+/// An error while streaming export rows: from the ledger, or from the caller's sink.
+#[derive(Debug)]
+pub enum ExportReadError<E> {
+    /// Reading the ledger failed.
+    Ledger(LedgerError),
+    /// The sink refused a row (for example, the disk is full).
+    Sink(E),
+}

@@ -1,0 +1,93 @@
+//! Versioned migrations. `PRAGMA user_version` holds the number of the last migration applied; each migration runs
+//! once, in its own transaction, in order. A database written by a newer cadodesk is refused rather than guessed at.
+
+/// The migrations, in order. Index 0 brings a database from version 0 to version 1, and so on.
+pub(crate) const MIGRATIONS: &[&str] = &[
+    // Version 1: the journal and the tables derived from it.
+    r#"
+CREATE TABLE journal (
+    seq        INTEGER PRIMARY KEY CHECK (seq >= 1),
+    at         TEXT    NOT NULL,
+    kind       TEXT    NOT NULL,
+    operator   TEXT    NOT NULL,
+    payload    TEXT    NOT NULL,
+    prev_hash  TEXT    NOT NULL CHECK (length(prev_hash) = 64),
+    hash       TEXT    NOT NULL UNIQUE CHECK (length(hash) = 64)
+) STRICT;
+
+-- Inalterability: the journal only grows. A correction is a new entry.
+CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal
+BEGIN SELECT RAISE(ABORT, 'the journal is append-only: entries cannot be changed'); END;
+CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal
+BEGIN SELECT RAISE(ABORT, 'the journal is append-only: entries cannot be removed'); END;
+
+CREATE TABLE checkouts (
+    merchant_reference  TEXT    PRIMARY KEY CHECK (length(merchant_reference) BETWEEN 1 AND 40),
+    hosted_checkout_id  TEXT    UNIQUE,
+    amount_cents        INTEGER NOT NULL CHECK (typeof(amount_cents) = 'integer' AND amount_cents > 0),
+    currency            TEXT    NOT NULL CHECK (currency = 'EUR'),
+    email               TEXT,
+    locale              TEXT    NOT NULL,
+    return_url          TEXT,
+    redirect_url        TEXT,
+    state               TEXT    NOT NULL CHECK (state IN ('requested', 'failed', 'in_progress', 'paid',
+                                  'partially_paid', 'cancelled', 'expired', 'rejected')),
+    platform_status     TEXT,
+    failure             TEXT,
+    operator            TEXT    NOT NULL,
+    created_at          TEXT    NOT NULL,
+    updated_at          TEXT    NOT NULL,
+    seq                 INTEGER NOT NULL REFERENCES journal(seq)
+) STRICT;
+CREATE INDEX checkouts_created_at ON checkouts(created_at);
+
+CREATE TABLE tenders (
+    payment_id          TEXT    PRIMARY KEY,
+    hosted_checkout_id  TEXT    NOT NULL REFERENCES checkouts(hosted_checkout_id),
+    position            INTEGER NOT NULL CHECK (position >= 1),
+    product_id          INTEGER NOT NULL,
+    masked_number       TEXT,
+    amount_cents        INTEGER NOT NULL CHECK (typeof(amount_cents) = 'integer' AND amount_cents >= 0),
+    captured_cents      INTEGER NOT NULL CHECK (typeof(captured_cents) = 'integer' AND captured_cents >= 0),
+    status              TEXT    NOT NULL,
+    status_code         INTEGER,
+    updated_at          TEXT    NOT NULL,
+    seq                 INTEGER NOT NULL REFERENCES journal(seq)
+) STRICT;
+CREATE INDEX tenders_checkout ON tenders(hosted_checkout_id, position);
+
+CREATE TABLE refunds (
+    idempotence_key     TEXT    PRIMARY KEY CHECK (length(idempotence_key) BETWEEN 1 AND 40),
+    number              INTEGER NOT NULL UNIQUE CHECK (number >= 1),
+    payment_id          TEXT    NOT NULL REFERENCES tenders(payment_id),
+    hosted_checkout_id  TEXT    NOT NULL REFERENCES checkouts(hosted_checkout_id),
+    refund_id           TEXT    UNIQUE,
+    amount_cents        INTEGER NOT NULL CHECK (typeof(amount_cents) = 'integer' AND amount_cents > 0),
+    reason              TEXT    NOT NULL,
+    state               TEXT    NOT NULL CHECK (state IN ('requested', 'pending', 'refunded', 'declined', 'unknown')),
+    platform_status     TEXT,
+    failure             TEXT,
+    external            INTEGER NOT NULL CHECK (external IN (0, 1)),
+    operator            TEXT    NOT NULL,
+    created_at          TEXT    NOT NULL,
+    updated_at          TEXT    NOT NULL,
+    final_at            TEXT,
+    seq                 INTEGER NOT NULL REFERENCES journal(seq)
+) STRICT;
+CREATE INDEX refunds_payment ON refunds(payment_id, number);
+CREATE INDEX refunds_created_at ON refunds(created_at);
+
+-- Which journal entries tell the story of which checkout, for the timeline.
+CREATE TABLE timeline (
+    seq                 INTEGER PRIMARY KEY REFERENCES journal(seq),
+    merchant_reference  TEXT    NOT NULL
+) STRICT;
+CREATE INDEX timeline_checkout ON timeline(merchant_reference, seq);
+
+-- Non-secret settings only: secrets live in the OS keychain.
+CREATE TABLE settings (
+    key    TEXT PRIMARY KEY,
+    value  TEXT NOT NULL
+) STRICT;
+"#,
+];

@@ -1,0 +1,242 @@
+use super::*;
+
+fn ledger() -> (tempfile::TempDir, Ledger) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let l = Ledger::open_in(dir.path()).expect("open");
+    (dir, l)
+}
+
+fn sale(l: &Ledger, reference: &str, hosted: &str, tenders: &[(&str, i32, i64)]) {
+    let total: i64 = tenders.iter().map(|t| t.2).sum();
+    l.append(
+        "ana",
+        &Event::CheckoutRequested {
+            merchant_reference: reference.into(),
+            amount_cents: total,
+            currency: "EUR".into(),
+            email: None,
+            locale: "fr_FR".into(),
+            return_url: None,
+        },
+    )
+    .expect("requested");
+    l.append(
+        "ana",
+        &Event::CheckoutCreated {
+            merchant_reference: reference.into(),
+            hosted_checkout_id: hosted.into(),
+            redirect_url: "http://x/pay".into(),
+        },
+    )
+    .expect("created");
+    for (p, product, cents) in tenders {
+        l.append(
+            "ana",
+            &Event::TenderSeen {
+                hosted_checkout_id: hosted.into(),
+                payment_id: (*p).into(),
+                product_id: *product,
+                masked_number: Some("629900******0001".into()),
+                amount_cents: *cents,
+                captured_cents: *cents,
+                status: "CAPTURED".into(),
+                status_code: Some(9),
+            },
+        )
+        .expect("tender");
+    }
+}
+
+#[test]
+fn migrates_once_and_reopens() {
+    let (dir, l) = ledger();
+    sale(&l, "CD-1", "h1", &[("1_0", 3103, 5000)]);
+    drop(l);
+    let l = Ledger::open_in(dir.path()).expect("reopen");
+    assert_eq!(l.journal_len().expect("len"), 3);
+    assert!(l.verify().expect("verify").is_sound());
+}
+
+#[test]
+fn journal_refuses_update_and_delete() {
+    let (_dir, l) = ledger();
+    sale(&l, "CD-1", "h1", &[("1_0", 3103, 5000)]);
+    let conn = l.lock();
+    let e = conn
+        .execute("UPDATE journal SET operator = 'x' WHERE seq = 1", [])
+        .expect_err("update refused");
+    assert!(e.to_string().contains("append-only"), "{e}");
+    assert!(conn.execute("DELETE FROM journal", []).is_err());
+}
+
+#[test]
+fn refund_guard_counts_pending_and_in_flight() {
+    let (_dir, l) = ledger();
+    sale(&l, "CD-1", "h1", &[("1_0", 3103, 5000), ("2_0", 1, 1000)]);
+    let a = Amount::from_cents(3000).expect("amount");
+    let i1 = l.request_refund("ana", "1_0", a, "casse").expect("first");
+    assert_eq!(i1.number, 1);
+    // The first has no answer yet: a second on the same tender waits.
+    assert!(matches!(
+        l.request_refund("ana", "1_0", Amount::from_cents(1).expect("a"), "x"),
+        Err(LedgerError::RefundInFlight { number: 1, .. })
+    ));
+    // Another tender is free.
+    assert_eq!(
+        l.request_refund("ana", "2_0", Amount::from_cents(1000).expect("a"), "x")
+            .expect("other tender")
+            .number,
+        2
+    );
+    l.append(
+        "ana",
+        &Event::RefundAnswered {
+            idempotence_key: i1.idempotence_key.clone(),
+            refund_id: Some("1_1".into()),
+            state: "pending".into(),
+            platform_status: Some("REFUND_REQUESTED".into()),
+            failure: None,
+        },
+    )
+    .expect("answer");
+    let t = l.tender("1_0").expect("q").expect("tender");
+    assert_eq!((t.pending.cents(), t.refundable().cents()), (3000, 2000));
+    assert!(matches!(
+        l.request_refund("ana", "1_0", Amount::from_cents(2001).expect("a"), "x"),
+        Err(LedgerError::NotEnoughLeft { left, .. }) if left.cents() == 2000
+    ));
+    l.request_refund("ana", "1_0", Amount::from_cents(2000).expect("a"), "x")
+        .expect("exactly what is left");
+    assert!(matches!(
+        l.request_refund("ana", "9_0", Amount::from_cents(1).expect("a"), "x"),
+        Err(LedgerError::UnknownTender(_))
+    ));
+    assert!(l.verify().expect("verify").is_sound());
+}
+
+#[test]
+fn declined_refunds_free_the_amount() {
+    let (_dir, l) = ledger();
+    sale(&l, "CD-1", "h1", &[("1_0", 3103, 5000)]);
+    let i = l
+        .request_refund("ana", "1_0", Amount::from_cents(5000).expect("a"), "x")
+        .expect("intent");
+    l.append(
+        "ana",
+        &Event::RefundAnswered {
+            idempotence_key: i.idempotence_key,
+            refund_id: None,
+            state: "declined".into(),
+            platform_status: None,
+            failure: Some("refused".into()),
+        },
+    )
+    .expect("answer");
+    let t = l.tender("1_0").expect("q").expect("t");
+    assert_eq!(t.refundable().cents(), 5000);
+    let r = l.refunds_of_checkout("h1").expect("refunds");
+    assert_eq!(r[0].state, "declined");
+    assert!(r[0].final_at.is_some());
+}
+
+#[test]
+fn settings_round_trip_and_hide_the_pin_hash() {
+    let (_dir, l) = ledger();
+    l.set_setting("ana", keys::MERCHANT_ID, Some("m1"))
+        .expect("set");
+    l.set_setting("ana", keys::MANAGER_PIN_HASH, Some("salt$hash"))
+        .expect("set");
+    assert_eq!(
+        l.setting(keys::MERCHANT_ID).expect("get").as_deref(),
+        Some("m1")
+    );
+    let entries = l.entries(1, 10).expect("entries");
+    assert_eq!(entries.len(), 2);
+    assert!(!entries[1].payload.contains("salt$hash"));
+    l.set_setting("ana", keys::MERCHANT_ID, None)
+        .expect("remove");
+    assert_eq!(l.setting(keys::MERCHANT_ID).expect("get"), None);
+}
+
+#[test]
+fn next_reference_counts_per_prefix() {
+    let (_dir, l) = ledger();
+    assert_eq!(
+        l.next_merchant_reference("CD-20261126-").expect("n"),
+        "CD-20261126-0001"
+    );
+    sale(&l, "CD-20261126-0007", "h1", &[("1_0", 3103, 100)]);
+    assert_eq!(
+        l.next_merchant_reference("CD-20261126-").expect("n"),
+        "CD-20261126-0008"
+    );
+    assert_eq!(
+        l.next_merchant_reference("CD-20261127-").expect("n"),
+        "CD-20261127-0001"
+    );
+}
+
+#[test]
+fn verify_names_an_edited_entry_and_a_cut_end() {
+    let (dir, l) = ledger();
+    sale(
+        &l,
+        "CD-1",
+        "h1",
+        &[("1_0", 3103, 5000), ("2_0", 3103, 2000)],
+    );
+    drop(l);
+    let path = dir.path().join(LEDGER_FILE);
+    {
+        let c = Connection::open(&path).expect("raw");
+        c.execute_batch(
+            "DROP TRIGGER journal_no_update;
+             UPDATE journal SET payload = replace(payload, '5000', '9000') WHERE seq = 3;",
+        )
+        .expect("tamper");
+    }
+    let l = Ledger::open(&path).expect("open");
+    let r = l.verify().expect("verify");
+    assert_eq!(r.first_break, Some(ChainBreak::Edited { seq: 3 }));
+    assert_eq!(r.entries_checked, 2);
+    drop(l);
+
+    let dir2 = tempfile::tempdir().expect("tempdir");
+    let l = Ledger::open_in(dir2.path()).expect("open");
+    sale(
+        &l,
+        "CD-1",
+        "h1",
+        &[("1_0", 3103, 5000), ("2_0", 3103, 2000)],
+    );
+    drop(l);
+    {
+        let c = Connection::open(dir2.path().join(LEDGER_FILE)).expect("raw");
+        c.execute_batch("DROP TRIGGER journal_no_delete; PRAGMA foreign_keys = OFF; DELETE FROM journal WHERE seq = 4;")
+            .expect("tamper");
+    }
+    let l = Ledger::open_in(dir2.path()).expect("open");
+    assert!(matches!(
+        l.verify().expect("verify").first_break,
+        Some(ChainBreak::Truncated {
+            last_seq: 3,
+            referenced_seq: 4
+        })
+    ));
+}
+
+#[test]
+fn storage_errors_are_typed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join(LEDGER_FILE);
+    std::fs::write(
+        &path,
+        b"this is not a database, just some text long enough to be a header....................",
+    )
+    .expect("write");
+    let e = Ledger::open(&path).expect_err("refused");
+    assert!(matches!(e, LedgerError::Corrupt { .. }), "{e:?}");
+    assert!(e.localize(Lang::Fr).contains("endommagé"));
+    let e = Ledger::open(&dir.path().join("missing/dir/ledger.sqlite3")).expect_err("refused");
+    assert!(matches!(e, LedgerError::CannotOpen { .. }), "{e:?}");
+}

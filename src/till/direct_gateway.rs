@@ -1,0 +1,305 @@
+//! [`Gateway`] over the Worldline Direct client: builds the requests the use cases need and reads the answers
+//! into the till's terms.
+
+use std::str::FromStr;
+
+use crate::direct::client::{ClientOptions, DirectClient, Environment, IdempotenceKey};
+use crate::direct::status::AuthorizationMode;
+use crate::direct::wire::{
+    CadoCheckout, CreateHostedCheckoutRequest, PaymentResponse, RefundRequest, RefundResponse,
+};
+use crate::direct::{Credentials, DirectError};
+use crate::money::Amount;
+use crate::vault::ApiCredentials;
+
+use super::gateway::{
+    BoxFuture, CheckoutRequest, CreatedCheckout, Gateway, GatewayError, HostedCheckoutReading,
+    OperationReading, PaymentReading, RefundReading,
+};
+
+/// The platform over HTTP, through [`DirectClient`].
+#[derive(Debug, Clone)]
+pub struct DirectGateway {
+    client: DirectClient,
+}
+
+impl DirectGateway {
+    /// A gateway to `base_url` (`preprod`, `prod` or an http(s) URL) with the given credentials.
+    pub fn new(base_url: &str, credentials: &ApiCredentials) -> Result<DirectGateway, String> {
+        let env = Environment::from_str(base_url).map_err(|e| e.to_string())?;
+        let creds = Credentials::new(
+            credentials.merchant_id.clone(),
+            credentials.api_key_id.clone(),
+            credentials.api_secret.expose().to_string(),
+        );
+        let client = DirectClient::for_environment(&env, creds, ClientOptions::default())
+            .map_err(|e| e.to_string())?;
+        Ok(DirectGateway { client })
+    }
+
+    /// A gateway over an existing client.
+    pub fn from_client(client: DirectClient) -> DirectGateway {
+        DirectGateway { client }
+    }
+}
+
+fn gateway_error(e: DirectError) -> GatewayError {
+    let message = e.to_string();
+    if e.is_outcome_unknown() {
+        return match e {
+            DirectError::IdempotenceInProgress { .. } => GatewayError::InProgress,
+            _ => GatewayError::Unreachable { message },
+        };
+    }
+    match e {
+        DirectError::DeclinedRefund { body, .. } => GatewayError::Declined {
+            refund: body.refund_result.as_ref().map(refund_reading),
+            message,
+        },
+        DirectError::DeclinedPayment { .. } => GatewayError::Declined {
+            refund: None,
+            message,
+        },
+        DirectError::Authorization { .. } => GatewayError::Unauthorized { message },
+        DirectError::Platform { .. }
+        | DirectError::Timeout { .. }
+        | DirectError::Transport { .. } => GatewayError::Unreachable { message },
+        DirectError::IdempotenceInProgress { .. } => GatewayError::InProgress,
+        other => GatewayError::Refused {
+            http_status: other.status().unwrap_or(0),
+            message,
+        },
+    }
+}
+
+fn payment_reading(p: &PaymentResponse) -> PaymentReading {
+    let out = p.payment_output.as_ref();
+    let amount = out
+        .and_then(|o| o.amount_of_money.as_ref())
+        .map(|a| a.amount)
+        .unwrap_or(0);
+    let acquired = out
+        .and_then(|o| o.acquired_amount.as_ref())
+        .map(|a| a.amount)
+        .or_else(|| out.and_then(|o| o.amount_paid))
+        .unwrap_or(amount);
+    PaymentReading {
+        id: p.id.clone(),
+        status: p
+            .status
+            .as_ref()
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_default(),
+        status_code: p
+            .status_output
+            .as_ref()
+            .and_then(|s| s.status_code)
+            .map(|c| c.0),
+        product_id: out.and_then(|o| o.payment_product_id()),
+        masked_number: out
+            .and_then(|o| o.card_payment_method_specific_output.as_ref())
+            .and_then(|c| c.card.as_ref())
+            .and_then(|c| c.card_number.clone()),
+        amount_cents: amount,
+        acquired_cents: acquired,
+    }
+}
+
+fn refund_reading(r: &RefundResponse) -> RefundReading {
+    let out = r.refund_output.as_ref();
+    RefundReading {
+        id: r.id.clone(),
+        status: r
+            .status
+            .as_ref()
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_default(),
+        status_code: r
+            .status_output
+            .as_ref()
+            .and_then(|s| s.status_code)
+            .map(|c| c.0),
+        amount_cents: out
+            .and_then(|o| o.amount_of_money.as_ref())
+            .map(|a| a.amount)
+            .unwrap_or(0),
+        merchant_reference: out
+            .and_then(|o| o.operation_references.as_ref())
+            .and_then(|o| o.merchant_reference.clone()),
+    }
+}
+
+impl Gateway for DirectGateway {
+    fn create_checkout<'a>(
+        &'a self,
+        req: &'a CheckoutRequest,
+    ) -> BoxFuture<'a, Result<CreatedCheckout, GatewayError>> {
+        Box::pin(async move {
+            let mut body = CreateHostedCheckoutRequest::bimpli_cado(CadoCheckout {
+                amount: Amount::from_cents(req.amount_cents).unwrap_or(Amount::ZERO),
+                merchant_reference: Some(req.merchant_reference.clone()),
+                customer_email: req.email.clone(),
+                locale: req.locale.clone(),
+                return_url: req.return_url.clone().unwrap_or_default(),
+                session_timeout_minutes: u32::try_from(req.session_timeout_minutes).ok(),
+                allowed_number_of_payment_attempts: None,
+                complete_remaining_payment_amount: true,
+                // The card paying the remainder is captured at once, like the gift cards.
+                card_authorization_mode: Some(AuthorizationMode::Sale),
+                webhooks_urls: Vec::new(),
+            });
+            if req.return_url.is_none()
+                && let Some(h) = body.hosted_checkout_specific_input.as_mut()
+            {
+                h.return_url = None;
+            }
+            let created = self
+                .client
+                .create_hosted_checkout(&body)
+                .await
+                .map_err(gateway_error)?;
+            let redirect_url = created
+                .redirect_url
+                .clone()
+                .or_else(|| {
+                    created
+                        .partial_redirect_url
+                        .as_ref()
+                        .map(|p| format!("https://payment.{p}"))
+                })
+                .unwrap_or_default();
+            Ok(CreatedCheckout {
+                hosted_checkout_id: created.hosted_checkout_id.clone(),
+                redirect_url,
+            })
+        })
+    }
+
+    fn hosted_checkout<'a>(
+        &'a self,
+        hosted_checkout_id: &'a str,
+    ) -> BoxFuture<'a, Result<HostedCheckoutReading, GatewayError>> {
+        Box::pin(async move {
+            let h = self
+                .client
+                .get_hosted_checkout(hosted_checkout_id)
+                .await
+                .map_err(gateway_error)?;
+            Ok(HostedCheckoutReading {
+                status: h.status.as_str().to_string(),
+                payment: h
+                    .created_payment_output
+                    .as_ref()
+                    .and_then(|c| c.payment.as_ref())
+                    .map(payment_reading),
+            })
+        })
+    }
+
+    fn payment<'a>(
+        &'a self,
+        payment_id: &'a str,
+    ) -> BoxFuture<'a, Result<PaymentReading, GatewayError>> {
+        Box::pin(async move {
+            let p = self
+                .client
+                .get_payment(payment_id)
+                .await
+                .map_err(gateway_error)?;
+            Ok(payment_reading(&p))
+        })
+    }
+
+    fn operations<'a>(
+        &'a self,
+        payment_id: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<OperationReading>, GatewayError>> {
+        Box::pin(async move {
+            let d = self
+                .client
+                .get_payment_details(payment_id)
+                .await
+                .map_err(gateway_error)?;
+            Ok(d.operations
+                .iter()
+                .filter_map(|op| {
+                    Some(OperationReading {
+                        id: op.id.clone()?,
+                        status: op
+                            .status
+                            .as_ref()
+                            .map(|s| s.as_str().to_string())
+                            .unwrap_or_default(),
+                        status_code: op
+                            .status_output
+                            .as_ref()
+                            .and_then(|s| s.status_code)
+                            .map(|c| c.0),
+                        amount_cents: op.amount_of_money.as_ref().map(|a| a.amount).unwrap_or(0),
+                        merchant_reference: op
+                            .operation_references
+                            .as_ref()
+                            .and_then(|r| r.merchant_reference.clone()),
+                    })
+                })
+                .collect())
+        })
+    }
+
+    fn refund<'a>(
+        &'a self,
+        payment_id: &'a str,
+        amount_cents: i64,
+        reason: &'a str,
+        idempotence_key: &'a str,
+    ) -> BoxFuture<'a, Result<RefundReading, GatewayError>> {
+        Box::pin(async move {
+            let key = IdempotenceKey::new(idempotence_key).map_err(|e| GatewayError::Refused {
+                http_status: 0,
+                message: e.to_string(),
+            })?;
+            let body = RefundRequest::eur(
+                Amount::from_cents(amount_cents).unwrap_or(Amount::ZERO),
+                Some(idempotence_key.to_string()),
+                Some(reason.to_string()),
+            );
+            let answer = self
+                .client
+                .refund_payment(payment_id, &body, &key)
+                .await
+                .map_err(gateway_error)?;
+            let mut reading = refund_reading(&answer.body);
+            if reading.merchant_reference.is_none() {
+                reading.merchant_reference = Some(idempotence_key.to_string());
+            }
+            if reading.amount_cents == 0 {
+                reading.amount_cents = amount_cents;
+            }
+            Ok(reading)
+        })
+    }
+
+    fn refunds<'a>(
+        &'a self,
+        payment_id: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<RefundReading>, GatewayError>> {
+        Box::pin(async move {
+            let r = self
+                .client
+                .get_refunds(payment_id)
+                .await
+                .map_err(gateway_error)?;
+            Ok(r.refunds.iter().map(refund_reading).collect())
+        })
+    }
+
+    fn test_connection(&self) -> BoxFuture<'_, Result<(), GatewayError>> {
+        Box::pin(async move {
+            self.client
+                .test_connection()
+                .await
+                .map(|_| ())
+                .map_err(gateway_error)
+        })
+    }
+}

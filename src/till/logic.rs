@@ -1,0 +1,671 @@
+//! The till's rules as pure functions of their inputs (time included): input validation, the checkout's state,
+//! the refund allocation, the watch schedule, and the mapping of platform statuses.
+
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono_tz::Europe::Paris;
+use serde::{Deserialize, Serialize};
+
+use crate::money::Amount;
+
+/// The Bimpli CADO payment product.
+pub const PRODUCT_CADO: i32 = 3103;
+
+/// The hosted page's default session timeout (the platform's default, 180 minutes).
+pub const DEFAULT_SESSION_TIMEOUT_MINUTES: i64 = 180;
+
+/// Longest merchant reference the platform takes.
+pub const MAX_REFERENCE_LEN: usize = 40;
+
+/// Longest refund reason the platform takes.
+pub const MAX_REASON_LEN: usize = 100;
+
+/// Longest return URL the platform takes.
+pub const MAX_RETURN_URL_LEN: usize = 200;
+
+/// Where a checkout stands, as the till shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckoutState {
+    /// The customer has not finished (or the platform has not answered yet).
+    InProgress,
+    /// Captured tenders sum to the amount.
+    Paid,
+    /// Some tenders captured, less than the amount, and the session is over.
+    PartiallyPaid,
+    /// Cancelled on the hosted page.
+    Cancelled,
+    /// The session timed out with nothing paid.
+    Expired,
+    /// The payment was declined (or the platform refused to create the checkout).
+    Rejected,
+}
+
+impl CheckoutState {
+    /// The stored and printed name (`in_progress`, `paid`, …).
+    pub fn code(self) -> &'static str {
+        match self {
+            CheckoutState::InProgress => "in_progress",
+            CheckoutState::Paid => "paid",
+            CheckoutState::PartiallyPaid => "partially_paid",
+            CheckoutState::Cancelled => "cancelled",
+            CheckoutState::Expired => "expired",
+            CheckoutState::Rejected => "rejected",
+        }
+    }
+
+    /// Reads a stored state. `requested` (asked, no answer yet) reads as in progress, `failed` (creation refused)
+    /// as rejected.
+    pub fn from_code(code: &str) -> CheckoutState {
+        match code {
+            "paid" => CheckoutState::Paid,
+            "partially_paid" => CheckoutState::PartiallyPaid,
+            "cancelled" => CheckoutState::Cancelled,
+            "expired" => CheckoutState::Expired,
+            "rejected" | "failed" => CheckoutState::Rejected,
+            _ => CheckoutState::InProgress,
+        }
+    }
+
+    /// Nothing more will happen to it (a partially paid checkout is still watched, in case it is completed or
+    /// refunded).
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            CheckoutState::Paid
+                | CheckoutState::Cancelled
+                | CheckoutState::Expired
+                | CheckoutState::Rejected
+        )
+    }
+
+    /// French label.
+    pub fn label_fr(self) -> &'static str {
+        match self {
+            CheckoutState::InProgress => "En cours",
+            CheckoutState::Paid => "Payée",
+            CheckoutState::PartiallyPaid => "Partiellement payée",
+            CheckoutState::Cancelled => "Annulée",
+            CheckoutState::Expired => "Expirée",
+            CheckoutState::Rejected => "Refusée",
+        }
+    }
+}
+
+/// Where a refund stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefundState {
+    /// Written in the ledger; no answer from the platform yet.
+    Requested,
+    /// Accepted by the platform, not yet paid back (REFUND_REQUESTED).
+    Pending,
+    /// Paid back (REFUNDED).
+    Refunded,
+    /// Refused by the platform.
+    Declined,
+    /// The answer was lost; it will be settled with the same idempotence key.
+    Unknown,
+}
+
+impl RefundState {
+    /// The stored and printed name.
+    pub fn code(self) -> &'static str {
+        match self {
+            RefundState::Requested => "requested",
+            RefundState::Pending => "pending",
+            RefundState::Refunded => "refunded",
+            RefundState::Declined => "declined",
+            RefundState::Unknown => "unknown",
+        }
+    }
+
+    /// Reads a stored state.
+    pub fn from_code(code: &str) -> RefundState {
+        match code {
+            "requested" => RefundState::Requested,
+            "pending" => RefundState::Pending,
+            "refunded" => RefundState::Refunded,
+            "declined" => RefundState::Declined,
+            _ => RefundState::Unknown,
+        }
+    }
+
+    /// Refunded or declined.
+    pub fn is_final(self) -> bool {
+        matches!(self, RefundState::Refunded | RefundState::Declined)
+    }
+
+    /// How far along it is, so that a late or stale reading never moves a refund backwards.
+    pub fn rank(self) -> u8 {
+        match self {
+            RefundState::Requested | RefundState::Unknown => 0,
+            RefundState::Pending => 1,
+            RefundState::Refunded | RefundState::Declined => 2,
+        }
+    }
+
+    /// French label.
+    pub fn label_fr(self) -> &'static str {
+        match self {
+            RefundState::Requested => "Demandé",
+            RefundState::Pending => "En attente",
+            RefundState::Refunded => "Remboursé",
+            RefundState::Declined => "Refusé",
+            RefundState::Unknown => "Inconnu",
+        }
+    }
+}
+
+/// The kind of a tender, from its payment product.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum TenderKind {
+    /// Bimpli CADO (3103).
+    GiftCard,
+    /// Visa (1).
+    Visa,
+    /// Mastercard (3).
+    Mastercard,
+    /// Any other product.
+    Other(i32),
+}
+
+impl TenderKind {
+    /// From the payment product id.
+    pub fn from_product(product_id: i32) -> TenderKind {
+        match product_id {
+            PRODUCT_CADO => TenderKind::GiftCard,
+            1 => TenderKind::Visa,
+            3 => TenderKind::Mastercard,
+            other => TenderKind::Other(other),
+        }
+    }
+}
+
+/// Maps a refund's platform status (and status code) to its state.
+pub fn refund_state_of(status: &str, status_code: Option<i32>) -> RefundState {
+    match (status, status_code) {
+        ("REFUNDED", _) | (_, Some(8 | 85)) => RefundState::Refunded,
+        ("REFUND_REQUESTED", _) | (_, Some(81 | 82)) => RefundState::Pending,
+        ("REJECTED" | "CANCELLED" | "REJECTED_CAPTURE", _) | (_, Some(83 | 84)) => {
+            RefundState::Declined
+        }
+        _ => RefundState::Pending,
+    }
+}
+
+/// True when a platform operation is a refund (by status or code).
+pub fn is_refund_operation(status: &str, status_code: Option<i32>) -> bool {
+    matches!(status, "REFUNDED" | "REFUND_REQUESTED")
+        || matches!(status_code, Some(8 | 81 | 82 | 83 | 84 | 85))
+}
+
+/// What a tender captured: its acquired amount once the platform says captured (or later: refund statuses keep the
+/// capture), zero otherwise.
+pub fn captured_of(status: &str, status_code: Option<i32>, acquired: i64) -> i64 {
+    let captured = matches!(status, "CAPTURED" | "REFUND_REQUESTED" | "REFUNDED")
+        || matches!(status_code, Some(9 | 8 | 81 | 82 | 85 | 95));
+    if captured { acquired.max(0) } else { 0 }
+}
+
+/// One tender as the state derivation needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenderFacts {
+    /// The platform's status.
+    pub status: String,
+    /// Captured cents.
+    pub captured_cents: i64,
+}
+
+/// Derives a checkout's state from the platform's hosted-checkout status, its tenders and the clock.
+/// *Paid* only when captured tenders sum to the amount (a gift card can leave a remainder unpaid).
+pub fn derive_checkout_state(
+    hosted_status: Option<&str>,
+    tenders: &[TenderFacts],
+    amount_cents: i64,
+    created_at: DateTime<Utc>,
+    session_timeout: Duration,
+    now: DateTime<Utc>,
+) -> CheckoutState {
+    let captured: i64 = tenders.iter().map(|t| t.captured_cents).sum();
+    if captured >= amount_cents && amount_cents > 0 {
+        return CheckoutState::Paid;
+    }
+    let session_over = now >= created_at + session_timeout;
+    let rejected = tenders
+        .iter()
+        .any(|t| matches!(t.status.as_str(), "REJECTED" | "REJECTED_CAPTURE"));
+    let pending = tenders.iter().any(|t| {
+        !matches!(
+            t.status.as_str(),
+            "REJECTED"
+                | "REJECTED_CAPTURE"
+                | "CANCELLED"
+                | "CAPTURED"
+                | "REFUNDED"
+                | "REFUND_REQUESTED"
+        )
+    });
+    match hosted_status {
+        Some("CANCELLED_BY_CONSUMER") => {
+            if captured > 0 {
+                CheckoutState::PartiallyPaid
+            } else if rejected {
+                CheckoutState::Rejected
+            } else if session_over {
+                CheckoutState::Expired
+            } else {
+                CheckoutState::Cancelled
+            }
+        }
+        Some("PAYMENT_CREATED") => {
+            if pending && !session_over {
+                CheckoutState::InProgress
+            } else if captured > 0 {
+                CheckoutState::PartiallyPaid
+            } else if rejected {
+                CheckoutState::Rejected
+            } else if session_over {
+                CheckoutState::Expired
+            } else {
+                CheckoutState::InProgress
+            }
+        }
+        _ => {
+            if !session_over {
+                CheckoutState::InProgress
+            } else if captured > 0 {
+                CheckoutState::PartiallyPaid
+            } else {
+                CheckoutState::Expired
+            }
+        }
+    }
+}
+
+/// The watch schedule: how long to wait before the next reading of something `age` old.
+/// Every 2 s for the first minute, 10 s up to 5 min, 60 s up to the session timeout, then every 15 min for 24 h;
+/// `None` after that (the daily reconciliation takes over). Each consecutive failure (5xx, timeout) doubles the
+/// wait, up to 15 min.
+pub fn poll_delay(age: Duration, session_timeout: Duration, failures: u32) -> Option<Duration> {
+    let base = if age < Duration::minutes(1) {
+        Duration::seconds(2)
+    } else if age < Duration::minutes(5) {
+        Duration::seconds(10)
+    } else if age < session_timeout {
+        Duration::seconds(60)
+    } else if age < session_timeout + Duration::hours(24) {
+        Duration::minutes(15)
+    } else {
+        return None;
+    };
+    if failures == 0 {
+        return Some(base);
+    }
+    let factor = 1i32 << failures.min(9);
+    let backed = base * factor;
+    Some(backed.min(Duration::minutes(15)).max(base))
+}
+
+/// The next reading's time, or `None` when watching is over.
+pub fn next_poll_at(
+    created_at: DateTime<Utc>,
+    last_poll: Option<DateTime<Utc>>,
+    session_timeout: Duration,
+    failures: u32,
+) -> Option<DateTime<Utc>> {
+    let from = last_poll.unwrap_or(created_at);
+    let delay = poll_delay(from - created_at, session_timeout, failures)?;
+    Some(if last_poll.is_none() {
+        created_at
+    } else {
+        from + delay
+    })
+}
+
+/// One tender as the refund allocation sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refundable {
+    /// The tender.
+    pub payment_id: String,
+    /// Its product.
+    pub product_id: i32,
+    /// Its place in the checkout (1 = first paid).
+    pub position: i64,
+    /// What can still be refunded on it.
+    pub refundable: Amount,
+}
+
+/// Why an amount cannot be allocated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AllocationError {
+    /// More than the tenders have left, in total.
+    TooMuch {
+        /// What is left on the checkout.
+        left: Amount,
+    },
+    /// An override names a tender that is not in the checkout.
+    UnknownTender(String),
+    /// An override asks more than that tender has left.
+    OverrideTooMuch {
+        /// The tender.
+        payment_id: String,
+        /// What is left on it.
+        left: Amount,
+    },
+}
+
+/// Splits an order-level refund across tenders. Tenders fixed by `overrides` take exactly their amount; the rest
+/// follows the default order: the card that paid the remainder first (money back on the customer's bank card),
+/// then the gift cards from the last paid to the first. Tenders with nothing allocated are left out.
+pub fn allocate(
+    tenders: &[Refundable],
+    amount: Amount,
+    overrides: &[(String, Amount)],
+) -> Result<Vec<(String, Amount)>, AllocationError> {
+    let total_left: Amount = tenders.iter().map(|t| t.refundable).sum();
+    if amount > total_left {
+        return Err(AllocationError::TooMuch { left: total_left });
+    }
+    let mut out: Vec<(String, Amount)> = Vec::new();
+    let mut remaining = amount;
+    for (payment_id, a) in overrides {
+        let Some(t) = tenders.iter().find(|t| &t.payment_id == payment_id) else {
+            return Err(AllocationError::UnknownTender(payment_id.clone()));
+        };
+        if *a > t.refundable {
+            return Err(AllocationError::OverrideTooMuch {
+                payment_id: payment_id.clone(),
+                left: t.refundable,
+            });
+        }
+        let Some(r) = remaining.checked_sub(*a) else {
+            return Err(AllocationError::TooMuch { left: remaining });
+        };
+        remaining = r;
+        if a.cents() > 0 {
+            out.push((payment_id.clone(), *a));
+        }
+    }
+    let mut order: Vec<&Refundable> = tenders
+        .iter()
+        .filter(|t| !overrides.iter().any(|(p, _)| p == &t.payment_id))
+        .collect();
+    order.sort_by_key(|t| (t.product_id == PRODUCT_CADO, std::cmp::Reverse(t.position)));
+    for t in order {
+        if remaining.cents() == 0 {
+            break;
+        }
+        let take = remaining.min(t.refundable);
+        if take.cents() > 0 {
+            out.push((t.payment_id.clone(), take));
+            remaining = remaining.saturating_sub(take);
+        }
+    }
+    if remaining.cents() > 0 {
+        return Err(AllocationError::TooMuch {
+            left: amount.saturating_sub(remaining),
+        });
+    }
+    Ok(out)
+}
+
+/// The generated order reference's prefix for a day: `CD-20261126-`.
+pub fn reference_prefix(now: DateTime<Utc>) -> String {
+    format!("CD-{}-", now.with_timezone(&Paris).format("%Y%m%d"))
+}
+
+/// Checks a merchant reference typed by a person: 1–40 printable ASCII characters.
+pub fn valid_reference(r: &str) -> bool {
+    !r.is_empty()
+        && r.len() <= MAX_REFERENCE_LEN
+        && r.chars().all(|c| c.is_ascii_graphic() || c == ' ')
+}
+
+/// A plausible e-mail: one `@`, something before, a dot in the domain, no spaces, at most 254 characters.
+pub fn valid_email(e: &str) -> bool {
+    let Some((local, domain)) = e.split_once('@') else {
+        return false;
+    };
+    e.len() <= 254
+        && !local.is_empty()
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !e.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+/// An absolute `http` or `https` URL of at most 200 characters.
+pub fn valid_return_url(u: &str) -> bool {
+    if u.len() > MAX_RETURN_URL_LEN || u.chars().any(|c| c.is_whitespace()) {
+        return false;
+    }
+    let rest = u
+        .strip_prefix("https://")
+        .or_else(|| u.strip_prefix("http://"));
+    matches!(rest, Some(r) if !r.is_empty() && !r.starts_with('/'))
+}
+
+/// The UTC instants `[from, to)` covering the local (Europe/Paris) days `from` to `to` inclusive.
+pub fn local_days_to_utc(from: NaiveDate, to: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
+    (
+        paris_midnight(from),
+        paris_midnight(to.succ_opt().unwrap_or(to)),
+    )
+}
+
+fn paris_midnight(d: NaiveDate) -> DateTime<Utc> {
+    let naive = d.and_hms_opt(0, 0, 0).unwrap_or_default();
+    // Midnight always exists in Paris (changes happen at 2 or 3 am); `earliest` covers any other case.
+    Paris
+        .from_local_datetime(&naive)
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(|| Utc.from_utc_datetime(&naive))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(status: &str, captured: i64) -> TenderFacts {
+        TenderFacts {
+            status: status.into(),
+            captured_cents: captured,
+        }
+    }
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s)
+            .expect("time")
+            .with_timezone(&Utc)
+    }
+
+    fn check_state(
+        hosted: Option<&str>,
+        tenders: &[TenderFacts],
+        minutes: i64,
+        expected: CheckoutState,
+    ) {
+        let created = at("2026-11-26T10:00:00Z");
+        let got = derive_checkout_state(
+            hosted,
+            tenders,
+            10_000,
+            created,
+            Duration::minutes(180),
+            created + Duration::minutes(minutes),
+        );
+        assert_eq!(got, expected, "{hosted:?} {tenders:?} after {minutes} min");
+    }
+
+    #[test]
+    fn checkout_states() {
+        use CheckoutState::*;
+        check_state(Some("IN_PROGRESS"), &[], 1, InProgress);
+        check_state(Some("IN_PROGRESS"), &[], 181, Expired);
+        check_state(
+            Some("PAYMENT_CREATED"),
+            &[
+                t("CAPTURED", 5000),
+                t("CAPTURED", 2000),
+                t("CAPTURED", 3000),
+            ],
+            2,
+            Paid,
+        );
+        // Gift cards captured but the remainder not paid: not paid.
+        check_state(
+            Some("PAYMENT_CREATED"),
+            &[t("CAPTURED", 5000), t("REJECTED", 0)],
+            2,
+            PartiallyPaid,
+        );
+        check_state(
+            Some("CANCELLED_BY_CONSUMER"),
+            &[t("CAPTURED", 5000)],
+            2,
+            PartiallyPaid,
+        );
+        check_state(Some("CANCELLED_BY_CONSUMER"), &[], 2, Cancelled);
+        check_state(Some("CANCELLED_BY_CONSUMER"), &[], 200, Expired);
+        check_state(Some("PAYMENT_CREATED"), &[t("REJECTED", 0)], 2, Rejected);
+        check_state(
+            Some("CANCELLED_BY_CONSUMER"),
+            &[t("REJECTED", 0)],
+            2,
+            Rejected,
+        );
+        check_state(
+            Some("PAYMENT_CREATED"),
+            &[t("PENDING_CAPTURE", 0)],
+            2,
+            InProgress,
+        );
+        // A refunded tender keeps its capture: the sale stays paid.
+        check_state(Some("PAYMENT_CREATED"), &[t("REFUNDED", 10_000)], 2, Paid);
+    }
+
+    #[test]
+    fn refund_states() {
+        assert_eq!(
+            refund_state_of("REFUND_REQUESTED", Some(81)),
+            RefundState::Pending
+        );
+        assert_eq!(refund_state_of("REFUNDED", Some(8)), RefundState::Refunded);
+        assert_eq!(refund_state_of("REJECTED", Some(83)), RefundState::Declined);
+        assert_eq!(refund_state_of("", Some(85)), RefundState::Refunded);
+        assert!(is_refund_operation("REFUNDED", None));
+        assert!(!is_refund_operation("CAPTURED", Some(9)));
+        assert_eq!(captured_of("CAPTURED", Some(9), 2500), 2500);
+        assert_eq!(captured_of("PENDING_CAPTURE", Some(5), 2500), 0);
+    }
+
+    #[test]
+    fn schedule() {
+        let s = Duration::minutes(180);
+        let check = |age_s: i64, failures: u32, expected: Option<i64>| {
+            assert_eq!(
+                poll_delay(Duration::seconds(age_s), s, failures).map(|d| d.num_seconds()),
+                expected,
+                "age {age_s}s failures {failures}"
+            );
+        };
+        check(0, 0, Some(2));
+        check(59, 0, Some(2));
+        check(60, 0, Some(10));
+        check(299, 0, Some(10));
+        check(300, 0, Some(60));
+        check(180 * 60 - 1, 0, Some(60));
+        check(180 * 60, 0, Some(900));
+        check(180 * 60 + 24 * 3600 - 1, 0, Some(900));
+        check(180 * 60 + 24 * 3600, 0, None);
+        check(0, 1, Some(4));
+        check(0, 3, Some(16));
+        check(300, 20, Some(900));
+        let created = at("2026-11-26T10:00:00Z");
+        assert_eq!(next_poll_at(created, None, s, 0), Some(created));
+        assert_eq!(
+            next_poll_at(created, Some(created + Duration::seconds(30)), s, 0),
+            Some(created + Duration::seconds(32))
+        );
+    }
+
+    fn r(p: &str, product: i32, position: i64, cents: i64) -> Refundable {
+        Refundable {
+            payment_id: p.into(),
+            product_id: product,
+            position,
+            refundable: Amount::from_cents(cents).expect("amount"),
+        }
+    }
+
+    fn a(cents: i64) -> Amount {
+        Amount::from_cents(cents).expect("amount")
+    }
+
+    #[test]
+    fn allocation_defaults_to_card_then_last_gift_card_first() {
+        let tenders = [
+            r("g1", 3103, 1, 5000),
+            r("g2", 3103, 2, 2000),
+            r("v", 1, 3, 1500),
+        ];
+        let check = |amount: i64,
+                     overrides: &[(String, Amount)],
+                     expected: Result<Vec<(&str, i64)>, AllocationError>| {
+            let got = allocate(&tenders, a(amount), overrides);
+            let expected = expected.map(|v| {
+                v.into_iter()
+                    .map(|(p, c)| (p.to_string(), a(c)))
+                    .collect::<Vec<_>>()
+            });
+            assert_eq!(got, expected, "amount {amount}");
+        };
+        check(1000, &[], Ok(vec![("v", 1000)]));
+        check(2500, &[], Ok(vec![("v", 1500), ("g2", 1000)]));
+        check(8500, &[], Ok(vec![("v", 1500), ("g2", 2000), ("g1", 5000)]));
+        check(8501, &[], Err(AllocationError::TooMuch { left: a(8500) }));
+        check(3000, &[("g1".into(), a(3000))], Ok(vec![("g1", 3000)]));
+        check(
+            4000,
+            &[("g1".into(), a(1000))],
+            Ok(vec![("g1", 1000), ("v", 1500), ("g2", 1500)]),
+        );
+        check(
+            100,
+            &[("v".into(), a(1600))],
+            Err(AllocationError::OverrideTooMuch {
+                payment_id: "v".into(),
+                left: a(1500),
+            }),
+        );
+        check(
+            100,
+            &[("x".into(), a(1))],
+            Err(AllocationError::UnknownTender("x".into())),
+        );
+    }
+
+    #[test]
+    fn validation() {
+        assert!(valid_email("a@b.fr"));
+        assert!(!valid_email("a@b"));
+        assert!(!valid_email("a b@c.fr"));
+        assert!(!valid_email("@c.fr"));
+        assert!(valid_return_url("https://shop.example/back"));
+        assert!(valid_return_url("http://127.0.0.1:8080/r"));
+        assert!(!valid_return_url("shop.example/back"));
+        assert!(!valid_return_url("https://"));
+        assert!(valid_reference("CD-20261126-0001"));
+        assert!(!valid_reference(&"x".repeat(41)));
+        assert!(!valid_reference("café"));
+        assert_eq!(reference_prefix(at("2026-11-26T23:30:00Z")), "CD-20261127-");
+        let (f, t) = local_days_to_utc(
+            NaiveDate::from_ymd_opt(2026, 11, 1).expect("d"),
+            NaiveDate::from_ymd_opt(2026, 11, 30).expect("d"),
+        );
+        assert_eq!(f, at("2026-10-31T23:00:00Z"));
+        assert_eq!(t, at("2026-11-30T23:00:00Z"));
+    }
+}

@@ -1,0 +1,150 @@
+//! Helpers for the till's tests: a sandbox on loopback, a till over a real SQLite file, the hosted page completed
+//! over HTTP, and the sandbox's own view of what happened.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)] // reason: a failed expectation is the test failing
+
+use cadodesk::money::Amount;
+use cadodesk::sandbox::{RunningSandbox, SandboxConfig};
+use cadodesk::till::{NewCheckout, Till, TillConfig};
+use cadodesk::vault::{ApiCredentials, Secret, sandbox_defaults};
+use serde_json::Value;
+
+/// Test cards (see the README).
+pub const CADO_250: &str = "6299000000000001";
+pub const CADO_50: &str = "6299000000000002";
+pub const CADO_20: &str = "6299000000000003";
+pub const CADO_REFUNDS_DECLINED: &str = "6299000000000006";
+pub const VISA: &str = "4012000033330026";
+
+pub fn eur(cents: i64) -> Amount {
+    Amount::from_cents(cents).expect("amount")
+}
+
+/// A sandbox whose refunds complete after `refund_delay_ms`.
+pub async fn sandbox(refund_delay_ms: u64) -> RunningSandbox {
+    cadodesk::sandbox::start(SandboxConfig {
+        refund_delay_ms,
+        ..SandboxConfig::default()
+    })
+    .await
+    .expect("sandbox starts")
+}
+
+pub fn credentials() -> ApiCredentials {
+    ApiCredentials {
+        merchant_id: sandbox_defaults::MERCHANT_ID.into(),
+        api_key_id: sandbox_defaults::API_KEY_ID.into(),
+        api_secret: Secret::new(sandbox_defaults::API_SECRET),
+        source: "sandbox defaults",
+    }
+}
+
+/// A till over `<dir>/ledger.sqlite3` and the sandbox at `base_url`.
+pub fn till(dir: &std::path::Path, base_url: &str, operator: &str) -> Till {
+    let mut config = TillConfig::new(dir, base_url, credentials());
+    config.operator = operator.into();
+    config.return_url = Some("https://shop.example/back".into());
+    Till::open(config).expect("till opens")
+}
+
+pub fn sale(cents: i64) -> NewCheckout {
+    NewCheckout {
+        amount: eur(cents),
+        merchant_reference: None,
+        email: Some("client@example.fr".into()),
+        locale: "fr_FR".into(),
+        return_url: None,
+    }
+}
+
+/// Fills and posts the hosted page as a customer would: gift cards, then a card for the remainder.
+pub async fn pay(redirect_url: &str, gift_cards: &[&str], card: Option<&str>) {
+    let mut form: Vec<(String, String)> = Vec::new();
+    for (i, number) in gift_cards.iter().enumerate() {
+        let n = i + 1;
+        form.push((format!("giftcard{n}_number"), (*number).into()));
+        form.push((format!("giftcard{n}_expiry"), "12/30".into()));
+        form.push((format!("giftcard{n}_cvv"), "123".into()));
+    }
+    if let Some(c) = card {
+        form.push(("card_number".into(), c.into()));
+        form.push(("card_expiry".into(), "05/30".into()));
+        form.push(("card_cvv".into(), "123".into()));
+    }
+    form.push(("action".into(), "pay".into()));
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let resp = client
+        .post(redirect_url)
+        .form(&form)
+        .send()
+        .await
+        .expect("hosted page answers");
+    assert!(
+        resp.status().is_success() || resp.status().is_redirection(),
+        "hosted page: {}",
+        resp.status()
+    );
+}
+
+/// Adds a fault rule to the sandbox.
+pub async fn fault(base_url: &str, rule: Value) {
+    let resp = reqwest::Client::new()
+        .post(format!("{base_url}/sandbox/faults"))
+        .json(&rule)
+        .send()
+        .await
+        .expect("faults answer");
+    assert!(
+        resp.status().is_success(),
+        "fault refused: {}",
+        resp.status()
+    );
+}
+
+/// The sandbox's whole state.
+pub async fn state(base_url: &str) -> Value {
+    reqwest::get(format!("{base_url}/sandbox/state"))
+        .await
+        .expect("state answers")
+        .json()
+        .await
+        .expect("state is JSON")
+}
+
+/// The refunds the platform holds for one payment: (id, amount in cents, status).
+pub async fn platform_refunds(base_url: &str, payment_id: &str) -> Vec<(String, i64, String)> {
+    let st = state(base_url).await;
+    st["refunds"]
+        .as_array()
+        .expect("refunds")
+        .iter()
+        .filter(|r| r["paymentId"] == payment_id)
+        .map(|r| {
+            (
+                r["id"].as_str().unwrap_or_default().to_string(),
+                r["amount"].as_i64().unwrap_or_default(),
+                r["status"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Creates a sale and pays it on the hosted page; returns the hosted checkout id once paid.
+pub async fn paid_sale(till: &Till, cents: i64, gift_cards: &[&str], card: Option<&str>) -> String {
+    let v = till
+        .create_checkout(sale(cents))
+        .await
+        .expect("checkout created");
+    pay(
+        v.redirect_url.as_deref().expect("redirect url"),
+        gift_cards,
+        card,
+    )
+    .await;
+    let v = till.refresh(&v.hosted_checkout_id).await.expect("refresh");
+    assert_eq!(v.state, cadodesk::till::CheckoutState::Paid, "{v:#?}");
+    v.hosted_checkout_id
+}
