@@ -1,22 +1,70 @@
-//! The egui desktop app.
+//! The egui desktop app: one struct per panel (each draws itself in its `ui` method), the app that holds them,
+//! and the worker that does everything slow on a background thread.
+//!
+//! - [`app`]: the top bar, the tabs, and the traffic with the worker.
+//! - [`worker`]: the background thread (tokio runtime, embedded sandbox, till, status watcher).
+//! - [`cashier`], [`transactions`], [`refund`], [`refunds`], [`settings`], [`journal`]: the screens.
+//! - [`model`]: what the screens show, as plain data; [`text`]: every word, in French and English.
+
+pub mod app;
+pub mod cashier;
+pub mod convert;
+pub mod journal;
+pub mod model;
+pub mod pin;
+pub mod refund;
+pub mod refunds;
+pub mod settings;
+pub mod text;
+pub mod transactions;
+pub mod widgets;
+pub mod worker;
+
+use std::path::PathBuf;
 
 use crate::cli::GlobalArgs;
 
-struct Placeholder;
+pub use app::{CadodeskApp, Tab};
 
-impl eframe::App for Placeholder {
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        ui.heading("cadodesk");
-    }
+/// The data directory: `--data-dir`, or the platform's (e.g. `~/.local/share/cadodesk`).
+pub fn data_dir(global: &GlobalArgs) -> PathBuf {
+    global.data_dir.clone().unwrap_or_else(|| {
+        directories::ProjectDirs::from("fr", "cadodesk", "cadodesk")
+            .map(|d| d.data_dir().to_path_buf())
+            .unwrap_or_else(|| PathBuf::from("cadodesk-data"))
+    })
 }
 
 /// Opens the desktop app and returns when its window closes.
-pub fn run_app(_global: &GlobalArgs) -> anyhow::Result<()> {
-    let options = eframe::NativeOptions::default();
+pub fn run_app(global: &GlobalArgs) -> anyhow::Result<()> {
+    let config = worker::WorkerConfig {
+        endpoint: global.endpoint.clone(),
+        merchant_id: global.merchant_id.clone(),
+        operator: global.operator.clone(),
+        ..worker::WorkerConfig::new(data_dir(global))
+    };
+    let start_tab = std::env::var("CADODESK_START_TAB")
+        .ok()
+        .and_then(|t| Tab::from_name(&t));
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("cadodesk")
+            .with_inner_size([1366.0, 740.0])
+            .with_min_inner_size([1024.0, 600.0]),
+        ..Default::default()
+    };
     eframe::run_native(
         "cadodesk",
         options,
-        Box::new(|_cc| Ok(Box::new(Placeholder))),
+        Box::new(move |cc| {
+            let handle = worker::start(config)?;
+            handle.attach(&cc.egui_ctx);
+            let mut app = CadodeskApp::new(handle);
+            if let Some(tab) = start_tab {
+                app.set_tab(tab);
+            }
+            Ok(Box::new(app))
+        }),
     )
     .map_err(|e| anyhow::anyhow!("the window could not open: {e}"))
 }

@@ -16,3 +16,4 @@ mod sandbox_more;
 mod sandbox_refund;
 mod till_flow;
 mod till_support;
+mod ui;

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Takes a PNG of each screen of the real app under Xvfb, for the README: assets/screenshots/<tab>.png.
+# Installs what it needs (xvfb, xauth, imagemagick, xdotool) when missing. The app runs on the embedded
+# sandbox with a fresh data directory; a first sale is made and paid so the screens are not empty.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+for tool in xvfb-run:xvfb xauth:xauth import:imagemagick xdotool:xdotool curl:curl; do
+  command -v "${tool%%:*}" >/dev/null 2>&1 || need+=("${tool#*:}")
+done
+if ((${#need[@]})); then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}"
+fi
+
+cargo build --release --bin cadodesk
+bin="${CARGO_TARGET_DIR:-target}/release/cadodesk"
+out=assets/screenshots
+mkdir -p "$out"
+data="$(mktemp -d)"
+trap 'rm -rf "$data"' EXIT
+
+# The tour: the app shows each tab in turn (CADODESK_SCREENSHOT_TOUR), writing the tab's name to a file when it
+# is on screen and drawn; the script captures the root window then. A sale is made first through the app's
+# own cashier screen by the tour (amount 87,50 €), and paid over HTTP like a customer would.
+CADODESK_DATA_DIR="$data" CADODESK_SCREENSHOT_TOUR="$data/tour" \
+  xvfb-run -a -s "-screen 0 1366x768x24 -nolisten tcp" bash -c '
+    set -euo pipefail
+    "$0" >"$1/app.log" 2>&1 &
+    app=$!
+    shots="$2"
+    for _ in $(seq 1 600); do
+      if [[ -f "$1/tour" ]]; then
+        step="$(cat "$1/tour")"
+        case "$step" in
+          done) break ;;
+          pay:*) url="${step#pay:}"
+                 curl -fsS -o /dev/null --data-urlencode giftcard1_number=6299000000000002 \
+                   --data-urlencode giftcard1_expiry=12/30 --data-urlencode giftcard1_cvv=123 \
+                   --data-urlencode giftcard2_number=6299000000000003 --data-urlencode giftcard2_expiry=12/30 \
+                   --data-urlencode giftcard2_cvv=123 --data-urlencode card_number=4012000033330026 \
+                   --data-urlencode card_expiry=05/30 --data-urlencode card_cvv=123 \
+                   --data-urlencode action=pay "$url" || true ;;
+          shot:*) name="${step#shot:}"
+                  import -window root "$shots/$name.png" ;;
+        esac
+        rm -f "$1/tour"
+        echo "ok" >"$1/tour.ack"
+      fi
+      sleep 0.2
+    done
+    kill "$app" 2>/dev/null || true
+    wait "$app" 2>/dev/null || true
+  ' "$bin" "$data" "$out"
+
+# Keep the PNGs small: 256 colours are plenty for flat UI screens.
+for f in "$out"/*.png; do
+  convert "$f" -colors 256 -strip "PNG8:$f"
+done
+ls -l "$out"

@@ -1,0 +1,374 @@
+//! The app: the top bar with the tabs, the panels, and the traffic with the worker.
+
+use std::collections::VecDeque;
+
+use egui::{RichText, Ui};
+
+use crate::i18n::Lang;
+use crate::ui::cashier::CashierPanel;
+use crate::ui::journal::JournalPanel;
+use crate::ui::model::{Environment, KeychainState, Settings, UiError};
+use crate::ui::refunds::RefundsPanel;
+use crate::ui::settings::SettingsPanel;
+use crate::ui::text;
+use crate::ui::transactions::TransactionsPanel;
+use crate::ui::widgets;
+use crate::ui::worker::{Command, Event, SendError, WorkerHandle};
+
+/// The screens, in tab order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Tab {
+    /// Encaisser.
+    Cashier,
+    /// Transactions.
+    Transactions,
+    /// Remboursements.
+    Refunds,
+    /// Réglages.
+    Settings,
+    /// Journal.
+    Journal,
+}
+
+impl Tab {
+    /// Every tab, in order.
+    pub const ALL: [Tab; 5] = [
+        Tab::Cashier,
+        Tab::Transactions,
+        Tab::Refunds,
+        Tab::Settings,
+        Tab::Journal,
+    ];
+
+    /// The tab's title.
+    pub fn title(self) -> text::Tx {
+        match self {
+            Tab::Cashier => text::TAB_CASHIER,
+            Tab::Transactions => text::TAB_TRANSACTIONS,
+            Tab::Refunds => text::TAB_REFUNDS,
+            Tab::Settings => text::TAB_SETTINGS,
+            Tab::Journal => text::TAB_JOURNAL,
+        }
+    }
+
+    /// Reads a tab name (`cashier`, `transactions`, `refunds`, `settings`, `journal`).
+    pub fn from_name(name: &str) -> Option<Tab> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "cashier" | "encaisser" => Some(Tab::Cashier),
+            "transactions" => Some(Tab::Transactions),
+            "refunds" | "remboursements" => Some(Tab::Refunds),
+            "settings" | "reglages" | "réglages" => Some(Tab::Settings),
+            "journal" => Some(Tab::Journal),
+            _ => None,
+        }
+    }
+
+    /// The file name stem used for screenshots.
+    pub fn name(self) -> &'static str {
+        match self {
+            Tab::Cashier => "cashier",
+            Tab::Transactions => "transactions",
+            Tab::Refunds => "refunds",
+            Tab::Settings => "settings",
+            Tab::Journal => "journal",
+        }
+    }
+}
+
+/// Whether the till is open yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Startup {
+    /// The worker is starting the sandbox and opening the ledger.
+    Starting,
+    /// Ready.
+    Ready,
+    /// It could not.
+    Failed(UiError),
+}
+
+/// What every panel gets while it draws: the language, the settings, and a place to put commands.
+pub struct Cx<'a> {
+    /// Language of the texts.
+    pub lang: Lang,
+    /// Current settings (PIN rules, operator…).
+    pub settings: &'a Settings,
+    /// The till is open.
+    pub ready: bool,
+    commands: &'a mut Vec<Command>,
+}
+
+impl Cx<'_> {
+    /// Queues a command for the worker; it leaves after the frame is laid out.
+    pub fn send(&mut self, command: Command) {
+        self.commands.push(command);
+    }
+}
+
+/// The whole app's state. Build it with a worker from [`crate::ui::worker::start`] (the window and the tests
+/// do the same), then call [`CadodeskApp::frame_ui`] once per frame.
+pub struct CadodeskApp {
+    worker: WorkerHandle,
+    /// Commands the worker's queue could not take yet; sent first next frame.
+    backlog: VecDeque<Command>,
+    startup: Startup,
+    worker_gone: bool,
+    settings: Settings,
+    keychain: KeychainState,
+    sandbox_url: Option<String>,
+    tab: Tab,
+    /// The cashier screen.
+    pub cashier: CashierPanel,
+    /// The transactions screen.
+    pub transactions: TransactionsPanel,
+    /// The refund ledger screen.
+    pub refunds: RefundsPanel,
+    /// The settings screen.
+    pub settings_panel: SettingsPanel,
+    /// The journal screen.
+    pub journal: JournalPanel,
+}
+
+impl CadodeskApp {
+    /// A fresh app talking to this worker.
+    pub fn new(worker: WorkerHandle) -> CadodeskApp {
+        CadodeskApp {
+            worker,
+            backlog: VecDeque::new(),
+            startup: Startup::Starting,
+            worker_gone: false,
+            settings: Settings::default(),
+            keychain: KeychainState::Unknown,
+            sandbox_url: None,
+            tab: Tab::Cashier,
+            cashier: CashierPanel::default(),
+            transactions: TransactionsPanel::default(),
+            refunds: RefundsPanel::default(),
+            settings_panel: SettingsPanel::default(),
+            journal: JournalPanel::default(),
+        }
+    }
+
+    /// The tab shown.
+    pub fn tab(&self) -> Tab {
+        self.tab
+    }
+
+    /// Shows a tab (and loads what it needs).
+    pub fn set_tab(&mut self, tab: Tab) {
+        if self.tab != tab {
+            self.tab = tab;
+            self.on_tab_opened();
+        }
+    }
+
+    /// The language in use.
+    pub fn lang(&self) -> Lang {
+        self.settings.lang
+    }
+
+    /// Whether the till has opened, is opening, or failed to.
+    pub fn startup(&self) -> &Startup {
+        &self.startup
+    }
+
+    /// The settings in force.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The embedded sandbox's address, when it runs.
+    pub fn sandbox_url(&self) -> Option<&str> {
+        self.sandbox_url.as_deref()
+    }
+
+    fn on_tab_opened(&mut self) {
+        let mut commands = Vec::new();
+        match self.tab {
+            Tab::Transactions => commands.push(self.transactions.reload_command()),
+            Tab::Refunds => commands.push(self.refunds.reload_command()),
+            Tab::Settings => self.settings_panel.load(&self.settings, &self.keychain),
+            Tab::Cashier | Tab::Journal => {}
+        }
+        self.send_all(commands);
+    }
+
+    fn send_all(&mut self, commands: Vec<Command>) {
+        self.backlog.extend(commands);
+        while let Some(command) = self.backlog.pop_front() {
+            match self.worker.try_send(command) {
+                Ok(()) => {}
+                Err(SendError::Full(command)) => {
+                    // The worker is busy; keep the command and try again next frame rather than wait here.
+                    self.backlog.push_front(command);
+                    break;
+                }
+                Err(SendError::Gone) => {
+                    self.worker_gone = true;
+                    self.backlog.clear();
+                    break;
+                }
+            }
+        }
+    }
+
+    fn drain_events(&mut self) {
+        while let Some(event) = self.worker.try_recv() {
+            self.apply(event);
+        }
+    }
+
+    fn apply(&mut self, event: Event) {
+        match event {
+            Event::Ready {
+                settings,
+                keychain,
+                sandbox_url,
+            } => {
+                self.startup = Startup::Ready;
+                self.settings = *settings;
+                self.keychain = keychain;
+                self.sandbox_url = sandbox_url;
+                self.settings_panel.load(&self.settings, &self.keychain);
+                self.on_tab_opened();
+            }
+            Event::StartFailed(error) => {
+                self.startup = Startup::Failed(error);
+            }
+            Event::SettingsSaved {
+                settings,
+                keychain,
+                sandbox_url,
+            } => {
+                self.settings = *settings;
+                self.keychain = keychain;
+                self.sandbox_url = sandbox_url;
+                self.startup = Startup::Ready;
+                self.settings_panel.saved(&self.settings, &self.keychain);
+            }
+            other => {
+                let mut commands = Vec::new();
+                self.cashier.on_event(&other);
+                self.transactions.on_event(&other, &mut commands);
+                self.refunds.on_event(&other);
+                self.settings_panel.on_event(&other);
+                self.journal.on_event(&other);
+                self.send_all(commands);
+            }
+        }
+    }
+
+    /// Draws one frame: events first, then the top bar and the current tab, then the commands.
+    pub fn frame_ui(&mut self, ui: &mut Ui) {
+        self.worker.attach(ui.ctx());
+        self.drain_events();
+        let lang = self.settings.lang;
+        let mut new_tab = self.tab;
+
+        egui::Panel::top("top-bar").show(ui, |ui| {
+            ui.add_space(4.0);
+            ui.horizontal(|ui| {
+                ui.label(RichText::new(text::APP_NAME.get(lang)).strong().size(18.0));
+                ui.separator();
+                for tab in Tab::ALL {
+                    let title = RichText::new(tab.title().get(lang)).size(16.0);
+                    if ui.selectable_label(new_tab == tab, title).clicked() {
+                        new_tab = tab;
+                    }
+                }
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    self.badge_ui(ui, lang);
+                    ui.label(format!(
+                        "{} : {}",
+                        text::OPERATOR.get(lang),
+                        self.settings.operator
+                    ));
+                });
+            });
+            ui.add_space(4.0);
+        });
+
+        let mut commands = Vec::new();
+        egui::CentralPanel::default().show(ui, |ui| {
+            if self.worker_gone {
+                widgets::error_ui(
+                    ui,
+                    lang,
+                    &UiError::new(text::WORKER_GONE, "worker channel closed"),
+                    "worker",
+                );
+                return;
+            }
+            match &self.startup {
+                Startup::Starting => {
+                    ui.horizontal(|ui| {
+                        ui.spinner();
+                        ui.label(text::STARTING.get(lang));
+                    });
+                }
+                Startup::Failed(error) => {
+                    ui.heading(text::START_FAILED.get(lang));
+                    widgets::error_ui(ui, lang, error, "startup");
+                    ui.add_space(12.0);
+                }
+                Startup::Ready => {}
+            }
+            let mut cx = Cx {
+                lang,
+                settings: &self.settings,
+                ready: self.startup == Startup::Ready,
+                commands: &mut commands,
+            };
+            match self.tab {
+                Tab::Cashier => self.cashier.ui(ui, &mut cx),
+                Tab::Transactions => self.transactions.ui(ui, &mut cx),
+                Tab::Refunds => self.refunds.ui(ui, &mut cx),
+                Tab::Settings => self.settings_panel.ui(ui, &mut cx),
+                Tab::Journal => self.journal.ui(ui, &mut cx),
+            }
+        });
+        if let Some(lang) = self.settings_panel.take_lang_change() {
+            self.settings.lang = lang;
+        }
+        self.send_all(commands);
+        if new_tab != self.tab {
+            self.set_tab(new_tab);
+        }
+    }
+
+    fn badge_ui(&self, ui: &mut Ui, lang: Lang) {
+        let (label, color, hint) = match self.settings.environment {
+            Environment::Sandbox => (
+                text::SANDBOX_BADGE,
+                widgets::SANDBOX_ORANGE,
+                Some(text::SANDBOX_BADGE_HINT),
+            ),
+            Environment::Preprod | Environment::Custom(_) => (
+                text::PREPROD_BADGE,
+                egui::Color32::from_rgb(40, 110, 200),
+                None,
+            ),
+            Environment::Prod => (text::PROD_BADGE, widgets::OK_GREEN, None),
+        };
+        let response = egui::Frame::new()
+            .fill(color)
+            .corner_radius(4.0)
+            .inner_margin(egui::Margin::symmetric(8, 3))
+            .show(ui, |ui| {
+                ui.label(
+                    RichText::new(label.get(lang))
+                        .strong()
+                        .color(egui::Color32::WHITE),
+                )
+            })
+            .response;
+        if let Some(hint) = hint {
+            response.on_hover_text(hint.get(lang));
+        }
+    }
+}
+
+impl eframe::App for CadodeskApp {
+    fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
+        self.frame_ui(ui);
+    }
+}

@@ -1,0 +1,382 @@
+//! Encaisser: type an amount, create the hosted checkout, show the page's QR code and follow the payment live.
+
+use egui::{RichText, Ui};
+
+use crate::i18n::Localize;
+use crate::money::Amount;
+use crate::ui::app::Cx;
+use crate::ui::model::{Checkout, CheckoutStatus, UiError};
+use crate::ui::text;
+use crate::ui::widgets::{self, Qr};
+use crate::ui::worker::{Command, Event, Origin};
+
+/// The cashier screen's state. What was typed stays until "Nouvelle vente", whatever fails.
+#[derive(Default)]
+pub struct CashierPanel {
+    /// Amount as typed.
+    pub amount: String,
+    /// Order reference as typed.
+    pub reference: String,
+    /// Customer e-mail as typed.
+    pub email: String,
+    amount_error: Option<String>,
+    reference_error: Option<String>,
+    email_error: Option<String>,
+    create_error: Option<UiError>,
+    creating: bool,
+    current: Option<Checkout>,
+    qr: Option<Qr>,
+    refreshing: bool,
+    refresh_error: Option<UiError>,
+    open_error: Option<UiError>,
+}
+
+impl CashierPanel {
+    /// The checkout being paid, once created.
+    pub fn current(&self) -> Option<&Checkout> {
+        self.current.as_ref()
+    }
+
+    /// The amount error shown next to the field, if any.
+    pub fn amount_error(&self) -> Option<&str> {
+        self.amount_error.as_deref()
+    }
+
+    /// Takes the worker's news.
+    pub fn on_event(&mut self, event: &Event) {
+        match event {
+            Event::CheckoutCreated(checkout) => {
+                self.creating = false;
+                self.create_error = None;
+                self.qr = checkout.redirect_url.as_deref().and_then(Qr::new);
+                self.current = Some((**checkout).clone());
+            }
+            Event::CheckoutUpdated(checkout) => {
+                if let Some(current) = &mut self.current
+                    && current.id == checkout.id
+                {
+                    *current = (**checkout).clone();
+                    self.refreshing = false;
+                    self.refresh_error = None;
+                }
+            }
+            Event::Failed { origin, error } => match origin {
+                Origin::Create => {
+                    self.creating = false;
+                    self.create_error = Some(error.clone());
+                }
+                Origin::Refresh if self.current.is_some() => {
+                    self.refreshing = false;
+                    self.refresh_error = Some(error.clone());
+                }
+                Origin::Open => self.open_error = Some(error.clone()),
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+
+    fn submit(&mut self, cx: &mut Cx<'_>) {
+        let lang = cx.lang;
+        self.amount_error = None;
+        self.reference_error = None;
+        self.email_error = None;
+        self.create_error = None;
+        let amount = match Amount::parse_positive(&self.amount) {
+            Ok(a) => Some(a),
+            Err(e) => {
+                self.amount_error = Some(e.localize(lang));
+                None
+            }
+        };
+        let reference = self.reference.trim().to_string();
+        if reference.chars().count() > 40 {
+            self.reference_error = Some(text::REFERENCE_TOO_LONG.get(lang).to_string());
+        }
+        let email = self.email.trim().to_string();
+        if !email.is_empty() && !looks_like_email(&email) {
+            self.email_error = Some(text::EMAIL_INVALID.get(lang).to_string());
+        }
+        let Some(amount) = amount else { return };
+        if self.reference_error.is_some() || self.email_error.is_some() {
+            return;
+        }
+        if !cx.ready {
+            self.create_error = Some(UiError::new(text::NOT_READY, ""));
+            return;
+        }
+        self.creating = true;
+        cx.send(Command::CreateCheckout {
+            amount,
+            reference: (!reference.is_empty()).then_some(reference),
+            email: (!email.is_empty()).then_some(email),
+        });
+    }
+
+    fn new_sale(&mut self) {
+        *self = CashierPanel::default();
+    }
+
+    /// Draws the screen.
+    pub fn ui(&mut self, ui: &mut Ui, cx: &mut Cx<'_>) {
+        if self.current.is_none() {
+            self.form_ui(ui, cx);
+        } else {
+            self.checkout_ui(ui, cx);
+        }
+    }
+
+    fn form_ui(&mut self, ui: &mut Ui, cx: &mut Cx<'_>) {
+        let lang = cx.lang;
+        ui.add_space(8.0);
+        ui.heading(text::NEW_SALE_HEADING.get(lang));
+        ui.add_space(8.0);
+        let mut enter = false;
+        egui::Grid::new("cashier-form")
+            .num_columns(2)
+            .spacing([12.0, 10.0])
+            .show(ui, |ui| {
+                let label = ui.label(RichText::new(text::AMOUNT.get(lang)).size(18.0));
+                ui.vertical(|ui| {
+                    ui.horizontal(|ui| {
+                        let r = ui
+                            .add(
+                                egui::TextEdit::singleline(&mut self.amount)
+                                    .id_salt("cashier-amount")
+                                    .hint_text("17,50")
+                                    .font(egui::TextStyle::Heading)
+                                    .desired_width(180.0),
+                            )
+                            .labelled_by(label.id);
+                        enter |= r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                        ui.label(RichText::new("€").size(18.0));
+                    });
+                    if let Some(e) = &self.amount_error {
+                        widgets::field_error_ui(ui, e);
+                    }
+                });
+                ui.end_row();
+
+                let label = ui.label(text::REFERENCE.get(lang));
+                ui.vertical(|ui| {
+                    let r = ui
+                        .add(
+                            egui::TextEdit::singleline(&mut self.reference)
+                                .id_salt("cashier-reference")
+                                .hint_text(text::REFERENCE_HINT.get(lang))
+                                .desired_width(280.0),
+                        )
+                        .labelled_by(label.id);
+                    enter |= r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                    if let Some(e) = &self.reference_error {
+                        widgets::field_error_ui(ui, e);
+                    }
+                });
+                ui.end_row();
+
+                let label = ui.label(text::EMAIL.get(lang));
+                ui.vertical(|ui| {
+                    let r = ui
+                        .add(
+                            egui::TextEdit::singleline(&mut self.email)
+                                .id_salt("cashier-email")
+                                .hint_text(text::OPTIONAL.get(lang))
+                                .desired_width(280.0),
+                        )
+                        .labelled_by(label.id);
+                    enter |= r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                    if let Some(e) = &self.email_error {
+                        widgets::field_error_ui(ui, e);
+                    }
+                });
+                ui.end_row();
+            });
+        ui.add_space(12.0);
+        ui.horizontal(|ui| {
+            let button =
+                egui::Button::new(RichText::new(text::CREATE_PAYMENT.get(lang)).size(18.0))
+                    .min_size(egui::vec2(220.0, 40.0));
+            let clicked = ui.add_enabled(!self.creating, button).clicked();
+            if self.creating {
+                ui.spinner();
+                ui.label(text::CREATING.get(lang));
+            }
+            if (clicked || enter) && !self.creating {
+                self.submit(cx);
+            }
+        });
+        if let Some(e) = &self.create_error {
+            ui.add_space(6.0);
+            widgets::error_ui(ui, lang, e, "create");
+        }
+    }
+
+    fn checkout_ui(&mut self, ui: &mut Ui, cx: &mut Cx<'_>) {
+        let lang = cx.lang;
+        let Some(checkout) = self.current.clone() else {
+            return;
+        };
+        ui.add_space(8.0);
+        ui.columns(2, |cols| {
+            let [left, right] = cols else { return };
+            self.status_ui(left, cx, &checkout);
+            right.vertical_centered(|ui| {
+                if checkout.status == CheckoutStatus::InProgress {
+                    if let Some(qr) = &self.qr {
+                        let side = ui
+                            .available_width()
+                            .min(ui.available_height() - 60.0)
+                            .clamp(160.0, 340.0);
+                        qr.ui(ui, side);
+                        ui.label(text::QR_HINT.get(lang));
+                        if ui.small_button(text::COPY_LINK.get(lang)).clicked() {
+                            ui.ctx().copy_text(qr.data().to_string());
+                        }
+                    }
+                } else if checkout.status == CheckoutStatus::Paid {
+                    ui.add_space(40.0);
+                    ui.label(
+                        RichText::new(text::PAID_BIG.get(lang).to_string())
+                            .size(64.0)
+                            .strong()
+                            .color(widgets::OK_GREEN),
+                    );
+                    ui.label(RichText::new(checkout.amount.display(lang)).size(32.0));
+                }
+            });
+        });
+    }
+
+    fn status_ui(&mut self, ui: &mut Ui, cx: &mut Cx<'_>, checkout: &Checkout) {
+        let lang = cx.lang;
+        ui.label(
+            RichText::new(checkout.amount.display(lang))
+                .size(34.0)
+                .strong(),
+        );
+        ui.label(format!(
+            "{} : {}",
+            text::REFERENCE.get(lang),
+            checkout.reference
+        ));
+        if let Some(email) = &checkout.email {
+            ui.label(format!("{} : {email}", text::EMAIL_SHORT.get(lang)));
+        }
+        ui.add_space(6.0);
+        let status_color = match checkout.status {
+            CheckoutStatus::Paid => widgets::OK_GREEN,
+            CheckoutStatus::InProgress | CheckoutStatus::PartiallyPaid => {
+                egui::Color32::from_rgb(200, 130, 0)
+            }
+            _ => widgets::ERROR_RED,
+        };
+        ui.horizontal(|ui| {
+            ui.label(RichText::new(format!("{} :", text::STATUS.get(lang))).size(18.0));
+            ui.label(
+                RichText::new(checkout.status.text().get(lang))
+                    .size(18.0)
+                    .strong()
+                    .color(status_color),
+            );
+            if checkout.status == CheckoutStatus::InProgress {
+                ui.spinner();
+            }
+        });
+        ui.add_space(6.0);
+        ui.horizontal(|ui| {
+            if let Some(url) = &checkout.redirect_url
+                && checkout.status == CheckoutStatus::InProgress
+                && ui
+                    .add(
+                        egui::Button::new(
+                            RichText::new(text::OPEN_PAYMENT_PAGE.get(lang)).size(16.0),
+                        )
+                        .min_size(egui::vec2(0.0, 34.0)),
+                    )
+                    .clicked()
+            {
+                self.open_error = None;
+                cx.send(Command::OpenUrl(url.clone()));
+            }
+            let refresh = ui.add_enabled(
+                !self.refreshing,
+                egui::Button::new(text::REFRESH.get(lang)).min_size(egui::vec2(0.0, 34.0)),
+            );
+            if refresh.clicked() {
+                self.refreshing = true;
+                self.refresh_error = None;
+                cx.send(Command::Refresh {
+                    id: checkout.id.clone(),
+                });
+            }
+            if self.refreshing {
+                ui.spinner();
+            }
+            if ui
+                .add(egui::Button::new(text::NEW_SALE.get(lang)).min_size(egui::vec2(0.0, 34.0)))
+                .clicked()
+            {
+                self.new_sale();
+            }
+        });
+        if let Some(e) = &self.open_error {
+            widgets::error_ui(ui, lang, e, "open");
+        }
+        if let Some(e) = &self.refresh_error {
+            widgets::error_ui(ui, lang, e, "refresh");
+        }
+        ui.add_space(10.0);
+        ui.label(RichText::new(text::TENDERS.get(lang)).strong());
+        if checkout.tenders.is_empty() {
+            ui.label(text::NO_TENDER_YET.get(lang));
+        } else {
+            egui::Grid::new("cashier-tenders")
+                .striped(true)
+                .num_columns(3)
+                .show(ui, |ui| {
+                    for t in &checkout.tenders {
+                        ui.label(&t.kind);
+                        ui.label(RichText::new(&t.masked_number).monospace());
+                        ui.label(t.amount.display(lang));
+                        ui.end_row();
+                    }
+                });
+        }
+        let left = checkout.left_to_pay();
+        if left > Amount::ZERO && checkout.status != CheckoutStatus::Paid {
+            ui.label(format!(
+                "{} : {}",
+                text::LEFT_TO_PAY.get(lang),
+                left.display(lang)
+            ));
+        }
+        ui.add_space(10.0);
+        widgets::copyable_ui(ui, lang, text::CHECKOUT_ID.get(lang), &checkout.id);
+    }
+}
+
+/// A light check that catches typing slips; the platform has the last word.
+fn looks_like_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !s.chars().any(char::is_whitespace)
+        && s.len() <= 70
+}
+
+#[cfg(test)]
+mod tests {
+    use super::looks_like_email;
+
+    #[test]
+    fn email_check_catches_slips() {
+        assert!(looks_like_email("client@exemple.fr"));
+        assert!(!looks_like_email("client.exemple.fr"));
+        assert!(!looks_like_email("client@exemple"));
+        assert!(!looks_like_email("cli ent@exemple.fr"));
+    }
+}

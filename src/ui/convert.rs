@@ -1,0 +1,186 @@
+//! The till's views turned into what the screens show. The one place that knows both shapes.
+
+use crate::till::{
+    CheckoutRow as TillRow, CheckoutState, CheckoutView, RefundRow as TillRefundRow, RefundState,
+    RefundView, TenderKind, TenderView,
+};
+use crate::ui::model::{
+    Checkout, CheckoutRow, CheckoutStatus, RefundLine, RefundRow, RefundStatus, Tender,
+    TimelineEntry,
+};
+
+/// The checkout state as the screens name it.
+pub fn state(s: CheckoutState) -> CheckoutStatus {
+    match s {
+        CheckoutState::InProgress => CheckoutStatus::InProgress,
+        CheckoutState::Paid => CheckoutStatus::Paid,
+        CheckoutState::PartiallyPaid => CheckoutStatus::PartiallyPaid,
+        CheckoutState::Cancelled => CheckoutStatus::Cancelled,
+        CheckoutState::Expired => CheckoutStatus::Expired,
+        CheckoutState::Rejected => CheckoutStatus::Rejected,
+    }
+}
+
+/// The screens' status back to the till's state, for filters.
+pub fn state_back(s: CheckoutStatus) -> CheckoutState {
+    match s {
+        CheckoutStatus::InProgress => CheckoutState::InProgress,
+        CheckoutStatus::Paid => CheckoutState::Paid,
+        CheckoutStatus::PartiallyPaid => CheckoutState::PartiallyPaid,
+        CheckoutStatus::Cancelled => CheckoutState::Cancelled,
+        CheckoutStatus::Expired => CheckoutState::Expired,
+        CheckoutStatus::Rejected => CheckoutState::Rejected,
+    }
+}
+
+/// The refund state as the screens name it.
+pub fn refund_state(s: RefundState) -> RefundStatus {
+    match s {
+        RefundState::Requested => RefundStatus::Requested,
+        RefundState::Pending => RefundStatus::Pending,
+        RefundState::Refunded => RefundStatus::Refunded,
+        RefundState::Declined => RefundStatus::Declined,
+        RefundState::Unknown => RefundStatus::Unknown,
+    }
+}
+
+fn kind_name(kind: TenderKind) -> String {
+    match kind {
+        TenderKind::GiftCard => "Bimpli CADO".into(),
+        TenderKind::Visa => "Visa".into(),
+        TenderKind::Mastercard => "Mastercard".into(),
+        TenderKind::Other(id) => format!("Produit {id}"),
+    }
+}
+
+/// "•••• 0002" from whatever masking the platform used ("629900******0002").
+fn masked(number: Option<&str>) -> String {
+    let Some(n) = number else {
+        return String::new();
+    };
+    let last: String = n
+        .chars()
+        .rev()
+        .filter(char::is_ascii_digit)
+        .take(4)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    if last.is_empty() {
+        n.to_string()
+    } else {
+        format!("•••• {last}")
+    }
+}
+
+/// One tender.
+pub fn tender(t: &TenderView) -> Tender {
+    Tender {
+        payment_id: t.payment_id.clone(),
+        product_id: t.product_id,
+        kind: kind_name(t.kind),
+        masked_number: masked(t.masked_number.as_deref()),
+        amount: t.captured.max(t.amount),
+        refunded: t.refunded,
+        pending: t.pending,
+        refundable: t.refundable,
+        status: t.status.clone(),
+    }
+}
+
+/// One refund.
+pub fn refund(r: &RefundView) -> RefundLine {
+    RefundLine {
+        refund_id: r.refund_id.clone(),
+        payment_id: r.payment_id.clone(),
+        amount: r.amount,
+        reason: r.reason.clone(),
+        status: refund_state(r.state),
+        operator: r.operator.clone(),
+        created_at: r.created_at,
+        external: r.external,
+    }
+}
+
+/// A whole checkout.
+pub fn checkout(v: &CheckoutView) -> Checkout {
+    Checkout {
+        id: v.hosted_checkout_id.clone(),
+        reference: v.merchant_reference.clone(),
+        amount: v.amount,
+        status: state(v.state),
+        redirect_url: v.redirect_url.clone(),
+        created_at: v.created_at,
+        email: v.email.clone(),
+        operator: v.operator.clone(),
+        tenders: v.tenders.iter().map(tender).collect(),
+        refunds: v.refunds.iter().map(refund).collect(),
+        timeline: v
+            .timeline
+            .iter()
+            .map(|e| TimelineEntry {
+                at: e.at,
+                what_fr: e.summary_fr.clone(),
+                what_en: e.summary_en.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// A table row; `None` for a checkout whose creation failed before the platform gave it an id.
+pub fn checkout_row(r: &TillRow) -> Option<CheckoutRow> {
+    let id = r.hosted_checkout_id.clone()?;
+    Some(CheckoutRow {
+        id,
+        created_at: r.created_at,
+        reference: r.merchant_reference.clone(),
+        amount: r.amount,
+        status: state(r.state),
+        paid: r.captured,
+        refunded: r.refunded,
+        refundable: r.captured.saturating_sub(r.refunded),
+        operator: r.operator.clone(),
+    })
+}
+
+/// A refund ledger row, with its tender's label from its checkout.
+pub fn refund_row(r: &TillRefundRow, checkout: Option<&CheckoutView>) -> RefundRow {
+    let tender = checkout
+        .and_then(|c| {
+            c.tenders
+                .iter()
+                .find(|t| t.payment_id == r.refund.payment_id)
+        })
+        .map(|t| {
+            format!(
+                "{} {}",
+                kind_name(t.kind),
+                masked(t.masked_number.as_deref())
+            )
+        })
+        .unwrap_or_else(|| r.refund.payment_id.clone());
+    RefundRow {
+        created_at: r.refund.created_at,
+        reference: r.merchant_reference.clone(),
+        payment_id: r.refund.payment_id.clone(),
+        tender,
+        refund_id: r.refund.refund_id.clone(),
+        amount: r.refund.amount,
+        status: refund_state(r.refund.state),
+        reason: r.refund.reason.clone(),
+        operator: r.refund.operator.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::masked;
+
+    #[test]
+    fn masks_show_the_last_four_digits_only() {
+        assert_eq!(masked(Some("629900******0002")), "•••• 0002");
+        assert_eq!(masked(Some("************0026")), "•••• 0026");
+        assert_eq!(masked(None), "");
+    }
+}

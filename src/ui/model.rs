@@ -1,0 +1,419 @@
+//! What the screens show, as plain data. The worker turns the till's answers into these types, so the panels
+//! depend on nothing but this file and can be drawn (and tested, and benchmarked) without a till.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::i18n::Lang;
+use crate::money::Amount;
+use crate::ui::text::{self, Tx};
+
+/// Where a hosted checkout stands, as the till judges it from the platform's answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CheckoutStatus {
+    /// The customer has not finished.
+    InProgress,
+    /// Captured tenders sum to the amount.
+    Paid,
+    /// Some tenders were captured, not the whole amount.
+    PartiallyPaid,
+    /// The customer cancelled.
+    Cancelled,
+    /// The session timed out.
+    Expired,
+    /// The platform refused.
+    Rejected,
+}
+
+impl CheckoutStatus {
+    /// Every status, in the order of the filter list.
+    pub const ALL: [CheckoutStatus; 6] = [
+        CheckoutStatus::InProgress,
+        CheckoutStatus::Paid,
+        CheckoutStatus::PartiallyPaid,
+        CheckoutStatus::Cancelled,
+        CheckoutStatus::Expired,
+        CheckoutStatus::Rejected,
+    ];
+
+    /// The words for it.
+    pub fn text(self) -> Tx {
+        match self {
+            CheckoutStatus::InProgress => text::ST_IN_PROGRESS,
+            CheckoutStatus::Paid => text::ST_PAID,
+            CheckoutStatus::PartiallyPaid => text::ST_PARTIALLY_PAID,
+            CheckoutStatus::Cancelled => text::ST_CANCELLED,
+            CheckoutStatus::Expired => text::ST_EXPIRED,
+            CheckoutStatus::Rejected => text::ST_REJECTED,
+        }
+    }
+
+    /// True once nothing more can happen to the checkout on the customer's side.
+    pub fn is_final(self) -> bool {
+        !matches!(self, CheckoutStatus::InProgress)
+    }
+}
+
+/// Where a refund stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RefundStatus {
+    /// Written down, not yet answered.
+    Requested,
+    /// Accepted by the platform, not yet settled.
+    Pending,
+    /// Money given back.
+    Refunded,
+    /// The platform refused.
+    Declined,
+    /// The answer was lost; the till is finding out.
+    Unknown,
+}
+
+impl RefundStatus {
+    /// The words for it.
+    pub fn text(self) -> Tx {
+        match self {
+            RefundStatus::Requested => text::RS_REQUESTED,
+            RefundStatus::Pending => text::RS_PENDING,
+            RefundStatus::Refunded => text::RS_REFUNDED,
+            RefundStatus::Declined => text::RS_DECLINED,
+            RefundStatus::Unknown => text::RS_UNKNOWN,
+        }
+    }
+
+    /// True while the money is neither back nor refused.
+    pub fn in_flight(self) -> bool {
+        matches!(
+            self,
+            RefundStatus::Requested | RefundStatus::Pending | RefundStatus::Unknown
+        )
+    }
+}
+
+/// One way the customer paid part of a checkout: a gift card, or the bank card for the remainder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tender {
+    /// Worldline payment id (`<10 digits>_0`).
+    pub payment_id: String,
+    /// Worldline payment product (3103 Bimpli CADO, 1 Visa, 3 Mastercard).
+    pub product_id: i32,
+    /// Human name of the product ("Bimpli CADO", "Visa").
+    pub kind: String,
+    /// Masked card number.
+    pub masked_number: String,
+    /// Amount paid with it.
+    pub amount: Amount,
+    /// Already given back.
+    pub refunded: Amount,
+    /// Asked back, not settled.
+    pub pending: Amount,
+    /// What can still be refunded.
+    pub refundable: Amount,
+    /// The platform's status word.
+    pub status: String,
+}
+
+impl Tender {
+    /// "Bimpli CADO •••• 0002".
+    pub fn label(&self) -> String {
+        format!("{} {}", self.kind, self.masked_number)
+    }
+}
+
+/// One refund of a checkout.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundLine {
+    /// Worldline refund id, once known.
+    pub refund_id: Option<String>,
+    /// The tender refunded.
+    pub payment_id: String,
+    /// Amount.
+    pub amount: Amount,
+    /// Why.
+    pub reason: String,
+    /// Where it stands.
+    pub status: RefundStatus,
+    /// Who asked.
+    pub operator: String,
+    /// When it was asked.
+    pub created_at: DateTime<Utc>,
+    /// Made outside the app (Merchant Portal), found by reconciliation.
+    pub external: bool,
+}
+
+/// One line of a checkout's history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimelineEntry {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// What happened, in French.
+    pub what_fr: String,
+    /// What happened, in English.
+    pub what_en: String,
+}
+
+impl TimelineEntry {
+    /// What happened, in the given language.
+    pub fn what(&self, lang: Lang) -> &str {
+        lang.pick(&self.what_fr, &self.what_en)
+    }
+}
+
+/// Everything about one checkout, for the cashier screen and the detail panel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkout {
+    /// Worldline hosted checkout id.
+    pub id: String,
+    /// The shop's order reference.
+    pub reference: String,
+    /// The sale amount.
+    pub amount: Amount,
+    /// Where it stands.
+    pub status: CheckoutStatus,
+    /// The hosted payment page.
+    pub redirect_url: Option<String>,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// Customer e-mail, if given.
+    pub email: Option<String>,
+    /// Who created it.
+    pub operator: String,
+    /// How it was paid.
+    pub tenders: Vec<Tender>,
+    /// Its refunds.
+    pub refunds: Vec<RefundLine>,
+    /// Its history.
+    pub timeline: Vec<TimelineEntry>,
+}
+
+impl Checkout {
+    /// Sum of the tenders' amounts.
+    pub fn paid(&self) -> Amount {
+        self.tenders.iter().map(|t| t.amount).sum()
+    }
+
+    /// What the customer still has to pay.
+    pub fn left_to_pay(&self) -> Amount {
+        self.amount.saturating_sub(self.paid())
+    }
+
+    /// What can still be refunded over all tenders.
+    pub fn refundable(&self) -> Amount {
+        self.tenders.iter().map(|t| t.refundable).sum()
+    }
+
+    /// The tender with this payment id.
+    pub fn tender(&self, payment_id: &str) -> Option<&Tender> {
+        self.tenders.iter().find(|t| t.payment_id == payment_id)
+    }
+}
+
+/// One row of the Transactions table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckoutRow {
+    /// Worldline hosted checkout id.
+    pub id: String,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// Order reference.
+    pub reference: String,
+    /// Sale amount.
+    pub amount: Amount,
+    /// Where it stands.
+    pub status: CheckoutStatus,
+    /// Captured.
+    pub paid: Amount,
+    /// Given back.
+    pub refunded: Amount,
+    /// Still refundable.
+    pub refundable: Amount,
+    /// Who created it.
+    pub operator: String,
+}
+
+/// One row of the refund ledger.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundRow {
+    /// When it was asked.
+    pub created_at: DateTime<Utc>,
+    /// The sale's reference.
+    pub reference: String,
+    /// The tender.
+    pub payment_id: String,
+    /// "Bimpli CADO •••• 0002".
+    pub tender: String,
+    /// Worldline refund id, once known.
+    pub refund_id: Option<String>,
+    /// Amount.
+    pub amount: Amount,
+    /// Where it stands.
+    pub status: RefundStatus,
+    /// Why.
+    pub reason: String,
+    /// Who.
+    pub operator: String,
+}
+
+/// The filters of the Transactions screen.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CheckoutQuery {
+    /// First day included (local date).
+    pub from: Option<NaiveDate>,
+    /// Last day included (local date).
+    pub to: Option<NaiveDate>,
+    /// Only this status.
+    pub status: Option<CheckoutStatus>,
+    /// Text found in the reference, e-mail or a payment id.
+    pub text: Option<String>,
+}
+
+/// The two CSV profiles of the export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CsvProfile {
+    /// UTF-8 BOM, `;`, decimal comma, CRLF: opens right in a French Excel.
+    #[default]
+    ExcelFr,
+    /// Plain RFC 4180: `,`, decimal point.
+    Rfc4180,
+}
+
+/// Which platform the till talks to.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Environment {
+    /// The emulator inside the app.
+    #[default]
+    Sandbox,
+    /// Worldline's pre-production.
+    Preprod,
+    /// Worldline's production: real money.
+    Prod,
+    /// Any base URL.
+    Custom(String),
+}
+
+impl Environment {
+    /// The value of `--endpoint` and of the stored setting.
+    pub fn code(&self) -> String {
+        match self {
+            Environment::Sandbox => "sandbox".into(),
+            Environment::Preprod => "preprod".into(),
+            Environment::Prod => "prod".into(),
+            Environment::Custom(url) => url.clone(),
+        }
+    }
+
+    /// Reads `--endpoint` or the stored setting; empty means the sandbox.
+    pub fn from_code(code: &str) -> Environment {
+        match code.trim() {
+            "" | "sandbox" => Environment::Sandbox,
+            "preprod" | "test" => Environment::Preprod,
+            "prod" | "production" => Environment::Prod,
+            other => Environment::Custom(other.to_string()),
+        }
+    }
+}
+
+/// What the Réglages screen edits. The secret is not here: it goes straight to the keychain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// Which platform.
+    pub environment: Environment,
+    /// PSPID.
+    pub merchant_id: String,
+    /// API key id.
+    pub api_key_id: String,
+    /// Where the customer lands after paying.
+    pub return_url: String,
+    /// Who is at the till.
+    pub operator: String,
+    /// Language of the app.
+    pub lang: Lang,
+    /// `salt:sha256` of the manager PIN, hex; never the PIN itself.
+    pub pin_hash: Option<String>,
+    /// Refunds above this need the PIN.
+    pub pin_threshold: Option<Amount>,
+    /// Every refund needs the PIN.
+    pub pin_always: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            environment: Environment::Sandbox,
+            merchant_id: "cadodesk-sandbox".into(),
+            api_key_id: "sandbox-key-id".into(),
+            return_url: String::new(),
+            operator: "caisse".into(),
+            lang: Lang::Fr,
+            pin_hash: None,
+            pin_threshold: Amount::from_cents(5000),
+            pin_always: false,
+        }
+    }
+}
+
+impl Settings {
+    /// Does a refund of this amount need the manager PIN?
+    pub fn pin_needed(&self, amount: Amount) -> bool {
+        self.pin_always || self.pin_threshold.is_some_and(|t| amount > t)
+    }
+}
+
+/// The keychain's state as the settings screen shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeychainState {
+    /// Not checked yet.
+    Unknown,
+    /// Usable; `has_secret` tells whether a secret is stored for the current key id.
+    Usable {
+        /// A secret is stored.
+        has_secret: bool,
+    },
+    /// No keychain can be used; the text says why.
+    Unusable(String),
+}
+
+/// An error ready for a person: a sentence in each language, and the technical detail behind a click.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UiError {
+    /// French sentence.
+    pub fr: String,
+    /// English sentence.
+    pub en: String,
+    /// Technical detail (error chain, status codes); never a secret.
+    pub detail: String,
+}
+
+impl UiError {
+    /// An error from a fixed text and a detail.
+    pub fn new(t: Tx, detail: impl Into<String>) -> UiError {
+        UiError {
+            fr: t.fr.to_string(),
+            en: t.en.to_string(),
+            detail: detail.into(),
+        }
+    }
+
+    /// An error from anything that can localize itself.
+    pub fn localized(e: &dyn crate::i18n::Localize, detail: impl Into<String>) -> UiError {
+        UiError {
+            fr: e.localize(Lang::Fr),
+            en: e.localize(Lang::En),
+            detail: detail.into(),
+        }
+    }
+
+    /// The sentence in the given language.
+    pub fn message(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Fr => &self.fr,
+            Lang::En => &self.en,
+        }
+    }
+}
+
+/// Formats a UTC time as the shop's local time (Europe/Paris), "26/11/2026 14:05".
+pub fn local_time(at: DateTime<Utc>) -> String {
+    at.with_timezone(&chrono_tz::Europe::Paris)
+        .format("%d/%m/%Y %H:%M")
+        .to_string()
+}

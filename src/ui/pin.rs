@@ -1,0 +1,65 @@
+//! The manager PIN, kept as a salted SHA-256 so the settings never hold the PIN itself.
+
+use sha2::{Digest, Sha256};
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn digest(salt_hex: &str, pin: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(salt_hex.as_bytes());
+    h.update(b":");
+    h.update(pin.as_bytes());
+    hex(&h.finalize())
+}
+
+/// Hashes a new PIN with a fresh random salt: `salt:sha256(salt:pin)`, hex.
+pub fn hash(pin: &str) -> String {
+    let salt: [u8; 16] = rand::random();
+    let salt_hex = hex(&salt);
+    let d = digest(&salt_hex, pin);
+    format!("{salt_hex}:{d}")
+}
+
+/// Checks a typed PIN against a stored hash. A malformed hash matches nothing.
+pub fn verify(pin: &str, stored: &str) -> bool {
+    let Some((salt_hex, expected)) = stored.split_once(':') else {
+        return false;
+    };
+    let actual = digest(salt_hex, pin);
+    // Compare every byte so the time taken does not tell how much matched.
+    actual.len() == expected.len()
+        && actual
+            .bytes()
+            .zip(expected.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+}
+
+/// A PIN is 4 to 12 digits.
+pub fn is_acceptable(pin: &str) -> bool {
+    (4..=12).contains(&pin.len()) && pin.bytes().all(|b| b.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pin_verifies_against_its_own_hash_only() {
+        let stored = hash("4321");
+        assert!(verify("4321", &stored));
+        assert!(!verify("1234", &stored));
+        assert!(!verify("4321", "nonsense"));
+        assert!(!stored.contains("4321"));
+        assert_ne!(hash("4321"), stored, "each hash has its own salt");
+    }
+
+    #[test]
+    fn pins_are_four_to_twelve_digits() {
+        assert!(is_acceptable("0000"));
+        assert!(!is_acceptable("123"));
+        assert!(!is_acceptable("12a4"));
+    }
+}

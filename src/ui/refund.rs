@@ -1,0 +1,493 @@
+//! Rembourser: the refund dialog. Per tender or as an order amount (allocated by the till), a required reason,
+//! a confirmation that restates amount and card, the manager PIN when the rules ask for it. Once confirmed the
+//! button stays disabled until the till answers, so one press is one refund.
+
+use egui::{RichText, Ui};
+
+use crate::i18n::Localize;
+use crate::money::Amount;
+use crate::ui::app::Cx;
+use crate::ui::model::{Checkout, UiError};
+use crate::ui::pin;
+use crate::ui::text;
+use crate::ui::widgets;
+use crate::ui::worker::{Command, Event, Origin};
+
+/// What the refund applies to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// One tender.
+    Tender(String),
+    /// The order: the till splits the amount over the tenders.
+    Order,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Stage {
+    Form,
+    Allocating,
+    Confirm { parts: Vec<(String, Amount)> },
+    Sending { waiting: usize },
+    Done,
+}
+
+/// The dialog's state; closed when `checkout` is `None`.
+#[derive(Default)]
+pub struct RefundDialog {
+    checkout: Option<Checkout>,
+    target: Option<Target>,
+    /// Amount as typed.
+    pub amount: String,
+    /// Index into [`text::REASONS`].
+    pub reason_index: Option<usize>,
+    /// Free text of the reason.
+    pub reason_text: String,
+    /// Manager PIN as typed (cleared after use).
+    pub pin: String,
+    stage: Option<Stage>,
+    amount_error: Option<String>,
+    reason_error: Option<String>,
+    pin_error: Option<String>,
+    error: Option<UiError>,
+    sent: Vec<crate::ui::model::RefundLine>,
+}
+
+impl RefundDialog {
+    /// Is the dialog open?
+    pub fn is_open(&self) -> bool {
+        self.checkout.is_some()
+    }
+
+    /// Is a refund being sent (the confirm button disabled)?
+    pub fn in_flight(&self) -> bool {
+        matches!(self.stage, Some(Stage::Sending { .. }))
+    }
+
+    fn open(&mut self, checkout: &Checkout, target: Target, amount: Amount) {
+        *self = RefundDialog {
+            checkout: Some(checkout.clone()),
+            target: Some(target),
+            amount: amount.plain(','),
+            stage: Some(Stage::Form),
+            ..RefundDialog::default()
+        };
+    }
+
+    /// Opens for one tender, the amount preset to what is left on it.
+    pub fn open_tender(&mut self, checkout: &Checkout, payment_id: &str) {
+        let left = checkout
+            .tender(payment_id)
+            .map_or(Amount::ZERO, |t| t.refundable);
+        self.open(checkout, Target::Tender(payment_id.to_string()), left);
+    }
+
+    /// Opens for an order-level amount, preset to everything left.
+    pub fn open_order(&mut self, checkout: &Checkout) {
+        self.open(checkout, Target::Order, checkout.refundable());
+    }
+
+    fn close(&mut self) {
+        *self = RefundDialog::default();
+    }
+
+    /// Keeps the dialog's copy of the checkout fresh (what is left to refund changes).
+    pub fn checkout_updated(&mut self, checkout: &Checkout) {
+        if let Some(c) = &mut self.checkout
+            && c.id == checkout.id
+        {
+            *c = checkout.clone();
+        }
+    }
+
+    /// Takes the worker's news.
+    pub fn on_event(&mut self, event: &Event, commands: &mut Vec<Command>) {
+        let Some(checkout) = &self.checkout else {
+            return;
+        };
+        match event {
+            Event::Allocation { checkout_id, parts } if *checkout_id == checkout.id => {
+                if matches!(self.stage, Some(Stage::Allocating)) {
+                    self.stage = Some(Stage::Confirm {
+                        parts: parts.clone(),
+                    });
+                }
+            }
+            Event::RefundRecorded(line) => {
+                if let Some(Stage::Sending { waiting }) = &mut self.stage {
+                    self.sent.push((**line).clone());
+                    *waiting = waiting.saturating_sub(1);
+                    if *waiting == 0 {
+                        self.stage = Some(Stage::Done);
+                        commands.push(Command::LoadCheckout {
+                            id: checkout.id.clone(),
+                        });
+                    }
+                }
+            }
+            Event::Failed { origin, error } => match origin {
+                Origin::Allocate if matches!(self.stage, Some(Stage::Allocating)) => {
+                    self.error = Some(error.clone());
+                    self.stage = Some(Stage::Form);
+                }
+                Origin::Refund => {
+                    if let Some(Stage::Sending { waiting }) = &mut self.stage {
+                        self.error = Some(error.clone());
+                        *waiting = waiting.saturating_sub(1);
+                        if *waiting == 0 {
+                            // Back to the form with everything typed still there; the till refused or failed.
+                            self.stage = Some(if self.sent.is_empty() {
+                                Stage::Form
+                            } else {
+                                Stage::Done
+                            });
+                            commands.push(Command::LoadCheckout {
+                                id: checkout.id.clone(),
+                            });
+                        }
+                    }
+                }
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+
+    fn reason(&self) -> String {
+        let base = self
+            .reason_index
+            .and_then(|i| text::REASONS.get(i))
+            .map(|t| t.fr)
+            .unwrap_or_default();
+        let extra = self.reason_text.trim();
+        if extra.is_empty() {
+            base.to_string()
+        } else {
+            format!("{base} : {extra}")
+        }
+    }
+
+    fn refundable(&self) -> Amount {
+        let Some(c) = &self.checkout else {
+            return Amount::ZERO;
+        };
+        match &self.target {
+            Some(Target::Tender(p)) => c.tender(p).map_or(Amount::ZERO, |t| t.refundable),
+            _ => c.refundable(),
+        }
+    }
+
+    fn validate_form(&mut self, cx: &mut Cx<'_>) {
+        let lang = cx.lang;
+        self.amount_error = None;
+        self.reason_error = None;
+        self.error = None;
+        let amount = match Amount::parse_positive(&self.amount) {
+            Ok(a) if a > self.refundable() => {
+                self.amount_error = Some(format!(
+                    "{} ({}).",
+                    text::REFUND_TOO_MUCH.get(lang),
+                    self.refundable().display(lang)
+                ));
+                None
+            }
+            Ok(a) => Some(a),
+            Err(e) => {
+                self.amount_error = Some(e.localize(lang));
+                None
+            }
+        };
+        match self.reason_index {
+            None => self.reason_error = Some(text::REASON_MISSING.get(lang).to_string()),
+            Some(i) if i + 1 == text::REASONS.len() && self.reason_text.trim().is_empty() => {
+                self.reason_error = Some(text::REASON_TEXT_MISSING.get(lang).to_string());
+            }
+            Some(_) => {}
+        }
+        let (Some(amount), None) = (amount, &self.reason_error) else {
+            return;
+        };
+        let (Some(c), Some(target)) = (&self.checkout, &self.target) else {
+            return;
+        };
+        match target {
+            Target::Tender(p) => {
+                self.stage = Some(Stage::Confirm {
+                    parts: vec![(p.clone(), amount)],
+                });
+            }
+            Target::Order => {
+                self.stage = Some(Stage::Allocating);
+                cx.send(Command::Allocate {
+                    checkout_id: c.id.clone(),
+                    amount,
+                });
+            }
+        }
+    }
+
+    fn confirm(&mut self, cx: &mut Cx<'_>, parts: Vec<(String, Amount)>) {
+        let lang = cx.lang;
+        self.pin_error = None;
+        let total: Amount = parts.iter().map(|(_, a)| *a).sum();
+        if cx.settings.pin_needed(total) {
+            let ok = match &cx.settings.pin_hash {
+                None => {
+                    self.pin_error = Some(text::PIN_NOT_SET.get(lang).to_string());
+                    false
+                }
+                Some(h) => pin::verify(self.pin.trim(), h),
+            };
+            if !ok {
+                if self.pin_error.is_none() {
+                    self.pin_error = Some(text::PIN_WRONG.get(lang).to_string());
+                }
+                self.pin.clear();
+                return;
+            }
+        }
+        self.pin.clear();
+        let Some(c) = &self.checkout else { return };
+        let reason = self.reason();
+        let waiting = parts.len();
+        for (payment_id, amount) in parts {
+            cx.send(Command::Refund {
+                checkout_id: c.id.clone(),
+                payment_id,
+                amount,
+                reason: reason.clone(),
+            });
+        }
+        self.sent.clear();
+        self.stage = Some(Stage::Sending { waiting });
+    }
+
+    /// Draws the dialog when open. Escape closes it, except while a refund is being sent.
+    pub fn ui(&mut self, ui: &mut Ui, cx: &mut Cx<'_>) {
+        let Some(checkout) = self.checkout.clone() else {
+            return;
+        };
+        let lang = cx.lang;
+        let mut close = false;
+        let modal = egui::Modal::new(egui::Id::unique("refund-dialog")).show(ui.ctx(), |ui| {
+            ui.set_width(480.0);
+            ui.heading(format!(
+                "{} · {} · {}",
+                text::REFUND_TITLE.get(lang),
+                checkout.reference,
+                checkout.amount.display(lang)
+            ));
+            ui.add_space(6.0);
+            let stage = self.stage.clone().unwrap_or(Stage::Form);
+            match stage {
+                Stage::Form | Stage::Allocating => self.form_ui(ui, cx, &checkout, &mut close),
+                Stage::Confirm { parts } => self.confirm_ui(ui, cx, &checkout, parts, &mut close),
+                Stage::Sending { .. } => {
+                    ui.horizontal(|ui| {
+                        ui.spinner();
+                        ui.label(text::REFUND_SENDING.get(lang));
+                    });
+                    ui.add_enabled(false, egui::Button::new(text::REFUND_CONFIRM.get(lang)));
+                }
+                Stage::Done => {
+                    for line in &self.sent {
+                        let tender = checkout
+                            .tender(&line.payment_id)
+                            .map(|t| t.label())
+                            .unwrap_or_else(|| line.payment_id.clone());
+                        ui.label(
+                            RichText::new(format!(
+                                "{} : {} {} {tender} · {}",
+                                text::REFUND_SENT.get(lang),
+                                line.amount.display(lang),
+                                text::ON_CARD.get(lang),
+                                line.status.text().get(lang)
+                            ))
+                            .color(widgets::OK_GREEN),
+                        );
+                    }
+                    if let Some(e) = &self.error {
+                        widgets::error_ui(ui, lang, e, "refund-done");
+                    }
+                    if ui.button(text::CLOSE.get(lang)).clicked() {
+                        close = true;
+                    }
+                }
+            }
+        });
+        if modal.should_close() && !self.in_flight() {
+            close = true;
+        }
+        if close {
+            self.close();
+        }
+    }
+
+    fn form_ui(&mut self, ui: &mut Ui, cx: &mut Cx<'_>, checkout: &Checkout, close: &mut bool) {
+        let lang = cx.lang;
+        let allocating = matches!(self.stage, Some(Stage::Allocating));
+        ui.label(RichText::new(text::REFUND_WHICH.get(lang)).strong());
+        let mut target = self.target.clone().unwrap_or(Target::Order);
+        for t in &checkout.tenders {
+            let label = format!(
+                "{} · {} {}",
+                t.label(),
+                text::STILL_REFUNDABLE.get(lang),
+                t.refundable.display(lang)
+            );
+            ui.add_enabled_ui(t.refundable > Amount::ZERO, |ui| {
+                ui.radio_value(&mut target, Target::Tender(t.payment_id.clone()), label);
+            });
+        }
+        if checkout.tenders.len() > 1 {
+            ui.radio_value(
+                &mut target,
+                Target::Order,
+                text::REFUND_WHOLE_ORDER.get(lang),
+            );
+        }
+        if Some(&target) != self.target.as_ref() {
+            self.target = Some(target);
+            self.amount = self.refundable().plain(',');
+        }
+        ui.add_space(6.0);
+        ui.horizontal(|ui| {
+            let l = ui.label(text::REFUND_AMOUNT.get(lang));
+            ui.add(
+                egui::TextEdit::singleline(&mut self.amount)
+                    .id_salt("refund-amount")
+                    .desired_width(100.0),
+            )
+            .labelled_by(l.id);
+            ui.label("€");
+            if ui.small_button(text::REFUND_ALL.get(lang)).clicked() {
+                self.amount = self.refundable().plain(',');
+            }
+            ui.label(format!(
+                "({} {})",
+                text::STILL_REFUNDABLE.get(lang),
+                self.refundable().display(lang)
+            ));
+        });
+        if let Some(e) = &self.amount_error {
+            widgets::field_error_ui(ui, e);
+        }
+        ui.horizontal(|ui| {
+            let l = ui.label(text::REASON.get(lang));
+            let selected = self
+                .reason_index
+                .and_then(|i| text::REASONS.get(i))
+                .map_or(text::REASON_PICK.get(lang), |t| t.get(lang));
+            egui::ComboBox::from_id_salt("refund-reason")
+                .selected_text(selected)
+                .width(220.0)
+                .show_ui(ui, |ui| {
+                    for (i, r) in text::REASONS.iter().enumerate() {
+                        ui.selectable_value(&mut self.reason_index, Some(i), r.get(lang));
+                    }
+                })
+                .response
+                .labelled_by(l.id);
+        });
+        ui.horizontal(|ui| {
+            let l = ui.label(text::REASON_TEXT.get(lang));
+            ui.add(
+                egui::TextEdit::singleline(&mut self.reason_text)
+                    .id_salt("refund-reason_text")
+                    .desired_width(300.0),
+            )
+            .labelled_by(l.id);
+        });
+        if let Some(e) = &self.reason_error {
+            widgets::field_error_ui(ui, e);
+        }
+        if let Some(e) = &self.error {
+            widgets::error_ui(ui, lang, e, "refund-form");
+        }
+        ui.add_space(8.0);
+        ui.horizontal(|ui| {
+            if ui
+                .add_enabled(!allocating, egui::Button::new(text::CONTINUE.get(lang)))
+                .clicked()
+            {
+                self.validate_form(cx);
+            }
+            if allocating {
+                ui.spinner();
+                ui.label(text::ALLOCATING.get(lang));
+            }
+            if ui.button(text::CANCEL.get(lang)).clicked() {
+                *close = true;
+            }
+        });
+    }
+
+    fn confirm_ui(
+        &mut self,
+        ui: &mut Ui,
+        cx: &mut Cx<'_>,
+        checkout: &Checkout,
+        parts: Vec<(String, Amount)>,
+        close: &mut bool,
+    ) {
+        let lang = cx.lang;
+        ui.label(
+            RichText::new(text::REFUND_CONFIRM_Q.get(lang))
+                .size(18.0)
+                .strong(),
+        );
+        for (payment_id, amount) in &parts {
+            let tender = checkout
+                .tender(payment_id)
+                .map(|t| t.label())
+                .unwrap_or_else(|| payment_id.clone());
+            ui.label(
+                RichText::new(format!(
+                    "{} {} {tender}",
+                    amount.display(lang),
+                    text::ON_CARD.get(lang)
+                ))
+                .size(18.0),
+            );
+        }
+        ui.label(format!("{} : {}", text::REASON.get(lang), self.reason()));
+        let total: Amount = parts.iter().map(|(_, a)| *a).sum();
+        let mut enter = false;
+        if cx.settings.pin_needed(total) {
+            ui.horizontal(|ui| {
+                let l = ui.label(text::MANAGER_PIN.get(lang));
+                let r = ui
+                    .add(
+                        egui::TextEdit::singleline(&mut self.pin)
+                            .id_salt("refund-pin")
+                            .password(true)
+                            .desired_width(100.0),
+                    )
+                    .labelled_by(l.id);
+                enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            });
+            if let Some(e) = &self.pin_error {
+                widgets::field_error_ui(ui, e);
+            }
+        }
+        if let Some(e) = &self.error {
+            widgets::error_ui(ui, lang, e, "refund-confirm");
+        }
+        ui.add_space(8.0);
+        ui.horizontal(|ui| {
+            let confirm = ui
+                .add(egui::Button::new(
+                    RichText::new(text::REFUND_CONFIRM.get(lang)).strong(),
+                ))
+                .clicked();
+            if confirm || enter {
+                self.confirm(cx, parts.clone());
+            }
+            if ui.button(text::BACK.get(lang)).clicked() {
+                self.stage = Some(Stage::Form);
+            }
+            if ui.button(text::CANCEL.get(lang)).clicked() {
+                *close = true;
+            }
+        });
+    }
+}

@@ -1,0 +1,533 @@
+//! Transactions: every checkout in a virtualised, sortable, filterable table, with a detail panel for the
+//! selected one (tenders, refunds, timeline, Worldline ids) from which refunds start.
+
+use chrono::NaiveDate;
+use egui::{RichText, Ui};
+use egui_extras::{Column, TableBuilder};
+
+use crate::i18n::Lang;
+use crate::ui::app::Cx;
+use crate::ui::model::{Checkout, CheckoutQuery, CheckoutRow, CheckoutStatus, UiError, local_time};
+use crate::ui::refund::RefundDialog;
+use crate::ui::text;
+use crate::ui::widgets;
+use crate::ui::worker::{Command, Event, Origin};
+
+/// Columns the table can be sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    /// Creation time.
+    Date,
+    /// Reference.
+    Reference,
+    /// Sale amount.
+    Amount,
+    /// Status.
+    Status,
+    /// Paid.
+    Paid,
+    /// Refunded.
+    Refunded,
+    /// Still refundable.
+    Refundable,
+    /// Operator.
+    Operator,
+}
+
+/// The Transactions screen's state.
+pub struct TransactionsPanel {
+    /// "From" date as typed (YYYY-MM-DD).
+    pub from: String,
+    /// "To" date as typed.
+    pub to: String,
+    /// Status filter.
+    pub status: Option<CheckoutStatus>,
+    /// Search text.
+    pub search: String,
+    date_error: Option<String>,
+    rows: Vec<CheckoutRow>,
+    /// Display order: indexes into `rows`.
+    order: Vec<usize>,
+    sort: SortKey,
+    descending: bool,
+    loading: bool,
+    list_error: Option<UiError>,
+    selected: Option<String>,
+    detail: Option<Checkout>,
+    detail_error: Option<UiError>,
+    /// The refund dialog, opened from the detail panel.
+    pub refund: RefundDialog,
+}
+
+impl Default for TransactionsPanel {
+    fn default() -> Self {
+        TransactionsPanel {
+            from: String::new(),
+            to: String::new(),
+            status: None,
+            search: String::new(),
+            date_error: None,
+            rows: Vec::new(),
+            order: Vec::new(),
+            sort: SortKey::Date,
+            descending: true,
+            loading: false,
+            list_error: None,
+            selected: None,
+            detail: None,
+            detail_error: None,
+            refund: RefundDialog::default(),
+        }
+    }
+}
+
+fn parse_date(s: &str) -> Result<Option<NaiveDate>, ()> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(s, "%d/%m/%Y"))
+        .map(Some)
+        .map_err(|_| ())
+}
+
+impl TransactionsPanel {
+    /// Replaces the rows (the worker's answer, or a benchmark's data set).
+    pub fn set_rows(&mut self, rows: Vec<CheckoutRow>) {
+        self.rows = rows;
+        self.loading = false;
+        self.resort();
+    }
+
+    /// The rows loaded.
+    pub fn rows(&self) -> &[CheckoutRow] {
+        &self.rows
+    }
+
+    /// The checkout shown in the detail panel.
+    pub fn detail(&self) -> Option<&Checkout> {
+        self.detail.as_ref()
+    }
+
+    /// Selects a checkout and asks for its detail.
+    pub fn select(&mut self, id: &str, cx: &mut Cx<'_>) {
+        self.selected = Some(id.to_string());
+        self.detail_error = None;
+        if self.detail.as_ref().is_none_or(|d| d.id != id) {
+            self.detail = None;
+        }
+        cx.send(Command::LoadCheckout { id: id.to_string() });
+    }
+
+    /// The command that loads the table with the current filters (dates already checked).
+    pub fn reload_command(&mut self) -> Command {
+        self.loading = true;
+        Command::LoadCheckouts(self.query())
+    }
+
+    fn query(&self) -> CheckoutQuery {
+        CheckoutQuery {
+            from: parse_date(&self.from).ok().flatten(),
+            to: parse_date(&self.to).ok().flatten(),
+            status: self.status,
+            text: {
+                let t = self.search.trim();
+                (!t.is_empty()).then(|| t.to_string())
+            },
+        }
+    }
+
+    /// Takes the worker's news.
+    pub fn on_event(&mut self, event: &Event, commands: &mut Vec<Command>) {
+        self.refund.on_event(event, commands);
+        match event {
+            Event::Checkouts(rows) => {
+                self.list_error = None;
+                self.set_rows(rows.clone());
+            }
+            Event::CheckoutUpdated(checkout) => {
+                if self.selected.as_deref() == Some(checkout.id.as_str()) {
+                    self.detail = Some((**checkout).clone());
+                    self.detail_error = None;
+                }
+                self.refund.checkout_updated(checkout);
+                if let Some(row) = self.rows.iter_mut().find(|r| r.id == checkout.id) {
+                    row.status = checkout.status;
+                    row.paid = checkout.paid();
+                    row.refunded = checkout.tenders.iter().map(|t| t.refunded).sum();
+                    row.refundable = checkout.refundable();
+                }
+            }
+            Event::CheckoutCreated(_) => {
+                // A new sale belongs in the table; reload quietly so it is there when staff look.
+                commands.push(self.reload_command());
+            }
+            Event::RefundRecorded(_) => commands.push(self.reload_command()),
+            Event::Failed { origin, error } => match origin {
+                Origin::List => {
+                    self.loading = false;
+                    self.list_error = Some(error.clone());
+                }
+                Origin::Detail => self.detail_error = Some(error.clone()),
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+
+    fn resort(&mut self) {
+        let rows = &self.rows;
+        let mut order: Vec<usize> = (0..rows.len()).collect();
+        let key = self.sort;
+        order.sort_by(|&a, &b| {
+            let (a, b) = (&rows[a], &rows[b]);
+            match key {
+                SortKey::Date => a.created_at.cmp(&b.created_at),
+                SortKey::Reference => a.reference.cmp(&b.reference),
+                SortKey::Amount => a.amount.cmp(&b.amount),
+                SortKey::Status => (a.status as u8).cmp(&(b.status as u8)),
+                SortKey::Paid => a.paid.cmp(&b.paid),
+                SortKey::Refunded => a.refunded.cmp(&b.refunded),
+                SortKey::Refundable => a.refundable.cmp(&b.refundable),
+                SortKey::Operator => a.operator.cmp(&b.operator),
+            }
+            .then_with(|| a.id.cmp(&b.id))
+        });
+        if self.descending {
+            order.reverse();
+        }
+        self.order = order;
+    }
+
+    fn sort_by(&mut self, key: SortKey) {
+        if self.sort == key {
+            self.descending = !self.descending;
+        } else {
+            self.sort = key;
+            self.descending = false;
+        }
+        self.resort();
+    }
+
+    /// Draws the screen.
+    pub fn ui(&mut self, ui: &mut Ui, cx: &mut Cx<'_>) {
+        let lang = cx.lang;
+        self.filters_ui(ui, cx);
+        if let Some(e) = &self.list_error {
+            widgets::error_ui(ui, lang, e, "list");
+        }
+        ui.separator();
+        egui::Panel::right("transaction-detail")
+            .resizable(true)
+            .default_size(430.0)
+            .min_size(320.0)
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical()
+                    .id_salt("detail-scroll")
+                    .show(ui, |ui| self.detail_ui(ui, cx));
+            });
+        self.table_ui(ui, cx);
+        self.refund.ui(ui, cx);
+    }
+
+    fn filters_ui(&mut self, ui: &mut Ui, cx: &mut Cx<'_>) {
+        let lang = cx.lang;
+        let mut apply = false;
+        ui.horizontal_wrapped(|ui| {
+            let l = ui.label(text::FROM.get(lang));
+            let r = ui
+                .add(
+                    egui::TextEdit::singleline(&mut self.from)
+                        .id_salt("transactions-from")
+                        .hint_text(text::DATE_HINT.get(lang))
+                        .desired_width(95.0),
+                )
+                .labelled_by(l.id);
+            apply |= r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            let l = ui.label(text::TO.get(lang));
+            let r = ui
+                .add(
+                    egui::TextEdit::singleline(&mut self.to)
+                        .id_salt("transactions-to")
+                        .hint_text(text::DATE_HINT.get(lang))
+                        .desired_width(95.0),
+                )
+                .labelled_by(l.id);
+            apply |= r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            let before = self.status;
+            egui::ComboBox::from_id_salt("status-filter")
+                .selected_text(
+                    self.status
+                        .map_or(text::ANY_STATUS, CheckoutStatus::text)
+                        .get(lang),
+                )
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut self.status, None, text::ANY_STATUS.get(lang));
+                    for s in CheckoutStatus::ALL {
+                        ui.selectable_value(&mut self.status, Some(s), s.text().get(lang));
+                    }
+                });
+            apply |= before != self.status;
+            let l = ui.label(text::SEARCH.get(lang));
+            let r = ui
+                .add(
+                    egui::TextEdit::singleline(&mut self.search)
+                        .id_salt("transactions-search")
+                        .hint_text(text::SEARCH_HINT.get(lang))
+                        .desired_width(220.0),
+                )
+                .labelled_by(l.id);
+            apply |= r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            apply |= ui.button(text::APPLY.get(lang)).clicked();
+            if ui.button(text::REFRESH.get(lang)).clicked() {
+                apply = true;
+            }
+            if self.loading {
+                ui.spinner();
+            }
+            ui.label(format!("{} {}", self.rows.len(), text::ROWS.get(lang)));
+        });
+        if let Some(e) = &self.date_error {
+            widgets::field_error_ui(ui, e);
+        }
+        if apply {
+            if parse_date(&self.from).is_err() || parse_date(&self.to).is_err() {
+                self.date_error = Some(text::DATE_INVALID.get(lang).to_string());
+            } else {
+                self.date_error = None;
+                let command = self.reload_command();
+                cx.send(command);
+            }
+        }
+    }
+
+    fn table_ui(&mut self, ui: &mut Ui, cx: &mut Cx<'_>) {
+        let lang = cx.lang;
+        let row_height = 24.0;
+        let mut clicked_sort = None;
+        let mut clicked_row = None;
+        let headers = [
+            (text::COL_DATE, SortKey::Date),
+            (text::COL_REFERENCE, SortKey::Reference),
+            (text::COL_AMOUNT, SortKey::Amount),
+            (text::COL_STATUS, SortKey::Status),
+            (text::COL_PAID, SortKey::Paid),
+            (text::COL_REFUNDED, SortKey::Refunded),
+            (text::COL_REFUNDABLE, SortKey::Refundable),
+            (text::COL_OPERATOR, SortKey::Operator),
+        ];
+        let right = egui::Layout::right_to_left(egui::Align::Center);
+        TableBuilder::new(ui)
+            .id_salt("transactions-table")
+            .striped(true)
+            .sense(egui::Sense::click())
+            .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
+            .column(Column::exact(120.0))
+            .column(Column::initial(150.0).at_least(80.0).clip(true))
+            .column(Column::exact(90.0))
+            .column(Column::exact(105.0))
+            .column(Column::exact(90.0))
+            .column(Column::exact(90.0))
+            .column(Column::exact(100.0))
+            .column(Column::remainder().at_least(60.0).clip(true))
+            .header(row_height, |mut header| {
+                for (title, key) in headers {
+                    header.col(|ui| {
+                        let label = RichText::new(title.get(lang)).strong();
+                        if ui.add(egui::Button::new(label).frame(false)).clicked() {
+                            clicked_sort = Some(key);
+                        }
+                        if self.sort == key {
+                            ui.label(if self.descending { "v" } else { "^" });
+                        }
+                    });
+                }
+            })
+            .body(|body| {
+                body.rows(row_height, self.order.len(), |mut row| {
+                    let Some(r) = self.order.get(row.index()).and_then(|&i| self.rows.get(i))
+                    else {
+                        return;
+                    };
+                    let selected = self.selected.as_deref() == Some(r.id.as_str());
+                    row.set_selected(selected);
+                    row.col(|ui| {
+                        ui.label(local_time(r.created_at));
+                    });
+                    row.col(|ui| {
+                        if ui.selectable_label(selected, &r.reference).clicked() {
+                            clicked_row = Some(r.id.clone());
+                        }
+                    });
+                    row.col(|ui| {
+                        ui.with_layout(right, |ui| ui.label(r.amount.display(lang)));
+                    });
+                    row.col(|ui| {
+                        ui.label(status_text(r.status, lang));
+                    });
+                    row.col(|ui| {
+                        ui.with_layout(right, |ui| ui.label(r.paid.display(lang)));
+                    });
+                    row.col(|ui| {
+                        ui.with_layout(right, |ui| ui.label(r.refunded.display(lang)));
+                    });
+                    row.col(|ui| {
+                        ui.with_layout(right, |ui| ui.label(r.refundable.display(lang)));
+                    });
+                    row.col(|ui| {
+                        ui.label(&r.operator);
+                    });
+                    if row.response().clicked() {
+                        clicked_row = Some(r.id.clone());
+                    }
+                });
+            });
+        if let Some(key) = clicked_sort {
+            self.sort_by(key);
+        }
+        if let Some(id) = clicked_row {
+            self.select(&id, cx);
+        }
+    }
+
+    fn detail_ui(&mut self, ui: &mut Ui, cx: &mut Cx<'_>) {
+        let lang = cx.lang;
+        ui.heading(text::DETAIL.get(lang));
+        if let Some(e) = &self.detail_error {
+            widgets::error_ui(ui, lang, e, "detail");
+        }
+        let Some(c) = self.detail.clone() else {
+            if self.selected.is_some() && self.detail_error.is_none() {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label(text::LOADING.get(lang));
+                });
+            } else {
+                ui.label(text::SELECT_A_ROW.get(lang));
+            }
+            return;
+        };
+        ui.label(
+            RichText::new(format!("{}  ·  {}", c.reference, c.amount.display(lang)))
+                .size(18.0)
+                .strong(),
+        );
+        ui.label(format!(
+            "{} · {} · {}",
+            local_time(c.created_at),
+            status_text(c.status, lang),
+            c.operator
+        ));
+        if let Some(email) = &c.email {
+            ui.label(format!("{} : {email}", text::EMAIL_SHORT.get(lang)));
+        }
+        ui.horizontal(|ui| {
+            if ui.button(text::REFRESH.get(lang)).clicked() {
+                cx.send(Command::Refresh { id: c.id.clone() });
+            }
+            if c.tenders.len() > 1
+                && c.refundable() > crate::money::Amount::ZERO
+                && ui.button(text::REFUND_ORDER.get(lang)).clicked()
+            {
+                self.refund.open_order(&c);
+            }
+        });
+        ui.add_space(6.0);
+        ui.label(RichText::new(text::TENDERS.get(lang)).strong());
+        if c.tenders.is_empty() {
+            ui.label(text::NO_TENDER_YET.get(lang));
+        }
+        for t in &c.tenders {
+            egui::Frame::group(ui.style()).show(ui, |ui| {
+                ui.set_width(ui.available_width());
+                ui.horizontal(|ui| {
+                    ui.label(RichText::new(t.label()).strong());
+                    ui.label(t.amount.display(lang));
+                });
+                ui.label(format!(
+                    "{} {} · {} {} · {} {}",
+                    text::COL_REFUNDED.get(lang),
+                    t.refunded.display(lang),
+                    text::RS_PENDING.get(lang),
+                    t.pending.display(lang),
+                    text::STILL_REFUNDABLE.get(lang),
+                    t.refundable.display(lang),
+                ));
+                ui.horizontal(|ui| {
+                    ui.label(RichText::new(&t.payment_id).monospace().small());
+                    if ui.small_button(text::COPY.get(lang)).clicked() {
+                        ui.ctx().copy_text(t.payment_id.clone());
+                    }
+                    if t.refundable > crate::money::Amount::ZERO
+                        && ui
+                            .add(egui::Button::new(text::REFUND.get(lang)))
+                            .on_hover_text(t.label())
+                            .clicked()
+                    {
+                        self.refund.open_tender(&c, &t.payment_id);
+                    }
+                });
+            });
+        }
+        if !c.refunds.is_empty() {
+            ui.add_space(6.0);
+            ui.label(RichText::new(text::REFUNDS_OF_SALE.get(lang)).strong());
+            egui::Grid::new("detail-refunds")
+                .striped(true)
+                .show(ui, |ui| {
+                    for r in &c.refunds {
+                        ui.label(local_time(r.created_at));
+                        ui.label(r.amount.display(lang));
+                        let status = r.status.text().get(lang);
+                        let color = match r.status {
+                            crate::ui::model::RefundStatus::Refunded => widgets::OK_GREEN,
+                            crate::ui::model::RefundStatus::Declined => widgets::ERROR_RED,
+                            _ => egui::Color32::from_rgb(200, 130, 0),
+                        };
+                        ui.colored_label(color, status);
+                        let tender = c
+                            .tender(&r.payment_id)
+                            .map(|t| t.label())
+                            .unwrap_or_default();
+                        let mut who = format!("{tender} · {} · {}", r.reason, r.operator);
+                        if r.external {
+                            who.push_str(&format!(" ({})", text::EXTERNAL.get(lang)));
+                        }
+                        ui.label(who);
+                        ui.end_row();
+                    }
+                });
+        }
+        ui.add_space(6.0);
+        egui::CollapsingHeader::new(text::TIMELINE.get(lang))
+            .id_salt("timeline")
+            .default_open(true)
+            .show(ui, |ui| {
+                for e in &c.timeline {
+                    ui.horizontal_wrapped(|ui| {
+                        ui.label(RichText::new(local_time(e.at)).small());
+                        ui.label(e.what(lang));
+                    });
+                }
+            });
+        egui::CollapsingHeader::new(text::WORLDLINE_IDS.get(lang))
+            .id_salt("worldline-ids")
+            .default_open(true)
+            .show(ui, |ui| {
+                widgets::copyable_ui(ui, lang, text::CHECKOUT_ID.get(lang), &c.id);
+                for t in &c.tenders {
+                    widgets::copyable_ui(ui, lang, text::PAYMENT_ID.get(lang), &t.payment_id);
+                }
+                for r in &c.refunds {
+                    if let Some(id) = &r.refund_id {
+                        widgets::copyable_ui(ui, lang, text::REFUND_ID.get(lang), id);
+                    }
+                }
+            });
+    }
+}
+
+fn status_text(status: CheckoutStatus, lang: Lang) -> &'static str {
+    status.text().get(lang)
+}

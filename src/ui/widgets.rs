@@ -1,0 +1,101 @@
+//! Small pieces shared by the panels: an error with its detail one click away, a copy button, a QR code.
+
+use egui::{Color32, RichText, Ui};
+
+use crate::i18n::Lang;
+use crate::ui::model::UiError;
+use crate::ui::text;
+
+/// The red of errors.
+pub const ERROR_RED: Color32 = Color32::from_rgb(200, 40, 40);
+/// The green of success.
+pub const OK_GREEN: Color32 = Color32::from_rgb(30, 140, 60);
+/// The orange of the sandbox badge.
+pub const SANDBOX_ORANGE: Color32 = Color32::from_rgb(235, 120, 0);
+
+/// An error in plain words, with the technical detail in a collapsed section beneath.
+pub fn error_ui(ui: &mut Ui, lang: Lang, error: &UiError, id_salt: &str) {
+    ui.colored_label(ERROR_RED, error.message(lang));
+    if !error.detail.is_empty() {
+        egui::CollapsingHeader::new(text::DETAILS.get(lang))
+            .id_salt(("error-detail", id_salt))
+            .default_open(false)
+            .show(ui, |ui| {
+                ui.label(RichText::new(&error.detail).monospace().small());
+            });
+    }
+}
+
+/// A short error next to a field.
+pub fn field_error_ui(ui: &mut Ui, message: &str) {
+    ui.colored_label(ERROR_RED, message);
+}
+
+/// A value with a button that copies it.
+pub fn copyable_ui(ui: &mut Ui, lang: Lang, label: &str, value: &str) {
+    ui.horizontal(|ui| {
+        ui.label(format!("{label} :"));
+        ui.label(RichText::new(value).monospace());
+        if ui
+            .small_button(text::COPY.get(lang))
+            .on_hover_text(value)
+            .clicked()
+        {
+            ui.ctx().copy_text(value.to_string());
+        }
+    });
+}
+
+/// A QR code, already encoded, as modules to draw.
+pub struct Qr {
+    data: String,
+    width: usize,
+    dark: Vec<bool>,
+}
+
+impl Qr {
+    /// Encodes a text; `None` if it is too long for a QR code.
+    pub fn new(data: &str) -> Option<Qr> {
+        let code = qrcode::QrCode::new(data.as_bytes()).ok()?;
+        let width = code.width();
+        let dark = code
+            .to_colors()
+            .into_iter()
+            .map(|c| c == qrcode::Color::Dark)
+            .collect();
+        Some(Qr {
+            data: data.to_string(),
+            width,
+            dark,
+        })
+    }
+
+    /// The encoded text.
+    pub fn data(&self) -> &str {
+        &self.data
+    }
+
+    /// Draws it as a square of `side` points, dark modules as rects on white with a quiet zone.
+    pub fn ui(&self, ui: &mut Ui, side: f32) -> egui::Response {
+        let (rect, response) = ui.allocate_exact_size(egui::vec2(side, side), egui::Sense::hover());
+        let painter = ui.painter_at(rect);
+        painter.rect_filled(rect, 4.0, Color32::WHITE);
+        let quiet = 4usize;
+        let cells = self.width + 2 * quiet;
+        let module = side / cells as f32;
+        for y in 0..self.width {
+            for x in 0..self.width {
+                if self.dark.get(y * self.width + x).copied().unwrap_or(false) {
+                    let min = rect.min
+                        + egui::vec2((x + quiet) as f32 * module, (y + quiet) as f32 * module);
+                    painter.rect_filled(
+                        egui::Rect::from_min_size(min, egui::vec2(module, module)),
+                        0.0,
+                        Color32::BLACK,
+                    );
+                }
+            }
+        }
+        response
+    }
+}
