@@ -89,6 +89,21 @@ pub fn tender(t: &TenderView) -> Tender {
     }
 }
 
+/// Gift cards paid through the hosted page come back without a card number; number them in paying order
+/// ("n°1", "n°2") so staff can still tell them apart.
+fn numbered(mut tenders: Vec<Tender>) -> Vec<Tender> {
+    let mut n = 0;
+    for t in &mut tenders {
+        if t.product_id == crate::till::logic::PRODUCT_CADO {
+            n += 1;
+            if t.masked_number.is_empty() {
+                t.masked_number = format!("n°{n}");
+            }
+        }
+    }
+    tenders
+}
+
 /// One refund.
 pub fn refund(r: &RefundView) -> RefundLine {
     RefundLine {
@@ -114,7 +129,7 @@ pub fn checkout(v: &CheckoutView) -> Checkout {
         created_at: v.created_at,
         email: v.email.clone(),
         operator: v.operator.clone(),
-        tenders: v.tenders.iter().map(tender).collect(),
+        tenders: numbered(v.tenders.iter().map(tender).collect()),
         refunds: v.refunds.iter().map(refund).collect(),
         timeline: v
             .timeline

@@ -200,7 +200,7 @@ pub const DETAIL: Tx = tx("Détail", "Detail");
 /// Timeline heading.
 pub const TIMELINE: Tx = tx("Historique", "Timeline");
 /// Refunds heading in the detail.
-pub const REFUNDS_OF_SALE: Tx = tx("Remboursements", "Refunds");
+pub const REFUNDS_OF_SALE: Tx = tx("Remboursements de la vente", "Refunds of this sale");
 /// Worldline ids heading.
 pub const WORLDLINE_IDS: Tx = tx("Identifiants Worldline", "Worldline ids");
 /// Refund button.
@@ -399,7 +399,7 @@ pub const OPERATOR_NAME: Tx = tx("Nom de l'opérateur", "Operator name");
 /// Language.
 pub const LANGUAGE: Tx = tx("Langue", "Language");
 /// Heading: refunds.
-pub const REFUND_RULES: Tx = tx("Remboursements", "Refunds");
+pub const REFUND_RULES: Tx = tx("Règles de remboursement", "Refund rules");
 /// PIN above threshold.
 pub const PIN_THRESHOLD: Tx = tx("Code responsable au-delà de", "Manager PIN above");
 /// PIN always.

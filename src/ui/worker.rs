@@ -11,6 +11,7 @@ use tokio::sync::mpsc;
 
 use crate::ledger::{Ledger, keys};
 use crate::money::Amount;
+use crate::sandbox::{RunningSandbox, SandboxConfig};
 use crate::till::{
     CheckoutFilter, CsvFormat, DirectGateway, NewCheckout, RefundCommand, RefundFilter, Till,
     TillError, endpoints,
@@ -409,7 +410,16 @@ impl Engine {
         if let Some(s) = guard.as_ref() {
             return Ok(s.base_url());
         }
-        let running: RunningSandbox = embedded_sandbox(&self.config).await?;
+        let mut cfg = SandboxConfig {
+            data_file: Some(self.config.data_dir.join("sandbox.json")),
+            ..SandboxConfig::default()
+        };
+        if let Some(ms) = self.config.sandbox_refund_delay_ms {
+            cfg.refund_delay_ms = ms;
+        }
+        let running = crate::sandbox::start(cfg)
+            .await
+            .map_err(|e| UiError::new(text::SANDBOX_FAILED, format!("{e:#}")))?;
         let url = running.base_url();
         tracing::info!(%url, "embedded sandbox listening");
         *guard = Some(running);
@@ -471,24 +481,6 @@ impl Engine {
             return_url,
         ))
     }
-}
-
-/// The embedded sandbox is not part of this build yet.
-struct RunningSandbox;
-
-impl RunningSandbox {
-    fn base_url(&self) -> String {
-        String::new()
-    }
-
-    async fn shutdown(self) {}
-}
-
-async fn embedded_sandbox(_config: &WorkerConfig) -> Result<RunningSandbox, UiError> {
-    Err(UiError::new(
-        text::SANDBOX_FAILED,
-        "the embedded sandbox is not in this build",
-    ))
 }
 
 /// Words for keychain failures, in both languages.

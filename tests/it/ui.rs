@@ -1,5 +1,6 @@
 //! The desktop app driven through its accessibility tree (egui_kittest), with the real worker, a real ledger in a
 //! temporary directory, the keychain's mock store, and the embedded sandbox on loopback.
+#![allow(clippy::expect_used)] // A helper that cannot set up its fixture should stop the test with the reason.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -16,7 +17,7 @@ pub fn harness(dir: &Path) -> Harness<'static, CadodeskApp> {
     config.vault = Some(Vault::with_store(
         keyring_core::mock::Store::new().expect("mock keychain"),
     ));
-    config.sandbox_refund_delay_ms = Some(300);
+    config.sandbox_refund_delay_ms = Some(2500);
     let handle = worker::start(config).expect("worker thread");
     let app = CadodeskApp::new(handle);
     Harness::builder()
@@ -42,7 +43,7 @@ pub fn wait_for(
 }
 
 fn has_label(h: &Harness<'static, CadodeskApp>, label: &str) -> bool {
-    h.query_by_label(label).is_some()
+    h.query_all_by_label(label).next().is_some()
 }
 
 fn type_into(h: &mut Harness<'static, CadodeskApp>, label: &str, text: &str) {
@@ -127,4 +128,282 @@ fn every_symbol_the_screens_use_has_a_glyph() {
         ui.label("• … € « » ’ é è à ç ô û É · ° ê î ù");
     });
     h.run_steps(2);
+}
+
+fn wait_ready(h: &mut Harness<'static, CadodeskApp>) {
+    wait_for(h, "the till to open on the embedded sandbox", |h| {
+        matches!(h.state().startup(), Startup::Ready) && h.state().sandbox_url().is_some()
+    });
+}
+
+fn click(h: &mut Harness<'static, CadodeskApp>, label: &str) {
+    h.get_by_label(label).click();
+    h.run_steps(3);
+}
+
+/// Replaces a field's text as a person would: select all, then type.
+fn retype(h: &mut Harness<'static, CadodeskApp>, label: &str, text: &str) {
+    h.get_by_label(label).focus();
+    h.run_steps(2);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.run_steps(2);
+    h.get_by_label(label).type_text(text);
+    h.run_steps(2);
+}
+
+/// The customer's side: fills the hosted page with two gift cards and a Visa for the remainder, and pays.
+fn pay_as_customer(redirect_url: &str) {
+    let form = [
+        ("giftcard1_number", "6299000000000002"),
+        ("giftcard1_expiry", "12/30"),
+        ("giftcard1_cvv", "123"),
+        ("giftcard2_number", "6299000000000003"),
+        ("giftcard2_expiry", "12/30"),
+        ("giftcard2_cvv", "123"),
+        ("card_number", "4012000033330026"),
+        ("card_expiry", "05/30"),
+        ("card_cvv", "123"),
+        ("action", "pay"),
+    ];
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let status = rt.block_on(async {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client")
+            .post(redirect_url)
+            .form(&form)
+            .send()
+            .await
+            .expect("the hosted page answers")
+            .status()
+    });
+    assert!(
+        status.is_success() || status.is_redirection(),
+        "the hosted page accepted the payment: {status}"
+    );
+}
+
+#[test]
+fn a_sale_paid_with_two_gift_cards_and_a_visa_then_refunded_in_part_and_exported() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut h = harness(dir.path());
+    wait_ready(&mut h);
+
+    // A manager PIN, required for every refund.
+    click(&mut h, "Réglages");
+    type_into(&mut h, "Nouveau code responsable", "2468");
+    click(&mut h, "Code responsable pour tout remboursement");
+    click(&mut h, "Enregistrer");
+    wait_for(&mut h, "the settings to be saved", |h| {
+        h.state().settings().pin_hash.is_some() && h.state().settings().pin_always
+    });
+    let stored = h.state().settings().pin_hash.clone().unwrap_or_default();
+    assert!(!stored.contains("2468"), "the PIN is stored hashed");
+
+    // The sale.
+    click(&mut h, "Encaisser");
+    type_into(&mut h, "Montant", "87,50 €");
+    click(&mut h, "Créer le paiement");
+    wait_for(&mut h, "the checkout to be created", |h| {
+        h.state().cashier.current().is_some()
+    });
+    assert!(has_label(&h, "Ouvrir la page de paiement"));
+    assert!(has_label(&h, "Rafraîchir"));
+    let url = h
+        .state()
+        .cashier
+        .current()
+        .and_then(|c| c.redirect_url.clone())
+        .expect("a redirect URL");
+    pay_as_customer(&url);
+    click(&mut h, "Rafraîchir");
+    wait_for(&mut h, "the sale to be paid", |h| {
+        h.state()
+            .cashier
+            .current()
+            .is_some_and(|c| c.status == cadodesk::ui::model::CheckoutStatus::Paid)
+    });
+    assert!(has_label(&h, "Payé"), "the big paid moment is on screen");
+    let sale = h.state().cashier.current().cloned().expect("the sale");
+    assert_eq!(sale.tenders.len(), 3, "{:#?}", sale.tenders);
+    let cents: Vec<i64> = sale.tenders.iter().map(|t| t.amount.cents()).collect();
+    assert_eq!(cents.iter().sum::<i64>(), 8750);
+    for shown in ["n°1", "n°2", "•••• 0026"] {
+        assert!(has_label(&h, shown), "tender {shown} is shown");
+    }
+    assert_eq!(h.get_all_by_label("Bimpli CADO").count(), 2);
+    assert!(has_label(&h, "Visa"));
+    assert!(has_label(&h, "Nouvelle vente"));
+
+    // The refund, from the Transactions detail.
+    click(&mut h, "Transactions");
+    wait_for(&mut h, "the sale in the table", |h| {
+        h.state().transactions.rows().len() == 1
+    });
+    click(&mut h, &sale.reference.clone());
+    wait_for(&mut h, "the detail panel", |h| {
+        h.state().transactions.detail().is_some()
+    });
+    let gift = sale
+        .tenders
+        .iter()
+        .find(|t| t.amount.cents() == 5000)
+        .expect("the 50 € gift card")
+        .clone();
+    let buttons = h.get_all_by_label("Rembourser").count();
+    assert_eq!(buttons, 3, "one refund button per tender");
+    let index = sale
+        .tenders
+        .iter()
+        .position(|t| t.payment_id == gift.payment_id)
+        .expect("position");
+    h.get_all_by_label("Rembourser")
+        .nth(index)
+        .expect("button")
+        .click();
+    h.run_steps(3);
+    assert!(h.state().transactions.refund.is_open());
+    retype(&mut h, "Montant à rembourser", "10,00");
+    click(&mut h, "Continuer");
+    assert!(
+        h.query_by_label_contains("Choisissez un motif").is_some(),
+        "a reason is required"
+    );
+    click(&mut h, "Motif");
+    click(&mut h, "Retour d'article");
+    type_into(&mut h, "Précision", "taille trop petite");
+    click(&mut h, "Continuer");
+    assert!(has_label(&h, "Confirmer ce remboursement ?"));
+    assert!(
+        h.query_by_label_contains(&format!("10,00\u{a0}€ sur {}", gift.label()))
+            .is_some(),
+        "the confirmation restates amount and card"
+    );
+    type_into(&mut h, "Code responsable", "1111");
+    click(&mut h, "Confirmer le remboursement");
+    assert!(
+        h.query_by_label_contains("Code responsable incorrect")
+            .is_some(),
+        "a wrong PIN is refused"
+    );
+    type_into(&mut h, "Code responsable", "2468");
+    h.get_by_label("Confirmer le remboursement").click();
+    h.step();
+    // Pressed twice: the second press finds the button disabled.
+    if let Some(b) = h.query_by_label("Confirmer le remboursement") {
+        b.click();
+    }
+    h.run_steps(2);
+    wait_for(&mut h, "the refund to be recorded", |h| {
+        h.query_by_label_contains("Remboursement enregistré")
+            .is_some()
+    });
+    let status_of = |h: &Harness<'static, CadodeskApp>| {
+        h.state()
+            .transactions
+            .detail()
+            .map(|d| d.refunds.iter().map(|r| r.status).collect::<Vec<_>>())
+            .unwrap_or_default()
+    };
+    wait_for(&mut h, "the refund in the detail", |h| {
+        !status_of(h).is_empty()
+    });
+    let first = status_of(&h);
+    assert_eq!(first.len(), 1, "one press, one refund: {first:?}");
+    use cadodesk::ui::model::RefundStatus;
+    assert!(
+        matches!(first[0], RefundStatus::Requested | RefundStatus::Pending),
+        "first pending: {first:?}"
+    );
+    click(&mut h, "Fermer");
+    wait_for(&mut h, "the refund to complete", |h| {
+        status_of(h) == vec![RefundStatus::Refunded]
+    });
+    let detail = h.state().transactions.detail().cloned().expect("detail");
+    let tender = detail.tender(&gift.payment_id).expect("tender");
+    assert_eq!(tender.refunded.cents(), 1000);
+    assert_eq!(tender.refundable.cents(), 4000);
+
+    // The refund ledger and its export.
+    click(&mut h, "Remboursements");
+    wait_for(&mut h, "the refund ledger", |h| {
+        h.state().refunds.rows().len() == 1
+    });
+    assert!(
+        h.query_by_label_contains("Total remboursé : 10,00")
+            .is_some()
+    );
+    click(&mut h, "Exporter CSV");
+    let path = dir.path().join("remboursements.csv");
+    retype(&mut h, "Fichier", &path.display().to_string());
+    click(&mut h, "Exporter");
+    wait_for(&mut h, "the export", |h| {
+        h.state().refunds.last_export().is_some()
+    });
+    let bytes = std::fs::read(&path).expect("the export file");
+    assert!(
+        bytes.starts_with(b"\xEF\xBB\xBF"),
+        "French Excel profile has a BOM"
+    );
+    let text = String::from_utf8(bytes).expect("UTF-8");
+    assert!(text.contains(';'), "{text}");
+    assert!(text.contains("10,00"), "{text}");
+    assert!(text.contains("taille trop petite"), "{text}");
+    assert!(text.contains(&gift.payment_id), "{text}");
+    click(&mut h, "Fermer");
+
+    // The journal is whole.
+    click(&mut h, "Journal");
+    click(&mut h, "Vérifier l'intégrité");
+    wait_for(&mut h, "the journal check", |h| {
+        h.state().journal.verdict().is_some()
+    });
+    assert!(
+        h.state()
+            .journal
+            .verdict()
+            .is_some_and(|v| v.ok && v.entries > 0)
+    );
+    assert!(has_label(&h, "Journal intègre"));
+}
+
+#[test]
+fn a_wrong_secret_is_explained_next_to_the_connection_test() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut h = harness(dir.path());
+    wait_ready(&mut h);
+    let url = h.state().sandbox_url().expect("sandbox").to_string();
+    click(&mut h, "Réglages");
+    click(&mut h, "Tester la connexion");
+    wait_for(&mut h, "the connection test", |h| {
+        h.state().settings_panel.connection_ok()
+    });
+    click(&mut h, "Adresse personnalisée");
+    type_into(&mut h, "Adresse", &url);
+    type_into(&mut h, "Secret API", "not-the-secret");
+    click(&mut h, "Tester la connexion");
+    wait_for(&mut h, "the connection error", |h| {
+        h.state().settings_panel.connection_error().is_some()
+    });
+    let error = h
+        .state()
+        .settings_panel
+        .connection_error()
+        .cloned()
+        .expect("error");
+    assert!(error.fr.contains("identifiants"), "{}", error.fr);
+    assert!(
+        h.query_by_label_contains("refusé les identifiants")
+            .is_some()
+    );
+    assert!(!error.fr.contains("not-the-secret") && !error.detail.contains("not-the-secret"));
+    assert_eq!(
+        h.state().settings_panel.secret,
+        "not-the-secret",
+        "what was typed is kept"
+    );
 }
