@@ -59,8 +59,8 @@ PY="$VENV/bin/python"
 # ----- build ----------------------------------------------------------------------------------------------------
 cargo_flags=(); [ "$profile" = release ] && cargo_flags=(--release)
 log "building ($profile)"
-cargo build "${cargo_flags[@]}" --bin cadodesk >&2
-BENCH_BIN="$(cargo build "${cargo_flags[@]}" --bench bench --message-format=json 2>/dev/null |
+# One build of the binary and the bench together: the same features, so nothing is built twice.
+BENCH_BIN="$(cargo build "${cargo_flags[@]}" --bins --bench bench --message-format=json |
   python3 -c 'import json,sys
 exe=[m["executable"] for m in map(json.loads, sys.stdin) if m.get("reason")=="compiler-artifact" and m["target"]["name"]=="bench" and m.get("executable")]
 print(exe[-1])')"
@@ -158,7 +158,7 @@ read -r exp_s exp_kib <"$OUT/export-cadodesk.time"
 SQL="SELECT r.number, r.created_at, c.merchant_reference, c.amount_cents, r.payment_id, t.product_id, t.masked_number,
   t.captured_cents, r.amount_cents, r.refund_id, r.state, r.platform_status, r.reason, r.operator, r.external,
   (SELECT COALESCE(SUM(r2.amount_cents), 0) FROM refunds r2 WHERE r2.payment_id = r.payment_id
-     AND r2.number < r.number AND r2.state != 'declined')
+     AND r2.number < r.number AND r2.state != 'declined') AS refunded_before
   FROM refunds r JOIN tenders t ON t.payment_id = r.payment_id
   JOIN checkouts c ON c.hosted_checkout_id = r.hosted_checkout_id ORDER BY r.number"
 /usr/bin/time -f '%e %M' -o "$OUT/export-sqlite.time" sqlite3 -csv -header "$LEDGER_DIR/ledger.sqlite3" "$SQL" >"$OUT/refunds-sqlite.csv"
@@ -180,5 +180,5 @@ else
 fi
 
 # ----- 7. watcher (printed last, measured above while the sandbox ran) -----------------------------------------
-echo "watcher, $(get "$W" watch_open_checkouts) open checkouts over $(get "$W" watch_window_s) s: cadodesk $(get "$W" watch_requests_per_min) req/min ($(get "$W" watch_requests) requests), schedule minimum $(get "$W" watch_schedule_per_min) req/min ($(get "$W" watch_schedule_readings) readings), ratio $(div "$(get "$W" watch_schedule_per_min)" "$(get "$W" watch_requests_per_min)")"
+echo "watcher, $(get "$W" watch_open_checkouts) open checkouts over $(get "$W" watch_window_s) s: cadodesk $(get "$W" watch_requests_per_min) req/min ($(get "$W" watch_requests) requests), schedule minimum $(get "$W" watch_schedule_per_min) req/min ($(get "$W" watch_schedule_readings) readings), ratio $(div "$(get "$W" watch_schedule_per_min)" "$(get "$W" watch_requests_per_min)") (above 1: fewer requests than the schedule asks, i.e. readings later than scheduled)"
 echo "watcher schedule over a simulated hour, 50 checkouts opened in the first minute and never paid: $(get "$W" watch_schedule_hour_per_min) req/min on average ($(get "$W" watch_schedule_hour_readings) readings)"
