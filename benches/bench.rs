@@ -208,7 +208,6 @@ fn signing_per_second(budget: Duration) -> f64 {
     count as f64 / start.elapsed().as_secs_f64()
 }
 
-
 // ----- round trip -----------------------------------------------------------------------------------------------
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -305,7 +304,10 @@ fn roundtrip(url: &str, n: usize) {
             .to_string();
         // Warm-up: connection pool and first-use costs.
         for _ in 0..10 {
-            client.get_payment_details(&payment_id).await.expect("details");
+            client
+                .get_payment_details(&payment_id)
+                .await
+                .expect("details");
         }
         let mut create = Vec::with_capacity(n);
         for _ in 0..n {
@@ -317,7 +319,12 @@ fn roundtrip(url: &str, n: usize) {
         let mut details = Vec::with_capacity(n);
         for _ in 0..n {
             let t = Instant::now();
-            black_box(client.get_payment_details(&payment_id).await.expect("details"));
+            black_box(
+                client
+                    .get_payment_details(&payment_id)
+                    .await
+                    .expect("details"),
+            );
             details.push(t.elapsed().as_secs_f64() * 1e6);
         }
         let mut refund = Vec::with_capacity(n);
@@ -325,7 +332,12 @@ fn roundtrip(url: &str, n: usize) {
             let body = RefundRequest::eur(Amount::from_cents(1).expect("amount"), None, None);
             let key = IdempotenceKey::generate();
             let t = Instant::now();
-            black_box(client.refund_payment(&payment_id, &body, &key).await.expect("refund"));
+            black_box(
+                client
+                    .refund_payment(&payment_id, &body, &key)
+                    .await
+                    .expect("refund"),
+            );
             refund.push(t.elapsed().as_secs_f64() * 1e6);
         }
         report("create", create);
@@ -419,8 +431,10 @@ fn reference_row(i: u64) -> (String, String, String) {
 
 fn raw_connection(path: &Path) -> rusqlite::Connection {
     let conn = rusqlite::Connection::open(path).expect("open");
-    conn.pragma_update(None, "journal_mode", "WAL").expect("wal");
-    conn.pragma_update(None, "synchronous", "FULL").expect("sync");
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .expect("wal");
+    conn.pragma_update(None, "synchronous", "FULL")
+        .expect("sync");
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS journal (seq INTEGER PRIMARY KEY, at TEXT NOT NULL, kind TEXT NOT NULL,
          operator TEXT NOT NULL, payload TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL) STRICT",
@@ -588,7 +602,9 @@ fn ui_section(checkouts: u64) {
         start.elapsed().as_secs_f64() * 1e3
     );
     // The till opens on the worker (ledger, embedded sandbox); the table can be asked for once it is ready.
-    while matches!(h.state().startup(), Startup::Starting) && start.elapsed() < Duration::from_secs(120) {
+    while matches!(h.state().startup(), Startup::Starting)
+        && start.elapsed() < Duration::from_secs(120)
+    {
         h.step();
         std::thread::sleep(Duration::from_millis(2));
     }
@@ -716,14 +732,14 @@ fn watcher_section(url: &str, seconds: u64) {
     let created: Vec<f64> = (0..OPEN).map(|i| i as f64 * 60.0 / OPEN as f64).collect();
     let hour = scheduled_readings(&created, 3600.0, 180);
     println!("watch_schedule_hour_readings={hour}");
-    println!(
-        "watch_schedule_hour_per_min={:.1}",
-        hour as f64 / 60.0
-    );
+    println!("watch_schedule_hour_per_min={:.1}", hour as f64 / 60.0);
 
     let rt = runtime();
     rt.block_on(async {
-        let upstream = url.trim_start_matches("http://").trim_end_matches('/').to_string();
+        let upstream = url
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_string();
         let count = Arc::new(AtomicU64::new(0));
         let proxy = counting_proxy(upstream, count.clone()).await;
         let dir = tempfile::tempdir().expect("temp dir");
@@ -785,7 +801,10 @@ fn watcher_section(url: &str, seconds: u64) {
         println!("watch_open_checkouts={OPEN}");
         println!("watch_window_s={window:.1}");
         println!("watch_requests={watched}");
-        println!("watch_requests_per_min={:.0}", watched as f64 * 60.0 / window);
+        println!(
+            "watch_requests_per_min={:.0}",
+            watched as f64 * 60.0 / window
+        );
         println!("watch_schedule_readings={expected}");
         println!(
             "watch_schedule_per_min={:.0}",
