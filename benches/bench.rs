@@ -797,7 +797,7 @@ fn watcher_section(url: &str, seconds: u64) {
         let window = origin.elapsed().as_secs_f64() - watch_start;
         let watched = count.load(Ordering::Relaxed) - creates;
         // The schedule's count over the same window, for checkouts whose first reading is when watching starts.
-        let expected = scheduled_readings(&vec![0.0; OPEN], window, 180);
+        let expected = scheduled_readings(&[0.0; OPEN], window, 180);
         println!("watch_open_checkouts={OPEN}");
         println!("watch_window_s={window:.1}");
         println!("watch_requests={watched}");
