@@ -41,6 +41,7 @@ log() { printf 'bench: %s\n' "$*" >&2; }
 # ----- tools ----------------------------------------------------------------------------------------------------
 missing=()
 command -v wrk >/dev/null || missing+=(wrk)
+command -v curl >/dev/null || missing+=(curl)
 command -v sqlite3 >/dev/null || missing+=(sqlite3)
 [ -x /usr/bin/time ] || missing+=(time)
 python3 -c 'import ensurepip' 2>/dev/null || missing+=(python3-venv)
