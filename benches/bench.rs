@@ -4,11 +4,30 @@
 //! - `--signing`: v1HMAC signatures per second over a fixed set of requests (`signing_per_second=N`).
 //! - `--signing-inputs`: that fixed set as JSON, so another signer (the official Python SDK, in
 //!   `scripts/bench-signing.sh`) can be timed on exactly the same requests.
+//! - `--roundtrip URL N`: create checkout, get payment details and refund through `DirectClient` against a running
+//!   sandbox, N times each; median and p99 in microseconds (`roundtrip op=… median_us=… p99_us=…`).
+//! - `--ledger DIR REFUNDS`: journal appends per second (production settings: WAL, `synchronous=FULL`, one
+//!   transaction per entry) against raw rusqlite inserts of the same rows without the chain; then fills DIR with
+//!   REFUNDS refunds and times `verify` against a plain scan of the same columns. DIR is kept for the export step.
+//! - `--ui CHECKOUTS`: the desktop app (headless egui) over a ledger of CHECKOUTS checkouts: time to first frame,
+//!   frame time of the Transactions screen, resident memory.
+//! - `--watcher URL SECONDS`: 50 open checkouts watched through a counting proxy for SECONDS, against what the
+//!   schedule asks for in the same window; and the schedule alone over a simulated hour.
+//!
+//! Every section prints `key=value` lines; `scripts/bench.sh` puts them side by side with their references.
+
+// A measurement tool, not product code: a broken fixture should stop it loudly.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use cadodesk::direct::signing;
+use cadodesk::ledger::Ledger;
+use cadodesk::ledger::journal::Event;
 
 /// One request to sign.
 struct SigningInput {
@@ -189,16 +208,653 @@ fn signing_per_second(budget: Duration) -> f64 {
     count as f64 / start.elapsed().as_secs_f64()
 }
 
+// ----- round trip -----------------------------------------------------------------------------------------------
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn report(op: &str, mut micros: Vec<f64>) {
+    micros.sort_by(|a, b| a.total_cmp(b));
+    println!(
+        "roundtrip op={op} n={} median_us={:.0} p99_us={:.0}",
+        micros.len(),
+        percentile(&micros, 0.5),
+        percentile(&micros, 0.99)
+    );
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
+
+/// Pays a hosted checkout on the sandbox's page with the Visa test card alone, as a browser without JavaScript.
+async fn pay_with_card(http: &reqwest::Client, redirect_url: &str) {
+    let form = [
+        ("card_number", "4012000033330026"),
+        ("card_expiry", "05/30"),
+        ("card_cvv", "123"),
+        ("action", "pay"),
+    ];
+    let r = http
+        .post(redirect_url)
+        .form(&form)
+        .send()
+        .await
+        .expect("pay on the page");
+    assert!(
+        r.status().is_redirection() || r.status().is_success(),
+        "paying failed: {}",
+        r.status()
+    );
+}
+
+fn roundtrip(url: &str, n: usize) {
+    use cadodesk::direct::wire::{CadoCheckout, CreateHostedCheckoutRequest, RefundRequest};
+    use cadodesk::direct::{ClientOptions, Credentials, DirectClient, Environment, IdempotenceKey};
+    use cadodesk::money::Amount;
+
+    let rt = runtime();
+    rt.block_on(async {
+        let env: Environment = url.parse().expect("sandbox URL");
+        let credentials = Credentials::new("cadodesk-sandbox", "sandbox-key-id", "sandbox-secret");
+        let client = DirectClient::for_environment(&env, credentials, ClientOptions::default())
+            .expect("client");
+        let request = |amount: i64| {
+            CreateHostedCheckoutRequest::bimpli_cado(CadoCheckout {
+                amount: Amount::from_cents(amount).expect("amount"),
+                merchant_reference: None,
+                customer_email: None,
+                locale: "fr_FR".into(),
+                return_url: "https://shop.example/return".into(),
+                session_timeout_minutes: None,
+                allowed_number_of_payment_attempts: None,
+                complete_remaining_payment_amount: true,
+                card_authorization_mode: None,
+                webhooks_urls: Vec::new(),
+            })
+        };
+        // One paid checkout to read and refund (cent by cent, so it never runs out).
+        let created = client
+            .create_hosted_checkout(&request(25000))
+            .await
+            .expect("create");
+        let redirect = created.redirect_url.clone().expect("redirectUrl");
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("http client");
+        pay_with_card(&http, &redirect).await;
+        let got = client
+            .get_hosted_checkout(&created.hosted_checkout_id)
+            .await
+            .expect("get hosted checkout");
+        let got = serde_json::to_value(&got).expect("json");
+        let payment_id = got["createdPaymentOutput"]["payment"]["id"]
+            .as_str()
+            .expect("payment id")
+            .to_string();
+        // Warm-up: connection pool and first-use costs.
+        for _ in 0..10 {
+            client
+                .get_payment_details(&payment_id)
+                .await
+                .expect("details");
+        }
+        let mut create = Vec::with_capacity(n);
+        for _ in 0..n {
+            let r = request(42_50);
+            let t = Instant::now();
+            black_box(client.create_hosted_checkout(&r).await.expect("create"));
+            create.push(t.elapsed().as_secs_f64() * 1e6);
+        }
+        let mut details = Vec::with_capacity(n);
+        for _ in 0..n {
+            let t = Instant::now();
+            black_box(
+                client
+                    .get_payment_details(&payment_id)
+                    .await
+                    .expect("details"),
+            );
+            details.push(t.elapsed().as_secs_f64() * 1e6);
+        }
+        let mut refund = Vec::with_capacity(n);
+        for _ in 0..n {
+            let body = RefundRequest::eur(Amount::from_cents(1).expect("amount"), None, None);
+            let key = IdempotenceKey::generate();
+            let t = Instant::now();
+            black_box(
+                client
+                    .refund_payment(&payment_id, &body, &key)
+                    .await
+                    .expect("refund"),
+            );
+            refund.push(t.elapsed().as_secs_f64() * 1e6);
+        }
+        report("create", create);
+        report("details", details);
+        report("refund", refund);
+        println!("roundtrip_payment_id={payment_id}");
+    });
+}
+
+// ----- ledger ---------------------------------------------------------------------------------------------------
+
+const OPERATOR: &str = "bench";
+
+fn hosted_id(i: u64) -> String {
+    format!("{:010}", 3_000_000_000u64 + i)
+}
+
+/// The four facts of one paid checkout of 250 € on one gift card.
+fn paid_checkout(i: u64) -> [Event; 4] {
+    let merchant_reference = format!("BENCH-{i:09}");
+    let hc = hosted_id(i);
+    [
+        Event::CheckoutRequested {
+            merchant_reference: merchant_reference.clone(),
+            amount_cents: 25000,
+            currency: "EUR".into(),
+            email: None,
+            locale: "fr_FR".into(),
+            return_url: None,
+        },
+        Event::CheckoutCreated {
+            merchant_reference,
+            hosted_checkout_id: hc.clone(),
+            redirect_url: format!("http://127.0.0.1:1/hostedcheckout/{hc}"),
+        },
+        Event::TenderSeen {
+            hosted_checkout_id: hc.clone(),
+            payment_id: format!("{hc}_0"),
+            product_id: 3103,
+            masked_number: Some("629900******0001".into()),
+            amount_cents: 25000,
+            captured_cents: 25000,
+            status: "CAPTURED".into(),
+            status_code: Some(9),
+        },
+        Event::CheckoutStatusSeen {
+            hosted_checkout_id: hc,
+            state: "paid".into(),
+            platform_status: "PAYMENT_CREATED".into(),
+        },
+    ]
+}
+
+/// Fills `ledger` with `checkouts` paid checkouts and `per_checkout` refunds on each (refund numbers from 1), in
+/// transactions of a few thousand entries.
+fn fill(ledger: &Ledger, checkouts: u64, per_checkout: u64) {
+    let mut batch: Vec<Event> = Vec::with_capacity(8192);
+    let mut number = 0i64;
+    for i in 0..checkouts {
+        batch.extend(paid_checkout(i));
+        let hc = hosted_id(i);
+        for k in 1..=per_checkout {
+            number += 1;
+            batch.push(Event::RefundImported {
+                idempotence_key: format!("ext-{hc}_0_{k}"),
+                number,
+                payment_id: format!("{hc}_0"),
+                hosted_checkout_id: hc.clone(),
+                refund_id: format!("{hc}_0_{k}"),
+                amount_cents: 100 + (k as i64 * 37) % 1900,
+                state: "refunded".into(),
+                platform_status: "REFUNDED".into(),
+            });
+        }
+        if batch.len() >= 5000 {
+            ledger.append_all(OPERATOR, &batch).expect("append_all");
+            batch.clear();
+        }
+    }
+    if !batch.is_empty() {
+        ledger.append_all(OPERATOR, &batch).expect("append_all");
+    }
+}
+
+/// A row as long as a journal entry, for the reference inserts.
+fn reference_row(i: u64) -> (String, String, String) {
+    let payload = serde_json::to_string(&paid_checkout(i)[0]).expect("json");
+    let hash = format!("{:064x}", i);
+    (chrono::Utc::now().to_rfc3339(), payload, hash)
+}
+
+fn raw_connection(path: &Path) -> rusqlite::Connection {
+    let conn = rusqlite::Connection::open(path).expect("open");
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .expect("wal");
+    conn.pragma_update(None, "synchronous", "FULL")
+        .expect("sync");
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS journal (seq INTEGER PRIMARY KEY, at TEXT NOT NULL, kind TEXT NOT NULL,
+         operator TEXT NOT NULL, payload TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL) STRICT",
+    )
+    .expect("table");
+    conn
+}
+
+fn raw_insert(tx: &rusqlite::Transaction<'_>, i: u64) {
+    let (at, payload, hash) = reference_row(i);
+    tx.execute(
+        "INSERT INTO journal(at, kind, operator, payload, prev_hash, hash) VALUES (?1, 'checkout_requested', ?2, ?3, ?4, ?4)",
+        rusqlite::params![at, OPERATOR, payload, hash],
+    )
+    .expect("insert");
+}
+
+/// Single appends for about `budget`, each its own transaction (as the till writes): entries per second.
+fn appends_single(dir: &Path, budget: Duration) -> (f64, f64) {
+    let ledger = Ledger::open(&dir.join("single.sqlite3")).expect("ledger");
+    let start = Instant::now();
+    let mut i = 0u64;
+    while start.elapsed() < budget {
+        ledger
+            .append(OPERATOR, &paid_checkout(10_000_000 + i)[0])
+            .expect("append");
+        i += 1;
+    }
+    let ours = i as f64 / start.elapsed().as_secs_f64();
+    let mut conn = raw_connection(&dir.join("single-raw.sqlite3"));
+    let start = Instant::now();
+    let mut j = 0u64;
+    while start.elapsed() < budget {
+        let tx = conn.transaction().expect("tx");
+        raw_insert(&tx, j);
+        tx.commit().expect("commit");
+        j += 1;
+    }
+    (ours, j as f64 / start.elapsed().as_secs_f64())
+}
+
+/// Appends in transactions of 1 000 (as `append_all` does for a reconciliation): entries per second, which shows
+/// the chain's and derived tables' own cost once the fsync is shared.
+fn appends_batched(dir: &Path, total: u64) -> (f64, f64) {
+    let ledger = Ledger::open(&dir.join("batched.sqlite3")).expect("ledger");
+    let start = Instant::now();
+    let mut i = 0u64;
+    while i < total {
+        let batch: Vec<Event> = (i..i + 1000)
+            .map(|k| paid_checkout(20_000_000 + k)[0].clone())
+            .collect();
+        ledger.append_all(OPERATOR, &batch).expect("append_all");
+        i += 1000;
+    }
+    let ours = total as f64 / start.elapsed().as_secs_f64();
+    let mut conn = raw_connection(&dir.join("batched-raw.sqlite3"));
+    let start = Instant::now();
+    let mut j = 0u64;
+    while j < total {
+        let tx = conn.transaction().expect("tx");
+        for k in j..j + 1000 {
+            raw_insert(&tx, k);
+        }
+        tx.commit().expect("commit");
+        j += 1000;
+    }
+    (ours, total as f64 / start.elapsed().as_secs_f64())
+}
+
+fn ledger_section(dir: &Path, refunds: u64) {
+    std::fs::create_dir_all(dir).expect("dir");
+    let scratch = tempfile::tempdir_in(dir).expect("scratch dir");
+    let (single, single_raw) = appends_single(scratch.path(), Duration::from_secs(3));
+    println!("ledger_append_single_per_s={single:.0}");
+    println!("raw_insert_single_per_s={single_raw:.0}");
+    let (batched, batched_raw) = appends_batched(scratch.path(), 50_000);
+    println!("ledger_append_batched_per_s={batched:.0}");
+    println!("raw_insert_batched_per_s={batched_raw:.0}");
+    drop(scratch);
+
+    let path = dir.join("ledger.sqlite3");
+    if path.exists() {
+        std::fs::remove_file(&path).expect("remove old ledger");
+        let _ = std::fs::remove_file(dir.join("ledger.sqlite3-wal"));
+        let _ = std::fs::remove_file(dir.join("ledger.sqlite3-shm"));
+    }
+    let ledger = Ledger::open(&path).expect("ledger");
+    let per_checkout = 10;
+    let start = Instant::now();
+    fill(&ledger, refunds / per_checkout, per_checkout);
+    let fill_s = start.elapsed().as_secs_f64();
+    let entries = ledger.journal_len().expect("len");
+    println!("ledger_entries={entries}");
+    println!("ledger_refunds={refunds}");
+    println!("ledger_fill_s={fill_s:.2}");
+    // Both reads start from the same warm page cache: one untimed scan first.
+    let scan = |conn: &rusqlite::Connection| -> u64 {
+        let mut stmt = conn
+            .prepare("SELECT seq, at, kind, operator, payload, prev_hash, hash FROM journal ORDER BY rowid")
+            .expect("prepare");
+        let mut rows = stmt.query([]).expect("query");
+        let mut bytes = 0u64;
+        while let Some(r) = rows.next().expect("row") {
+            let seq: i64 = r.get(0).expect("seq");
+            bytes += seq as u64 & 1;
+            for c in 1..7 {
+                let s: String = r.get(c).expect("text");
+                bytes += s.len() as u64;
+            }
+        }
+        bytes
+    };
+    let conn = rusqlite::Connection::open(&path).expect("open");
+    black_box(scan(&conn));
+    let start = Instant::now();
+    let report = ledger.verify().expect("verify");
+    let verify_s = start.elapsed().as_secs_f64();
+    assert!(report.is_sound(), "the filled journal does not verify");
+    let start = Instant::now();
+    black_box(scan(&conn));
+    let scan_s = start.elapsed().as_secs_f64();
+    println!("ledger_verify_entries={}", report.entries_checked);
+    println!("ledger_verify_s={verify_s:.3}");
+    println!("raw_scan_s={scan_s:.3}");
+}
+
+// ----- UI -------------------------------------------------------------------------------------------------------
+
+fn vm_kib(field: &str) -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+fn ui_section(checkouts: u64) {
+    use cadodesk::ui::app::{CadodeskApp, Startup, Tab};
+    use cadodesk::ui::worker::{self, WorkerConfig};
+    use cadodesk::vault::Vault;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    {
+        let ledger = Ledger::open_in(dir.path()).expect("ledger");
+        let start = Instant::now();
+        fill(&ledger, checkouts, 0);
+        println!("ui_fill_s={:.2}", start.elapsed().as_secs_f64());
+    }
+    let rss_before = vm_kib("VmRSS:");
+    let start = Instant::now();
+    let mut config = WorkerConfig::new(dir.path());
+    config.vault = Some(Vault::with_store(
+        keyring_core::mock::Store::new().expect("mock keychain"),
+    ));
+    let handle = worker::start(config).expect("worker thread");
+    let app = CadodeskApp::new(handle);
+    let mut h = egui_kittest::Harness::builder()
+        .with_size(egui::vec2(1366.0, 768.0))
+        .build_ui_state(|ui, app: &mut CadodeskApp| app.frame_ui(ui), app);
+    h.step();
+    println!(
+        "ui_first_frame_ms={:.1}",
+        start.elapsed().as_secs_f64() * 1e3
+    );
+    // The till opens on the worker (ledger, embedded sandbox); the table can be asked for once it is ready.
+    while matches!(h.state().startup(), Startup::Starting)
+        && start.elapsed() < Duration::from_secs(120)
+    {
+        h.step();
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    if let Startup::Failed(e) = h.state().startup() {
+        println!("ui_error={}", e.message(cadodesk::i18n::Lang::En));
+        return;
+    }
+    println!("ui_ready_ms={:.1}", start.elapsed().as_secs_f64() * 1e3);
+    h.state_mut().set_tab(Tab::Transactions);
+    let loading = Instant::now();
+    while (h.state().transactions.rows().len() as u64) < checkouts
+        && loading.elapsed() < Duration::from_secs(300)
+    {
+        h.step();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    println!(
+        "ui_rows_loaded={} ui_load_ms={:.0}",
+        h.state().transactions.rows().len(),
+        loading.elapsed().as_secs_f64() * 1e3
+    );
+    for _ in 0..5 {
+        h.step();
+    }
+    let mut frames: Vec<f64> = Vec::new();
+    let start = Instant::now();
+    while frames.len() < 300 && start.elapsed() < Duration::from_secs(20) {
+        let t = Instant::now();
+        h.step();
+        frames.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    frames.sort_by(|a, b| a.total_cmp(b));
+    println!(
+        "ui_frame_ms_median={:.2} ui_frame_ms_p99={:.2} ui_frames={}",
+        percentile(&frames, 0.5),
+        percentile(&frames, 0.99),
+        frames.len()
+    );
+    println!(
+        "ui_rss_mib={:.0} ui_rss_before_mib={:.0} ui_hwm_mib={:.0}",
+        vm_kib("VmRSS:") as f64 / 1024.0,
+        rss_before as f64 / 1024.0,
+        vm_kib("VmHWM:") as f64 / 1024.0
+    );
+}
+
+// ----- watcher --------------------------------------------------------------------------------------------------
+
+/// A TCP proxy in front of the sandbox that counts HTTP requests (request lines) from the till.
+async fn counting_proxy(upstream: String, count: Arc<AtomicU64>) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        loop {
+            let Ok((client, _)) = listener.accept().await else {
+                return;
+            };
+            let upstream = upstream.clone();
+            let count = count.clone();
+            tokio::spawn(async move {
+                let Ok(server) = tokio::net::TcpStream::connect(&upstream).await else {
+                    return;
+                };
+                let (mut cr, mut cw) = client.into_split();
+                let (mut sr, mut sw) = server.into_split();
+                let up = async move {
+                    let mut buf = vec![0u8; 64 * 1024];
+                    loop {
+                        let n = match cr.read(&mut buf).await {
+                            Ok(0) | Err(_) => break,
+                            Ok(n) => n,
+                        };
+                        let lines = buf[..n]
+                            .windows(11)
+                            .filter(|w| *w == b" HTTP/1.1\r\n")
+                            .count();
+                        count.fetch_add(lines as u64, Ordering::Relaxed);
+                        if sw.write_all(&buf[..n]).await.is_err() {
+                            break;
+                        }
+                    }
+                    let _ = sw.shutdown().await;
+                };
+                let down = async move {
+                    let _ = tokio::io::copy(&mut sr, &mut cw).await;
+                    let _ = cw.shutdown().await;
+                };
+                tokio::join!(up, down);
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+/// What the schedule asks for: readings of checkouts created at `created` (seconds) within `[0, window)`.
+fn scheduled_readings(created: &[f64], window: f64, session_timeout_minutes: i64) -> u64 {
+    use cadodesk::till::logic::next_poll_at;
+    let t0 = chrono::DateTime::<chrono::Utc>::from_timestamp(1_800_000_000, 0).expect("time");
+    let timeout = chrono::Duration::minutes(session_timeout_minutes);
+    let mut n = 0u64;
+    for &c in created {
+        let created_at = t0 + chrono::Duration::milliseconds((c * 1000.0) as i64);
+        let mut last = None;
+        while let Some(at) = next_poll_at(created_at, last, timeout, 0) {
+            if (at - t0).num_milliseconds() as f64 / 1000.0 >= window {
+                break;
+            }
+            n += 1;
+            last = Some(at);
+        }
+    }
+    n
+}
+
+fn watcher_section(url: &str, seconds: u64) {
+    use cadodesk::money::Amount;
+    use cadodesk::till::{NewCheckout, Till, TillConfig};
+    use cadodesk::vault::{ApiCredentials, Secret};
+
+    const OPEN: usize = 50;
+    // The schedule alone, over a simulated hour: 50 checkouts opened in the first minute, none paid.
+    let created: Vec<f64> = (0..OPEN).map(|i| i as f64 * 60.0 / OPEN as f64).collect();
+    let hour = scheduled_readings(&created, 3600.0, 180);
+    println!("watch_schedule_hour_readings={hour}");
+    println!("watch_schedule_hour_per_min={:.1}", hour as f64 / 60.0);
+
+    let rt = runtime();
+    rt.block_on(async {
+        let upstream = url
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_string();
+        let count = Arc::new(AtomicU64::new(0));
+        let proxy = counting_proxy(upstream, count.clone()).await;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let config = TillConfig::new(
+            dir.path(),
+            proxy,
+            ApiCredentials {
+                merchant_id: "cadodesk-sandbox".into(),
+                api_key_id: "sandbox-key-id".into(),
+                api_secret: Secret::new("sandbox-secret"),
+                source: "bench",
+            },
+        );
+        let till = Till::open(config).expect("till");
+        let origin = Instant::now();
+        for i in 0..OPEN {
+            till.create_checkout(NewCheckout {
+                amount: Amount::from_cents(42_50 + i as i64).expect("amount"),
+                merchant_reference: None,
+                email: None,
+                locale: "fr_FR".into(),
+                return_url: Some("https://shop.example/return".into()),
+            })
+            .await
+            .expect("create checkout");
+        }
+        let creates = count.load(Ordering::Relaxed);
+        // The status watcher as the app runs it: a tick every 500 ms, every due checkout read once at a time.
+        let in_flight: Arc<std::sync::Mutex<std::collections::HashSet<String>>> = Arc::default();
+        let mut tick = tokio::time::interval(Duration::from_millis(500));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let watch_start = origin.elapsed().as_secs_f64();
+        let deadline = Instant::now() + Duration::from_secs(seconds);
+        while Instant::now() < deadline {
+            tick.tick().await;
+            let now = chrono::Utc::now();
+            let due = {
+                let till = till.clone();
+                tokio::task::spawn_blocking(move || till.pending_work(now))
+                    .await
+                    .expect("pending work")
+            };
+            for (id, at) in due {
+                if at > now || !in_flight.lock().expect("lock").insert(id.clone()) {
+                    continue;
+                }
+                let till = till.clone();
+                let in_flight = in_flight.clone();
+                tokio::spawn(async move {
+                    let _ = till.refresh(&id).await;
+                    in_flight.lock().expect("lock").remove(&id);
+                });
+            }
+        }
+        let window = origin.elapsed().as_secs_f64() - watch_start;
+        let watched = count.load(Ordering::Relaxed) - creates;
+        // The schedule's count over the same window, for checkouts whose first reading is when watching starts.
+        let expected = scheduled_readings(&[0.0; OPEN], window, 180);
+        println!("watch_open_checkouts={OPEN}");
+        println!("watch_window_s={window:.1}");
+        println!("watch_requests={watched}");
+        println!(
+            "watch_requests_per_min={:.0}",
+            watched as f64 * 60.0 / window
+        );
+        println!("watch_schedule_readings={expected}");
+        println!(
+            "watch_schedule_per_min={:.0}",
+            expected as f64 * 60.0 / window
+        );
+    });
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let wants = |name: &str| args.iter().any(|a| a == name);
+    let after = |name: &str, k: usize| -> Option<String> {
+        let i = args.iter().position(|a| a == name)?;
+        args.get(i + 1 + k).cloned()
+    };
     if wants("--signing-inputs") {
         println!("{}", signing_inputs_json());
         return;
     }
-    let everything = !wants("--signing");
+    let sections = ["--signing", "--roundtrip", "--ledger", "--ui", "--watcher"];
+    let everything = !sections.iter().any(|s| wants(s));
     if everything || wants("--signing") {
         let rate = signing_per_second(Duration::from_secs(2));
         println!("signing_per_second={rate:.0}");
+    }
+    if let Some(url) = after("--roundtrip", 0) {
+        let n = after("--roundtrip", 1)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(200);
+        roundtrip(&url, n);
+    }
+    if wants("--ledger") || everything {
+        let dir = after("--ledger", 0)
+            .map(PathBuf::from)
+            .unwrap_or_else(|| std::env::temp_dir().join("cadodesk-bench-ledger"));
+        let refunds = after("--ledger", 1)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(100_000);
+        ledger_section(&dir, refunds);
+    }
+    if wants("--ui") || everything {
+        let n = after("--ui", 0)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(100_000);
+        ui_section(n);
+    }
+    if let Some(url) = after("--watcher", 0) {
+        let secs = after("--watcher", 1)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(60);
+        watcher_section(&url, secs);
     }
 }

@@ -10,11 +10,18 @@ venv="${CADODESK_BENCH_VENV:-${TMPDIR:-/tmp}/cadodesk-bench-venv}"
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
-"$venv/bin/pip" install --quiet --disable-pip-version-check onlinepayments-sdk-python3
+"$venv/bin/python" -c 'import onlinepayments' 2>/dev/null ||
+  "$venv/bin/pip" install --quiet --disable-pip-version-check onlinepayments-sdk-python3==10.3.0
 
-cargo bench --quiet --bench bench --no-run
-inputs="$(cargo bench --quiet --bench bench -- --signing-inputs)"
-rust_rate="$(cargo bench --quiet --bench bench -- --signing | sed -n 's/^signing_per_second=//p')"
+# BENCH_BIN: an already built bench executable (scripts/bench.sh passes its own); otherwise cargo builds one.
+if [ -n "${BENCH_BIN:-}" ]; then
+  bench() { "$BENCH_BIN" "$@"; }
+else
+  cargo bench --quiet --bench bench --no-run
+  bench() { cargo bench --quiet --bench bench -- "$@"; }
+fi
+inputs="$(bench --signing-inputs)"
+rust_rate="$(bench --signing | sed -n 's/^signing_per_second=//p')"
 
 python_rate="$(SIGNING_INPUTS="$inputs" "$venv/bin/python" - <<'PY'
 import json, os, sys, time
@@ -51,4 +58,5 @@ PY
 )"
 
 ratio="$(python3 -c "print(f'{$rust_rate / $python_rate:.1f}')")"
-echo "signing: cadodesk ${rust_rate}/s, Python SDK ${python_rate}/s, ratio ${ratio}"
+human() { python3 -c "r=$1; print(f'{r/1e6:.2f} M' if r >= 1e6 else f'{r/1e3:.0f} k' if r >= 1e3 else f'{r:.0f} ')"; }
+echo "signing: cadodesk $(human "$rust_rate")/s, Python SDK $(human "$python_rate")/s, ratio ${ratio}"
