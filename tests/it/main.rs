@@ -26,3 +26,4 @@ mod till_flow;
 mod till_support;
 mod till_uncertain;
 mod ui;
+mod vault_real;
