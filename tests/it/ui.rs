@@ -31,7 +31,7 @@ pub fn wait_for(
     what: &str,
     done: impl Fn(&Harness<'static, CadodeskApp>) -> bool,
 ) {
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let deadline = Instant::now() + Duration::from_secs(180);
     loop {
         h.step();
         if done(h) {
