@@ -129,26 +129,7 @@ impl RefundsPanel {
         ui.heading(text::REFUND_LEDGER.get(lang));
         let mut apply = false;
         ui.horizontal(|ui| {
-            let l = ui.label(text::FROM.get(lang));
-            let r = ui
-                .add(
-                    egui::TextEdit::singleline(&mut self.from)
-                        .id_salt("refunds-from")
-                        .hint_text(text::DATE_HINT.get(lang))
-                        .desired_width(95.0),
-                )
-                .labelled_by(l.id);
-            apply |= r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-            let l = ui.label(text::TO.get(lang));
-            let r = ui
-                .add(
-                    egui::TextEdit::singleline(&mut self.to)
-                        .id_salt("refunds-to")
-                        .hint_text(text::DATE_HINT.get(lang))
-                        .desired_width(95.0),
-                )
-                .labelled_by(l.id);
-            apply |= r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            apply |= widgets::date_range_ui(ui, lang, &mut self.from, &mut self.to, "refunds");
             apply |= ui.button(text::APPLY.get(lang)).clicked();
             if self.loading {
                 ui.spinner();

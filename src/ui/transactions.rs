@@ -235,26 +235,7 @@ impl TransactionsPanel {
         let lang = cx.lang;
         let mut apply = false;
         ui.horizontal_wrapped(|ui| {
-            let l = ui.label(text::FROM.get(lang));
-            let r = ui
-                .add(
-                    egui::TextEdit::singleline(&mut self.from)
-                        .id_salt("transactions-from")
-                        .hint_text(text::DATE_HINT.get(lang))
-                        .desired_width(95.0),
-                )
-                .labelled_by(l.id);
-            apply |= r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-            let l = ui.label(text::TO.get(lang));
-            let r = ui
-                .add(
-                    egui::TextEdit::singleline(&mut self.to)
-                        .id_salt("transactions-to")
-                        .hint_text(text::DATE_HINT.get(lang))
-                        .desired_width(95.0),
-                )
-                .labelled_by(l.id);
-            apply |= r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            apply |= widgets::date_range_ui(ui, lang, &mut self.from, &mut self.to, "transactions");
             let before = self.status;
             egui::ComboBox::from_id_salt("status-filter")
                 .selected_text(

@@ -99,3 +99,28 @@ impl Qr {
         response
     }
 }
+
+/// The "Du … au …" pair of date fields that filters a list. Returns true when Enter was pressed in either, which
+/// applies the filter like the "Appliquer" button.
+pub fn date_range_ui(
+    ui: &mut Ui,
+    lang: Lang,
+    from: &mut String,
+    to: &mut String,
+    id_salt: &str,
+) -> bool {
+    let mut apply = false;
+    for (label, value, end) in [(text::FROM, from, "from"), (text::TO, to, "to")] {
+        let l = ui.label(label.get(lang));
+        let r = ui
+            .add(
+                egui::TextEdit::singleline(value)
+                    .id_salt(format!("{id_salt}-{end}"))
+                    .hint_text(text::DATE_HINT.get(lang))
+                    .desired_width(95.0),
+            )
+            .labelled_by(l.id);
+        apply |= r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+    }
+    apply
+}
