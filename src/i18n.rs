@@ -44,3 +44,13 @@ pub trait Localize {
     /// The sentence shown in the app, in the given language.
     fn localize(&self, lang: Lang) -> String;
 }
+
+/// The sentence with its first letter in upper case: English messages are written lower-case after "error: "
+/// in the command line, and start a sentence on screen.
+pub fn capitalise(s: String) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => s,
+    }
+}

@@ -6,7 +6,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::i18n::{Lang, Localize};
+use crate::i18n::{Lang, Localize, capitalise};
 
 /// The platform's largest amount, in minor units (the OpenAPI contract's `amount` maximum).
 pub const PLATFORM_MAX_CENTS: i64 = 999_999_999_999;
@@ -67,14 +67,7 @@ impl Localize for AmountError {
             (AmountError::TooLarge { max }, Lang::Fr) => {
                 format!("Montant trop élevé : au plus {}", max.fr())
             }
-            (e, Lang::En) => {
-                let s = e.to_string();
-                let mut c = s.chars();
-                match c.next() {
-                    Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
-                    None => s,
-                }
-            }
+            (e, Lang::En) => capitalise(e.to_string()),
         }
     }
 }

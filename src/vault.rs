@@ -12,7 +12,7 @@ use std::sync::Arc;
 use keyring_core::{CredentialStore, Entry};
 use thiserror::Error;
 
-use crate::i18n::{Lang, Localize};
+use crate::i18n::{Lang, Localize, capitalise};
 
 /// The keychain service name.
 pub const SERVICE: &str = "cadodesk";
@@ -107,14 +107,7 @@ pub enum VaultError {
 impl Localize for VaultError {
     fn localize(&self, lang: Lang) -> String {
         match lang {
-            Lang::En => {
-                let s = self.to_string();
-                let mut c = s.chars();
-                match c.next() {
-                    Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
-                    None => s,
-                }
-            }
+            Lang::En => capitalise(self.to_string()),
             Lang::Fr => match self {
                 VaultError::NoKeychain(d) => format!(
                     "Aucun trousseau : installez ou déverrouillez gnome-keyring (ou un autre Secret Service), ou utilisez CADODESK_API_SECRET ({d})"

@@ -22,7 +22,7 @@ use rusqlite::{
 use serde::Serialize;
 use thiserror::Error;
 
-use crate::i18n::{Lang, Localize};
+use crate::i18n::{Lang, Localize, capitalise};
 use crate::money::Amount;
 
 pub use journal::{ChainBreak, Entry, Event};
@@ -177,14 +177,7 @@ impl LedgerError {
 impl Localize for LedgerError {
     fn localize(&self, lang: Lang) -> String {
         match lang {
-            Lang::En => {
-                let s = self.to_string();
-                let mut c = s.chars();
-                match c.next() {
-                    Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
-                    None => s,
-                }
-            }
+            Lang::En => capitalise(self.to_string()),
             Lang::Fr => match self {
                 LedgerError::DiskFull => {
                     "Le disque du journal est plein : libérez de la place puis réessayez".into()

@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use thiserror::Error;
 
-use crate::i18n::{Lang, Localize};
+use crate::i18n::{Lang, Localize, capitalise};
 use crate::ledger::export::{self, ExportError};
 use crate::ledger::{CheckoutListFilter, Event, Ledger, LedgerError, RefundRecord};
 use crate::money::{Amount, AmountError};
@@ -220,14 +220,6 @@ impl TillError {
             LedgerError::UnknownCheckout(c) => TillError::UnknownCheckout(c),
             other => TillError::Ledger(other),
         }
-    }
-}
-
-fn capitalise(s: String) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
-        None => s,
     }
 }
 
