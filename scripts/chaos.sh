@@ -49,7 +49,7 @@ export CADODESK_CHAOS=1
 mkdir -p "$CADODESK_CHAOS_DIR"
 
 say "building the binary and the test suite (debug)"
-cargo build --quiet --bin cadodesk
+# `cargo test` builds target/debug/cadodesk too, with the same dependencies as the tests.
 cargo test --quiet --test it --no-run 2>"$WORK/build.log" || {
     cat "$WORK/build.log" >&2
     exit 1

@@ -30,8 +30,11 @@ cadodesk_build() {
         [[ -x $CADODESK_BIN ]] || judges_die "CADODESK_BIN=$CADODESK_BIN is not executable"
         return 0
     fi
-    judges_log "building cadodesk (cargo build --bin cadodesk)"
-    (cd "$JUDGES_ROOT" && cargo build --quiet --bin cadodesk) || judges_die "cargo build failed"
+    # Built as `cargo test` builds it (the integration tests need the binary): one build of the dependencies serves
+    # the tests and every judge, where `cargo build` would compile many of them again without the test features.
+    judges_log "building cadodesk (cargo test --no-run --test it)"
+    (cd "$JUDGES_ROOT" && cargo test --quiet --no-run --test it 2>/dev/null) ||
+        (cd "$JUDGES_ROOT" && cargo test --no-run --test it) || judges_die "cargo build failed"
     local target_dir="${CARGO_TARGET_DIR:-$JUDGES_ROOT/target}"
     CADODESK_BIN="$target_dir/debug/cadodesk"
     [[ -x $CADODESK_BIN ]] || judges_die "built binary not found at $CADODESK_BIN"

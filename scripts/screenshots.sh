@@ -15,7 +15,7 @@ if ((${#need[@]})); then
 fi
 
 # The dev profile is enough for still pictures and reuses the test build (dependencies are optimised anyway).
-cargo build --bin cadodesk
+cargo test --no-run --test it
 bin="${CARGO_TARGET_DIR:-target}/debug/cadodesk"
 out=assets/screenshots
 mkdir -p "$out"
