@@ -724,6 +724,7 @@ fn scheduled_readings(created: &[f64], window: f64, session_timeout_minutes: i64
 
 fn watcher_section(url: &str, seconds: u64) {
     use cadodesk::money::Amount;
+    use cadodesk::till::watcher::Watcher;
     use cadodesk::till::{NewCheckout, Till, TillConfig};
     use cadodesk::vault::{ApiCredentials, Secret};
 
@@ -767,32 +768,13 @@ fn watcher_section(url: &str, seconds: u64) {
             .expect("create checkout");
         }
         let creates = count.load(Ordering::Relaxed);
-        // The status watcher as the app runs it: a tick every 500 ms, every due checkout read once at a time.
-        let in_flight: Arc<std::sync::Mutex<std::collections::HashSet<String>>> = Arc::default();
-        let mut tick = tokio::time::interval(Duration::from_millis(500));
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // The status watcher exactly as the app runs it (`till::watcher::Watcher`).
+        let watcher = Watcher::new();
         let watch_start = origin.elapsed().as_secs_f64();
         let deadline = Instant::now() + Duration::from_secs(seconds);
         while Instant::now() < deadline {
-            tick.tick().await;
-            let now = chrono::Utc::now();
-            let due = {
-                let till = till.clone();
-                tokio::task::spawn_blocking(move || till.pending_work(now))
-                    .await
-                    .expect("pending work")
-            };
-            for (id, at) in due {
-                if at > now || !in_flight.lock().expect("lock").insert(id.clone()) {
-                    continue;
-                }
-                let till = till.clone();
-                let in_flight = in_flight.clone();
-                tokio::spawn(async move {
-                    let _ = till.refresh(&id).await;
-                    in_flight.lock().expect("lock").remove(&id);
-                });
-            }
+            let wake = watcher.step(&till, |_, _| {}).await;
+            tokio::time::sleep_until(wake.min(deadline.into())).await;
         }
         let window = origin.elapsed().as_secs_f64() - watch_start;
         let watched = count.load(Ordering::Relaxed) - creates;

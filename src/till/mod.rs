@@ -9,6 +9,7 @@ mod direct_gateway;
 pub mod gateway;
 pub mod logic;
 mod views;
+pub mod watcher;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -584,17 +585,20 @@ impl Till {
     /// Reads the checkout again from the platform (GetHostedCheckout, GetPaymentDetails, each tender's
     /// GetPayment), records what changed, settles refunds still waiting for an answer, and returns the view.
     pub async fn refresh(&self, hosted_checkout_id: &str) -> Result<CheckoutView> {
-        let result = self.refresh_inner(hosted_checkout_id, Utc::now()).await;
-        self.note_poll(hosted_checkout_id, result.as_ref().err());
+        let started = Utc::now();
+        let result = self.refresh_inner(hosted_checkout_id, started).await;
+        self.note_poll(hosted_checkout_id, started, result.as_ref().err());
         result?;
         self.checkout(hosted_checkout_id)?
             .ok_or_else(|| TillError::UnknownCheckout(hosted_checkout_id.to_string()))
     }
 
-    fn note_poll(&self, id: &str, error: Option<&TillError>) {
+    /// Records a reading that started at `started`: the schedule counts from the start of a reading, not its end,
+    /// so a slow answer does not push every later reading back.
+    fn note_poll(&self, id: &str, started: DateTime<Utc>, error: Option<&TillError>) {
         let mut polls = self.core.polls.lock().unwrap_or_else(|p| p.into_inner());
         let st = polls.entry(id.to_string()).or_default();
-        st.last = Some(Utc::now());
+        st.last = Some(started);
         st.failures = match error {
             Some(TillError::Unreachable(_)) => st.failures.saturating_add(1),
             _ => 0,

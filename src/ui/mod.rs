@@ -4,12 +4,14 @@
 //! - [`app`]: the top bar, the tabs, and the traffic with the worker.
 //! - [`worker`]: the background thread (tokio runtime, embedded sandbox, till, status watcher).
 //! - [`cashier`], [`transactions`], [`refund`], [`refunds`], [`settings`], [`journal`]: the screens.
+//! - [`file_dialog`]: where the system's save dialog starts, and whether one can open.
 //! - [`model`]: what the screens show, as plain data; [`text`]: every word, in French and English.
 
 pub mod app;
 pub mod bench;
 pub mod cashier;
 pub mod convert;
+pub mod file_dialog;
 pub mod journal;
 pub mod model;
 pub mod pin;

@@ -20,7 +20,7 @@ struct ExportDialog {
     path: String,
     profile: CsvProfile,
     running: bool,
-    path_error: Option<String>,
+    path_error: Option<UiError>,
     error: Option<UiError>,
     done: Option<(PathBuf, u64)>,
 }
@@ -76,6 +76,16 @@ impl RefundsPanel {
         self.export.done.as_ref()
     }
 
+    /// The export dialog's last error, if any.
+    pub fn export_error(&self) -> Option<&UiError> {
+        self.export.error.as_ref()
+    }
+
+    /// What is wrong with the export's file (empty path, no save dialog), if anything.
+    pub fn export_path_error(&self) -> Option<&UiError> {
+        self.export.path_error.as_ref()
+    }
+
     /// Opens the export dialog with this path and profile (the tests, and the button, use it).
     pub fn open_export(&mut self, path: Option<String>, profile: CsvProfile) {
         self.export = ExportDialog {
@@ -103,6 +113,12 @@ impl RefundsPanel {
                 self.loading = false;
                 self.error = None;
             }
+            Event::ExportFileChosen(path) => {
+                self.export.path = path.display().to_string();
+                self.export.path_error = None;
+                self.export.error = None;
+                self.export.done = None;
+            }
             Event::Exported { path, rows } => {
                 self.export.running = false;
                 self.export.error = None;
@@ -112,6 +128,10 @@ impl RefundsPanel {
                 Origin::Refunds => {
                     self.loading = false;
                     self.error = Some(error.clone());
+                }
+                // The save dialog could not open: said under the path field, which still works.
+                Origin::ExportFile => {
+                    self.export.path_error = Some(error.clone());
                 }
                 Origin::Export => {
                     self.export.running = false;
@@ -265,12 +285,21 @@ impl RefundsPanel {
                 ui.add(
                     egui::TextEdit::singleline(&mut e.path)
                         .id_salt("refunds-path")
-                        .desired_width(440.0),
+                        .desired_width(360.0),
                 )
                 .labelled_by(l.id);
+                if ui
+                    .add_enabled(!e.running, egui::Button::new(text::BROWSE.get(lang)))
+                    .clicked()
+                {
+                    e.path_error = None;
+                    cx.send(Command::ChooseExportFile {
+                        current: PathBuf::from(e.path.trim()),
+                    });
+                }
             });
             if let Some(err) = &e.path_error {
-                widgets::field_error_ui(ui, err);
+                widgets::field_error_ui(ui, err.message(lang));
             }
             ui.radio_value(
                 &mut e.profile,
@@ -306,7 +335,7 @@ impl RefundsPanel {
                     e.done = None;
                     let path = e.path.trim();
                     if path.is_empty() {
-                        e.path_error = Some(text::PATH_EMPTY.get(lang).to_string());
+                        e.path_error = Some(UiError::new(text::PATH_EMPTY, ""));
                     } else {
                         e.running = true;
                         cx.send(Command::Export {

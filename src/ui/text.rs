@@ -324,7 +324,14 @@ pub const TOTAL_DECLINED: Tx = tx("Refusés", "Declined");
 pub const COL_TENDER: Tx = tx("Moyen de paiement", "Tender");
 /// Column: reason.
 pub const COL_REASON: Tx = tx("Motif", "Reason");
-/// Empty path.
+/// No system save dialog can open.
+pub const NO_FILE_DIALOG: Tx = tx(
+    "Aucune fenêtre d'enregistrement du système sur ce poste : saisissez le chemin du fichier dans le champ « Fichier ».",
+    "No system save dialog on this computer: type the file's path in the \"File\" field.",
+);
+/// Button: open the system's save dialog.
+pub const BROWSE: Tx = tx("Parcourir…", "Browse…");
+/// The export path is empty.
 pub const PATH_EMPTY: Tx = tx(
     "Indiquez le fichier où écrire l'export, par exemple /home/caisse/remboursements.csv.",
     "Give the file to write, for example /home/till/refunds.csv.",

@@ -14,11 +14,13 @@ use tokio::sync::mpsc;
 use crate::ledger::{Ledger, keys};
 use crate::money::Amount;
 use crate::sandbox::SandboxConfig;
+use crate::till::watcher::Watcher;
 use crate::till::{
     CheckoutFilter, CsvFormat, DirectGateway, NewCheckout, RefundCommand, RefundFilter, Till,
     TillError, endpoints,
 };
 use crate::ui::convert;
+use crate::ui::file_dialog;
 use crate::ui::model::Environment;
 use crate::ui::model::{
     Checkout, CheckoutQuery, CheckoutRow, CsvProfile, KeychainState, RefundLine, RefundRow,
@@ -93,6 +95,11 @@ pub enum Command {
         /// Where to write.
         path: PathBuf,
     },
+    /// Ask the system's save dialog where to write the export, starting from `current`.
+    ChooseExportFile {
+        /// The path typed so far: the dialog opens in its folder with its file name.
+        current: PathBuf,
+    },
     /// Walk the journal's hash chain.
     VerifyLedger,
     /// Store settings (and the secret in the keychain), then reopen the till with them.
@@ -132,6 +139,8 @@ pub enum Origin {
     Refunds,
     /// Exporting.
     Export,
+    /// Choosing the export's file in the system's save dialog.
+    ExportFile,
     /// Verifying the journal.
     Verify,
     /// Saving settings.
@@ -178,6 +187,8 @@ pub enum Event {
         /// How many refunds.
         rows: u64,
     },
+    /// The save dialog gave a file for the export (a cancelled dialog sends nothing).
+    ExportFileChosen(PathBuf),
     /// The journal check finished.
     Verified {
         /// No entry was edited, removed or reordered.
@@ -731,51 +742,27 @@ async fn current_sandbox_url(engine: &Engine, settings: &Settings) -> Option<Str
     }
 }
 
-/// Polls unfinished checkouts and refunds on the till's schedule and sends each new state to the UI.
+/// Polls unfinished checkouts and refunds on the till's schedule ([`Watcher`]) and sends each new state to the UI.
 async fn watch(engine: Shared, outbox: Outbox) {
-    let in_flight: Arc<std::sync::Mutex<std::collections::HashSet<String>>> = Arc::default();
-    let mut tick = tokio::time::interval(std::time::Duration::from_millis(500));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let watcher = Watcher::new();
     loop {
-        tick.tick().await;
-        let Ok(till) = engine.till() else { continue };
-        let now = Utc::now();
-        let due = {
-            let till = till.clone();
-            match tokio::task::spawn_blocking(move || till.pending_work(now)).await {
-                Ok(d) => d,
-                Err(_) => continue,
+        let wake = match engine.till() {
+            Ok(till) => {
+                let outbox = outbox.clone();
+                watcher
+                    .step(&till, move |id, reading| match reading {
+                        Ok(view) => {
+                            outbox.send(Event::CheckoutUpdated(Box::new(convert::checkout(&view))))
+                        }
+                        Err(e) => {
+                            tracing::debug!(checkout = %id, error = %e, "watcher: refresh failed")
+                        }
+                    })
+                    .await
             }
+            Err(_) => tokio::time::Instant::now() + crate::till::watcher::IDLE,
         };
-        for (id, at) in due {
-            if at > now {
-                continue;
-            }
-            {
-                let Ok(mut set) = in_flight.lock() else {
-                    continue;
-                };
-                if !set.insert(id.clone()) {
-                    continue;
-                }
-            }
-            let till = till.clone();
-            let outbox = outbox.clone();
-            let in_flight = in_flight.clone();
-            tokio::spawn(async move {
-                match till.refresh(&id).await {
-                    Ok(view) => {
-                        outbox.send(Event::CheckoutUpdated(Box::new(convert::checkout(&view))))
-                    }
-                    Err(e) => {
-                        tracing::debug!(checkout = %id, error = %e, "watcher: refresh failed")
-                    }
-                }
-                if let Ok(mut set) = in_flight.lock() {
-                    set.remove(&id);
-                }
-            });
-        }
+        tokio::time::sleep_until(wake).await;
     }
 }
 
@@ -932,6 +919,32 @@ async fn handle_inner(engine: &Engine, command: Command, outbox: &Outbox) -> Res
             });
             Ok(())
         }
+        Command::ChooseExportFile { current } => {
+            if !file_dialog::available() {
+                return Err(UiError::new(
+                    text::NO_FILE_DIALOG,
+                    "no desktop portal session bus and no zenity on this machine",
+                ));
+            }
+            let (dir, name) = file_dialog::start_from(&current);
+            let mut dialog = rfd::AsyncFileDialog::new()
+                .set_title(
+                    engine
+                        .settings()
+                        .lang
+                        .pick("Exporter les remboursements", "Export refunds"),
+                )
+                .add_filter("CSV", &["csv"])
+                .set_file_name(name);
+            if let Some(dir) = dir {
+                dialog = dialog.set_directory(dir);
+            }
+            if let Some(file) = dialog.save_file().await {
+                let chosen = file_dialog::with_csv_extension(file.path().to_path_buf());
+                outbox.send(Event::ExportFileChosen(chosen));
+            }
+            Ok(())
+        }
         Command::VerifyLedger => {
             let till = engine.till()?;
             let report = blocking(move || till.verify_ledger()).await?;
@@ -1016,6 +1029,7 @@ fn origin_of(command: &Command) -> Origin {
         Command::Refund { .. } => Origin::Refund,
         Command::LoadRefunds { .. } => Origin::Refunds,
         Command::Export { .. } => Origin::Export,
+        Command::ChooseExportFile { .. } => Origin::ExportFile,
         Command::VerifyLedger => Origin::Verify,
         Command::SaveSettings { .. } => Origin::Settings,
         Command::TestConnection { .. } => Origin::Connection,

@@ -138,7 +138,10 @@ fn wait_ready(h: &mut Harness<'static, CadodeskApp>) {
     });
 }
 
+/// Clicks a widget by label, as a pointer does: at its place in the last frame, so the layout settles first (a
+/// message that just appeared can move the buttons below it by a frame).
 fn click(h: &mut Harness<'static, CadodeskApp>, label: &str) {
+    h.run_steps(2);
     h.get_by_label(label).click();
     h.run_steps(3);
 }
@@ -426,4 +429,51 @@ fn a_wrong_secret_is_explained_next_to_the_connection_test() {
         "not-the-secret",
         "what was typed is kept"
     );
+}
+
+#[test]
+fn without_a_system_save_dialog_the_export_says_to_type_the_path_and_keeps_it() {
+    if cadodesk::ui::file_dialog::available() {
+        // A desktop session: pressing the button would open a real dialog and wait for a person.
+        eprintln!(
+            "a system save dialog is available here; this test checks the machines without one"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut h = harness(dir.path());
+    wait_for(&mut h, "the till to start", |h| {
+        !matches!(h.state().startup(), Startup::Starting)
+    });
+    h.get_by_label("Remboursements").click();
+    h.run_steps(3);
+    let typed = dir.path().join("novembre.csv").display().to_string();
+    h.state_mut().refunds.open_export(
+        Some(typed.clone()),
+        cadodesk::ui::model::CsvProfile::ExcelFr,
+    );
+    h.run_steps(3);
+    click(&mut h, "Parcourir…");
+    wait_for(&mut h, "the save dialog's refusal", |h| {
+        h.query_by_label_contains("Aucune fenêtre d'enregistrement")
+            .is_some()
+    });
+    // Said under the path field; the path typed is still there, and the export still works from it.
+    let said = h.state().refunds.export_path_error().expect("the refusal");
+    assert!(said.en.contains("type the file's path"), "{said:?}");
+    assert!(h.state().refunds.export_error().is_none());
+    click(&mut h, "Exporter");
+    wait_for(&mut h, "the export", |h| {
+        h.state().refunds.last_export().is_some() || h.state().refunds.export_error().is_some()
+    });
+    assert!(
+        h.state().refunds.export_error().is_none(),
+        "{:?}",
+        h.state().refunds.export_error()
+    );
+    assert_eq!(
+        h.state().refunds.last_export().expect("exported").0,
+        std::path::PathBuf::from(&typed)
+    );
+    assert!(std::path::Path::new(&typed).is_file());
 }
