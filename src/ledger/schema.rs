@@ -100,4 +100,9 @@ CREATE TABLE journal_head (
 ) STRICT;
 INSERT INTO journal_head(id, seq, hash) SELECT 1, seq, hash FROM journal ORDER BY seq DESC LIMIT 1;
 "#,
+    // Version 3: every foreign key has an index on its child column. Without this one, giving a checkout its
+    // platform id (an UPDATE of a parent key) made SQLite scan every refund, so appends slowed as the ledger grew.
+    r#"
+CREATE INDEX refunds_checkout ON refunds(hosted_checkout_id);
+"#,
 ];

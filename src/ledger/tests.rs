@@ -240,3 +240,54 @@ fn storage_errors_are_typed() {
     let e = Ledger::open(&dir.path().join("missing/dir/ledger.sqlite3")).expect_err("refused");
     assert!(matches!(e, LedgerError::CannotOpen { .. }), "{e:?}");
 }
+
+#[test]
+fn every_foreign_key_has_an_index_on_its_child_column() {
+    // Changing a parent key (a checkout getting its platform id) makes SQLite look for children; without an index
+    // that is a scan of the whole child table on every such change, and appends slow down as the ledger grows.
+    let (_dir, l) = ledger();
+    let conn = l.lock();
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+        .expect("prepare")
+        .query_map([], |r| r.get(0))
+        .expect("tables")
+        .collect::<Result<_, _>>()
+        .expect("names");
+    let mut missing = Vec::new();
+    for table in &tables {
+        let fks: Vec<(String, String)> = conn
+            .prepare(&format!(
+                "SELECT \"from\", \"table\" FROM pragma_foreign_key_list('{table}')"
+            ))
+            .expect("prepare")
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("fks")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        for (column, parent) in fks {
+            // The child column leads an index (or is the rowid primary key itself).
+            let indexed: bool = conn
+                .query_row(
+                    &format!(
+                        "SELECT EXISTS(SELECT 1 FROM pragma_index_list('{table}') AS il
+                           JOIN pragma_index_info(il.name) AS ii ON ii.seqno = 0
+                          WHERE ii.name = ?1)
+                         OR EXISTS(SELECT 1 FROM pragma_table_info('{table}')
+                          WHERE name = ?1 AND pk = 1 AND type = 'INTEGER')"
+                    ),
+                    [&column],
+                    |r| r.get(0),
+                )
+                .expect("index lookup");
+            // Children of the journal never need the lookup: journal rows are never changed or removed.
+            if !indexed && parent != "journal" {
+                missing.push(format!("{table}.{column} -> {parent}"));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "foreign keys without an index: {missing:?}"
+    );
+}
