@@ -854,7 +854,7 @@ fn create_checkout(st: &mut State, input: &Value, host: &str, now: i64) -> Resul
         tenders: vec![],
         rejected: vec![],
     };
-    st.checkouts.insert(id.clone(), checkout);
+    st.add_checkout(id.clone(), checkout);
     let partial = format!("{host}/hostedcheckout/{id}");
     Ok(Reply::ok(
         200,
@@ -943,7 +943,7 @@ fn refund(
         merchant_reference: reference,
         reason,
     };
-    st.refunds.insert(refund_id.clone(), refund);
+    st.add_refund(refund);
     let (Some(p), Some(r)) = (st.payments.get(&base), st.refunds.get(&refund_id)) else {
         return Err(unknown_payment(id));
     };

@@ -253,6 +253,10 @@ pub(crate) struct State {
     /// Idempotence keys whose first request is still running, with its start time; never saved.
     #[serde(skip)]
     pub in_progress: HashMap<String, i64>,
+    /// Nothing is due before this time (see [`State::has_due`]); `None` until the first `settle`. Kept by `settle`,
+    /// [`State::add_refund`] and [`State::add_checkout`], so that a request does not scan every refund.
+    #[serde(skip)]
+    due_hint: Option<i64>,
 }
 
 impl State {
@@ -303,9 +307,13 @@ impl State {
 
     /// Refunds of a payment, oldest first.
     pub(crate) fn refunds_of(&self, base: &str) -> Vec<&Refund> {
+        // Refund ids are `<payment base>_<n>` (`Payment::next_op_id`), so a payment's refunds are one key range.
+        let prefix = format!("{base}_");
         let mut v: Vec<&Refund> = self
             .refunds
-            .values()
+            .range(prefix.clone()..)
+            .take_while(|(k, _)| k.starts_with(&prefix))
+            .map(|(_, r)| r)
             .filter(|r| r.payment_base == base)
             .collect();
         v.sort_by_key(|r| (r.requested_ms, r.id.len(), r.id.clone()));
@@ -371,11 +379,52 @@ impl State {
                 c.status = CheckoutStatus::CancelledByConsumer;
             }
         }
+        self.due_hint = Some(self.next_due());
         events
     }
 
-    /// Whether `settle(now)` would change anything.
+    /// Records a new refund.
+    pub(crate) fn add_refund(&mut self, refund: Refund) {
+        if refund.status == RefundStatus::Requested {
+            self.lower_hint(refund.due_ms);
+        }
+        self.refunds.insert(refund.id.clone(), refund);
+    }
+
+    /// Records a new checkout.
+    pub(crate) fn add_checkout(&mut self, id: String, checkout: Checkout) {
+        if checkout.status == CheckoutStatus::InProgress {
+            self.lower_hint(checkout.expires_ms());
+        }
+        self.checkouts.insert(id, checkout);
+    }
+
+    fn lower_hint(&mut self, at: i64) {
+        if let Some(h) = self.due_hint.as_mut() {
+            *h = (*h).min(at);
+        }
+    }
+
+    /// The earliest time a transition falls due (`i64::MAX` when none is waiting).
+    fn next_due(&self) -> i64 {
+        let refunds = self
+            .refunds
+            .values()
+            .filter(|r| r.status == RefundStatus::Requested)
+            .map(|r| r.due_ms);
+        let sessions = self
+            .checkouts
+            .values()
+            .filter(|c| c.status == CheckoutStatus::InProgress)
+            .map(Checkout::expires_ms);
+        refunds.chain(sessions).min().unwrap_or(i64::MAX)
+    }
+
+    /// Whether `settle(now)` would change anything: one comparison once `settle` has run, a scan before.
     pub(crate) fn has_due(&self, now: i64) -> bool {
+        if let Some(hint) = self.due_hint {
+            return now >= hint;
+        }
         self.refunds
             .values()
             .any(|r| r.status == RefundStatus::Requested && r.due_ms <= now)
