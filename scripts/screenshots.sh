@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Takes a PNG of each screen of the real app under Xvfb, for the README: assets/screenshots/<tab>.png.
-# Installs what it needs (xvfb, xauth, imagemagick, xdotool) when missing. The app runs on the embedded
+# Installs what it needs (xvfb, xauth, imagemagick, xdotool, zenity) when missing. The app runs on the embedded
 # sandbox with a fresh data directory; a first sale is made and paid so the screens are not empty.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
-for tool in xvfb-run:xvfb xauth:xauth import:imagemagick xdotool:xdotool curl:curl; do
+for tool in xvfb-run:xvfb xauth:xauth import:imagemagick xdotool:xdotool curl:curl zenity:zenity; do
   command -v "${tool%%:*}" >/dev/null 2>&1 || need+=("${tool#*:}")
 done
 if ((${#need[@]})); then
@@ -21,7 +21,9 @@ out=assets/screenshots
 mkdir -p "$out"
 data="$(mktemp -d)"
 trap 'rm -rf "$data"' EXIT
-rm -f "$out"/{cashier,cashier-qr,cashier-paid,transactions,refund,refund-confirm,refunds,settings,journal}.png
+shots_taken=(cashier cashier-qr cashier-paid transactions refund refund-confirm refunds export-save-dialog refunds-export
+  settings journal)
+for name in "${shots_taken[@]}"; do rm -f "$out/$name.png"; done
 
 # The tour: the app shows each tab in turn (CADODESK_SCREENSHOT_TOUR), writing the tab's name to a file when it
 # is on screen and drawn; the script captures the root window then. A sale is made first through the app's
@@ -49,6 +51,17 @@ CADODESK_DATA_DIR="$data" CADODESK_SCREENSHOT_TOUR="$data/tour" \
                  curl -fsS -o /dev/null --data-urlencode card_number=4012000033330026 \
                    --data-urlencode card_expiry=05/30 --data-urlencode card_cvv=123 \
                    --data-urlencode action=pay "$url" || true ;;
+          savedialog)
+                 # The system save dialog (zenity here: no desktop portal under Xvfb). Answered as a person would:
+                 # a name without extension typed over the proposed one, then Enter; the app adds ".csv".
+                 wid="$(timeout 20 xdotool search --sync --onlyvisible --class zenity | head -n 1)" || {
+                   echo "screenshots: the save dialog did not open" >&2; kill "$app"; exit 1; }
+                 sleep 1.5
+                 import -window root +repage "$shots/export-save-dialog.png"
+                 xdotool windowfocus --sync "$wid"
+                 xdotool key --clearmodifiers ctrl+a
+                 xdotool type --delay 20 "$1/novembre"
+                 xdotool key Return ;;
           shot:*) name="${step#shot:}"
                   # The window is 1366x740 at the top left of the 1366x768 screen (no window manager).
                   import -window root -crop 1366x740+0+0 +repage "$shots/$name.png" ;;
@@ -59,10 +72,12 @@ CADODESK_DATA_DIR="$data" CADODESK_SCREENSHOT_TOUR="$data/tour" \
     done
     kill "$app" 2>/dev/null || true
     wait "$app" 2>/dev/null || true
+    [[ -f "$1/novembre.csv" ]] || { echo "screenshots: the export chosen in the save dialog was not written" >&2; exit 1; }
+    echo "screenshots: export written where the save dialog said: $(wc -l <"$1/novembre.csv") lines"
   ' "$bin" "$data" "$out"
 
 # Keep the PNGs small: 256 colours are plenty for flat UI screens. Only this script's pictures are touched.
-for name in cashier cashier-qr cashier-paid transactions refund refund-confirm refunds settings journal; do
+for name in "${shots_taken[@]}"; do
   f="$out/$name.png"
   [[ -f "$f" ]] || { echo "screenshots: $name.png was not taken; the app said:" >&2; tail -20 "$data/app.log" >&2; exit 1; }
   convert "$f" -colors 256 -strip "PNG8:$f"

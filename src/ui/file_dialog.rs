@@ -28,6 +28,21 @@ pub fn with_csv_extension(mut path: PathBuf) -> PathBuf {
     path
 }
 
+/// The name to give the dialog. zenity (the Linux fallback, used where there is no session bus for the desktop portal)
+/// is given no starting folder, so it gets the whole path, which it opens on; the others get the folder apart.
+pub fn file_name_for(dir: Option<&Path>, name: &str, zenity: bool) -> String {
+    match dir {
+        Some(d) if zenity => d.join(name).display().to_string(),
+        _ => name.to_string(),
+    }
+}
+
+/// Whether the dialog will be zenity's: Linux without a session bus.
+pub fn zenity_likely() -> bool {
+    cfg!(target_os = "linux")
+        && std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none_or(|b| b.is_empty())
+}
+
 /// Whether a save dialog can open here: on Linux, a session bus for the desktop portal or `zenity` on the `PATH`;
 /// elsewhere the system always has one.
 pub fn available() -> bool {
@@ -66,6 +81,20 @@ mod tests {
         assert_eq!((d, n.as_str()), (None, "x.csv"));
         assert_eq!(start_from(Path::new("")).1, "remboursements.csv");
         assert_eq!(start_from(Path::new("seul.csv")), (None, "seul.csv".into()));
+    }
+
+    #[test]
+    fn zenity_gets_the_whole_path_the_portal_the_name() {
+        let d = Path::new("/home/caisse/Documents");
+        assert_eq!(
+            file_name_for(Some(d), "novembre.csv", true),
+            "/home/caisse/Documents/novembre.csv"
+        );
+        assert_eq!(
+            file_name_for(Some(d), "novembre.csv", false),
+            "novembre.csv"
+        );
+        assert_eq!(file_name_for(None, "novembre.csv", true), "novembre.csv");
     }
 
     #[test]

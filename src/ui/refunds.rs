@@ -96,6 +96,44 @@ impl RefundsPanel {
         };
     }
 
+    /// Closes the export dialog.
+    pub fn close_export(&mut self) {
+        self.export.open = false;
+    }
+
+    /// The export's file as typed or chosen.
+    pub fn export_path(&self) -> &str {
+        &self.export.path
+    }
+
+    /// Writes the export to the file given (what "Exporter" does).
+    pub fn start_export(&mut self, cx: &mut Cx<'_>) {
+        let e = &mut self.export;
+        e.path_error = None;
+        e.error = None;
+        e.done = None;
+        let path = e.path.trim();
+        if path.is_empty() {
+            e.path_error = Some(UiError::new(text::PATH_EMPTY, ""));
+        } else {
+            e.running = true;
+            cx.send(Command::Export {
+                from: parse_date(&self.from).ok().flatten(),
+                to: parse_date(&self.to).ok().flatten(),
+                profile: e.profile,
+                path: PathBuf::from(path),
+            });
+        }
+    }
+
+    /// Opens the system's save dialog on the file typed so far (what "Parcourir…" does).
+    pub fn choose_export_file(&mut self, cx: &mut Cx<'_>) {
+        self.export.path_error = None;
+        cx.send(Command::ChooseExportFile {
+            current: PathBuf::from(self.export.path.trim()),
+        });
+    }
+
     /// The command that loads the ledger with the current dates.
     pub fn reload_command(&mut self) -> Command {
         self.loading = true;
@@ -276,6 +314,8 @@ impl RefundsPanel {
         }
         let lang = cx.lang;
         let mut close = false;
+        let mut start_export = false;
+        let mut choose_file = false;
         let modal = egui::Modal::new(egui::Id::unique("export-dialog")).show(ui.ctx(), |ui| {
             ui.set_width(560.0);
             ui.heading(text::EXPORT_CSV.get(lang));
@@ -292,10 +332,7 @@ impl RefundsPanel {
                     .add_enabled(!e.running, egui::Button::new(text::BROWSE.get(lang)))
                     .clicked()
                 {
-                    e.path_error = None;
-                    cx.send(Command::ChooseExportFile {
-                        current: PathBuf::from(e.path.trim()),
-                    });
+                    choose_file = true;
                 }
             });
             if let Some(err) = &e.path_error {
@@ -330,21 +367,7 @@ impl RefundsPanel {
                     .add_enabled(!e.running, egui::Button::new(text::EXPORT_START.get(lang)))
                     .clicked()
                 {
-                    e.path_error = None;
-                    e.error = None;
-                    e.done = None;
-                    let path = e.path.trim();
-                    if path.is_empty() {
-                        e.path_error = Some(UiError::new(text::PATH_EMPTY, ""));
-                    } else {
-                        e.running = true;
-                        cx.send(Command::Export {
-                            from: parse_date(&self.from).ok().flatten(),
-                            to: parse_date(&self.to).ok().flatten(),
-                            profile: e.profile,
-                            path: PathBuf::from(path),
-                        });
-                    }
+                    start_export = true;
                 }
                 if e.running {
                     ui.spinner();
@@ -354,6 +377,12 @@ impl RefundsPanel {
                 }
             });
         });
+        if start_export {
+            self.start_export(cx);
+        }
+        if choose_file {
+            self.choose_export_file(cx);
+        }
         if modal.should_close() && !self.export.running {
             close = true;
         }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use crate::money::Amount;
 use crate::ui::app::{CadodeskApp, Cx, Startup, Tab};
-use crate::ui::model::CheckoutStatus;
+use crate::ui::model::{CheckoutStatus, CsvProfile};
 use crate::ui::worker::Command;
 
 /// Where the tour stands.
@@ -37,6 +37,9 @@ enum Step {
     Refunds,
     ReloadRefunds,
     ShotRefunds,
+    ExportOpen,
+    ExportChosen,
+    ShotExport,
     Settings,
     ShotSettings,
     Journal,
@@ -241,9 +244,30 @@ impl Tour {
                 self.go(Step::ShotRefunds);
             }
             Step::ShotRefunds if self.settled(1000) => {
-                self.ask("shot:refunds".into(), Step::Settings)
+                self.ask("shot:refunds".into(), Step::ExportOpen)
+            }
+            // The export through the system's save dialog: the script answers the dialog as a person would (types
+            // a name without extension, presses Enter) and screenshots it.
+            Step::ExportOpen => {
+                app.refunds.open_export(None, CsvProfile::ExcelFr);
+                app.refunds.choose_export_file(&mut cx);
+                self.ask("savedialog".into(), Step::ExportChosen);
+            }
+            Step::ExportChosen => {
+                if app.refunds.export_path().ends_with("novembre.csv") {
+                    app.refunds.start_export(&mut cx);
+                    self.go(Step::ShotExport);
+                } else if self.settled(15_000) {
+                    tracing::warn!("tour: the save dialog gave no file");
+                    self.go(Step::ShotExport);
+                }
+            }
+            Step::ShotExport if app.refunds.last_export().is_some() || self.settled(10_000) => {
+                self.ask("shot:refunds-export".into(), Step::Settings);
             }
             Step::Settings => {
+                app.refunds.close_export();
+
                 app.set_tab(Tab::Settings);
                 self.go(Step::ShotSettings);
             }

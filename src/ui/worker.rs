@@ -935,7 +935,11 @@ async fn handle_inner(engine: &Engine, command: Command, outbox: &Outbox) -> Res
                         .pick("Exporter les remboursements", "Export refunds"),
                 )
                 .add_filter("CSV", &["csv"])
-                .set_file_name(name);
+                .set_file_name(file_dialog::file_name_for(
+                    dir.as_deref(),
+                    &name,
+                    file_dialog::zenity_likely(),
+                ));
             if let Some(dir) = dir {
                 dialog = dialog.set_directory(dir);
             }
