@@ -420,18 +420,10 @@ impl State {
         refunds.chain(sessions).min().unwrap_or(i64::MAX)
     }
 
-    /// Whether `settle(now)` would change anything: one comparison once `settle` has run, a scan before.
+    /// Whether `settle(now)` should run: one comparison once a `settle` has set the hint; true before (the first
+    /// `settle` scans once and sets it).
     pub(crate) fn has_due(&self, now: i64) -> bool {
-        if let Some(hint) = self.due_hint {
-            return now >= hint;
-        }
-        self.refunds
-            .values()
-            .any(|r| r.status == RefundStatus::Requested && r.due_ms <= now)
-            || self
-                .checkouts
-                .values()
-                .any(|c| c.status == CheckoutStatus::InProgress && c.expires_ms() <= now)
+        self.due_hint.is_none_or(|hint| now >= hint)
     }
 }
 
