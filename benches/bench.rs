@@ -344,6 +344,30 @@ fn roundtrip(url: &str, n: usize) {
         report("details", details);
         report("refund", refund);
         println!("roundtrip_payment_id={payment_id}");
+        // For the throughput run: a payment as a shop has them, paid and refunded twice (the one above now carries
+        // every refund of the round trips).
+        let typical = client
+            .create_hosted_checkout(&request(8750))
+            .await
+            .expect("create");
+        pay_with_card(&http, typical.redirect_url.as_deref().expect("redirectUrl")).await;
+        let got = client
+            .get_hosted_checkout(&typical.hosted_checkout_id)
+            .await
+            .expect("get hosted checkout");
+        let got = serde_json::to_value(&got).expect("json");
+        let typical_id = got["createdPaymentOutput"]["payment"]["id"]
+            .as_str()
+            .expect("payment id")
+            .to_string();
+        for cents in [1000, 500] {
+            let body = RefundRequest::eur(Amount::from_cents(cents).expect("amount"), None, None);
+            client
+                .refund_payment(&typical_id, &body, &IdempotenceKey::generate())
+                .await
+                .expect("refund");
+        }
+        println!("typical_payment_id={typical_id}");
     });
 }
 
