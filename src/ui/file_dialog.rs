@@ -6,7 +6,7 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 /// The folder and file name the dialog opens on, from the path typed so far. A bare name keeps no folder; an empty
-/// path starts on `refunds.csv`.
+/// path starts on `remboursements.csv`.
 pub fn start_from(current: &Path) -> (Option<PathBuf>, String) {
     let name = current
         .file_name()

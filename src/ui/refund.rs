@@ -1,6 +1,6 @@
-//! Rembourser: the refund dialog. Per tender or as an order amount (allocated by the till), a required reason,
-//! a confirmation that restates amount and card, the manager PIN when the rules ask for it. Once confirmed the
-//! button stays disabled until the till answers, so one press is one refund.
+//! Rembourser: the refund dialog. Per tender or as an order amount (split by the till, each card's share editable
+//! before confirming), a required reason, a confirmation that restates amount and card, the manager PIN when the
+//! rules ask for it. Once confirmed the button stays disabled until the till answers, so one press is one refund.
 
 use egui::{RichText, Ui};
 
@@ -45,6 +45,9 @@ pub struct RefundDialog {
     /// Manager PIN as typed (cleared after use).
     pub pin: String,
     stage: Option<Stage>,
+    /// An order refund's split as proposed by the till, then as edited: (tender, amount as typed).
+    pub split: Vec<(String, String)>,
+    split_errors: Vec<Option<String>>,
     amount_error: Option<String>,
     reason_error: Option<String>,
     pin_error: Option<String>,
@@ -123,6 +126,20 @@ impl RefundDialog {
         match event {
             Event::Allocation { checkout_id, parts } if *checkout_id == checkout.id => {
                 if matches!(self.stage, Some(Stage::Allocating)) {
+                    // Every card with something left gets a line: the till's share, or zero to fill in.
+                    self.split = checkout
+                        .tenders
+                        .iter()
+                        .filter(|t| t.refundable > Amount::ZERO)
+                        .map(|t| {
+                            let share = parts
+                                .iter()
+                                .find(|(p, _)| *p == t.payment_id)
+                                .map_or(Amount::ZERO, |(_, a)| *a);
+                            (t.payment_id.clone(), share.plain(','))
+                        })
+                        .collect();
+                    self.split_errors = vec![None; self.split.len()];
                     self.stage = Some(Stage::Confirm {
                         parts: parts.clone(),
                     });
@@ -248,9 +265,60 @@ impl RefundDialog {
 
     /// Presses "Confirmer" on the confirmation step (the screenshot tour uses it).
     pub(crate) fn confirm_shown(&mut self, cx: &mut Cx<'_>) {
-        if let Some(Stage::Confirm { parts }) = self.stage.clone() {
+        if let Some(Stage::Confirm { parts }) = self.stage.clone()
+            && let Some(parts) = self.edited_split(cx.lang, parts)
+        {
             self.confirm(cx, parts);
         }
+    }
+
+    /// For an order refund, the split as edited: every line checked against what is left on its card, zero lines
+    /// dropped. `None` (with the errors set beside the lines) when a line is wrong or nothing is left to send.
+    fn edited_split(
+        &mut self,
+        lang: crate::i18n::Lang,
+        parts: Vec<(String, Amount)>,
+    ) -> Option<Vec<(String, Amount)>> {
+        if self.target != Some(Target::Order) || self.split.is_empty() {
+            return Some(parts);
+        }
+        let checkout = self.checkout.clone()?;
+        self.split_errors = vec![None; self.split.len()];
+        self.error = None;
+        let mut out = Vec::new();
+        for (i, (payment_id, typed)) in self.split.iter().enumerate() {
+            let left = checkout
+                .tender(payment_id)
+                .map_or(Amount::ZERO, |t| t.refundable);
+            match Amount::parse(typed) {
+                Ok(a) if a == Amount::ZERO => {}
+                Ok(a) if a > left => {
+                    self.split_errors[i] = Some(format!(
+                        "{} ({}).",
+                        text::REFUND_TOO_MUCH.get(lang),
+                        left.display(lang)
+                    ));
+                }
+                Ok(a) => out.push((payment_id.clone(), a)),
+                Err(e) => self.split_errors[i] = Some(e.localize(lang)),
+            }
+        }
+        if self.split_errors.iter().any(Option::is_some) {
+            return None;
+        }
+        if out.is_empty() {
+            self.split_errors[0] = Some(text::REFUND_SPLIT_EMPTY.get(lang).to_string());
+            return None;
+        }
+        Some(out)
+    }
+
+    /// The split's total as typed so far (lines that do not parse count as zero).
+    fn split_total(&self) -> Amount {
+        self.split
+            .iter()
+            .filter_map(|(_, t)| Amount::parse(t).ok())
+            .sum()
     }
 
     fn confirm(&mut self, cx: &mut Cx<'_>, parts: Vec<(String, Amount)>) {
@@ -463,22 +531,62 @@ impl RefundDialog {
                 .size(18.0)
                 .strong(),
         );
-        for (payment_id, amount) in &parts {
-            let tender = checkout
-                .tender(payment_id)
-                .map(|t| t.label())
-                .unwrap_or_else(|| payment_id.clone());
+        let editable = self.target == Some(Target::Order) && !self.split.is_empty();
+        if editable {
+            ui.label(text::REFUND_SPLIT.get(lang));
+            for (i, (payment_id, typed)) in self.split.iter_mut().enumerate() {
+                let t = checkout.tender(payment_id);
+                let tender = t.map(|t| t.label()).unwrap_or_else(|| payment_id.clone());
+                let left = t.map_or(Amount::ZERO, |t| t.refundable);
+                ui.horizontal(|ui| {
+                    let l = ui.label(RichText::new(&tender).size(16.0));
+                    ui.add(
+                        egui::TextEdit::singleline(typed)
+                            .id_salt(("refund-split", i))
+                            .desired_width(90.0),
+                    )
+                    .labelled_by(l.id);
+                    ui.label(format!(
+                        "€ ({} {})",
+                        text::STILL_REFUNDABLE.get(lang),
+                        left.display(lang)
+                    ));
+                });
+                if let Some(Some(e)) = self.split_errors.get(i) {
+                    widgets::field_error_ui(ui, e);
+                }
+            }
             ui.label(
                 RichText::new(format!(
-                    "{} {} {tender}",
-                    amount.display(lang),
-                    text::ON_CARD.get(lang)
+                    "{} : {}",
+                    text::REFUND_SPLIT_TOTAL.get(lang),
+                    self.split_total().display(lang)
                 ))
-                .size(18.0),
+                .size(18.0)
+                .strong(),
             );
+        } else {
+            for (payment_id, amount) in &parts {
+                let tender = checkout
+                    .tender(payment_id)
+                    .map(|t| t.label())
+                    .unwrap_or_else(|| payment_id.clone());
+                ui.label(
+                    RichText::new(format!(
+                        "{} {} {tender}",
+                        amount.display(lang),
+                        text::ON_CARD.get(lang)
+                    ))
+                    .size(18.0),
+                );
+            }
         }
         ui.label(format!("{} : {}", text::REASON.get(lang), self.reason()));
-        let total: Amount = parts.iter().map(|(_, a)| *a).sum();
+        let total: Amount = if editable {
+            self.split_total()
+        } else {
+            parts.iter().map(|(_, a)| *a).sum()
+        };
         let mut enter = false;
         if cx.settings.pin_needed(total) {
             ui.horizontal(|ui| {
@@ -507,8 +615,10 @@ impl RefundDialog {
                     RichText::new(text::REFUND_CONFIRM.get(lang)).strong(),
                 ))
                 .clicked();
-            if confirm || enter {
-                self.confirm(cx, parts.clone());
+            if (confirm || enter)
+                && let Some(parts) = self.edited_split(lang, parts.clone())
+            {
+                self.confirm(cx, parts);
             }
             if ui.button(text::BACK.get(lang)).clicked() {
                 self.stage = Some(Stage::Form);

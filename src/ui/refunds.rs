@@ -20,6 +20,8 @@ struct ExportDialog {
     path: String,
     profile: CsvProfile,
     running: bool,
+    /// The system's save dialog is open.
+    choosing: bool,
     path_error: Option<UiError>,
     error: Option<UiError>,
     done: Option<(PathBuf, u64)>,
@@ -128,6 +130,10 @@ impl RefundsPanel {
 
     /// Opens the system's save dialog on the file typed so far (what "Parcourir…" does).
     pub fn choose_export_file(&mut self, cx: &mut Cx<'_>) {
+        if self.export.choosing {
+            return;
+        }
+        self.export.choosing = true;
         self.export.path_error = None;
         cx.send(Command::ChooseExportFile {
             current: PathBuf::from(self.export.path.trim()),
@@ -151,11 +157,14 @@ impl RefundsPanel {
                 self.loading = false;
                 self.error = None;
             }
-            Event::ExportFileChosen(path) => {
-                self.export.path = path.display().to_string();
-                self.export.path_error = None;
-                self.export.error = None;
-                self.export.done = None;
+            Event::ExportFileChosen(chosen) => {
+                self.export.choosing = false;
+                if let Some(path) = chosen {
+                    self.export.path = path.display().to_string();
+                    self.export.path_error = None;
+                    self.export.error = None;
+                    self.export.done = None;
+                }
             }
             Event::Exported { path, rows } => {
                 self.export.running = false;
@@ -169,6 +178,7 @@ impl RefundsPanel {
                 }
                 // The save dialog could not open: said under the path field, which still works.
                 Origin::ExportFile => {
+                    self.export.choosing = false;
                     self.export.path_error = Some(error.clone());
                 }
                 Origin::Export => {
@@ -329,7 +339,10 @@ impl RefundsPanel {
                 )
                 .labelled_by(l.id);
                 if ui
-                    .add_enabled(!e.running, egui::Button::new(text::BROWSE.get(lang)))
+                    .add_enabled(
+                        !e.running && !e.choosing,
+                        egui::Button::new(text::BROWSE.get(lang)),
+                    )
                     .clicked()
                 {
                     choose_file = true;

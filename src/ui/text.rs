@@ -231,6 +231,18 @@ pub const REFUND_WHOLE_ORDER: Tx = tx(
     "Montant de la vente (réparti automatiquement)",
     "Amount of the sale (allocated automatically)",
 );
+/// Above the editable split of an order refund.
+pub const REFUND_SPLIT: Tx = tx(
+    "Répartition proposée (modifiable carte par carte) :",
+    "Proposed split (each card can be changed):",
+);
+/// Total of the split.
+pub const REFUND_SPLIT_TOTAL: Tx = tx("Total remboursé", "Total refunded");
+/// Every line of the split is zero.
+pub const REFUND_SPLIT_EMPTY: Tx = tx(
+    "Indiquez un montant sur au moins une carte.",
+    "Give an amount on at least one card.",
+);
 /// Amount to refund.
 pub const REFUND_AMOUNT: Tx = tx("Montant à rembourser", "Amount to refund");
 /// Full refund shortcut.

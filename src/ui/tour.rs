@@ -267,7 +267,6 @@ impl Tour {
             }
             Step::Settings => {
                 app.refunds.close_export();
-
                 app.set_tab(Tab::Settings);
                 self.go(Step::ShotSettings);
             }

@@ -187,8 +187,8 @@ pub enum Event {
         /// How many refunds.
         rows: u64,
     },
-    /// The save dialog gave a file for the export (a cancelled dialog sends nothing).
-    ExportFileChosen(PathBuf),
+    /// The save dialog closed: the file chosen for the export, or `None` when it was cancelled.
+    ExportFileChosen(Option<PathBuf>),
     /// The journal check finished.
     Verified {
         /// No entry was edited, removed or reordered.
@@ -943,10 +943,11 @@ async fn handle_inner(engine: &Engine, command: Command, outbox: &Outbox) -> Res
             if let Some(dir) = dir {
                 dialog = dialog.set_directory(dir);
             }
-            if let Some(file) = dialog.save_file().await {
-                let chosen = file_dialog::with_csv_extension(file.path().to_path_buf());
-                outbox.send(Event::ExportFileChosen(chosen));
-            }
+            let chosen = dialog
+                .save_file()
+                .await
+                .map(|file| file_dialog::with_csv_extension(file.path().to_path_buf()));
+            outbox.send(Event::ExportFileChosen(chosen));
             Ok(())
         }
         Command::VerifyLedger => {

@@ -146,6 +146,17 @@ fn click(h: &mut Harness<'static, CadodeskApp>, label: &str) {
     h.run_steps(3);
 }
 
+/// `retype` for a text field whose label also names other widgets on screen (a card shown in the detail panel).
+fn retype_field(h: &mut Harness<'static, CadodeskApp>, label: &str, text: &str) {
+    let role = egui::accesskit::Role::TextInput;
+    h.get_by_role_and_label(role, label).focus();
+    h.run_steps(2);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.run_steps(2);
+    h.get_by_role_and_label(role, label).type_text(text);
+    h.run_steps(2);
+}
+
 /// Replaces a field's text as a person would: select all, then type.
 fn retype(h: &mut Harness<'static, CadodeskApp>, label: &str, text: &str) {
     h.get_by_label(label).focus();
@@ -476,4 +487,112 @@ fn without_a_system_save_dialog_the_export_says_to_type_the_path_and_keeps_it() 
         std::path::PathBuf::from(&typed)
     );
     assert!(std::path::Path::new(&typed).is_file());
+}
+
+#[test]
+fn an_order_refund_is_split_by_the_till_and_each_card_can_be_changed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut h = harness(dir.path());
+    wait_ready(&mut h);
+    click(&mut h, "Encaisser");
+    type_into(&mut h, "Montant", "87,50");
+    click(&mut h, "Créer le paiement");
+    wait_for(&mut h, "the checkout to be created", |h| {
+        h.state().cashier.current().is_some()
+    });
+    let url = h
+        .state()
+        .cashier
+        .current()
+        .and_then(|c| c.redirect_url.clone())
+        .expect("a redirect URL");
+    pay_as_customer(&url);
+    click(&mut h, "Rafraîchir");
+    wait_for(&mut h, "the sale to be paid", |h| {
+        h.state()
+            .cashier
+            .current()
+            .is_some_and(|c| c.status == cadodesk::ui::model::CheckoutStatus::Paid)
+    });
+    let sale = h.state().cashier.current().cloned().expect("the sale");
+    let by_cents = |cents: i64| {
+        sale.tenders
+            .iter()
+            .find(|t| t.amount.cents() == cents)
+            .expect("tender")
+            .clone()
+    };
+    let (gift50, gift20, visa) = (by_cents(5000), by_cents(2000), by_cents(1750));
+
+    click(&mut h, "Transactions");
+    wait_for(&mut h, "the sale in the table", |h| {
+        h.state().transactions.rows().len() == 1
+    });
+    click(&mut h, &sale.reference.clone());
+    wait_for(&mut h, "the detail panel", |h| {
+        h.state().transactions.detail().is_some()
+    });
+    click(&mut h, "Rembourser un montant de la vente");
+    assert!(h.state().transactions.refund.is_open());
+    retype(&mut h, "Montant à rembourser", "30,00");
+    click(&mut h, "Motif");
+    click(&mut h, "Retour d'article");
+    click(&mut h, "Continuer");
+    wait_for(&mut h, "the till's split", |h| {
+        h.state().transactions.refund.confirming()
+    });
+    // The documented split: the card that paid the remainder first, then the gift cards from the last paid.
+    let proposed: Vec<(String, String)> = h.state().transactions.refund.split.clone();
+    let share = |id: &str| {
+        proposed
+            .iter()
+            .find(|(p, _)| p == id)
+            .map(|(_, a)| a.clone())
+            .expect("a line per card")
+    };
+    assert_eq!(proposed.len(), 3, "{proposed:?}");
+    assert_eq!(share(&visa.payment_id), "17,50");
+    assert_eq!(share(&gift20.payment_id), "12,50");
+    assert_eq!(share(&gift50.payment_id), "0,00");
+    assert!(
+        h.query_by_label_contains("Total remboursé : 30,00")
+            .is_some()
+    );
+
+    // More than is left on a card is refused beside that card, and nothing is sent.
+    retype_field(&mut h, &gift20.label(), "25,00");
+    click(&mut h, "Confirmer le remboursement");
+    assert!(
+        h.query_by_label_contains("plus que ce qui reste remboursable (20,00")
+            .is_some()
+    );
+    assert!(!h.state().transactions.refund.in_flight());
+
+    // The manager moves the refund off the Visa onto the gift cards: 20 € and 10 €.
+    retype_field(&mut h, &visa.label(), "0");
+    retype_field(&mut h, &gift20.label(), "20,00");
+    retype_field(&mut h, &gift50.label(), "10,00");
+    assert!(
+        h.query_by_label_contains("Total remboursé : 30,00")
+            .is_some()
+    );
+    click(&mut h, "Confirmer le remboursement");
+    wait_for(&mut h, "both refunds recorded", |h| {
+        !h.state().transactions.refund.in_flight()
+            && h.query_all_by_label_contains("Remboursement enregistré")
+                .count()
+                == 2
+    });
+    for (amount, card) in [("20,00", &gift20), ("10,00", &gift50)] {
+        let line = format!("{amount}\u{a0}€ sur {}", card.label());
+        assert!(
+            h.query_by_label_contains(&line).is_some(),
+            "{line} is recorded"
+        );
+    }
+    assert!(
+        h.query_by_label_contains(&format!("sur {}", visa.label()))
+            .is_none(),
+        "nothing was refunded on the Visa"
+    );
 }
