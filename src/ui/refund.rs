@@ -105,7 +105,8 @@ impl RefundDialog {
         self.open(checkout, Target::Order, checkout.refundable());
     }
 
-    fn close(&mut self) {
+    /// Closes the dialog without refunding anything (what "Annuler" does).
+    pub fn close(&mut self) {
         *self = RefundDialog::default();
     }
 
@@ -534,26 +535,37 @@ impl RefundDialog {
         let editable = self.target == Some(Target::Order) && !self.split.is_empty();
         if editable {
             ui.label(text::REFUND_SPLIT.get(lang));
-            for (i, (payment_id, typed)) in self.split.iter_mut().enumerate() {
-                let t = checkout.tender(payment_id);
-                let tender = t.map(|t| t.label()).unwrap_or_else(|| payment_id.clone());
-                let left = t.map_or(Amount::ZERO, |t| t.refundable);
-                ui.horizontal(|ui| {
-                    let l = ui.label(RichText::new(&tender).size(16.0));
-                    ui.add(
-                        egui::TextEdit::singleline(typed)
-                            .id_salt(("refund-split", i))
-                            .desired_width(90.0),
-                    )
-                    .labelled_by(l.id);
-                    ui.label(format!(
-                        "€ ({} {})",
-                        text::STILL_REFUNDABLE.get(lang),
-                        left.display(lang)
-                    ));
+            let errors = &self.split_errors;
+            egui::Grid::new("refund-split")
+                .num_columns(3)
+                .spacing([8.0, 6.0])
+                .show(ui, |ui| {
+                    for (i, (payment_id, typed)) in self.split.iter_mut().enumerate() {
+                        let t = checkout.tender(payment_id);
+                        let tender = t.map(|t| t.label()).unwrap_or_else(|| payment_id.clone());
+                        let left = t.map_or(Amount::ZERO, |t| t.refundable);
+                        let l = ui.label(RichText::new(&tender).size(16.0));
+                        ui.add_sized(
+                            [90.0, 22.0],
+                            egui::TextEdit::singleline(typed).id_salt(("refund-split", i)),
+                        )
+                        .labelled_by(l.id);
+                        ui.label(format!(
+                            "€ ({} {})",
+                            text::STILL_REFUNDABLE.get(lang),
+                            left.display(lang)
+                        ));
+                        ui.end_row();
+                    }
                 });
-                if let Some(Some(e)) = self.split_errors.get(i) {
-                    widgets::field_error_ui(ui, e);
+            // Errors under the grid, each naming its card, so the columns keep their width.
+            for ((payment_id, _), e) in self.split.iter().zip(errors) {
+                if let Some(e) = e {
+                    let tender = checkout
+                        .tender(payment_id)
+                        .map(|t| t.label())
+                        .unwrap_or_else(|| payment_id.clone());
+                    widgets::field_error_ui(ui, &format!("{tender} : {e}"));
                 }
             }
             ui.label(

@@ -34,6 +34,9 @@ enum Step {
     ConfirmRefund,
     ShotRefundConfirm,
     SendRefund,
+    OpenOrderRefund,
+    OrderSplit,
+    ShotOrderSplit,
     Refunds,
     ReloadRefunds,
     ShotRefunds,
@@ -230,10 +233,26 @@ impl Tour {
             }
             Step::SendRefund => {
                 app.transactions.refund.confirm_shown(&mut cx);
-                self.go(Step::Refunds);
+                self.go(Step::OpenOrderRefund);
             }
-            Step::Refunds if self.settled(1500) => {
-                app.transactions.refund = Default::default();
+            // An order-level refund: the till's split, one editable line per card (shown, then cancelled).
+            Step::OpenOrderRefund if self.settled(1500) => {
+                if let Some(d) = app.transactions.detail().cloned() {
+                    app.transactions.refund.open_order(&d);
+                    app.transactions.refund.amount = "30,00".into();
+                    app.transactions.refund.reason_index = Some(0);
+                    app.transactions.refund.validate_form(&mut cx);
+                }
+                self.go(Step::OrderSplit);
+            }
+            Step::OrderSplit if app.transactions.refund.confirming() || self.settled(5000) => {
+                self.go(Step::ShotOrderSplit);
+            }
+            Step::ShotOrderSplit if self.settled(800) => {
+                self.ask("shot:refund-split".into(), Step::Refunds);
+            }
+            Step::Refunds => {
+                app.transactions.refund.close();
                 app.set_tab(Tab::Refunds);
                 self.go(Step::ReloadRefunds);
             }

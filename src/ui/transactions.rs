@@ -454,31 +454,31 @@ impl TransactionsPanel {
         if !c.refunds.is_empty() {
             ui.add_space(6.0);
             ui.label(RichText::new(text::REFUNDS_OF_SALE.get(lang)).strong());
-            egui::Grid::new("detail-refunds")
-                .striped(true)
-                .show(ui, |ui| {
-                    for r in &c.refunds {
-                        ui.label(local_time(r.created_at));
-                        ui.label(r.amount.display(lang));
-                        let status = r.status.text().get(lang);
-                        let color = match r.status {
-                            crate::ui::model::RefundStatus::Refunded => widgets::OK_GREEN,
-                            crate::ui::model::RefundStatus::Declined => widgets::ERROR_RED,
-                            _ => egui::Color32::from_rgb(200, 130, 0),
-                        };
-                        ui.colored_label(color, status);
-                        let tender = c
-                            .tender(&r.payment_id)
-                            .map(|t| t.label())
-                            .unwrap_or_default();
-                        let mut who = format!("{tender} · {} · {}", r.reason, r.operator);
-                        if r.external {
-                            who.push_str(&format!(" ({})", text::EXTERNAL.get(lang)));
-                        }
-                        ui.label(who);
-                        ui.end_row();
-                    }
+            // One block per refund, its text wrapped to the panel's width (a long reason must not widen the panel
+            // over the table).
+            for r in &c.refunds {
+                ui.horizontal_wrapped(|ui| {
+                    ui.label(local_time(r.created_at));
+                    ui.label(RichText::new(r.amount.display(lang)).strong());
+                    let status = r.status.text().get(lang);
+                    let color = match r.status {
+                        crate::ui::model::RefundStatus::Refunded => widgets::OK_GREEN,
+                        crate::ui::model::RefundStatus::Declined => widgets::ERROR_RED,
+                        _ => egui::Color32::from_rgb(200, 130, 0),
+                    };
+                    ui.colored_label(color, status);
                 });
+                let tender = c
+                    .tender(&r.payment_id)
+                    .map(|t| t.label())
+                    .unwrap_or_default();
+                let mut who = format!("{tender} · {} · {}", r.reason, r.operator);
+                if r.external {
+                    who.push_str(&format!(" ({})", text::EXTERNAL.get(lang)));
+                }
+                ui.add(egui::Label::new(RichText::new(who).weak()).wrap());
+                ui.add_space(2.0);
+            }
         }
         ui.add_space(6.0);
         egui::CollapsingHeader::new(text::TIMELINE.get(lang))
