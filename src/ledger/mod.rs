@@ -288,6 +288,8 @@ impl Ledger {
             .map_err(err)?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(err)?;
+        // Appends prepare each of their statements once per connection (about twenty of them).
+        conn.set_prepared_statement_cache_capacity(64);
         let ledger = Ledger {
             conn: Arc::new(Mutex::new(conn)),
             path: Arc::new(path.to_path_buf()),
@@ -517,6 +519,7 @@ impl Ledger {
         replay
             .pragma_update(None, "foreign_keys", "OFF")
             .map_err(&err)?;
+        replay.set_prepared_statement_cache_capacity(64);
         for sql in schema::MIGRATIONS {
             replay.execute_batch(sql).map_err(&err)?;
         }
@@ -732,11 +735,8 @@ impl Ledger {
 }
 
 fn next_refund_number(tx: &Transaction<'_>) -> rusqlite::Result<i64> {
-    tx.query_row(
-        "SELECT COALESCE(MAX(number), 0) + 1 FROM refunds",
-        [],
-        |r| r.get(0),
-    )
+    tx.prepare_cached("SELECT COALESCE(MAX(number), 0) + 1 FROM refunds")?
+        .query_row([], |r| r.get(0))
 }
 
 /// Writes one entry after the last one and applies it to the derived tables. Must run inside an IMMEDIATE
@@ -748,11 +748,8 @@ fn append_tx(
     event: &Event,
 ) -> rusqlite::Result<Entry> {
     let last: Option<(i64, String)> = tx
-        .query_row(
-            "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .prepare_cached("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     let (seq, prev_hash) = match last {
         Some((s, h)) => (s + 1, h),
@@ -763,15 +760,12 @@ fn append_tx(
     let payload = serde_json::to_string(event)
         .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
     let hash = journal::entry_hash(seq, &at_s, kind, operator, &payload, &prev_hash);
-    tx.execute(
-        "INSERT INTO journal(seq, at, kind, operator, payload, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![seq, at_s, kind, operator, payload, prev_hash, hash],
-    )?;
-    tx.execute(
+    tx.prepare_cached("INSERT INTO journal(seq, at, kind, operator, payload, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?.execute(params![seq, at_s, kind, operator, payload, prev_hash, hash])?;
+    tx.prepare_cached(
         "INSERT INTO journal_head(id, seq, hash) VALUES (1, ?1, ?2)
          ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
-        params![seq, hash],
-    )?;
+    )?
+    .execute(params![seq, hash])?;
     apply(tx, seq, &at_s, operator, event)?;
     Ok(Entry {
         seq,
@@ -878,19 +872,17 @@ fn compare_table(
 }
 
 fn timeline(tx: &Transaction<'_>, seq: i64, merchant_reference: &str) -> rusqlite::Result<()> {
-    tx.execute(
-        "INSERT INTO timeline(seq, merchant_reference) VALUES (?1, ?2)",
-        params![seq, merchant_reference],
-    )?;
+    tx.prepare_cached("INSERT INTO timeline(seq, merchant_reference) VALUES (?1, ?2)")?
+        .execute(params![seq, merchant_reference])?;
     Ok(())
 }
 
 fn timeline_by_hosted(tx: &Transaction<'_>, seq: i64, hosted: &str) -> rusqlite::Result<()> {
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO timeline(seq, merchant_reference)
          SELECT ?1, merchant_reference FROM checkouts WHERE hosted_checkout_id = ?2",
-        params![seq, hosted],
-    )?;
+    )?
+    .execute(params![seq, hosted])?;
     Ok(())
 }
 
@@ -899,12 +891,12 @@ fn timeline_by_refund(
     seq: i64,
     idempotence_key: &str,
 ) -> rusqlite::Result<()> {
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO timeline(seq, merchant_reference)
          SELECT ?1, c.merchant_reference FROM refunds r JOIN checkouts c
          ON c.hosted_checkout_id = r.hosted_checkout_id WHERE r.idempotence_key = ?2",
-        params![seq, idempotence_key],
-    )?;
+    )?
+    .execute(params![seq, idempotence_key])?;
     Ok(())
 }
 
@@ -929,11 +921,9 @@ fn apply(
             locale,
             return_url,
         } => {
-            tx.execute(
-                "INSERT INTO checkouts(merchant_reference, amount_cents, currency, email, locale, return_url, state,
+            tx.prepare_cached("INSERT INTO checkouts(merchant_reference, amount_cents, currency, email, locale, return_url, state,
                  operator, created_at, updated_at, seq)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'requested', ?7, ?8, ?8, ?9)",
-                params![
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'requested', ?7, ?8, ?8, ?9)")?.execute(params![
                     merchant_reference,
                     amount_cents,
                     currency,
@@ -943,8 +933,7 @@ fn apply(
                     operator,
                     at,
                     seq
-                ],
-            )?;
+                ])?;
             timeline(tx, seq, merchant_reference)?;
         }
         Event::CheckoutCreated {
@@ -952,22 +941,19 @@ fn apply(
             hosted_checkout_id,
             redirect_url,
         } => {
-            tx.execute(
-                "UPDATE checkouts SET hosted_checkout_id = ?2, redirect_url = ?3, state = 'in_progress',
-                 updated_at = ?4, seq = ?5 WHERE merchant_reference = ?1",
-                params![merchant_reference, hosted_checkout_id, redirect_url, at, seq],
-            )?;
+            tx.prepare_cached("UPDATE checkouts SET hosted_checkout_id = ?2, redirect_url = ?3, state = 'in_progress',
+                 updated_at = ?4, seq = ?5 WHERE merchant_reference = ?1")?.execute(params![merchant_reference, hosted_checkout_id, redirect_url, at, seq])?;
             timeline(tx, seq, merchant_reference)?;
         }
         Event::CheckoutFailed {
             merchant_reference,
             failure,
         } => {
-            tx.execute(
+            tx.prepare_cached(
                 "UPDATE checkouts SET state = 'failed', failure = ?2, updated_at = ?3, seq = ?4
                  WHERE merchant_reference = ?1",
-                params![merchant_reference, failure, at, seq],
-            )?;
+            )?
+            .execute(params![merchant_reference, failure, at, seq])?;
             timeline(tx, seq, merchant_reference)?;
         }
         Event::CheckoutStatusSeen {
@@ -975,11 +961,11 @@ fn apply(
             state,
             platform_status,
         } => {
-            tx.execute(
+            tx.prepare_cached(
                 "UPDATE checkouts SET state = ?2, platform_status = ?3, updated_at = ?4, seq = ?5
                  WHERE hosted_checkout_id = ?1",
-                params![hosted_checkout_id, state, platform_status, at, seq],
-            )?;
+            )?
+            .execute(params![hosted_checkout_id, state, platform_status, at, seq])?;
             timeline_by_hosted(tx, seq, hosted_checkout_id)?;
         }
         Event::TenderSeen {
@@ -992,16 +978,14 @@ fn apply(
             status,
             status_code,
         } => {
-            tx.execute(
-                "INSERT INTO tenders(payment_id, hosted_checkout_id, position, product_id, masked_number, amount_cents,
+            tx.prepare_cached("INSERT INTO tenders(payment_id, hosted_checkout_id, position, product_id, masked_number, amount_cents,
                  captured_cents, status, status_code, updated_at, seq)
                  VALUES (?1, ?2, (SELECT COUNT(*) + 1 FROM tenders WHERE hosted_checkout_id = ?2), ?3, ?4, ?5, ?6, ?7,
                  ?8, ?9, ?10)
                  ON CONFLICT(payment_id) DO UPDATE SET product_id = excluded.product_id,
                  masked_number = COALESCE(excluded.masked_number, masked_number), amount_cents = excluded.amount_cents,
                  captured_cents = excluded.captured_cents, status = excluded.status,
-                 status_code = excluded.status_code, updated_at = excluded.updated_at, seq = excluded.seq",
-                params![
+                 status_code = excluded.status_code, updated_at = excluded.updated_at, seq = excluded.seq")?.execute(params![
                     payment_id,
                     hosted_checkout_id,
                     product_id,
@@ -1012,8 +996,7 @@ fn apply(
                     status_code,
                     at,
                     seq
-                ],
-            )?;
+                ])?;
             timeline_by_hosted(tx, seq, hosted_checkout_id)?;
         }
         Event::RefundRequested {
@@ -1024,11 +1007,9 @@ fn apply(
             amount_cents,
             reason,
         } => {
-            tx.execute(
-                "INSERT INTO refunds(idempotence_key, number, payment_id, hosted_checkout_id, amount_cents, reason,
+            tx.prepare_cached("INSERT INTO refunds(idempotence_key, number, payment_id, hosted_checkout_id, amount_cents, reason,
                  state, external, operator, created_at, updated_at, seq)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'requested', 0, ?7, ?8, ?8, ?9)",
-                params![
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'requested', 0, ?7, ?8, ?8, ?9)")?.execute(params![
                     idempotence_key,
                     number,
                     payment_id,
@@ -1038,8 +1019,7 @@ fn apply(
                     operator,
                     at,
                     seq
-                ],
-            )?;
+                ])?;
             timeline_by_hosted(tx, seq, hosted_checkout_id)?;
         }
         Event::RefundAnswered {
@@ -1053,7 +1033,7 @@ fn apply(
             // The state only moves forward: requested < unknown, pending < refunded, declined. Whatever snapshot
             // a writer held, a late answer cannot undo a later one, because this runs inside the writers' one
             // IMMEDIATE transaction. Leaving a final state takes an explicit `RefundCorrected`.
-            tx.execute(
+            tx.prepare_cached(
                 "UPDATE refunds SET refund_id = COALESCE(?2, refund_id), state = ?3,
                  platform_status = COALESCE(?4, platform_status), failure = ?5, updated_at = ?6,
                  final_at = COALESCE(final_at, ?7), seq = ?8 WHERE idempotence_key = ?1 AND (
@@ -1061,17 +1041,17 @@ fn apply(
                    OR (state = 'unknown' AND ?3 != 'requested')
                    OR (state = 'pending' AND ?3 IN ('pending', 'refunded', 'declined'))
                    OR (state IN ('refunded', 'declined') AND state = ?3))",
-                params![
-                    idempotence_key,
-                    refund_id,
-                    state,
-                    platform_status,
-                    failure,
-                    at,
-                    final_at,
-                    seq
-                ],
-            )?;
+            )?
+            .execute(params![
+                idempotence_key,
+                refund_id,
+                state,
+                platform_status,
+                failure,
+                at,
+                final_at,
+                seq
+            ])?;
             timeline_by_refund(tx, seq, idempotence_key)?;
         }
         Event::RefundCorrected {
@@ -1084,12 +1064,10 @@ fn apply(
         } => {
             let final_at = is_final_refund_state(state).then_some(at);
             // Only towards what the platform shows (pending or refunded), and never out of `refunded`.
-            tx.execute(
-                "UPDATE refunds SET refund_id = COALESCE(?2, refund_id), state = ?3,
+            tx.prepare_cached("UPDATE refunds SET refund_id = COALESCE(?2, refund_id), state = ?3,
                  platform_status = COALESCE(?4, platform_status), failure = ?5, updated_at = ?6,
                  final_at = ?7, seq = ?8
-                 WHERE idempotence_key = ?1 AND ?3 IN ('pending', 'refunded') AND state != 'refunded'",
-                params![
+                 WHERE idempotence_key = ?1 AND ?3 IN ('pending', 'refunded') AND state != 'refunded'")?.execute(params![
                     idempotence_key,
                     refund_id,
                     state,
@@ -1098,8 +1076,7 @@ fn apply(
                     at,
                     final_at,
                     seq
-                ],
-            )?;
+                ])?;
             timeline_by_refund(tx, seq, idempotence_key)?;
         }
         Event::RefundClosed {
@@ -1107,17 +1084,17 @@ fn apply(
             reason,
         } => {
             // Only an intent without an answer can be closed.
-            tx.execute(
+            tx.prepare_cached(
                 "UPDATE refunds SET state = 'declined', failure = ?2, updated_at = ?3,
                  final_at = COALESCE(final_at, ?3), seq = ?4
                  WHERE idempotence_key = ?1 AND state IN ('requested', 'unknown')",
-                params![
-                    idempotence_key,
-                    format!("closed by the operator: {reason}"),
-                    at,
-                    seq
-                ],
-            )?;
+            )?
+            .execute(params![
+                idempotence_key,
+                format!("closed by the operator: {reason}"),
+                at,
+                seq
+            ])?;
             timeline_by_refund(tx, seq, idempotence_key)?;
         }
         Event::RefundImported {
@@ -1131,11 +1108,9 @@ fn apply(
             platform_status,
         } => {
             let final_at = is_final_refund_state(state).then_some(at);
-            tx.execute(
-                "INSERT INTO refunds(idempotence_key, number, payment_id, hosted_checkout_id, refund_id, amount_cents,
+            tx.prepare_cached("INSERT INTO refunds(idempotence_key, number, payment_id, hosted_checkout_id, refund_id, amount_cents,
                  reason, state, platform_status, external, operator, created_at, updated_at, final_at, seq)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, '', ?7, ?8, 1, ?9, ?10, ?10, ?11, ?12)",
-                params![
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, '', ?7, ?8, 1, ?9, ?10, ?10, ?11, ?12)")?.execute(params![
                     idempotence_key,
                     number,
                     payment_id,
@@ -1148,8 +1123,7 @@ fn apply(
                     at,
                     final_at,
                     seq
-                ],
-            )?;
+                ])?;
             timeline_by_hosted(tx, seq, hosted_checkout_id)?;
         }
         Event::ExportMade { .. } | Event::ReconcileDone { .. } | Event::SettingChanged { .. } => {}
