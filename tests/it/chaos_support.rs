@@ -223,47 +223,11 @@ pub fn stderr_of(out: &Output) -> String {
 }
 
 /// Fills and posts the hosted page: gift cards, then a card for the remainder (`card` may be `None`).
-pub async fn pay(redirect_url: &str, gift_cards: &[&str], card: Option<&str>) -> u16 {
-    let mut form: Vec<(String, String)> = Vec::new();
-    for (i, number) in gift_cards.iter().enumerate() {
-        let n = i + 1;
-        form.push((format!("giftcard{n}_number"), (*number).into()));
-        form.push((format!("giftcard{n}_expiry"), "12/30".into()));
-        form.push((format!("giftcard{n}_cvv"), "123".into()));
-    }
-    if let Some(c) = card {
-        form.push(("card_number".into(), c.into()));
-        form.push(("card_expiry".into(), "05/30".into()));
-        form.push(("card_cvv".into(), "123".into()));
-    }
-    form.push(("action".into(), "pay".into()));
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
-    client
-        .post(redirect_url)
-        .form(&form)
-        .send()
-        .await
-        .expect("hosted page answers")
-        .status()
-        .as_u16()
-}
+pub use crate::till_support::submit_hosted_page as pay;
 
 /// Adds fault rules.
 pub async fn add_faults(base_url: &str, rules: &Value) {
-    let resp = reqwest::Client::new()
-        .post(format!("{base_url}/sandbox/faults"))
-        .json(rules)
-        .send()
-        .await
-        .expect("faults answer");
-    assert!(
-        resp.status().is_success(),
-        "fault refused: {}",
-        resp.status()
-    );
+    crate::till_support::fault(base_url, rules.clone()).await;
 }
 
 /// The rules still armed.
@@ -288,14 +252,7 @@ pub async fn clear_faults(base_url: &str) {
 }
 
 /// The sandbox's whole state.
-pub async fn platform_state(base_url: &str) -> Value {
-    reqwest::get(format!("{base_url}/sandbox/state"))
-        .await
-        .expect("state answers")
-        .json()
-        .await
-        .expect("state is JSON")
-}
+pub use crate::till_support::state as platform_state;
 
 /// What a request may change at the platform, to show that a refusal sent nothing.
 pub fn footprint(state: &Value) -> (usize, usize, usize, i64) {

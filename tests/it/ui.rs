@@ -167,40 +167,46 @@ fn retype(h: &mut Harness<'static, CadodeskApp>, label: &str, text: &str) {
     h.run_steps(2);
 }
 
-/// The customer's side: fills the hosted page with two gift cards and a Visa for the remainder, and pays.
+/// The customer's side: fills the hosted page with two gift cards (50 € and 20 €) and a Visa for the remainder,
+/// and pays.
 fn pay_as_customer(redirect_url: &str) {
-    let form = [
-        ("giftcard1_number", "6299000000000002"),
-        ("giftcard1_expiry", "12/30"),
-        ("giftcard1_cvv", "123"),
-        ("giftcard2_number", "6299000000000003"),
-        ("giftcard2_expiry", "12/30"),
-        ("giftcard2_cvv", "123"),
-        ("card_number", "4012000033330026"),
-        ("card_expiry", "05/30"),
-        ("card_cvv", "123"),
-        ("action", "pay"),
-    ];
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("runtime");
-    let status = rt.block_on(async {
-        reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client")
-            .post(redirect_url)
-            .form(&form)
-            .send()
-            .await
-            .expect("the hosted page answers")
-            .status()
+    rt.block_on(crate::till_support::pay(
+        redirect_url,
+        &[crate::till_support::CADO_50, crate::till_support::CADO_20],
+        Some(crate::till_support::VISA),
+    ));
+}
+
+/// Rings up `amount` on the cashier screen, pays it on the hosted page as the customer would (two gift cards and a
+/// Visa), refreshes, and returns the sale once the screen says it is paid.
+fn paid_sale(h: &mut Harness<'static, CadodeskApp>, amount: &str) -> cadodesk::ui::model::Checkout {
+    click(h, "Encaisser");
+    type_into(h, "Montant", amount);
+    click(h, "Créer le paiement");
+    wait_for(h, "the checkout to be created", |h| {
+        h.state().cashier.current().is_some()
     });
-    assert!(
-        status.is_success() || status.is_redirection(),
-        "the hosted page accepted the payment: {status}"
-    );
+    assert!(has_label(h, "Ouvrir la page de paiement"));
+    assert!(has_label(h, "Rafraîchir"));
+    let url = h
+        .state()
+        .cashier
+        .current()
+        .and_then(|c| c.redirect_url.clone())
+        .expect("a redirect URL");
+    pay_as_customer(&url);
+    click(h, "Rafraîchir");
+    wait_for(h, "the sale to be paid", |h| {
+        h.state()
+            .cashier
+            .current()
+            .is_some_and(|c| c.status == cadodesk::ui::model::CheckoutStatus::Paid)
+    });
+    h.state().cashier.current().cloned().expect("the sale")
 }
 
 #[test]
@@ -221,30 +227,8 @@ fn a_sale_paid_with_two_gift_cards_and_a_visa_then_refunded_in_part_and_exported
     assert!(!stored.contains("2468"), "the PIN is stored hashed");
 
     // The sale.
-    click(&mut h, "Encaisser");
-    type_into(&mut h, "Montant", "87,50 €");
-    click(&mut h, "Créer le paiement");
-    wait_for(&mut h, "the checkout to be created", |h| {
-        h.state().cashier.current().is_some()
-    });
-    assert!(has_label(&h, "Ouvrir la page de paiement"));
-    assert!(has_label(&h, "Rafraîchir"));
-    let url = h
-        .state()
-        .cashier
-        .current()
-        .and_then(|c| c.redirect_url.clone())
-        .expect("a redirect URL");
-    pay_as_customer(&url);
-    click(&mut h, "Rafraîchir");
-    wait_for(&mut h, "the sale to be paid", |h| {
-        h.state()
-            .cashier
-            .current()
-            .is_some_and(|c| c.status == cadodesk::ui::model::CheckoutStatus::Paid)
-    });
+    let sale = paid_sale(&mut h, "87,50 €");
     assert!(has_label(&h, "Payé"), "the big paid moment is on screen");
-    let sale = h.state().cashier.current().cloned().expect("the sale");
     assert_eq!(sale.tenders.len(), 3, "{:#?}", sale.tenders);
     let cents: Vec<i64> = sale.tenders.iter().map(|t| t.amount.cents()).collect();
     assert_eq!(cents.iter().sum::<i64>(), 8750);
@@ -494,27 +478,7 @@ fn an_order_refund_is_split_by_the_till_and_each_card_can_be_changed() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut h = harness(dir.path());
     wait_ready(&mut h);
-    click(&mut h, "Encaisser");
-    type_into(&mut h, "Montant", "87,50");
-    click(&mut h, "Créer le paiement");
-    wait_for(&mut h, "the checkout to be created", |h| {
-        h.state().cashier.current().is_some()
-    });
-    let url = h
-        .state()
-        .cashier
-        .current()
-        .and_then(|c| c.redirect_url.clone())
-        .expect("a redirect URL");
-    pay_as_customer(&url);
-    click(&mut h, "Rafraîchir");
-    wait_for(&mut h, "the sale to be paid", |h| {
-        h.state()
-            .cashier
-            .current()
-            .is_some_and(|c| c.status == cadodesk::ui::model::CheckoutStatus::Paid)
-    });
-    let sale = h.state().cashier.current().cloned().expect("the sale");
+    let sale = paid_sale(&mut h, "87,50");
     let by_cents = |cents: i64| {
         sale.tenders
             .iter()
