@@ -260,7 +260,7 @@ async fn pay_with_card(http: &reqwest::Client, redirect_url: &str) {
 fn roundtrip(url: &str, n: usize) {
     use cadodesk::direct::wire::{CadoCheckout, CreateHostedCheckoutRequest, RefundRequest};
     use cadodesk::direct::{ClientOptions, Credentials, DirectClient, Environment, IdempotenceKey};
-    use cadodesk::money::Amount;
+    use cadodesk::domain::Amount;
 
     let rt = runtime();
     rt.block_on(async {
@@ -409,7 +409,7 @@ fn paid_checkout(i: u64) -> [Event; 4] {
         },
         Event::CheckoutStatusSeen {
             hosted_checkout_id: hc,
-            state: "paid".into(),
+            state: cadodesk::domain::CheckoutState::Paid,
             platform_status: "PAYMENT_CREATED".into(),
         },
     ]
@@ -432,7 +432,7 @@ fn fill(ledger: &Ledger, checkouts: u64, per_checkout: u64) {
                 hosted_checkout_id: hc.clone(),
                 refund_id: format!("{hc}_0_{k}"),
                 amount_cents: 100 + (k as i64 * 37) % 1900,
-                state: "refunded".into(),
+                state: cadodesk::domain::RefundState::Refunded,
                 platform_status: "REFUNDED".into(),
             });
         }
@@ -747,7 +747,7 @@ fn scheduled_readings(created: &[f64], window: f64, session_timeout_minutes: i64
 }
 
 fn watcher_section(url: &str, seconds: u64) {
-    use cadodesk::money::Amount;
+    use cadodesk::domain::Amount;
     use cadodesk::till::watcher::Watcher;
     use cadodesk::till::{NewCheckout, Till, TillConfig};
     use cadodesk::vault::{ApiCredentials, Secret};
@@ -797,8 +797,8 @@ fn watcher_section(url: &str, seconds: u64) {
         let watch_start = origin.elapsed().as_secs_f64();
         let deadline = Instant::now() + Duration::from_secs(seconds);
         while Instant::now() < deadline {
-            let wake = watcher.step(&till, |_, _| {}).await;
-            tokio::time::sleep_until(wake.min(deadline.into())).await;
+            let wait = watcher.step(&till, |_, _| {}).await;
+            tokio::time::sleep(wait.min(deadline.saturating_duration_since(Instant::now()))).await;
         }
         let window = origin.elapsed().as_secs_f64() - watch_start;
         let watched = count.load(Ordering::Relaxed) - creates;

@@ -14,11 +14,12 @@
 //! - [`ui`]: the egui desktop app: one struct per panel, and the bridge to the background worker.
 //! - [`cli`]: the command line, the edge where errors become exit codes.
 
+pub mod app;
 pub mod cli;
 pub mod direct;
+pub mod domain;
 pub mod i18n;
 pub mod ledger;
-pub mod money;
 pub mod sandbox;
 pub mod till;
 pub mod ui;

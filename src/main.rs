@@ -1,9 +1,29 @@
-//! The `cadodesk` binary: parse the command line, set up logging, hand over to the library.
+//! The `cadodesk` binary: parse the command line, set up logging, then open the desktop app (no subcommand) or run
+//! the subcommand. The two faces meet only here.
+
+use std::process::ExitCode;
 
 use clap::Parser;
 
-fn main() -> std::process::ExitCode {
-    let cli = cadodesk::cli::Cli::parse();
+use cadodesk::cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
     cadodesk::cli::init_tracing(cli.verbose);
-    cadodesk::cli::run(cli)
+    match cli.command {
+        None | Some(Command::App) => {
+            let opened = cli
+                .global
+                .data_dir()
+                .and_then(|dir| cadodesk::ui::run_app(&dir, cli.global.overrides()));
+            match opened {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("cadodesk: {}", cadodesk::cli::one_line(&e));
+                    ExitCode::from(2)
+                }
+            }
+        }
+        Some(_) => cadodesk::cli::run(cli),
+    }
 }

@@ -31,7 +31,7 @@ pub const IDEMPOTENCE_KEY_HEADER: &str = "X-GCS-Idempotence-Key";
 pub const IDEMPOTENCE_TIMESTAMP_HEADER: &str = "X-GCS-Idempotence-Request-Timestamp";
 
 /// The longest idempotence key the platform accepts.
-pub const IDEMPOTENCE_KEY_MAX_LEN: usize = 40;
+pub const IDEMPOTENCE_KEY_MAX_LEN: usize = crate::domain::ids::IDEMPOTENCE_KEY_MAX_LEN;
 
 /// Where the platform is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,52 +102,8 @@ impl FromStr for Environment {
     }
 }
 
-/// An `X-GCS-Idempotence-Key`: 1–40 printable ASCII characters. Every attempt of one operation sends the same
-/// key; store it before the first attempt and reuse it to settle an unknown outcome.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct IdempotenceKey(String);
-
-impl IdempotenceKey {
-    /// A fresh key (a UUID v4, 36 characters).
-    pub fn generate() -> IdempotenceKey {
-        IdempotenceKey(uuid::Uuid::new_v4().to_string())
-    }
-
-    /// Checks a stored key.
-    pub fn new(key: impl Into<String>) -> Result<IdempotenceKey, DirectError> {
-        let key = key.into();
-        if key.is_empty() || key.len() > IDEMPOTENCE_KEY_MAX_LEN {
-            return Err(DirectError::InvalidRequest(format!(
-                "an idempotence key has 1 to {IDEMPOTENCE_KEY_MAX_LEN} characters, not {}",
-                key.len()
-            )));
-        }
-        if !key.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(DirectError::InvalidRequest(
-                "an idempotence key is printable ASCII without spaces".to_owned(),
-            ));
-        }
-        Ok(IdempotenceKey(key))
-    }
-
-    /// The key as sent.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for IdempotenceKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl FromStr for IdempotenceKey {
-    type Err = DirectError;
-    fn from_str(s: &str) -> Result<IdempotenceKey, DirectError> {
-        IdempotenceKey::new(s)
-    }
-}
+/// An `X-GCS-Idempotence-Key`: the domain's validated key, sent with every attempt of one operation.
+pub use crate::domain::IdempotenceKey;
 
 /// Marks an answer the platform replayed for a repeated idempotence key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -616,10 +572,10 @@ mod tests {
     #[test]
     fn idempotence_keys_are_checked() {
         let k = IdempotenceKey::generate();
-        assert_eq!(k.as_str().len(), 36);
+        assert_eq!(k.as_str().len(), 32);
         assert_ne!(k, IdempotenceKey::generate());
         assert!(IdempotenceKey::new("a".repeat(40)).is_ok());
-        assert_eq!(IdempotenceKey::generate().to_string().len(), 36);
+        assert_eq!(IdempotenceKey::generate().to_string().len(), 32);
         assert!(IdempotenceKey::new("a".repeat(41)).is_err());
         assert!(IdempotenceKey::new("").is_err());
         assert!(IdempotenceKey::new("clé").is_err());

@@ -16,7 +16,7 @@
 //! # async fn refund() -> Result<(), cadodesk::direct::DirectError> {
 //! use cadodesk::direct::wire::RefundRequest;
 //! use cadodesk::direct::{ClientOptions, Credentials, DirectClient, Environment, IdempotenceKey};
-//! use cadodesk::money::Amount;
+//! use cadodesk::domain::Amount;
 //!
 //! let env: Environment = "http://127.0.0.1:8080".parse()?;
 //! let credentials = Credentials::new("cadodesk-sandbox", "sandbox-key-id", "sandbox-secret");

@@ -25,10 +25,10 @@ use chrono_tz::Europe::Paris;
 use serde::Serialize;
 use thiserror::Error;
 
-use super::queries::ExportReadError;
+use super::export_rows::ExportReadError;
 use super::{Ledger, LedgerError, RefundExportRow};
+use crate::domain::{Amount, RefundState};
 use crate::i18n::{Lang, Localize};
-use crate::money::Amount;
 
 /// The file layout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -152,21 +152,6 @@ pub fn tender_label(
     }
 }
 
-fn state_label(state: &str, lang: Lang) -> &'static str {
-    match state {
-        "requested" => lang.pick("Demandé", "Requested"),
-        "pending" => lang.pick("En attente", "Pending"),
-        "refunded" => lang.pick("Remboursé", "Refunded"),
-        "declined" => lang.pick("Refusé", "Declined"),
-        _ => lang.pick("Inconnu", "Unknown"),
-    }
-}
-
-/// Whether a refund in this state took money back to the customer: refunded, or accepted and pending.
-pub fn left_money(state: &str) -> bool {
-    matches!(state, "refunded" | "pending")
-}
-
 fn utc_iso(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
@@ -184,7 +169,7 @@ pub fn row_cells(row: &RefundExportRow, format: CsvFormat) -> [String; COLUMNS] 
         CsvFormat::ExcelFr => local.format("%d/%m/%Y %H:%M:%S").to_string(),
         CsvFormat::Rfc4180 => local.format("%Y-%m-%dT%H:%M:%S%:z").to_string(),
     };
-    let counts = left_money(&r.state);
+    let counts = r.state.left_money();
     let after = row
         .refunded_before
         .checked_add(if counts { r.amount } else { Amount::ZERO })
@@ -206,7 +191,7 @@ pub fn row_cells(row: &RefundExportRow, format: CsvFormat) -> [String; COLUMNS] 
         r.amount.plain(d),
         "EUR".to_string(),
         lang.pick("Remboursement", "Refund").to_string(),
-        state_label(&r.state, lang).to_string(),
+        r.state.label(lang).to_string(),
         neutralise(&r.reason),
         neutralise(&r.operator),
         row.sale_amount.plain(d),
@@ -314,22 +299,13 @@ impl<W: Write> CsvSink<W> {
     pub fn write_row(&mut self, row: &RefundExportRow) -> Result<(), csv::Error> {
         self.w.write_record(row_cells(row, self.format))?;
         self.rows += 1;
-        if left_money(&row.refund.state) {
-            self.total = self
-                .total
-                .checked_add(row.refund.amount)
-                .unwrap_or(self.total);
+        if row.refund.state.left_money() {
+            self.total = self.total.saturating_add(row.refund.amount);
         } else {
-            self.total_not_paid = self
-                .total_not_paid
-                .checked_add(row.refund.amount)
-                .unwrap_or(self.total_not_paid);
+            self.total_not_paid = self.total_not_paid.saturating_add(row.refund.amount);
         }
-        if row.refund.state == "refunded" {
-            self.total_refunded = self
-                .total_refunded
-                .checked_add(row.refund.amount)
-                .unwrap_or(self.total_refunded);
+        if row.refund.state == RefundState::Refunded {
+            self.total_refunded = self.total_refunded.saturating_add(row.refund.amount);
         }
         Ok(())
     }

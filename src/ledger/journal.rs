@@ -5,6 +5,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::domain::{CheckoutState, RefundState};
+
 /// The `prev_hash` of the first entry.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -49,7 +51,7 @@ pub enum Event {
         /// The hosted checkout.
         hosted_checkout_id: String,
         /// `in_progress`, `paid`, `partially_paid`, `cancelled`, `expired` or `rejected`.
-        state: String,
+        state: CheckoutState,
         /// The platform's hosted checkout status, such as `PAYMENT_CREATED`.
         platform_status: String,
     },
@@ -94,7 +96,7 @@ pub enum Event {
         /// The platform's refund id, `<paymentid>_<n>`, once known.
         refund_id: Option<String>,
         /// `requested`, `pending`, `refunded`, `declined` or `unknown`.
-        state: String,
+        state: RefundState,
         /// The platform's status, such as `REFUND_REQUESTED`.
         platform_status: Option<String>,
         /// Why it was declined or is unknown, in one line.
@@ -108,9 +110,9 @@ pub enum Event {
         /// The platform's refund id, when known.
         refund_id: Option<String>,
         /// The state recorded before (`declined`, `unknown`, …), for the record.
-        previous_state: String,
+        previous_state: RefundState,
         /// `pending` or `refunded`.
-        state: String,
+        state: RefundState,
         /// The platform's status, such as `REFUNDED`.
         platform_status: Option<String>,
         /// Why, in one line.
@@ -139,7 +141,7 @@ pub enum Event {
         /// The amount in cents.
         amount_cents: i64,
         /// `pending`, `refunded` or `declined`.
-        state: String,
+        state: RefundState,
         /// The platform's status.
         platform_status: String,
     },

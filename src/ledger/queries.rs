@@ -5,8 +5,9 @@ use rusqlite::{OptionalExtension, Row, params};
 use serde::Serialize;
 
 use super::journal::{Entry, format_time};
+use super::refund_states_where;
 use super::{Ledger, LedgerError};
-use crate::money::Amount;
+use crate::domain::{Amount, CheckoutState, RefundState, refundable};
 
 type Result<T, E = LedgerError> = std::result::Result<T, E>;
 
@@ -27,8 +28,9 @@ pub struct CheckoutRecord {
     pub return_url: Option<String>,
     /// The page the customer pays on.
     pub redirect_url: Option<String>,
-    /// `requested`, `failed`, `in_progress`, `paid`, `partially_paid`, `cancelled`, `expired` or `rejected`.
-    pub state: String,
+    /// Where it stands (a checkout asked and not answered reads as in progress, one whose creation failed as
+    /// rejected, with its `failure`).
+    pub state: CheckoutState,
     /// The platform's last hosted-checkout status.
     pub platform_status: Option<String>,
     /// Why creation failed.
@@ -50,6 +52,8 @@ pub struct CheckoutSummary {
     pub captured: Amount,
     /// Refunded (final) over all tenders.
     pub refunded: Amount,
+    /// Asked back and not final yet (requested, pending or unknown) over all tenders: held, not refundable.
+    pub held: Amount,
     /// Number of tenders.
     pub tenders: i64,
 }
@@ -84,11 +88,9 @@ pub struct TenderRecord {
 }
 
 impl TenderRecord {
-    /// captured − refunded − pending, never below zero.
+    /// What is left to refund ([`crate::domain::refundable`]).
     pub fn refundable(&self) -> Amount {
-        self.captured
-            .saturating_sub(self.refunded)
-            .saturating_sub(self.pending)
+        refundable(self.captured, self.refunded, self.pending)
     }
 }
 
@@ -109,8 +111,8 @@ pub struct RefundRecord {
     pub amount: Amount,
     /// Why.
     pub reason: String,
-    /// `requested`, `pending`, `refunded`, `declined` or `unknown`.
-    pub state: String,
+    /// Where it stands.
+    pub state: RefundState,
     /// The platform's status.
     pub platform_status: Option<String>,
     /// Why declined or unknown.
@@ -127,29 +129,6 @@ pub struct RefundRecord {
     pub final_at: Option<DateTime<Utc>>,
 }
 
-/// Everything one export line needs, read in one query.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RefundExportRow {
-    /// The refund.
-    pub refund: RefundRecord,
-    /// The order reference.
-    pub merchant_reference: String,
-    /// The sale's amount.
-    pub sale_amount: Amount,
-    /// The tender's product.
-    pub product_id: i32,
-    /// The tender's position in its checkout.
-    pub tender_position: i64,
-    /// The gift card's rank among the checkout's gift cards (1–3), for product 3103.
-    pub gift_card_rank: i64,
-    /// The masked number.
-    pub masked_number: Option<String>,
-    /// The tender's captured amount.
-    pub tender_captured: Amount,
-    /// Refunds on the same tender before this one that left money (refunded or pending).
-    pub refunded_before: Amount,
-}
-
 /// Filters for [`Ledger::list_checkouts`].
 #[derive(Debug, Clone, Default)]
 pub struct CheckoutListFilter {
@@ -158,7 +137,7 @@ pub struct CheckoutListFilter {
     /// Created before.
     pub to: Option<DateTime<Utc>>,
     /// Only this state.
-    pub state: Option<String>,
+    pub state: Option<CheckoutState>,
     /// Text found in the reference, the hosted checkout id, the e-mail or a payment id.
     pub text: Option<String>,
     /// At most this many rows (newest first).
@@ -173,8 +152,49 @@ fn time(s: &str) -> rusqlite::Result<DateTime<Utc>> {
         })
 }
 
-fn amount(cents: i64) -> Amount {
-    Amount::from_cents(cents).unwrap_or(Amount::ZERO)
+/// A stored value that does not read as what its column holds: an error naming the column, never a default.
+#[derive(Debug)]
+struct Unreadable {
+    column: String,
+    detail: String,
+}
+
+impl std::fmt::Display for Unreadable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "column {}: {}", self.column, self.detail)
+    }
+}
+
+impl std::error::Error for Unreadable {}
+
+fn unreadable(r: &Row<'_>, i: usize, detail: String) -> rusqlite::Error {
+    let column = r
+        .as_ref()
+        .column_name(i)
+        .map_or_else(|_| format!("#{i}"), str::to_string);
+    rusqlite::Error::FromSqlConversionFailure(
+        i,
+        rusqlite::types::Type::Integer,
+        Box::new(Unreadable { column, detail }),
+    )
+}
+
+/// An amount column: cents that are not an amount (negative) are an error naming the column.
+pub(super) fn amount(r: &Row<'_>, i: usize) -> rusqlite::Result<Amount> {
+    let cents: i64 = r.get(i)?;
+    Amount::from_cents(cents)
+        .ok_or_else(|| unreadable(r, i, format!("{cents} cents is not an amount")))
+}
+
+fn refund_state(r: &Row<'_>, i: usize) -> rusqlite::Result<RefundState> {
+    let code: String = r.get(i)?;
+    code.parse()
+        .map_err(|e: crate::domain::UnknownState| unreadable(r, i, e.to_string()))
+}
+
+fn checkout_state(r: &Row<'_>, i: usize) -> rusqlite::Result<CheckoutState> {
+    let code: String = r.get(i)?;
+    CheckoutState::from_stored(&code).map_err(|e| unreadable(r, i, e.to_string()))
 }
 
 pub(super) fn entry_from_row(r: &Row<'_>) -> rusqlite::Result<Entry> {
@@ -199,12 +219,12 @@ fn checkout_from_row(r: &Row<'_>) -> rusqlite::Result<CheckoutRecord> {
     Ok(CheckoutRecord {
         merchant_reference: r.get(0)?,
         hosted_checkout_id: r.get(1)?,
-        amount: amount(r.get(2)?),
+        amount: amount(r, 2)?,
         email: r.get(3)?,
         locale: r.get(4)?,
         return_url: r.get(5)?,
         redirect_url: r.get(6)?,
-        state: r.get(7)?,
+        state: checkout_state(r, 7)?,
         platform_status: r.get(8)?,
         failure: r.get(9)?,
         operator: r.get(10)?,
@@ -213,13 +233,24 @@ fn checkout_from_row(r: &Row<'_>) -> rusqlite::Result<CheckoutRecord> {
     })
 }
 
-const TENDER_QUERY: &str = "SELECT t.payment_id, t.hosted_checkout_id, t.position, t.product_id, t.masked_number, \
-     t.amount_cents, t.captured_cents, t.status, t.status_code, \
-     (SELECT COALESCE(SUM(amount_cents), 0) FROM refunds r WHERE r.payment_id = t.payment_id AND r.state = 'refunded'), \
-     (SELECT COALESCE(SUM(amount_cents), 0) FROM refunds r WHERE r.payment_id = t.payment_id \
-        AND r.state IN ('requested', 'pending', 'unknown')), \
-     EXISTS(SELECT 1 FROM refunds r WHERE r.payment_id = t.payment_id AND r.state IN ('requested', 'unknown')) \
-     FROM tenders t";
+/// The tenders with their refund sums; the state lists come from the domain's rules.
+fn tender_query() -> &'static str {
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "SELECT t.payment_id, t.hosted_checkout_id, t.position, t.product_id, t.masked_number, \
+             t.amount_cents, t.captured_cents, t.status, t.status_code, \
+             (SELECT COALESCE(SUM(amount_cents), 0) FROM refunds r WHERE r.payment_id = t.payment_id \
+                AND r.state = 'refunded'), \
+             (SELECT COALESCE(SUM(amount_cents), 0) FROM refunds r WHERE r.payment_id = t.payment_id \
+                AND r.state IN ({held})), \
+             EXISTS(SELECT 1 FROM refunds r WHERE r.payment_id = t.payment_id AND r.state IN ({in_flight})) \
+             FROM tenders t",
+            held = refund_states_where(RefundState::holds_amount),
+            in_flight = refund_states_where(RefundState::awaits_answer),
+        )
+    });
+    &SQL
+}
 
 fn tender_from_row(r: &Row<'_>) -> rusqlite::Result<TenderRecord> {
     Ok(TenderRecord {
@@ -228,21 +259,21 @@ fn tender_from_row(r: &Row<'_>) -> rusqlite::Result<TenderRecord> {
         position: r.get(2)?,
         product_id: r.get(3)?,
         masked_number: r.get(4)?,
-        amount: amount(r.get(5)?),
-        captured: amount(r.get(6)?),
+        amount: amount(r, 5)?,
+        captured: amount(r, 6)?,
         status: r.get(7)?,
         status_code: r.get(8)?,
-        refunded: amount(r.get(9)?),
-        pending: amount(r.get(10)?),
+        refunded: amount(r, 9)?,
+        pending: amount(r, 10)?,
         in_flight: r.get(11)?,
     })
 }
 
-const REFUND_COLUMNS: &str = "r.idempotence_key, r.number, r.payment_id, r.hosted_checkout_id, r.refund_id, \
+pub(super) const REFUND_COLUMNS: &str = "r.idempotence_key, r.number, r.payment_id, r.hosted_checkout_id, r.refund_id, \
      r.amount_cents, r.reason, r.state, r.platform_status, r.failure, r.external, r.operator, r.created_at, \
      r.updated_at, r.final_at";
 
-fn refund_from_row(r: &Row<'_>) -> rusqlite::Result<RefundRecord> {
+pub(super) fn refund_from_row(r: &Row<'_>) -> rusqlite::Result<RefundRecord> {
     let created: String = r.get(12)?;
     let updated: String = r.get(13)?;
     let final_at: Option<String> = r.get(14)?;
@@ -252,9 +283,9 @@ fn refund_from_row(r: &Row<'_>) -> rusqlite::Result<RefundRecord> {
         payment_id: r.get(2)?,
         hosted_checkout_id: r.get(3)?,
         refund_id: r.get(4)?,
-        amount: amount(r.get(5)?),
+        amount: amount(r, 5)?,
         reason: r.get(6)?,
-        state: r.get(7)?,
+        state: refund_state(r, 7)?,
         platform_status: r.get(8)?,
         failure: r.get(9)?,
         external: r.get(10)?,
@@ -266,6 +297,53 @@ fn refund_from_row(r: &Row<'_>) -> rusqlite::Result<RefundRecord> {
 }
 
 impl Ledger {
+    /// The number of journal entries.
+    pub fn journal_len(&self) -> Result<i64> {
+        let conn = self.lock();
+        conn.query_row("SELECT COUNT(*) FROM journal", [], |r| r.get(0))
+            .map_err(self.err())
+    }
+
+    /// Journal entries from `from_seq` (inclusive), at most `limit`, in order.
+    pub fn entries(&self, from_seq: i64, limit: i64) -> Result<Vec<Entry>> {
+        let conn = self.lock();
+        let err = self.err();
+        let mut stmt = conn
+            .prepare(
+                "SELECT seq, at, kind, operator, payload, prev_hash, hash FROM journal
+                 WHERE seq >= ?1 ORDER BY seq LIMIT ?2",
+            )
+            .map_err(&err)?;
+        let rows = stmt
+            .query_map(params![from_seq, limit], entry_from_row)
+            .map_err(&err)?;
+        rows.collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(&err)
+    }
+
+    /// The next free order reference for the given prefix (such as `CD-20261126-`): the prefix plus a four-digit
+    /// counter, one more than the highest already used.
+    pub fn next_merchant_reference(&self, prefix: &str) -> Result<String> {
+        let conn = self.lock();
+        let err = self.err();
+        let mut stmt = conn
+            .prepare(
+                "SELECT merchant_reference FROM checkouts WHERE merchant_reference LIKE ?1 || '%'",
+            )
+            .map_err(&err)?;
+        let mut rows = stmt.query([prefix]).map_err(&err)?;
+        let mut max = 0u64;
+        while let Some(r) = rows.next().map_err(&err)? {
+            let reference: String = r.get(0).map_err(&err)?;
+            if let Some(n) = reference
+                .strip_prefix(prefix)
+                .and_then(|s| s.parse::<u64>().ok())
+            {
+                max = max.max(n);
+            }
+        }
+        Ok(format!("{prefix}{:04}", max + 1))
+    }
     /// A checkout by the platform's id.
     pub fn checkout(&self, hosted_checkout_id: &str) -> Result<Option<CheckoutRecord>> {
         let conn = self.lock();
@@ -315,6 +393,8 @@ impl Ledger {
              (SELECT COALESCE(SUM(captured_cents), 0) FROM tenders t WHERE t.hosted_checkout_id = c.hosted_checkout_id),
              (SELECT COALESCE(SUM(amount_cents), 0) FROM refunds r WHERE r.hosted_checkout_id = c.hosted_checkout_id
                 AND r.state = 'refunded'),
+             (SELECT COALESCE(SUM(amount_cents), 0) FROM refunds r WHERE r.hosted_checkout_id = c.hosted_checkout_id
+                AND r.state IN ({held})),
              (SELECT COUNT(*) FROM tenders t WHERE t.hosted_checkout_id = c.hosted_checkout_id)
              FROM checkouts c
              WHERE (?1 IS NULL OR c.created_at >= ?1) AND (?2 IS NULL OR c.created_at < ?2)
@@ -323,7 +403,8 @@ impl Ledger {
                     OR c.email LIKE ?4 ESCAPE '\\'
                     OR EXISTS(SELECT 1 FROM tenders t WHERE t.hosted_checkout_id = c.hosted_checkout_id
                               AND t.payment_id LIKE ?4 ESCAPE '\\'))
-             ORDER BY c.created_at DESC, c.seq DESC LIMIT ?5"
+             ORDER BY c.created_at DESC, c.seq DESC LIMIT ?5",
+            held = refund_states_where(RefundState::holds_amount)
         );
         let mut stmt = conn.prepare(&sql).map_err(&err)?;
         let rows = stmt
@@ -331,16 +412,17 @@ impl Ledger {
                 params![
                     f.from.map(format_time),
                     f.to.map(format_time),
-                    f.state,
+                    f.state.map(CheckoutState::code),
                     text,
                     f.limit.unwrap_or(-1)
                 ],
                 |r| {
                     Ok(CheckoutSummary {
                         checkout: checkout_from_row(r)?,
-                        captured: amount(r.get(13)?),
-                        refunded: amount(r.get(14)?),
-                        tenders: r.get(15)?,
+                        captured: amount(r, 13)?,
+                        refunded: amount(r, 14)?,
+                        held: amount(r, 15)?,
+                        tenders: r.get(16)?,
                     })
                 },
             )
@@ -356,8 +438,14 @@ impl Ledger {
         let err = self.err();
         let mut stmt = conn
             .prepare(&format!(
-                "SELECT {CHECKOUT_COLUMNS} FROM checkouts c WHERE c.state IN ('requested', 'in_progress', 'partially_paid')
-                 ORDER BY c.created_at"
+                "SELECT {CHECKOUT_COLUMNS} FROM checkouts c WHERE c.state IN ('requested', {watched})
+                 ORDER BY c.created_at",
+                watched = CheckoutState::ALL
+                    .into_iter()
+                    .filter(|s| !s.is_final())
+                    .map(|s| format!("'{}'", s.code()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ))
             .map_err(&err)?;
         let rows = stmt.query_map([], checkout_from_row).map_err(&err)?;
@@ -371,7 +459,8 @@ impl Ledger {
         let err = self.err();
         let mut stmt = conn
             .prepare(&format!(
-                "{TENDER_QUERY} WHERE t.hosted_checkout_id = ?1 ORDER BY t.position"
+                "{} WHERE t.hosted_checkout_id = ?1 ORDER BY t.position",
+                tender_query()
             ))
             .map_err(&err)?;
         let rows = stmt
@@ -385,7 +474,7 @@ impl Ledger {
     pub fn tender(&self, payment_id: &str) -> Result<Option<TenderRecord>> {
         let conn = self.lock();
         conn.query_row(
-            &format!("{TENDER_QUERY} WHERE t.payment_id = ?1"),
+            &format!("{} WHERE t.payment_id = ?1", tender_query()),
             [payment_id],
             tender_from_row,
         )
@@ -463,8 +552,9 @@ impl Ledger {
         let err = self.err();
         let mut stmt = conn
             .prepare(&format!(
-                "SELECT {REFUND_COLUMNS} FROM refunds r WHERE r.state IN ('requested', 'pending', 'unknown')
-                 ORDER BY r.number"
+                "SELECT {REFUND_COLUMNS} FROM refunds r WHERE r.state IN ({held})
+                 ORDER BY r.number",
+                held = refund_states_where(RefundState::holds_amount)
             ))
             .map_err(&err)?;
         let rows = stmt.query_map([], refund_from_row).map_err(&err)?;
@@ -509,68 +599,4 @@ impl Ledger {
         rows.collect::<std::result::Result<Vec<_>, _>>()
             .map_err(&err)
     }
-
-    /// Streams the export lines for refunds asked in `[from, to)`, by number, one at a time: memory does not grow
-    /// with the number of rows. Stops at the first error `each` returns.
-    pub fn for_each_refund_export_row<E>(
-        &self,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-        mut each: impl FnMut(&RefundExportRow) -> std::result::Result<(), E>,
-    ) -> std::result::Result<u64, ExportReadError<E>> {
-        let err = |e| ExportReadError::Ledger(LedgerError::from_sqlite(e, &self.path));
-        // A connection of its own: a long export reads a WAL snapshot and does not hold up the till's writes.
-        let conn = rusqlite::Connection::open_with_flags(
-            self.path.as_path(),
-            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(err)?;
-        conn.busy_timeout(super::BUSY_TIMEOUT).map_err(err)?;
-        let sql = format!(
-            "SELECT {REFUND_COLUMNS}, c.merchant_reference, c.amount_cents, t.product_id, t.position,
-               (SELECT COUNT(*) FROM tenders t2 WHERE t2.hosted_checkout_id = t.hosted_checkout_id
-                  AND t2.product_id = 3103 AND t2.position <= t.position),
-               t.masked_number, t.captured_cents,
-               (SELECT COALESCE(SUM(r2.amount_cents), 0) FROM refunds r2 WHERE r2.payment_id = r.payment_id
-                  AND r2.number < r.number AND r2.state IN ('refunded', 'pending'))
-             FROM refunds r
-             JOIN tenders t ON t.payment_id = r.payment_id
-             JOIN checkouts c ON c.hosted_checkout_id = r.hosted_checkout_id
-             WHERE r.created_at >= ?1 AND r.created_at < ?2
-             ORDER BY r.number"
-        );
-        let mut stmt = conn.prepare(&sql).map_err(err)?;
-        let mut rows = stmt
-            .query(params![format_time(from), format_time(to)])
-            .map_err(err)?;
-        let mut n = 0u64;
-        while let Some(r) = rows.next().map_err(err)? {
-            let row = (|| -> rusqlite::Result<RefundExportRow> {
-                Ok(RefundExportRow {
-                    refund: refund_from_row(r)?,
-                    merchant_reference: r.get(15)?,
-                    sale_amount: amount(r.get(16)?),
-                    product_id: r.get(17)?,
-                    tender_position: r.get(18)?,
-                    gift_card_rank: r.get(19)?,
-                    masked_number: r.get(20)?,
-                    tender_captured: amount(r.get(21)?),
-                    refunded_before: amount(r.get(22)?),
-                })
-            })()
-            .map_err(err)?;
-            each(&row).map_err(ExportReadError::Sink)?;
-            n += 1;
-        }
-        Ok(n)
-    }
-}
-
-/// An error while streaming export rows: from the ledger, or from the caller's sink.
-#[derive(Debug)]
-pub enum ExportReadError<E> {
-    /// Reading the ledger failed.
-    Ledger(LedgerError),
-    /// The sink refused a row (for example, the disk is full).
-    Sink(E),
 }

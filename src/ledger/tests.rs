@@ -1,4 +1,6 @@
 use super::*;
+use crate::domain::{Amount, RefundState};
+use crate::i18n::{Lang, Localize};
 
 fn ledger() -> (tempfile::TempDir, Ledger) {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -93,7 +95,7 @@ fn refund_guard_counts_pending_and_in_flight() {
         &Event::RefundAnswered {
             idempotence_key: i1.idempotence_key.clone(),
             refund_id: Some("1_1".into()),
-            state: "pending".into(),
+            state: RefundState::Pending,
             platform_status: Some("REFUND_REQUESTED".into()),
             failure: None,
         },
@@ -126,7 +128,7 @@ fn declined_refunds_free_the_amount() {
         &Event::RefundAnswered {
             idempotence_key: i.idempotence_key,
             refund_id: None,
-            state: "declined".into(),
+            state: RefundState::Declined,
             platform_status: None,
             failure: Some("refused".into()),
         },
@@ -135,7 +137,7 @@ fn declined_refunds_free_the_amount() {
     let t = l.tender("1_0").expect("q").expect("t");
     assert_eq!(t.refundable().cents(), 5000);
     let r = l.refunds_of_checkout("h1").expect("refunds");
-    assert_eq!(r[0].state, "declined");
+    assert_eq!(r[0].state, RefundState::Declined);
     assert!(r[0].final_at.is_some());
 }
 

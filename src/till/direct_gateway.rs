@@ -9,7 +9,7 @@ use crate::direct::wire::{
     CadoCheckout, CreateHostedCheckoutRequest, PaymentResponse, RefundRequest, RefundResponse,
 };
 use crate::direct::{Credentials, DirectError};
-use crate::money::Amount;
+use crate::domain::Amount;
 use crate::vault::ApiCredentials;
 
 use super::gateway::{
@@ -53,7 +53,10 @@ fn gateway_error(e: DirectError) -> GatewayError {
     }
     match e {
         DirectError::DeclinedRefund { body, .. } => GatewayError::Declined {
-            refund: body.refund_result.as_ref().map(refund_reading),
+            refund: body
+                .refund_result
+                .as_ref()
+                .and_then(|r| refund_reading(r).ok()),
             message,
         },
         DirectError::DeclinedPayment { .. } => GatewayError::Declined {
@@ -72,18 +75,38 @@ fn gateway_error(e: DirectError) -> GatewayError {
     }
 }
 
-fn payment_reading(p: &PaymentResponse) -> PaymentReading {
+/// An amount of the platform's answer: absent is `None`; a negative number cannot be read and is an error naming it.
+fn amount_of(cents: Option<i64>, what: &str, id: &str) -> Result<Option<Amount>, GatewayError> {
+    match cents {
+        None => Ok(None),
+        Some(c) => Amount::from_cents(c)
+            .map(Some)
+            .ok_or_else(|| GatewayError::Unreadable {
+                message: format!("{what} of {id} is {c} cents, not an amount"),
+            }),
+    }
+}
+
+fn payment_reading(p: &PaymentResponse) -> Result<PaymentReading, GatewayError> {
     let out = p.payment_output.as_ref();
-    let amount = out
-        .and_then(|o| o.amount_of_money.as_ref())
-        .map(|a| a.amount)
-        .unwrap_or(0);
-    let acquired = out
-        .and_then(|o| o.acquired_amount.as_ref())
-        .map(|a| a.amount)
-        .or_else(|| out.and_then(|o| o.amount_paid))
-        .unwrap_or(amount);
-    PaymentReading {
+    let amount = amount_of(
+        out.and_then(|o| o.amount_of_money.as_ref())
+            .map(|a| a.amount),
+        "the amount",
+        &p.id,
+    )?
+    .ok_or_else(|| GatewayError::Unreadable {
+        message: format!("payment {} has no amountOfMoney", p.id),
+    })?;
+    let acquired = amount_of(
+        out.and_then(|o| o.acquired_amount.as_ref())
+            .map(|a| a.amount)
+            .or_else(|| out.and_then(|o| o.amount_paid)),
+        "the acquired amount",
+        &p.id,
+    )?
+    .unwrap_or(amount);
+    Ok(PaymentReading {
         id: p.id.clone(),
         status: p
             .status
@@ -100,14 +123,14 @@ fn payment_reading(p: &PaymentResponse) -> PaymentReading {
             .and_then(|o| o.card_payment_method_specific_output.as_ref())
             .and_then(|c| c.card.as_ref())
             .and_then(|c| c.card_number.clone()),
-        amount_cents: amount,
-        acquired_cents: acquired,
-    }
+        amount,
+        acquired,
+    })
 }
 
-fn refund_reading(r: &RefundResponse) -> RefundReading {
+fn refund_reading(r: &RefundResponse) -> Result<RefundReading, GatewayError> {
     let out = r.refund_output.as_ref();
-    RefundReading {
+    Ok(RefundReading {
         id: r.id.clone(),
         status: r
             .status
@@ -119,14 +142,16 @@ fn refund_reading(r: &RefundResponse) -> RefundReading {
             .as_ref()
             .and_then(|s| s.status_code)
             .map(|c| c.0),
-        amount_cents: out
-            .and_then(|o| o.amount_of_money.as_ref())
-            .map(|a| a.amount)
-            .unwrap_or(0),
+        amount: amount_of(
+            out.and_then(|o| o.amount_of_money.as_ref())
+                .map(|a| a.amount),
+            "the amount of refund",
+            &r.id,
+        )?,
         merchant_reference: out
             .and_then(|o| o.operation_references.as_ref())
             .and_then(|o| o.merchant_reference.clone()),
-    }
+    })
 }
 
 impl Gateway for DirectGateway {
@@ -136,7 +161,7 @@ impl Gateway for DirectGateway {
     ) -> BoxFuture<'a, Result<CreatedCheckout, GatewayError>> {
         Box::pin(async move {
             let mut body = CreateHostedCheckoutRequest::bimpli_cado(CadoCheckout {
-                amount: Amount::from_cents(req.amount_cents).unwrap_or(Amount::ZERO),
+                amount: req.amount,
                 merchant_reference: Some(req.merchant_reference.clone()),
                 customer_email: req.email.clone(),
                 locale: req.locale.clone(),
@@ -191,7 +216,8 @@ impl Gateway for DirectGateway {
                     .created_payment_output
                     .as_ref()
                     .and_then(|c| c.payment.as_ref())
-                    .map(payment_reading),
+                    .map(payment_reading)
+                    .transpose()?,
             })
         })
     }
@@ -206,7 +232,7 @@ impl Gateway for DirectGateway {
                 .get_payment(payment_id)
                 .await
                 .map_err(gateway_error)?;
-            Ok(payment_reading(&p))
+            payment_reading(&p)
         })
     }
 
@@ -220,11 +246,20 @@ impl Gateway for DirectGateway {
                 .get_payment_details(payment_id)
                 .await
                 .map_err(gateway_error)?;
-            Ok(d.operations
+            d.operations
                 .iter()
                 .filter_map(|op| {
-                    Some(OperationReading {
-                        id: op.id.clone()?,
+                    let id = op.id.clone()?;
+                    let amount = match amount_of(
+                        op.amount_of_money.as_ref().map(|a| a.amount),
+                        "the amount of operation",
+                        &id,
+                    ) {
+                        Ok(a) => a,
+                        Err(e) => return Some(Err(e)),
+                    };
+                    Some(Ok(OperationReading {
+                        id,
                         status: op
                             .status
                             .as_ref()
@@ -235,21 +270,21 @@ impl Gateway for DirectGateway {
                             .as_ref()
                             .and_then(|s| s.status_code)
                             .map(|c| c.0),
-                        amount_cents: op.amount_of_money.as_ref().map(|a| a.amount).unwrap_or(0),
+                        amount,
                         merchant_reference: op
                             .operation_references
                             .as_ref()
                             .and_then(|r| r.merchant_reference.clone()),
-                    })
+                    }))
                 })
-                .collect())
+                .collect()
         })
     }
 
     fn refund<'a>(
         &'a self,
         payment_id: &'a str,
-        amount_cents: i64,
+        amount: Amount,
         reason: &'a str,
         idempotence_key: &'a str,
     ) -> BoxFuture<'a, Result<RefundReading, GatewayError>> {
@@ -259,7 +294,7 @@ impl Gateway for DirectGateway {
                 message: e.to_string(),
             })?;
             let body = RefundRequest::eur(
-                Amount::from_cents(amount_cents).unwrap_or(Amount::ZERO),
+                amount,
                 Some(idempotence_key.to_string()),
                 Some(reason.to_string()),
             );
@@ -268,12 +303,12 @@ impl Gateway for DirectGateway {
                 .refund_payment(payment_id, &body, &key)
                 .await
                 .map_err(gateway_error)?;
-            let mut reading = refund_reading(&answer.body);
+            let mut reading = refund_reading(&answer.body)?;
             if reading.merchant_reference.is_none() {
                 reading.merchant_reference = Some(idempotence_key.to_string());
             }
-            if reading.amount_cents == 0 {
-                reading.amount_cents = amount_cents;
+            if reading.amount.is_none() {
+                reading.amount = Some(amount);
             }
             Ok(reading)
         })
@@ -289,7 +324,7 @@ impl Gateway for DirectGateway {
                 .get_refunds(payment_id)
                 .await
                 .map_err(gateway_error)?;
-            Ok(r.refunds.iter().map(refund_reading).collect())
+            r.refunds.iter().map(refund_reading).collect()
         })
     }
 

@@ -6,14 +6,16 @@ use std::pin::Pin;
 
 use serde::Serialize;
 
+use crate::domain::Amount;
+
 /// A boxed future, so that the trait can be used as `dyn Gateway`.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// What to create on the platform.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckoutRequest {
-    /// Cents.
-    pub amount_cents: i64,
+    /// The sale's amount.
+    pub amount: Amount,
     /// Our order reference (≤ 40).
     pub merchant_reference: String,
     /// The customer's e-mail.
@@ -57,10 +59,10 @@ pub struct PaymentReading {
     pub product_id: Option<i32>,
     /// Masked card number.
     pub masked_number: Option<String>,
-    /// Amount asked, cents.
-    pub amount_cents: i64,
-    /// Amount acquired, cents.
-    pub acquired_cents: i64,
+    /// Amount asked.
+    pub amount: Amount,
+    /// Amount acquired (the amount asked when the platform does not say).
+    pub acquired: Amount,
 }
 
 /// One operation of GetPaymentDetails (`Operations`).
@@ -72,8 +74,8 @@ pub struct OperationReading {
     pub status: String,
     /// Its code.
     pub status_code: Option<i32>,
-    /// Cents.
-    pub amount_cents: i64,
+    /// Its amount, when the platform gives one.
+    pub amount: Option<Amount>,
     /// The operation's merchant reference (our idempotence key for our refunds), when the platform returns it.
     pub merchant_reference: Option<String>,
 }
@@ -87,8 +89,8 @@ pub struct RefundReading {
     pub status: String,
     /// Its code.
     pub status_code: Option<i32>,
-    /// Cents.
-    pub amount_cents: i64,
+    /// Its amount, when the platform gives one.
+    pub amount: Option<Amount>,
     /// Our operation reference, when the platform returns it.
     pub merchant_reference: Option<String>,
 }
@@ -117,6 +119,12 @@ pub enum GatewayError {
     },
     /// The same idempotence key is still being processed (409): ask again later with the same key.
     InProgress,
+    /// The platform answered, but a value the till needs cannot be read (a negative amount, a missing one): the
+    /// outcome is unknown, and the value is named, never taken as zero.
+    Unreadable {
+        /// What could not be read, and where.
+        message: String,
+    },
     /// The answer did not arrive or the platform failed (timeout, transport, 5xx): the outcome is unknown.
     Unreachable {
         /// What happened.
@@ -129,7 +137,9 @@ impl GatewayError {
     pub fn is_uncertain(&self) -> bool {
         matches!(
             self,
-            GatewayError::InProgress | GatewayError::Unreachable { .. }
+            GatewayError::InProgress
+                | GatewayError::Unreachable { .. }
+                | GatewayError::Unreadable { .. }
         )
     }
 
@@ -146,6 +156,7 @@ impl GatewayError {
             }
             GatewayError::InProgress => "the same request is still being processed".into(),
             GatewayError::Unreachable { message } => format!("no answer: {message}"),
+            GatewayError::Unreadable { message } => format!("unreadable answer: {message}"),
         }
     }
 }
@@ -176,7 +187,7 @@ pub trait Gateway: Send + Sync + std::fmt::Debug {
     fn refund<'a>(
         &'a self,
         payment_id: &'a str,
-        amount_cents: i64,
+        amount: Amount,
         reason: &'a str,
         idempotence_key: &'a str,
     ) -> BoxFuture<'a, Result<RefundReading, GatewayError>>;

@@ -3,10 +3,10 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
-use super::logic::{self, CheckoutState, RefundState, TenderKind};
+use super::logic;
+use crate::domain::{Amount, CheckoutState, RefundState, TenderKind, refundable};
 use crate::i18n::Lang;
 use crate::ledger::{CheckoutRecord, CheckoutSummary, Entry, Event, RefundRecord, TenderRecord};
-use crate::money::Amount;
 
 /// A sale to create.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -168,6 +168,10 @@ pub struct CheckoutRow {
     pub captured: Amount,
     /// Refunded (confirmed).
     pub refunded: Amount,
+    /// Asked back and not final yet (requested, pending or unknown): held, not refundable.
+    pub held: Amount,
+    /// What can still be refunded ([`crate::domain::refundable`]: captured − refunded − held).
+    pub refundable: Amount,
     /// Number of tenders.
     pub tenders: i64,
 }
@@ -271,7 +275,7 @@ pub(super) fn refund_view(r: &RefundRecord) -> RefundView {
         payment_id: r.payment_id.clone(),
         amount: r.amount,
         reason: r.reason.clone(),
-        state: RefundState::from_code(&r.state),
+        state: r.state,
         platform_status: r.platform_status.clone(),
         failure: r.failure.clone(),
         operator: r.operator.clone(),
@@ -293,11 +297,13 @@ pub(super) fn checkout_row(s: CheckoutSummary) -> CheckoutRow {
         hosted_checkout_id: s.checkout.hosted_checkout_id,
         merchant_reference: s.checkout.merchant_reference,
         amount: s.checkout.amount,
-        state: CheckoutState::from_code(&s.checkout.state),
+        state: s.checkout.state,
         created_at: s.checkout.created_at,
         operator: s.checkout.operator,
         captured: s.captured,
         refunded: s.refunded,
+        held: s.held,
+        refundable: refundable(s.captured, s.refunded, s.held),
         tenders: s.tenders,
     }
 }
@@ -312,7 +318,7 @@ pub(super) fn checkout_view(
         hosted_checkout_id: c.hosted_checkout_id.unwrap_or_default(),
         merchant_reference: c.merchant_reference,
         amount: c.amount,
-        state: CheckoutState::from_code(&c.state),
+        state: c.state,
         redirect_url: c.redirect_url,
         created_at: c.created_at,
         email: c.email,
@@ -324,8 +330,17 @@ pub(super) fn checkout_view(
     }
 }
 
-fn cents(c: i64) -> Amount {
-    Amount::from_cents(c).unwrap_or(Amount::ZERO)
+/// An event's amount for a sentence; cents that are not an amount are shown as they are, never as zero.
+fn money(c: i64, lang: Lang) -> String {
+    match Amount::from_cents(c) {
+        Some(a) => a.display(lang),
+        None => lang
+            .pick(
+                "montant illisible ({c} centimes)",
+                "unreadable amount ({c} cents)",
+            )
+            .replace("{c}", &c.to_string()),
+    }
 }
 
 fn timeline_entry(e: &Entry) -> TimelineEntry {
@@ -356,11 +371,11 @@ pub fn describe(ev: &Event) -> (String, String) {
         } => (
             format!(
                 "Commande {merchant_reference} de {} demandée",
-                cents(*amount_cents).fr()
+                money(*amount_cents, Lang::Fr)
             ),
             format!(
                 "Checkout {merchant_reference} for {} requested",
-                cents(*amount_cents).en()
+                money(*amount_cents, Lang::En)
             ),
         ),
         Event::CheckoutCreated {
@@ -378,9 +393,9 @@ pub fn describe(ev: &Event) -> (String, String) {
             platform_status,
             ..
         } => {
-            let s = CheckoutState::from_code(state);
+            let s = state;
             (
-                format!("État : {} ({platform_status})", s.label_fr()),
+                format!("État : {} ({platform_status})", s.label(Lang::Fr)),
                 format!("State: {} ({platform_status})", s.code()),
             )
         }
@@ -391,20 +406,17 @@ pub fn describe(ev: &Event) -> (String, String) {
             status,
             ..
         } => {
-            let kind = match TenderKind::from_product(*product_id) {
-                TenderKind::GiftCard => "CADO".to_string(),
-                TenderKind::Visa => "Visa".to_string(),
-                TenderKind::Mastercard => "Mastercard".to_string(),
-                TenderKind::Other(p) => format!("#{p}"),
-            };
+            let kind = TenderKind::from_product(*product_id);
             (
                 format!(
-                    "{kind} {payment_id} : {status}, encaissé {}",
-                    cents(*captured_cents).fr()
+                    "{} {payment_id} : {status}, encaissé {}",
+                    kind.label(Lang::Fr),
+                    money(*captured_cents, Lang::Fr)
                 ),
                 format!(
-                    "{kind} {payment_id}: {status}, captured {}",
-                    cents(*captured_cents).en()
+                    "{} {payment_id}: {status}, captured {}",
+                    kind.label(Lang::En),
+                    money(*captured_cents, Lang::En)
                 ),
             )
         }
@@ -417,11 +429,11 @@ pub fn describe(ev: &Event) -> (String, String) {
         } => (
             format!(
                 "Remboursement n°{number} de {} demandé sur {payment_id} ({reason})",
-                cents(*amount_cents).fr()
+                money(*amount_cents, Lang::Fr)
             ),
             format!(
                 "Refund n°{number} of {} requested on {payment_id} ({reason})",
-                cents(*amount_cents).en()
+                money(*amount_cents, Lang::En)
             ),
         ),
         Event::RefundAnswered {
@@ -430,7 +442,7 @@ pub fn describe(ev: &Event) -> (String, String) {
             failure,
             ..
         } => {
-            let s = RefundState::from_code(state);
+            let s = state;
             let id = refund_id.as_deref().unwrap_or("—");
             let why = failure
                 .as_deref()
@@ -441,7 +453,7 @@ pub fn describe(ev: &Event) -> (String, String) {
                 .map(|f| format!(": {f}"))
                 .unwrap_or_default();
             (
-                format!("Remboursement {id} : {}{why}", s.label_fr()),
+                format!("Remboursement {id} : {}{why}", s.label(Lang::Fr)),
                 format!("Refund {id}: {}{why_en}", s.code()),
             )
         }
@@ -452,11 +464,11 @@ pub fn describe(ev: &Event) -> (String, String) {
         } => (
             format!(
                 "Remboursement externe {refund_id} de {} importé",
-                cents(*amount_cents).fr()
+                money(*amount_cents, Lang::Fr)
             ),
             format!(
                 "External refund {refund_id} of {} imported",
-                cents(*amount_cents).en()
+                money(*amount_cents, Lang::En)
             ),
         ),
         Event::RefundCorrected {
@@ -466,13 +478,12 @@ pub fn describe(ev: &Event) -> (String, String) {
             ..
         } => {
             let id = refund_id.as_deref().unwrap_or("—");
-            let before = RefundState::from_code(previous_state);
-            let s = RefundState::from_code(state);
+            let (before, s) = (previous_state, state);
             (
                 format!(
                     "Remboursement {id} corrigé : {} → {} (vu sur la plateforme)",
-                    before.label_fr(),
-                    s.label_fr()
+                    before.label(Lang::Fr),
+                    s.label(Lang::Fr)
                 ),
                 format!(
                     "Refund {id} corrected: {} → {} (seen on the platform)",

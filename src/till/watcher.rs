@@ -1,19 +1,17 @@
 //! The status watcher: reads every unfinished checkout when its next reading is due on the schedule
 //! ([`super::logic::poll_delay`]), never two readings of one checkout at once, and says when to look again.
 //!
-//! The app's worker and the benchmark run the same loop: `let wake = watcher.step(&till, …).await;
-//! tokio::time::sleep_until(wake).await;`.
+//! Time is the till's clock ([`crate::domain::Clock`]), so a test moves it by hand. The app's worker and the
+//! benchmark run the same loop: `let wait = watcher.step(&till, …).await; tokio::time::sleep(wait).await;`.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
-
-use chrono::Utc;
-use tokio::time::Instant;
+use std::time::Duration;
 
 use super::{CheckoutView, Till, TillError};
 
 /// The watcher looks for new work at least this often; otherwise it sleeps until the next reading is due.
-pub const IDLE: std::time::Duration = std::time::Duration::from_millis(500);
+pub const IDLE: Duration = Duration::from_millis(500);
 
 /// The watcher's memory between steps: which checkouts are being read right now.
 #[derive(Debug, Default, Clone)]
@@ -28,31 +26,36 @@ impl Watcher {
     }
 
     /// Starts a reading of every checkout that is due and not already being read; each reading runs as its own
-    /// task and hands its outcome to `on_reading`. Returns when to call `step` again: the time the next reading is
-    /// due, or [`IDLE`] from now, whichever comes first.
-    pub async fn step<F>(&self, till: &Till, on_reading: F) -> Instant
+    /// task and hands its outcome to `on_reading`. A reading is recorded as started on the till before its task is
+    /// spawned, so a checkout is never due again while it is being read, whatever the order in which tasks run.
+    /// Returns how long to wait before the next step: until the next reading is due, at most [`IDLE`].
+    pub async fn step<F>(&self, till: &Till, on_reading: F) -> Duration
     where
         F: Fn(&str, Result<CheckoutView, TillError>) + Clone + Send + 'static,
     {
-        let mut wake = Instant::now() + IDLE;
-        let now = Utc::now();
+        let now = till.now();
         let due = {
             let till = till.clone();
-            match tokio::task::spawn_blocking(move || till.pending_work(now)).await {
+            match tokio::task::spawn_blocking(move || till.pending_work()).await {
                 Ok(d) => d,
-                Err(_) => return wake,
+                Err(e) => {
+                    tracing::error!(error = %e, "the watcher's look at pending work failed");
+                    return IDLE;
+                }
             }
         };
+        let mut wait = IDLE;
         for (id, at) in due {
             if at > now {
-                if let Ok(wait) = (at - now).to_std() {
-                    wake = wake.min(Instant::now() + wait);
+                if let Ok(left) = (at - now).to_std() {
+                    wait = wait.min(left);
                 }
                 continue;
             }
             if !self.lock().insert(id.clone()) {
                 continue;
             }
+            till.note_reading_started(&id, now);
             let till = till.clone();
             let this = self.clone();
             let on_reading = on_reading.clone();
@@ -62,7 +65,7 @@ impl Watcher {
                 this.lock().remove(&id);
             });
         }
-        wake
+        wait
     }
 
     /// How many readings are running now.

@@ -4,10 +4,11 @@ use std::collections::VecDeque;
 
 use egui::{RichText, Ui};
 
+use crate::app::settings::{Environment, Settings};
 use crate::i18n::Lang;
 use crate::ui::cashier::CashierPanel;
 use crate::ui::journal::JournalPanel;
-use crate::ui::model::{Environment, KeychainState, Settings, UiError};
+use crate::ui::model::{KeychainState, UiError};
 use crate::ui::refunds::RefundsPanel;
 use crate::ui::settings::SettingsPanel;
 use crate::ui::text;
@@ -126,6 +127,8 @@ pub struct CadodeskApp {
     /// Commands the worker's queue could not take yet; sent first next frame.
     backlog: VecDeque<Command>,
     startup: Startup,
+    /// Why settling the last run's unfinished work failed at start, if it did.
+    resume_error: Option<UiError>,
     worker_gone: bool,
     settings: Settings,
     keychain: KeychainState,
@@ -181,6 +184,7 @@ impl CadodeskApp {
             worker,
             backlog: VecDeque::new(),
             startup: Startup::Starting,
+            resume_error: None,
             worker_gone: false,
             settings: Settings::default(),
             keychain: KeychainState::Unknown,
@@ -217,6 +221,11 @@ impl CadodeskApp {
     /// Whether the till has opened, is opening, or failed to.
     pub fn startup(&self) -> &Startup {
         &self.startup
+    }
+
+    /// Why settling the last run's unfinished work failed at start, if it did.
+    pub fn resume_error(&self) -> Option<&UiError> {
+        self.resume_error.as_ref()
     }
 
     /// The settings in force.
@@ -290,6 +299,9 @@ impl CadodeskApp {
             }
             Event::StartFailed(error) => {
                 self.startup = Startup::Failed(error);
+            }
+            Event::ResumeFailed(error) => {
+                self.resume_error = Some(error);
             }
             Event::SettingsSaved {
                 settings,
@@ -369,6 +381,11 @@ impl CadodeskApp {
                 ui.heading(text::START_FAILED.get(lang));
                 widgets::error_ui(ui, lang, error, "startup");
                 ui.add_space(12.0);
+            }
+            if let Some(error) = &self.resume_error {
+                ui.label(RichText::new(text::RESUME_FAILED.get(lang)).strong());
+                widgets::error_ui(ui, lang, error, "resume");
+                ui.add_space(8.0);
             }
             let mut cx = Cx {
                 lang,

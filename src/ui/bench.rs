@@ -5,10 +5,12 @@ use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
 
+use crate::app::settings::Settings;
+use crate::domain::Amount;
+use crate::domain::CheckoutState;
 use crate::i18n::Lang;
-use crate::money::Amount;
 use crate::ui::app::Cx;
-use crate::ui::model::{CheckoutRow, CheckoutStatus, Settings};
+use crate::ui::model::CheckoutRow;
 use crate::ui::transactions::TransactionsPanel;
 
 /// What [`transactions_frame_times`] measured.
@@ -40,16 +42,15 @@ pub fn synthetic_rows(n: usize) -> Vec<CheckoutRow> {
         .unwrap_or_else(Utc::now);
     (0..n)
         .map(|i| {
-            let cents = 100 + (i as i64 * 7919) % 24_900;
-            let amount = Amount::from_cents(cents).unwrap_or(Amount::ZERO);
-            let status = CheckoutStatus::ALL[i % CheckoutStatus::ALL.len()];
-            let paid = if status == CheckoutStatus::Paid {
+            // Always between 1 € and 250 €: a made-up table for the benchmark.
+            let amount = Amount::literal(100 + (i as i64 * 7919) % 24_900);
+            let status = CheckoutState::ALL[i % CheckoutState::ALL.len()];
+            let paid = if status == CheckoutState::Paid {
                 amount
             } else {
                 Amount::ZERO
             };
-            let refunded = Amount::from_cents(if i % 10 == 0 { paid.cents() / 2 } else { 0 })
-                .unwrap_or(Amount::ZERO);
+            let refunded = Amount::literal(if i % 10 == 0 { paid.cents() / 2 } else { 0 });
             CheckoutRow {
                 id: format!("{:010}", 1_000_000_000 + i),
                 created_at: start + chrono::Duration::minutes(i as i64 * 5),
@@ -139,7 +140,7 @@ mod tests {
     fn the_measurement_draws_every_status_and_reports_each_frame() {
         let rows = synthetic_rows(12);
         assert!(
-            CheckoutStatus::ALL
+            CheckoutState::ALL
                 .iter()
                 .all(|s| rows.iter().any(|r| r.status == *s))
         );

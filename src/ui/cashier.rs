@@ -2,10 +2,11 @@
 
 use egui::{RichText, Ui};
 
+use crate::domain::Amount;
+use crate::domain::CheckoutState;
 use crate::i18n::Localize;
-use crate::money::Amount;
 use crate::ui::app::Cx;
-use crate::ui::model::{Checkout, CheckoutStatus, UiError};
+use crate::ui::model::{Checkout, UiError};
 use crate::ui::text;
 use crate::ui::widgets::{self, Qr};
 use crate::ui::worker::{Command, Event, Origin};
@@ -221,7 +222,7 @@ impl CashierPanel {
             let [left, right] = cols else { return };
             self.status_ui(left, cx, &checkout);
             right.vertical_centered(|ui| {
-                if checkout.status == CheckoutStatus::InProgress {
+                if checkout.status == CheckoutState::InProgress {
                     if let Some(qr) = &self.qr {
                         let side = ui
                             .available_width()
@@ -233,7 +234,7 @@ impl CashierPanel {
                             ui.ctx().copy_text(qr.data().to_string());
                         }
                     }
-                } else if checkout.status == CheckoutStatus::Paid {
+                } else if checkout.status == CheckoutState::Paid {
                     ui.add_space(40.0);
                     ui.label(
                         RichText::new(text::PAID_BIG.get(lang).to_string())
@@ -264,8 +265,8 @@ impl CashierPanel {
         }
         ui.add_space(6.0);
         let status_color = match checkout.status {
-            CheckoutStatus::Paid => widgets::OK_GREEN,
-            CheckoutStatus::InProgress | CheckoutStatus::PartiallyPaid => {
+            CheckoutState::Paid => widgets::OK_GREEN,
+            CheckoutState::InProgress | CheckoutState::PartiallyPaid => {
                 egui::Color32::from_rgb(200, 130, 0)
             }
             _ => widgets::ERROR_RED,
@@ -273,19 +274,19 @@ impl CashierPanel {
         ui.horizontal(|ui| {
             ui.label(RichText::new(format!("{} :", text::STATUS.get(lang))).size(18.0));
             ui.label(
-                RichText::new(checkout.status.text().get(lang))
+                RichText::new(checkout.status.label(lang))
                     .size(18.0)
                     .strong()
                     .color(status_color),
             );
-            if checkout.status == CheckoutStatus::InProgress {
+            if checkout.status == CheckoutState::InProgress {
                 ui.spinner();
             }
         });
         ui.add_space(6.0);
         ui.horizontal(|ui| {
             if let Some(url) = &checkout.redirect_url
-                && checkout.status == CheckoutStatus::InProgress
+                && checkout.status == CheckoutState::InProgress
                 && ui
                     .add(
                         egui::Button::new(
@@ -343,7 +344,7 @@ impl CashierPanel {
                 });
         }
         let left = checkout.left_to_pay();
-        if left > Amount::ZERO && checkout.status != CheckoutStatus::Paid {
+        if left > Amount::ZERO && checkout.status != CheckoutState::Paid {
             ui.label(format!(
                 "{} : {}",
                 text::LEFT_TO_PAY.get(lang),

@@ -1,56 +1,14 @@
 //! The till's views turned into what the screens show. The one place that knows both shapes.
 
+use crate::domain::{PRODUCT_CADO, TenderKind};
+use crate::i18n::Lang;
 use crate::till::{
-    CheckoutRow as TillRow, CheckoutState, CheckoutView, RefundRow as TillRefundRow, RefundState,
-    RefundView, TenderKind, TenderView,
+    CheckoutRow as TillRow, CheckoutView, RefundRow as TillRefundRow, RefundView, TenderView,
 };
-use crate::ui::model::{
-    Checkout, CheckoutRow, CheckoutStatus, RefundLine, RefundRow, RefundStatus, Tender,
-    TimelineEntry,
-};
-
-/// The checkout state as the screens name it.
-pub fn state(s: CheckoutState) -> CheckoutStatus {
-    match s {
-        CheckoutState::InProgress => CheckoutStatus::InProgress,
-        CheckoutState::Paid => CheckoutStatus::Paid,
-        CheckoutState::PartiallyPaid => CheckoutStatus::PartiallyPaid,
-        CheckoutState::Cancelled => CheckoutStatus::Cancelled,
-        CheckoutState::Expired => CheckoutStatus::Expired,
-        CheckoutState::Rejected => CheckoutStatus::Rejected,
-    }
-}
-
-/// The screens' status back to the till's state, for filters.
-pub fn state_back(s: CheckoutStatus) -> CheckoutState {
-    match s {
-        CheckoutStatus::InProgress => CheckoutState::InProgress,
-        CheckoutStatus::Paid => CheckoutState::Paid,
-        CheckoutStatus::PartiallyPaid => CheckoutState::PartiallyPaid,
-        CheckoutStatus::Cancelled => CheckoutState::Cancelled,
-        CheckoutStatus::Expired => CheckoutState::Expired,
-        CheckoutStatus::Rejected => CheckoutState::Rejected,
-    }
-}
-
-/// The refund state as the screens name it.
-pub fn refund_state(s: RefundState) -> RefundStatus {
-    match s {
-        RefundState::Requested => RefundStatus::Requested,
-        RefundState::Pending => RefundStatus::Pending,
-        RefundState::Refunded => RefundStatus::Refunded,
-        RefundState::Declined => RefundStatus::Declined,
-        RefundState::Unknown => RefundStatus::Unknown,
-    }
-}
+use crate::ui::model::{Checkout, CheckoutRow, RefundLine, RefundRow, Tender, TimelineEntry};
 
 fn kind_name(kind: TenderKind) -> String {
-    match kind {
-        TenderKind::GiftCard => "Bimpli CADO".into(),
-        TenderKind::Visa => "Visa".into(),
-        TenderKind::Mastercard => "Mastercard".into(),
-        TenderKind::Other(id) => format!("Produit {id}"),
-    }
+    kind.label(Lang::Fr)
 }
 
 /// "•••• 0002" from whatever masking the platform used ("629900******0002").
@@ -94,7 +52,7 @@ pub fn tender(t: &TenderView) -> Tender {
 fn numbered(mut tenders: Vec<Tender>) -> Vec<Tender> {
     let mut n = 0;
     for t in &mut tenders {
-        if t.product_id == crate::till::logic::PRODUCT_CADO {
+        if t.product_id == PRODUCT_CADO {
             n += 1;
             if t.masked_number.is_empty() {
                 t.masked_number = format!("n°{n}");
@@ -111,7 +69,7 @@ pub fn refund(r: &RefundView) -> RefundLine {
         payment_id: r.payment_id.clone(),
         amount: r.amount,
         reason: r.reason.clone(),
-        status: refund_state(r.state),
+        status: r.state,
         operator: r.operator.clone(),
         created_at: r.created_at,
         external: r.external,
@@ -124,7 +82,7 @@ pub fn checkout(v: &CheckoutView) -> Checkout {
         id: v.hosted_checkout_id.clone(),
         reference: v.merchant_reference.clone(),
         amount: v.amount,
-        status: state(v.state),
+        status: v.state,
         redirect_url: v.redirect_url.clone(),
         created_at: v.created_at,
         email: v.email.clone(),
@@ -151,10 +109,10 @@ pub fn checkout_row(r: &TillRow) -> Option<CheckoutRow> {
         created_at: r.created_at,
         reference: r.merchant_reference.clone(),
         amount: r.amount,
-        status: state(r.state),
+        status: r.state,
         paid: r.captured,
         refunded: r.refunded,
-        refundable: r.captured.saturating_sub(r.refunded),
+        refundable: r.refundable,
         operator: r.operator.clone(),
     })
 }
@@ -173,7 +131,7 @@ pub fn refund_row(r: &TillRefundRow, checkout: Option<&CheckoutView>) -> RefundR
         tender,
         refund_id: r.refund.refund_id.clone(),
         amount: r.refund.amount,
-        status: refund_state(r.refund.state),
+        status: r.refund.state,
         reason: r.refund.reason.clone(),
         operator: r.refund.operator.clone(),
     }

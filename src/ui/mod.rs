@@ -14,7 +14,6 @@ pub mod convert;
 pub mod file_dialog;
 pub mod journal;
 pub mod model;
-pub mod pin;
 pub mod refund;
 pub mod refunds;
 pub mod settings;
@@ -24,28 +23,20 @@ pub mod transactions;
 pub mod widgets;
 pub mod worker;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use crate::cli::GlobalArgs;
+use crate::app::Overrides;
 
 pub use app::{CadodeskApp, Tab};
 
-/// The data directory: `--data-dir`, or the platform's (e.g. `~/.local/share/cadodesk`).
-pub fn data_dir(global: &GlobalArgs) -> PathBuf {
-    global.data_dir.clone().unwrap_or_else(|| {
-        directories::ProjectDirs::from("fr", "cadodesk", "cadodesk")
-            .map(|d| d.data_dir().to_path_buf())
-            .unwrap_or_else(|| PathBuf::from("cadodesk-data"))
-    })
-}
-
-/// Opens the desktop app and returns when its window closes.
-pub fn run_app(global: &GlobalArgs) -> anyhow::Result<()> {
+/// Opens the desktop app on `data_dir` (chosen by [`crate::app::data_dir`], as for the command line) with the
+/// command line's `overrides`, and returns when its window closes.
+pub fn run_app(data_dir: &Path, overrides: Overrides) -> anyhow::Result<()> {
     let config = worker::WorkerConfig {
-        endpoint: global.endpoint.clone(),
-        merchant_id: global.merchant_id.clone(),
-        operator: global.operator.clone(),
-        ..worker::WorkerConfig::new(data_dir(global))
+        endpoint: overrides.endpoint,
+        merchant_id: overrides.merchant_id,
+        operator: overrides.operator,
+        ..worker::WorkerConfig::new(data_dir)
     };
     let start_tab = std::env::var("CADODESK_START_TAB")
         .ok()

@@ -3,91 +3,9 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use crate::domain::{Amount, CheckoutState, RefundState};
 use crate::i18n::Lang;
-use crate::money::Amount;
-use crate::ui::text::{self, Tx};
-
-/// Where a hosted checkout stands, as the till judges it from the platform's answers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum CheckoutStatus {
-    /// The customer has not finished.
-    InProgress,
-    /// Captured tenders sum to the amount.
-    Paid,
-    /// Some tenders were captured, not the whole amount.
-    PartiallyPaid,
-    /// The customer cancelled.
-    Cancelled,
-    /// The session timed out.
-    Expired,
-    /// The platform refused.
-    Rejected,
-}
-
-impl CheckoutStatus {
-    /// Every status, in the order of the filter list.
-    pub const ALL: [CheckoutStatus; 6] = [
-        CheckoutStatus::InProgress,
-        CheckoutStatus::Paid,
-        CheckoutStatus::PartiallyPaid,
-        CheckoutStatus::Cancelled,
-        CheckoutStatus::Expired,
-        CheckoutStatus::Rejected,
-    ];
-
-    /// The words for it.
-    pub fn text(self) -> Tx {
-        match self {
-            CheckoutStatus::InProgress => text::ST_IN_PROGRESS,
-            CheckoutStatus::Paid => text::ST_PAID,
-            CheckoutStatus::PartiallyPaid => text::ST_PARTIALLY_PAID,
-            CheckoutStatus::Cancelled => text::ST_CANCELLED,
-            CheckoutStatus::Expired => text::ST_EXPIRED,
-            CheckoutStatus::Rejected => text::ST_REJECTED,
-        }
-    }
-
-    /// True once nothing more can happen to the checkout on the customer's side.
-    pub fn is_final(self) -> bool {
-        !matches!(self, CheckoutStatus::InProgress)
-    }
-}
-
-/// Where a refund stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum RefundStatus {
-    /// Written down, not yet answered.
-    Requested,
-    /// Accepted by the platform, not yet settled.
-    Pending,
-    /// Money given back.
-    Refunded,
-    /// The platform refused.
-    Declined,
-    /// The answer was lost; the till is finding out.
-    Unknown,
-}
-
-impl RefundStatus {
-    /// The words for it.
-    pub fn text(self) -> Tx {
-        match self {
-            RefundStatus::Requested => text::RS_REQUESTED,
-            RefundStatus::Pending => text::RS_PENDING,
-            RefundStatus::Refunded => text::RS_REFUNDED,
-            RefundStatus::Declined => text::RS_DECLINED,
-            RefundStatus::Unknown => text::RS_UNKNOWN,
-        }
-    }
-
-    /// True while the money is neither back nor refused.
-    pub fn in_flight(self) -> bool {
-        matches!(
-            self,
-            RefundStatus::Requested | RefundStatus::Pending | RefundStatus::Unknown
-        )
-    }
-}
+use crate::ui::text::Tx;
 
 /// One way the customer paid part of a checkout: a gift card, or the bank card for the remainder.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -131,7 +49,7 @@ pub struct RefundLine {
     /// Why.
     pub reason: String,
     /// Where it stands.
-    pub status: RefundStatus,
+    pub status: RefundState,
     /// Who asked.
     pub operator: String,
     /// When it was asked.
@@ -168,7 +86,7 @@ pub struct Checkout {
     /// The sale amount.
     pub amount: Amount,
     /// Where it stands.
-    pub status: CheckoutStatus,
+    pub status: CheckoutState,
     /// The hosted payment page.
     pub redirect_url: Option<String>,
     /// When it was created.
@@ -219,7 +137,7 @@ pub struct CheckoutRow {
     /// Sale amount.
     pub amount: Amount,
     /// Where it stands.
-    pub status: CheckoutStatus,
+    pub status: CheckoutState,
     /// Captured.
     pub paid: Amount,
     /// Given back.
@@ -246,7 +164,7 @@ pub struct RefundRow {
     /// Amount.
     pub amount: Amount,
     /// Where it stands.
-    pub status: RefundStatus,
+    pub status: RefundState,
     /// Why.
     pub reason: String,
     /// Who.
@@ -261,7 +179,7 @@ pub struct CheckoutQuery {
     /// Last day included (local date).
     pub to: Option<NaiveDate>,
     /// Only this status.
-    pub status: Option<CheckoutStatus>,
+    pub status: Option<CheckoutState>,
     /// Text found in the reference, e-mail or a payment id.
     pub text: Option<String>,
 }
@@ -274,88 +192,6 @@ pub enum CsvProfile {
     ExcelFr,
     /// Plain RFC 4180: `,`, decimal point.
     Rfc4180,
-}
-
-/// Which platform the till talks to.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum Environment {
-    /// The emulator inside the app.
-    #[default]
-    Sandbox,
-    /// Worldline's pre-production.
-    Preprod,
-    /// Worldline's production: real money.
-    Prod,
-    /// Any base URL.
-    Custom(String),
-}
-
-impl Environment {
-    /// The value of `--endpoint` and of the stored setting.
-    pub fn code(&self) -> String {
-        match self {
-            Environment::Sandbox => "sandbox".into(),
-            Environment::Preprod => "preprod".into(),
-            Environment::Prod => "prod".into(),
-            Environment::Custom(url) => url.clone(),
-        }
-    }
-
-    /// Reads `--endpoint` or the stored setting; empty means the sandbox.
-    pub fn from_code(code: &str) -> Environment {
-        match code.trim() {
-            "" | "sandbox" => Environment::Sandbox,
-            "preprod" | "test" => Environment::Preprod,
-            "prod" | "production" => Environment::Prod,
-            other => Environment::Custom(other.to_string()),
-        }
-    }
-}
-
-/// What the Réglages screen edits. The secret is not here: it goes straight to the keychain.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Settings {
-    /// Which platform.
-    pub environment: Environment,
-    /// PSPID.
-    pub merchant_id: String,
-    /// API key id.
-    pub api_key_id: String,
-    /// Where the customer lands after paying.
-    pub return_url: String,
-    /// Who is at the till.
-    pub operator: String,
-    /// Language of the app.
-    pub lang: Lang,
-    /// `salt:sha256` of the manager PIN, hex; never the PIN itself.
-    pub pin_hash: Option<String>,
-    /// Refunds above this need the PIN.
-    pub pin_threshold: Option<Amount>,
-    /// Every refund needs the PIN.
-    pub pin_always: bool,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            environment: Environment::Sandbox,
-            merchant_id: "cadodesk-sandbox".into(),
-            api_key_id: "sandbox-key-id".into(),
-            return_url: String::new(),
-            operator: "caisse".into(),
-            lang: Lang::Fr,
-            pin_hash: None,
-            pin_threshold: Amount::from_cents(5000),
-            pin_always: false,
-        }
-    }
-}
-
-impl Settings {
-    /// Does a refund of this amount need the manager PIN?
-    pub fn pin_needed(&self, amount: Amount) -> bool {
-        self.pin_always || self.pin_threshold.is_some_and(|t| amount > t)
-    }
 }
 
 /// The keychain's state as the settings screen shows it.

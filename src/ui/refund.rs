@@ -4,11 +4,11 @@
 
 use egui::{RichText, Ui};
 
+use crate::domain::Amount;
 use crate::i18n::Localize;
-use crate::money::Amount;
+use crate::till::manager;
 use crate::ui::app::Cx;
 use crate::ui::model::{Checkout, UiError};
-use crate::ui::pin;
 use crate::ui::text;
 use crate::ui::widgets;
 use crate::ui::worker::{Command, Event, Origin};
@@ -332,7 +332,7 @@ impl RefundDialog {
                     self.pin_error = Some(text::PIN_NOT_SET.get(lang).to_string());
                     false
                 }
-                Some(h) => pin::verify(self.pin.trim(), h),
+                Some(h) => manager::verify(self.pin.trim(), h),
             };
             if !ok {
                 if self.pin_error.is_none() {
@@ -397,7 +397,7 @@ impl RefundDialog {
                                 text::REFUND_SENT.get(lang),
                                 line.amount.display(lang),
                                 text::ON_CARD.get(lang),
-                                line.status.text().get(lang)
+                                line.status.label(lang)
                             ))
                             .color(widgets::OK_GREEN),
                         );

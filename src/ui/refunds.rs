@@ -6,9 +6,10 @@ use chrono::NaiveDate;
 use egui::{RichText, Ui};
 use egui_extras::{Column, TableBuilder};
 
-use crate::money::Amount;
+use crate::domain::Amount;
+use crate::domain::RefundState;
 use crate::ui::app::Cx;
-use crate::ui::model::{CsvProfile, RefundRow, RefundStatus, UiError, local_time};
+use crate::ui::model::{CsvProfile, RefundRow, UiError, local_time};
 use crate::ui::text;
 use crate::ui::widgets;
 use crate::ui::worker::{Command, Event, Origin};
@@ -225,16 +226,16 @@ impl RefundsPanel {
         if let Some(e) = &self.error {
             widgets::error_ui(ui, lang, e, "refunds");
         }
-        let sum = |f: &dyn Fn(RefundStatus) -> bool| -> Amount {
+        let sum = |f: &dyn Fn(RefundState) -> bool| -> Amount {
             self.rows
                 .iter()
                 .filter(|r| f(r.status))
                 .map(|r| r.amount)
                 .sum()
         };
-        let refunded = sum(&|s| s == RefundStatus::Refunded);
-        let pending = sum(&|s| s.in_flight());
-        let declined = sum(&|s| s == RefundStatus::Declined);
+        let refunded = sum(&|s| s == RefundState::Refunded);
+        let pending = sum(&|s| s.holds_amount());
+        let declined = sum(&|s| s == RefundState::Declined);
         ui.horizontal(|ui| {
             ui.label(
                 RichText::new(format!(
@@ -305,7 +306,7 @@ impl RefundsPanel {
                         ui.with_layout(right, |ui| ui.label(r.amount.display(lang)));
                     });
                     row.col(|ui| {
-                        ui.label(r.status.text().get(lang));
+                        ui.label(r.status.label(lang));
                     });
                     row.col(|ui| {
                         ui.label(&r.reason);

@@ -4,11 +4,12 @@
 
 use egui::{RichText, Ui};
 
+use crate::app::settings::{Environment, Settings};
+use crate::domain::Amount;
 use crate::i18n::{Lang, Localize};
-use crate::money::Amount;
+use crate::till::manager;
 use crate::ui::app::Cx;
-use crate::ui::model::{Environment, KeychainState, Settings, UiError};
-use crate::ui::pin;
+use crate::ui::model::{KeychainState, UiError};
 use crate::ui::text;
 use crate::ui::widgets;
 use crate::ui::worker::{Command, Event, Origin, Secret};
@@ -198,8 +199,8 @@ impl SettingsPanel {
             };
         let pin_hash = if self.new_pin.trim().is_empty() {
             self.pin_hash.clone()
-        } else if pin::is_acceptable(self.new_pin.trim()) {
-            Some(pin::hash(self.new_pin.trim()))
+        } else if manager::is_acceptable(self.new_pin.trim()) {
+            Some(manager::hash(self.new_pin.trim()))
         } else {
             return Err(text::PIN_TOO_SHORT.get(lang).to_string());
         };

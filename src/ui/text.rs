@@ -54,6 +54,11 @@ pub const START_FAILED: Tx = tx(
     "La caisse n'a pas pu démarrer.",
     "The till could not start.",
 );
+/// Shown when the last run's unfinished refunds and sales could not be settled at start.
+pub const RESUME_FAILED: Tx = tx(
+    "Les opérations inachevées de la dernière session n'ont pas pu être reprises ; la caisse réessaie toute seule.",
+    "The last session's unfinished operations could not be settled; the till keeps trying by itself.",
+);
 /// Collapsing header with the technical detail of an error.
 pub const DETAILS: Tx = tx("Détails techniques", "Technical details");
 /// Operator label in the top bar.

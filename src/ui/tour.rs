@@ -7,9 +7,10 @@ use std::path::PathBuf;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use crate::money::Amount;
+use crate::domain::Amount;
+use crate::domain::CheckoutState;
 use crate::ui::app::{CadodeskApp, Cx, Startup, Tab};
-use crate::ui::model::{CheckoutStatus, CsvProfile};
+use crate::ui::model::CsvProfile;
 use crate::ui::worker::Command;
 
 /// Where the tour stands.
@@ -132,7 +133,7 @@ impl Tour {
             // Two earlier sales, so the tables are not a single line: one paid by card, one left open.
             Step::ExtraPaid => {
                 cx.send(Command::CreateCheckout {
-                    amount: Amount::from_cents(2490).unwrap_or(Amount::ZERO),
+                    amount: const { Amount::literal(2490) },
                     reference: Some("VENTE-0040".into()),
                     email: None,
                 });
@@ -148,7 +149,7 @@ impl Tour {
             }
             Step::ExtraOpen => {
                 cx.send(Command::CreateCheckout {
-                    amount: Amount::from_cents(1200).unwrap_or(Amount::ZERO),
+                    amount: const { Amount::literal(1200) },
                     reference: Some("VENTE-0041".into()),
                     email: None,
                 });
@@ -187,7 +188,7 @@ impl Tour {
                 let paid = app
                     .cashier
                     .current()
-                    .is_some_and(|c| c.status == CheckoutStatus::Paid);
+                    .is_some_and(|c| c.status == CheckoutState::Paid);
                 if paid {
                     self.go(Step::ShotPaid);
                 } else if self.settled(20_000) {

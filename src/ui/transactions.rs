@@ -5,9 +5,10 @@ use chrono::NaiveDate;
 use egui::{RichText, Ui};
 use egui_extras::{Column, TableBuilder};
 
+use crate::domain::CheckoutState;
 use crate::i18n::Lang;
 use crate::ui::app::Cx;
-use crate::ui::model::{Checkout, CheckoutQuery, CheckoutRow, CheckoutStatus, UiError, local_time};
+use crate::ui::model::{Checkout, CheckoutQuery, CheckoutRow, UiError, local_time};
 use crate::ui::refund::RefundDialog;
 use crate::ui::text;
 use crate::ui::widgets;
@@ -41,7 +42,7 @@ pub struct TransactionsPanel {
     /// "To" date as typed.
     pub to: String,
     /// Status filter.
-    pub status: Option<CheckoutStatus>,
+    pub status: Option<CheckoutState>,
     /// Search text.
     pub search: String,
     date_error: Option<String>,
@@ -240,13 +241,12 @@ impl TransactionsPanel {
             egui::ComboBox::from_id_salt("status-filter")
                 .selected_text(
                     self.status
-                        .map_or(text::ANY_STATUS, CheckoutStatus::text)
-                        .get(lang),
+                        .map_or(text::ANY_STATUS.get(lang), |s| s.label(lang)),
                 )
                 .show_ui(ui, |ui| {
                     ui.selectable_value(&mut self.status, None, text::ANY_STATUS.get(lang));
-                    for s in CheckoutStatus::ALL {
-                        ui.selectable_value(&mut self.status, Some(s), s.text().get(lang));
+                    for s in CheckoutState::ALL {
+                        ui.selectable_value(&mut self.status, Some(s), s.label(lang));
                     }
                 });
             apply |= before != self.status;
@@ -408,7 +408,7 @@ impl TransactionsPanel {
                 cx.send(Command::Refresh { id: c.id.clone() });
             }
             if c.tenders.len() > 1
-                && c.refundable() > crate::money::Amount::ZERO
+                && c.refundable() > crate::domain::Amount::ZERO
                 && ui.button(text::REFUND_ORDER.get(lang)).clicked()
             {
                 self.refund.open_order(&c);
@@ -440,7 +440,7 @@ impl TransactionsPanel {
                     if ui.small_button(text::COPY.get(lang)).clicked() {
                         ui.ctx().copy_text(t.payment_id.clone());
                     }
-                    if t.refundable > crate::money::Amount::ZERO
+                    if t.refundable > crate::domain::Amount::ZERO
                         && ui
                             .add(egui::Button::new(text::REFUND.get(lang)))
                             .on_hover_text(t.label())
@@ -460,10 +460,10 @@ impl TransactionsPanel {
                 ui.horizontal_wrapped(|ui| {
                     ui.label(local_time(r.created_at));
                     ui.label(RichText::new(r.amount.display(lang)).strong());
-                    let status = r.status.text().get(lang);
+                    let status = r.status.label(lang);
                     let color = match r.status {
-                        crate::ui::model::RefundStatus::Refunded => widgets::OK_GREEN,
-                        crate::ui::model::RefundStatus::Declined => widgets::ERROR_RED,
+                        crate::domain::RefundState::Refunded => widgets::OK_GREEN,
+                        crate::domain::RefundState::Declined => widgets::ERROR_RED,
                         _ => egui::Color32::from_rgb(200, 130, 0),
                     };
                     ui.colored_label(color, status);
@@ -509,6 +509,6 @@ impl TransactionsPanel {
     }
 }
 
-fn status_text(status: CheckoutStatus, lang: Lang) -> &'static str {
-    status.text().get(lang)
+fn status_text(status: CheckoutState, lang: Lang) -> &'static str {
+    status.label(lang)
 }

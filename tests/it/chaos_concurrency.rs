@@ -261,7 +261,8 @@ async fn two_in_process_tills_and_a_process_on_one_ledger_never_double_a_refund(
             assert!(
                 matches!(
                     v.state,
-                    cadodesk::till::RefundState::Pending | cadodesk::till::RefundState::Refunded
+                    cadodesk::domain::RefundState::Pending
+                        | cadodesk::domain::RefundState::Refunded
                 ),
                 "{v:?}"
             );

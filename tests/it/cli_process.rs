@@ -3,6 +3,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // reason: a failed expectation is the test failing
 
+use cadodesk::domain::RefundState;
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::process::Output;
@@ -250,7 +251,7 @@ async fn a_process_killed_between_intent_and_answer_leaves_exactly_one_refund() 
             .unfinished_refunds()
             .expect("read")
             .iter()
-            .any(|r| r.state == "requested")
+            .any(|r| r.state == RefundState::Requested)
         {
             intent_seen = true;
             break;
@@ -264,7 +265,7 @@ async fn a_process_killed_between_intent_and_answer_leaves_exactly_one_refund() 
     let status = child.wait().await.expect("wait");
     assert_eq!(status.signal(), Some(9), "killed, not finished: {status:?}");
     let r = ledger.unfinished_refunds().expect("read");
-    assert_eq!((r.len(), r[0].state.as_str()), (1, "requested"));
+    assert_eq!((r.len(), r[0].state.code()), (1, "requested"));
 
     // Restart: resume settles it with the same key.
     let out = run(d, &base, &["resume", "--json"]).await;
@@ -279,7 +280,7 @@ async fn a_process_killed_between_intent_and_answer_leaves_exactly_one_refund() 
         Some(on_platform[0].0.as_str())
     );
     assert!(
-        matches!(refunds[0].state.as_str(), "pending" | "refunded"),
+        matches!(refunds[0].state.code(), "pending" | "refunded"),
         "{:?}",
         refunds[0]
     );

@@ -21,8 +21,8 @@ use cadodesk::direct::signing;
 use cadodesk::direct::status::{HostedCheckoutStatus, RefundStatus};
 use cadodesk::direct::wire::*;
 use cadodesk::direct::{Credentials, Replayed};
+use cadodesk::domain::Amount;
 use cadodesk::i18n::{Lang, Localize};
-use cadodesk::money::Amount;
 use reqwest::Url;
 use serde_json::{Value, json};
 

@@ -9,7 +9,7 @@ use cadodesk::direct::status::{
     StatusCategory, StatusCode, StatusCodeMeaning,
 };
 use cadodesk::direct::wire::*;
-use cadodesk::money::Amount;
+use cadodesk::domain::Amount;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};

@@ -3,9 +3,10 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // reason: a failed expectation is the test failing
 
+use cadodesk::domain::Amount;
+use cadodesk::domain::RefundState;
 use cadodesk::ledger::export::{self, CsvFormat, CsvSink};
 use cadodesk::ledger::{Event, Ledger, RefundExportRow, RefundRecord};
-use cadodesk::money::Amount;
 use chrono::{DateTime, TimeZone, Utc};
 
 fn a(cents: i64) -> Amount {
@@ -36,7 +37,7 @@ fn row(
             refund_id: (state != "declined").then(|| format!("3000000001_{number}")),
             amount: a(amount),
             reason: reason.into(),
-            state: state.into(),
+            state: state.parse().expect("a refund state"),
             platform_status: None,
             failure: None,
             external: number == 3,
@@ -173,7 +174,7 @@ fn ledger_with_refunds() -> (tempfile::TempDir, Ledger) {
             &Event::RefundAnswered {
                 idempotence_key: intent.idempotence_key,
                 refund_id: (state != "declined").then(|| format!("{}_{}", &p[..1], i + 1)),
-                state: state.into(),
+                state: state.parse().expect("a refund state"),
                 platform_status: None,
                 failure: None,
             },
@@ -236,7 +237,7 @@ fn french_export_reads_back_with_the_ledgers_sums() {
     let ledger_sum: i64 = ledger_refunds.iter().map(|r| r.amount.cents()).sum();
     let ledger_refunded: i64 = ledger_refunds
         .iter()
-        .filter(|r| r.state == "refunded")
+        .filter(|r| r.state == RefundState::Refunded)
         .map(|r| r.amount.cents())
         .sum();
     assert_eq!(sum, ledger_sum);
@@ -312,15 +313,22 @@ fn ledger_export_totals_and_refunded_before_count_only_refunds_that_left_money()
         &Event::RefundAnswered {
             idempotence_key: intent.idempotence_key,
             refund_id: None,
-            state: "unknown".into(),
+            state: RefundState::Unknown,
             platform_status: None,
             failure: Some("no answer".into()),
         },
     )
     .expect("unknown");
     assert!(
-        l.import_external_refund("ana", "1_0", "1_2", a(700), "refunded", "REFUNDED")
-            .expect("import")
+        l.import_external_refund(
+            "ana",
+            "1_0",
+            "1_2",
+            a(700),
+            RefundState::Refunded,
+            "REFUNDED"
+        )
+        .expect("import")
     );
     let mut buf = Vec::new();
     let from = Utc

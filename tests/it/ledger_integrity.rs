@@ -3,6 +3,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // reason: a failed expectation is the test failing
 
+use cadodesk::domain::RefundState;
 use cadodesk::ledger::{ChainBreak, Event, Ledger};
 
 use crate::till_support::eur;
@@ -47,14 +48,14 @@ fn answer(key: &str, state: &str) -> Event {
     Event::RefundAnswered {
         idempotence_key: key.into(),
         refund_id: None,
-        state: state.into(),
+        state: state.parse().expect("a refund state"),
         platform_status: None,
         failure: None,
     }
 }
 
 fn state_of(l: &Ledger, key: &str) -> String {
-    l.refund_by_key(key).unwrap().unwrap().state
+    l.refund_by_key(key).unwrap().unwrap().state.to_string()
 }
 
 #[test]
@@ -106,8 +107,8 @@ fn ledger_a_stale_answer_never_moves_a_refund_backwards() {
         &Event::RefundCorrected {
             idempotence_key: c.idempotence_key.clone(),
             refund_id: Some("1234567890_3".into()),
-            previous_state: "declined".into(),
-            state: "refunded".into(),
+            previous_state: RefundState::Declined,
+            state: RefundState::Refunded,
             platform_status: Some("REFUNDED".into()),
             note: "seen on the platform".into(),
         },

@@ -25,5 +25,6 @@ mod till_corrections;
 mod till_flow;
 mod till_support;
 mod till_uncertain;
+mod till_watch;
 mod ui;
 mod vault_real;

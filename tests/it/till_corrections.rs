@@ -6,8 +6,9 @@
 
 use cadodesk::direct::wire::RefundRequest;
 use cadodesk::direct::{ClientOptions, Credentials, DirectClient, IdempotenceKey};
+use cadodesk::domain::RefundState;
 use cadodesk::ledger::Event;
-use cadodesk::till::{RefundCommand, RefundState, Till, TillError};
+use cadodesk::till::{RefundCommand, Till, TillError};
 
 use crate::till_support::*;
 
@@ -71,7 +72,7 @@ async fn till_reconcile_corrects_a_refund_recorded_declined_that_the_platform_sh
             &Event::RefundAnswered {
                 idempotence_key: intent.idempotence_key.clone(),
                 refund_id: None,
-                state: "declined".into(),
+                state: RefundState::Declined,
                 platform_status: Some("REJECTED".into()),
                 failure: Some("unreadable answer".into()),
             },

@@ -2,7 +2,8 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // reason: a failed expectation is the test failing
 
-use cadodesk::till::{CheckoutState, RefundCommand, RefundState, TenderKind, TillError};
+use cadodesk::domain::{CheckoutState, RefundState, TenderKind};
+use cadodesk::till::{RefundCommand, TillError};
 use serde_json::json;
 
 use crate::till_support::*;
@@ -350,126 +351,4 @@ async fn checkout_input_is_checked_field_by_field() {
         cadodesk::i18n::Lang::Fr,
     );
     assert!(msg.contains("E-mail"), "{msg}");
-}
-
-#[tokio::test]
-async fn the_watcher_is_told_what_to_read_and_when() {
-    let sb = sandbox(50).await;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let till = till(dir.path(), &sb.base_url(), "ana");
-    let v = till.create_checkout(sale(1000)).await.expect("created");
-    let now = chrono::Utc::now();
-    let work = till.pending_work(now);
-    assert_eq!(work.len(), 1);
-    assert_eq!(work[0].0, v.hosted_checkout_id);
-    assert!(work[0].1 <= now, "a new checkout is read at once");
-    let before = chrono::Utc::now();
-    till.refresh(&v.hosted_checkout_id).await.expect("refresh");
-    let after = chrono::Utc::now();
-    let next = till.pending_work(after)[0].1;
-    // Read again 2 s after this reading (the first minute's pace).
-    assert!(
-        next >= before + chrono::Duration::seconds(2),
-        "{next} {before}"
-    );
-    assert!(
-        next <= after + chrono::Duration::seconds(2),
-        "{next} {after}"
-    );
-    // Once paid, nothing is left to watch.
-    pay(v.redirect_url.as_deref().expect("url"), &[CADO_20], None).await;
-    till.refresh(&v.hosted_checkout_id).await.expect("refresh");
-    assert!(till.pending_work(chrono::Utc::now()).is_empty());
-}
-
-#[tokio::test]
-async fn a_slow_reading_does_not_push_the_schedule_back() {
-    let sb = sandbox(50).await;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let till = till(dir.path(), &sb.base_url(), "ana");
-    let v = till.create_checkout(sale(1000)).await.expect("created");
-    // The platform takes 1.5 s to answer this reading.
-    fault(
-        &sb.base_url(),
-        json!({"operation": "get_checkout", "latencyMs": 1500, "count": 1}),
-    )
-    .await;
-    let before = chrono::Utc::now();
-    till.refresh(&v.hosted_checkout_id).await.expect("refresh");
-    let after = chrono::Utc::now();
-    assert!(after - before >= chrono::Duration::milliseconds(1500));
-    // The next reading is due 2 s after this one started, not 2 s after its slow answer.
-    let next = till.pending_work(after)[0].1;
-    assert!(
-        next >= before + chrono::Duration::seconds(2),
-        "{next} {before}"
-    );
-    assert!(
-        next < after + chrono::Duration::seconds(2),
-        "{next} {after}"
-    );
-}
-
-#[tokio::test]
-async fn the_watcher_reads_what_is_due_once_and_wakes_for_the_next_reading() {
-    use cadodesk::till::watcher::{IDLE, Watcher};
-    use std::sync::{Arc, Mutex};
-
-    let sb = sandbox(50).await;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let till = till(dir.path(), &sb.base_url(), "ana");
-    let a = till.create_checkout(sale(1000)).await.expect("created");
-    let b = till.create_checkout(sale(2000)).await.expect("created");
-    let watcher = Watcher::new();
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
-    let on_reading = {
-        let seen = seen.clone();
-        move |id: &str, reading: Result<cadodesk::till::CheckoutView, TillError>| {
-            assert!(reading.is_ok(), "{reading:?}");
-            seen.lock().expect("lock").push(id.to_string());
-            let _ = tx.send(());
-        }
-    };
-    // Both new checkouts are due at once; a second step while they are being read starts nothing more.
-    watcher.step(&till, on_reading.clone()).await;
-    watcher.step(&till, on_reading.clone()).await;
-    rx.recv().await.expect("first reading");
-    rx.recv().await.expect("second reading");
-    while watcher.in_flight() > 0 {
-        tokio::task::yield_now().await;
-    }
-    let mut ids = seen.lock().expect("lock").clone();
-    ids.sort();
-    let mut want = vec![a.hosted_checkout_id.clone(), b.hosted_checkout_id.clone()];
-    want.sort();
-    assert_eq!(ids, want, "each checkout read exactly once");
-    // Read just now: the next step reads nothing and looks again within IDLE.
-    let start = tokio::time::Instant::now();
-    let wake = watcher.step(&till, on_reading.clone()).await;
-    assert!(wake <= start + IDLE + std::time::Duration::from_millis(100));
-    assert_eq!(seen.lock().expect("lock").len(), 2);
-    // Closer to the next reading than IDLE, the watcher wakes when that reading is due, not a tick later.
-    tokio::time::sleep(std::time::Duration::from_millis(1650)).await;
-    let now = chrono::Utc::now();
-    let start = tokio::time::Instant::now();
-    let due = till
-        .pending_work(now)
-        .iter()
-        .map(|w| w.1)
-        .min()
-        .expect("still watched");
-    match (due - now).to_std() {
-        Ok(left) if left < IDLE => {
-            let wake = watcher.step(&till, on_reading).await;
-            assert!(
-                wake <= start + left + std::time::Duration::from_millis(50),
-                "{:?} {left:?}",
-                wake - start
-            );
-            assert_eq!(seen.lock().expect("lock").len(), 2);
-        }
-        // The sleep overslept on a loaded machine: the reading is already due, nothing to check here.
-        _ => eprintln!("the machine overslept; wake-up time not checked"),
-    }
 }

@@ -3,9 +3,10 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // reason: a failed expectation is the test failing
 
-use cadodesk::money::Amount;
+use cadodesk::domain::{Amount, TestClock};
+use cadodesk::ledger::Ledger;
 use cadodesk::sandbox::{RunningSandbox, SandboxConfig};
-use cadodesk::till::{NewCheckout, Till, TillConfig};
+use cadodesk::till::{DirectGateway, Gateway, NewCheckout, Till, TillConfig};
 use cadodesk::vault::{ApiCredentials, Secret, sandbox_defaults};
 use serde_json::Value;
 
@@ -45,6 +46,29 @@ pub fn till(dir: &std::path::Path, base_url: &str, operator: &str) -> Till {
     config.operator = operator.into();
     config.return_url = Some("https://shop.example/back".into());
     Till::open(config).expect("till opens")
+}
+
+/// A till like [`till`] whose ledger and schedule run on `clock` (a test moves it by hand), over `gateway` when
+/// given (to interpose on the platform), else straight to the sandbox at `base_url`.
+pub fn till_on_clock(
+    dir: &std::path::Path,
+    base_url: &str,
+    clock: &TestClock,
+    gateway: Option<std::sync::Arc<dyn Gateway>>,
+) -> Till {
+    let ledger = Ledger::open_in(dir)
+        .expect("ledger")
+        .with_clock(clock.shared());
+    let gateway = gateway.unwrap_or_else(|| {
+        std::sync::Arc::new(DirectGateway::new(base_url, &credentials()).expect("gateway"))
+    });
+    Till::with_gateway(ledger, gateway, "ana", 180, None)
+}
+
+/// A test clock at a whole second near now (the ledger stores milliseconds; a whole second compares exactly).
+pub fn test_clock() -> TestClock {
+    let now = chrono::Utc::now().timestamp();
+    TestClock::at(chrono::DateTime::from_timestamp(now, 0).expect("time"))
 }
 
 pub fn sale(cents: i64) -> NewCheckout {
@@ -153,6 +177,6 @@ pub async fn paid_sale(till: &Till, cents: i64, gift_cards: &[&str], card: Optio
     )
     .await;
     let v = till.refresh(&v.hosted_checkout_id).await.expect("refresh");
-    assert_eq!(v.state, cadodesk::till::CheckoutState::Paid, "{v:#?}");
+    assert_eq!(v.state, cadodesk::domain::CheckoutState::Paid, "{v:#?}");
     v.hosted_checkout_id
 }

@@ -12,8 +12,9 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use cadodesk::domain::RefundState;
 use cadodesk::ledger::{Event, Ledger};
-use cadodesk::till::{RefundCommand, RefundState, Till, TillConfig, TillError};
+use cadodesk::till::{RefundCommand, Till, TillConfig, TillError};
 use serde_json::{Value, json};
 
 use crate::till_support::{credentials, eur};

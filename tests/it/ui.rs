@@ -204,7 +204,7 @@ fn paid_sale(h: &mut Harness<'static, CadodeskApp>, amount: &str) -> cadodesk::u
         h.state()
             .cashier
             .current()
-            .is_some_and(|c| c.status == cadodesk::ui::model::CheckoutStatus::Paid)
+            .is_some_and(|c| c.status == cadodesk::domain::CheckoutState::Paid)
     });
     h.state().cashier.current().cloned().expect("the sale")
 }
@@ -332,14 +332,14 @@ fn a_sale_paid_with_two_gift_cards_and_a_visa_then_refunded_in_part_and_exported
     });
     let first = status_of(&h);
     assert_eq!(first.len(), 1, "one press, one refund: {first:?}");
-    use cadodesk::ui::model::RefundStatus;
+    use cadodesk::domain::RefundState;
     assert!(
-        matches!(first[0], RefundStatus::Requested | RefundStatus::Pending),
+        matches!(first[0], RefundState::Requested | RefundState::Pending),
         "first pending: {first:?}"
     );
     click(&mut h, "Fermer");
     wait_for(&mut h, "the refund to complete", |h| {
-        status_of(h) == vec![RefundStatus::Refunded]
+        status_of(h) == vec![RefundState::Refunded]
     });
     let detail = h.state().transactions.detail().cloned().expect("detail");
     let tender = detail.tender(&gift.payment_id).expect("tender");

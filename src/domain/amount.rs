@@ -15,8 +15,24 @@ pub const PLATFORM_MAX_CENTS: i64 = 999_999_999_999;
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
 )]
-#[serde(transparent)]
+#[serde(try_from = "i64", into = "i64")]
 pub struct Amount(i64);
+
+impl TryFrom<i64> for Amount {
+    type Error = String;
+
+    /// Cents read from a file or the wire: a negative number is an error naming it, never an amount.
+    fn try_from(cents: i64) -> Result<Amount, String> {
+        Amount::from_cents(cents)
+            .ok_or_else(|| format!("{cents} cents is not an amount (negative)"))
+    }
+}
+
+impl From<Amount> for i64 {
+    fn from(a: Amount) -> i64 {
+        a.0
+    }
+}
 
 /// Why typed text is not an amount. Each variant names the fix.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -76,9 +92,19 @@ impl Amount {
     /// Zero euros.
     pub const ZERO: Amount = Amount(0);
 
+    /// The platform's largest amount ([`PLATFORM_MAX_CENTS`]).
+    pub const MAX: Amount = Amount(PLATFORM_MAX_CENTS);
+
     /// An amount from cents; `None` if negative.
     pub fn from_cents(cents: i64) -> Option<Amount> {
         (cents >= 0).then_some(Amount(cents))
+    }
+
+    /// An amount written in the program itself (a test card's balance, a demo sale). Checked when the program is
+    /// compiled when used in a `const`; a negative literal is a bug, and panics.
+    pub const fn literal(cents: i64) -> Amount {
+        assert!(cents >= 0, "a negative amount literal");
+        Amount(cents)
     }
 
     /// The amount in cents, as the platform and the ledger store it.
@@ -135,9 +161,7 @@ impl Amount {
         if frac.len() > 2 {
             return Err(AmountError::TooManyDecimals(trimmed.to_string()));
         }
-        let too_large = AmountError::TooLarge {
-            max: Amount(PLATFORM_MAX_CENTS),
-        };
+        let too_large = AmountError::TooLarge { max: Amount::MAX };
         let whole_value: i64 = if whole.is_empty() {
             0
         } else if whole.len() > 12 {
@@ -176,6 +200,11 @@ impl Amount {
     /// Sum, `None` on overflow.
     pub fn checked_add(self, other: Amount) -> Option<Amount> {
         self.0.checked_add(other.0).map(Amount)
+    }
+
+    /// Sum, held at the largest amount rather than overflowing (a total of this size cannot happen in a shop).
+    pub fn saturating_add(self, other: Amount) -> Amount {
+        Amount(self.0.saturating_add(other.0))
     }
 
     /// Difference, `None` if it would go below zero.
@@ -311,6 +340,16 @@ mod tests {
             assert_eq!(Amount::parse(&a.fr()), Ok(a));
             assert_eq!(Amount::parse(&a.plain('.')), Ok(a));
         }
+    }
+
+    #[test]
+    fn an_amount_read_from_json_is_checked() {
+        assert_eq!(
+            serde_json::from_str::<Amount>("1750").expect("json"),
+            Amount(1750)
+        );
+        assert!(serde_json::from_str::<Amount>("-1").is_err());
+        assert_eq!(serde_json::to_string(&Amount(5)).expect("json"), "5");
     }
 
     #[test]

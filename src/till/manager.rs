@@ -1,6 +1,9 @@
-//! The manager PIN, kept as a salted SHA-256 so the settings never hold the PIN itself.
+//! The manager's rules: which refunds need the manager PIN, and the PIN itself, kept as a salted hash so the
+//! settings never hold the PIN. Both faces ask the till, so the rule is the same wherever a refund is made.
 
 use sha2::{Digest, Sha256};
+
+use crate::domain::Amount;
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -37,6 +40,22 @@ pub fn verify(pin: &str, stored: &str) -> bool {
             == 0
 }
 
+/// When the manager PIN is needed for a refund: above a threshold, or for every refund.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PinRule {
+    /// Refunds above this amount need the PIN.
+    pub threshold: Option<Amount>,
+    /// Every refund needs the PIN.
+    pub always: bool,
+}
+
+impl PinRule {
+    /// Does a refund of `amount` need the manager PIN?
+    pub fn needs_pin(&self, amount: Amount) -> bool {
+        self.always || self.threshold.is_some_and(|t| amount > t)
+    }
+}
+
 /// A PIN is 4 to 12 digits.
 pub fn is_acceptable(pin: &str) -> bool {
     (4..=12).contains(&pin.len()) && pin.bytes().all(|b| b.is_ascii_digit())
@@ -54,6 +73,31 @@ mod tests {
         assert!(!verify("4321", "nonsense"));
         assert!(!stored.contains("4321"));
         assert_ne!(hash("4321"), stored, "each hash has its own salt");
+    }
+
+    #[test]
+    fn a_refund_needs_the_pin_above_the_threshold_or_always() {
+        let a = |c| Amount::from_cents(c).expect("amount");
+        let rule = PinRule {
+            threshold: Some(a(5000)),
+            always: false,
+        };
+        assert!(!rule.needs_pin(a(5000)));
+        assert!(rule.needs_pin(a(5001)));
+        assert!(
+            PinRule {
+                threshold: None,
+                always: true
+            }
+            .needs_pin(a(1))
+        );
+        assert!(
+            !PinRule {
+                threshold: None,
+                always: false
+            }
+            .needs_pin(a(1_000_000))
+        );
     }
 
     #[test]

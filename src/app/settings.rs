@@ -1,0 +1,192 @@
+//! The till's settings (never a secret: the API secret lives in the keychain), stored in the ledger, with what the
+//! command line overrides for one run.
+
+use crate::domain::Amount;
+use crate::i18n::Lang;
+use crate::ledger::{Ledger, LedgerError, keys};
+use crate::till::manager::PinRule;
+
+/// The operator written on entries when none is set.
+pub const DEFAULT_OPERATOR: &str = "caisse";
+
+/// What the command line (or the environment of a script) sets for this run only, over the stored settings.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Overrides {
+    /// `--endpoint`: `sandbox`, `preprod`, `prod` or a base URL.
+    pub endpoint: Option<String>,
+    /// `--merchant-id`.
+    pub merchant_id: Option<String>,
+    /// `--operator`.
+    pub operator: Option<String>,
+}
+
+/// Which platform the till talks to.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Environment {
+    /// The emulator inside the app.
+    #[default]
+    Sandbox,
+    /// Worldline's pre-production.
+    Preprod,
+    /// Worldline's production: real money.
+    Prod,
+    /// Any base URL.
+    Custom(String),
+}
+
+impl Environment {
+    /// The value of `--endpoint` and of the stored setting.
+    pub fn code(&self) -> String {
+        match self {
+            Environment::Sandbox => "sandbox".into(),
+            Environment::Preprod => "preprod".into(),
+            Environment::Prod => "prod".into(),
+            Environment::Custom(url) => url.clone(),
+        }
+    }
+
+    /// Reads `--endpoint` or the stored setting; empty means the sandbox.
+    pub fn from_code(code: &str) -> Environment {
+        match code.trim() {
+            "" | "sandbox" => Environment::Sandbox,
+            "preprod" | "test" => Environment::Preprod,
+            "prod" | "production" => Environment::Prod,
+            other => Environment::Custom(other.to_string()),
+        }
+    }
+}
+
+/// What the Réglages screen edits. The secret is not here: it goes straight to the keychain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// Which platform.
+    pub environment: Environment,
+    /// PSPID.
+    pub merchant_id: String,
+    /// API key id.
+    pub api_key_id: String,
+    /// Where the customer lands after paying.
+    pub return_url: String,
+    /// Who is at the till.
+    pub operator: String,
+    /// Language of the app.
+    pub lang: Lang,
+    /// `salt:sha256` of the manager PIN, hex; never the PIN itself.
+    pub pin_hash: Option<String>,
+    /// Refunds above this need the PIN.
+    pub pin_threshold: Option<Amount>,
+    /// Every refund needs the PIN.
+    pub pin_always: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            environment: Environment::Sandbox,
+            merchant_id: "cadodesk-sandbox".into(),
+            api_key_id: "sandbox-key-id".into(),
+            return_url: String::new(),
+            operator: DEFAULT_OPERATOR.into(),
+            lang: Lang::Fr,
+            pin_hash: None,
+            pin_threshold: Amount::from_cents(5000),
+            pin_always: false,
+        }
+    }
+}
+
+impl Settings {
+    /// The manager's PIN rule these settings set.
+    pub fn pin_rule(&self) -> PinRule {
+        PinRule {
+            threshold: self.pin_threshold,
+            always: self.pin_always,
+        }
+    }
+
+    /// Does a refund of this amount need the manager PIN? (The till's rule: [`PinRule::needs_pin`].)
+    pub fn pin_needed(&self, amount: Amount) -> bool {
+        self.pin_rule().needs_pin(amount)
+    }
+}
+
+/// The settings stored in the ledger, with `overrides` (the command line) on top for this run only.
+pub fn load(ledger: &Ledger, overrides: &Overrides) -> Result<Settings, LedgerError> {
+    let get = |k: &str| ledger.setting(k);
+    let mut s = Settings::default();
+    if let Some(v) = get(keys::ENVIRONMENT)? {
+        s.environment = Environment::from_code(&v);
+    }
+    if let Some(v) = get(keys::MERCHANT_ID)? {
+        s.merchant_id = v;
+    }
+    if let Some(v) = get(keys::API_KEY_ID)? {
+        s.api_key_id = v;
+    }
+    if let Some(v) = get(keys::RETURN_URL)? {
+        s.return_url = v;
+    }
+    if let Some(v) = get(keys::OPERATOR)? {
+        s.operator = v;
+    }
+    if let Some(v) = get(keys::LANGUAGE)? {
+        s.lang = Lang::from_code(&v);
+    }
+    s.pin_hash = get(keys::MANAGER_PIN_HASH)?;
+    if let Some(v) = get(keys::PIN_THRESHOLD_CENTS)? {
+        s.pin_threshold = Some(
+            v.parse::<i64>()
+                .ok()
+                .and_then(Amount::from_cents)
+                .ok_or_else(|| {
+                    LedgerError::Decode(format!(
+                        "setting {}: '{v}' is not an amount in cents",
+                        keys::PIN_THRESHOLD_CENTS
+                    ))
+                })?,
+        );
+    }
+    if let Some(v) = get(keys::REQUIRE_PIN_FOR_ALL)? {
+        s.pin_always = v == "true";
+    }
+    // The command line wins over what is stored, for this run only.
+    if let Some(e) = &overrides.endpoint {
+        s.environment = Environment::from_code(e);
+    }
+    if let Some(m) = &overrides.merchant_id {
+        s.merchant_id = m.clone();
+    }
+    if let Some(o) = &overrides.operator {
+        s.operator = o.clone();
+    }
+    Ok(s)
+}
+
+/// Stores what changed (each change is a journal entry, by the settings' operator). The PIN's hash is stored but
+/// never copied into the journal.
+pub fn store(ledger: &Ledger, s: &Settings) -> Result<(), LedgerError> {
+    let threshold = s.pin_threshold.map(|a| a.cents().to_string());
+    let pairs: [(&str, Option<String>); 9] = [
+        (keys::ENVIRONMENT, Some(s.environment.code())),
+        (keys::MERCHANT_ID, Some(s.merchant_id.clone())),
+        (keys::API_KEY_ID, Some(s.api_key_id.clone())),
+        (
+            keys::RETURN_URL,
+            (!s.return_url.is_empty()).then(|| s.return_url.clone()),
+        ),
+        (keys::OPERATOR, Some(s.operator.clone())),
+        (keys::LANGUAGE, Some(s.lang.code().to_string())),
+        (keys::MANAGER_PIN_HASH, s.pin_hash.clone()),
+        (keys::PIN_THRESHOLD_CENTS, threshold),
+        (
+            keys::REQUIRE_PIN_FOR_ALL,
+            Some(if s.pin_always { "true" } else { "false" }.to_string()),
+        ),
+    ];
+    for (key, value) in pairs {
+        if ledger.setting(key)? != value {
+            ledger.set_setting(&s.operator, key, value.as_deref())?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,215 @@
+//! The subcommands and their options, as clap reads them.
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use clap::{Args, Subcommand};
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Open the desktop app (the default).
+    App,
+    /// Run the Worldline Direct emulator on its own.
+    Sandbox(crate::sandbox::SandboxArgs),
+    /// Create, read and list checkouts.
+    #[command(subcommand)]
+    Checkout(CheckoutCommand),
+    /// Refund part or all of one tender (one gift card, or the card that paid the remainder).
+    Refund(RefundArgs),
+    /// Close a refund that never got an answer (after checking that the platform does not show it), so that its
+    /// tender can be refunded again.
+    RefundClose(RefundCloseArgs),
+    /// List refunds between two days.
+    Refunds(RangeArgs),
+    /// Re-read every checkout of a period from the platform; import refunds made elsewhere; report differences.
+    Reconcile(RangeArgs),
+    /// Write files for the accountant.
+    #[command(subcommand)]
+    Export(ExportCommand),
+    /// Check the journal.
+    #[command(subcommand)]
+    Ledger(LedgerCommand),
+    /// Settle refunds and checkouts left unfinished (after a crash or a lost answer).
+    Resume(JsonArgs),
+    /// Check that the platform answers and accepts the credentials.
+    TestConnection(JsonArgs),
+    /// Store or delete the API secret in the OS keychain.
+    #[command(subcommand)]
+    Keychain(KeychainCommand),
+}
+
+/// `--json`.
+#[derive(Debug, Clone, Args)]
+pub struct JsonArgs {
+    /// Print one JSON document on standard output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `checkout …`
+#[derive(Debug, Subcommand)]
+pub enum CheckoutCommand {
+    /// Create a hosted checkout and print the page to pay on.
+    Create(CreateArgs),
+    /// Re-read a checkout from the platform and print its state and tenders.
+    Status(StatusArgs),
+    /// List checkouts from the ledger (no network).
+    List(ListArgs),
+}
+
+/// `checkout create`
+#[derive(Debug, Clone, Args)]
+pub struct CreateArgs {
+    /// The amount, as typed: 42,50 or 42.50 or "42,50 €".
+    #[arg(long, allow_hyphen_values = true)]
+    pub amount: String,
+    /// The order reference (1–40 characters); generated when absent (CD-YYYYMMDD-NNNN).
+    #[arg(long)]
+    pub reference: Option<String>,
+    /// The customer's e-mail.
+    #[arg(long)]
+    pub email: Option<String>,
+    /// The hosted page's locale.
+    #[arg(long, default_value = "fr_FR")]
+    pub locale: String,
+    /// Where the customer returns after paying (absolute URL).
+    #[arg(long)]
+    pub return_url: Option<String>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `checkout status`
+#[derive(Debug, Clone, Args)]
+pub struct StatusArgs {
+    /// The hosted checkout id.
+    pub id: String,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `checkout list`
+#[derive(Debug, Clone, Args)]
+pub struct ListArgs {
+    /// First day (YYYY-MM-DD, local time), inclusive.
+    #[arg(long, value_parser = parse_day)]
+    pub from: Option<NaiveDate>,
+    /// Last day (YYYY-MM-DD, local time), inclusive.
+    #[arg(long, value_parser = parse_day)]
+    pub to: Option<NaiveDate>,
+    /// Only this state: in_progress, paid, partially_paid, cancelled, expired, rejected.
+    #[arg(long)]
+    pub status: Option<String>,
+    /// Text in the reference, the id, the e-mail or a payment id.
+    #[arg(long)]
+    pub text: Option<String>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `refund`
+#[derive(Debug, Clone, Args)]
+pub struct RefundArgs {
+    /// The tender's payment id (`<10 digits>_0`), as `checkout status` shows it.
+    #[arg(long)]
+    pub payment_id: String,
+    /// The amount, as typed: 10,00.
+    #[arg(long, allow_hyphen_values = true)]
+    pub amount: String,
+    /// Why (required, at most 100 characters).
+    #[arg(long)]
+    pub reason: String,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `refund-close`
+#[derive(Debug, Clone, Args)]
+pub struct RefundCloseArgs {
+    /// The refund number (n°) as `refunds` lists it, or its idempotence key.
+    pub refund: String,
+    /// Why it is closed (required, at most 100 characters).
+    #[arg(long)]
+    pub reason: String,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `--from D --to D`
+#[derive(Debug, Clone, Args)]
+pub struct RangeArgs {
+    /// First day (YYYY-MM-DD, local time), inclusive.
+    #[arg(long, value_parser = parse_day)]
+    pub from: NaiveDate,
+    /// Last day (YYYY-MM-DD, local time), inclusive.
+    #[arg(long, value_parser = parse_day)]
+    pub to: NaiveDate,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `export …`
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// The refund ledger as CSV.
+    Refunds(ExportArgs),
+}
+
+/// `export refunds`
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    /// First day (YYYY-MM-DD, local time), inclusive.
+    #[arg(long, value_parser = parse_day)]
+    pub from: NaiveDate,
+    /// Last day (YYYY-MM-DD, local time), inclusive.
+    #[arg(long, value_parser = parse_day)]
+    pub to: NaiveDate,
+    /// `excel-fr` (BOM, `;`, decimal comma; for French Excel) or `rfc4180` (`,`, decimal point).
+    #[arg(long, default_value = "excel-fr")]
+    pub format: String,
+    /// The file to write.
+    #[arg(short = 'o', long = "output")]
+    pub output: PathBuf,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `ledger …`
+#[derive(Debug, Subcommand)]
+pub enum LedgerCommand {
+    /// Walk the hash chain; name the first entry edited, removed or reordered.
+    Verify(JsonArgs),
+}
+
+/// `keychain …`
+#[derive(Debug, Subcommand)]
+pub enum KeychainCommand {
+    /// Read the API secret from standard input and store it for `--merchant-id` and `--api-key-id`.
+    Store(KeychainArgs),
+    /// Delete the stored API secret.
+    Delete(KeychainArgs),
+}
+
+/// `keychain store|delete`
+#[derive(Debug, Clone, Args)]
+pub struct KeychainArgs {
+    /// The API key id.
+    #[arg(long)]
+    pub api_key_id: String,
+    /// Use the Linux kernel keyutils store instead of the Secret Service (forgotten at reboot).
+    #[arg(long)]
+    pub keyutils: bool,
+}
+
+pub(super) fn parse_day(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| format!("'{s}' is not a day: use YYYY-MM-DD, such as 2026-11-30"))
+}

@@ -1,0 +1,255 @@
+//! Each subcommand run against the till, or against its records alone when it needs no platform.
+
+use serde_json::json;
+
+use super::Outcome;
+use super::amount;
+use super::args::*;
+use super::print::{checkout_json, print_checkout, print_json, print_refund, refund_json};
+use crate::domain::{CheckoutState, RefundState};
+use crate::till::{
+    CheckoutFilter, CsvFormat, NewCheckout, Records, RefundCommand, RefundFilter, Till,
+};
+
+/// Runs a command that needs only the ledger; gives any other command back.
+pub(super) fn records_command(
+    records: &Records,
+    cmd: Command,
+) -> Result<anyhow::Result<Outcome>, Command> {
+    match cmd {
+        Command::Checkout(CheckoutCommand::List(a)) => Ok((|| -> anyhow::Result<Outcome> {
+            let status = match a.status.as_deref() {
+                None => None,
+                Some(s) => match s.parse::<CheckoutState>() {
+                    Ok(st) => Some(st),
+                    Err(_) => {
+                        return Ok(Outcome::Refused(format!(
+                            "status '{s}': use in_progress, paid, partially_paid, cancelled, expired or rejected"
+                        )));
+                    }
+                },
+            };
+            let rows = records.list_checkouts(&CheckoutFilter {
+                from: a.from,
+                to: a.to,
+                status,
+                text: a.text,
+            })?;
+            if a.json {
+                print_json(&json!(
+                    rows.iter()
+                        .map(|r| json!({
+                            "hostedCheckoutId": r.hosted_checkout_id,
+                            "merchantReference": r.merchant_reference,
+                            "amount": r.amount.cents(),
+                            "status": r.state.code(),
+                            "createdAt": r.created_at,
+                            "operator": r.operator,
+                            "captured": r.captured.cents(),
+                            "refunded": r.refunded.cents(),
+                            "tenders": r.tenders,
+                        }))
+                        .collect::<Vec<_>>()
+                ))?;
+            } else {
+                for r in rows {
+                    println!(
+                        "{}  {}  {}  {}  {}  paid {}  refunded {}",
+                        r.created_at.format("%Y-%m-%d %H:%M"),
+                        r.hosted_checkout_id.as_deref().unwrap_or("-"),
+                        r.merchant_reference,
+                        r.amount.fr(),
+                        r.state.code(),
+                        r.captured.fr(),
+                        r.refunded.fr()
+                    );
+                }
+            }
+            Ok(Outcome::Ok)
+        })()),
+        Command::Refunds(a) => Ok((|| -> anyhow::Result<Outcome> {
+            let rows = records.refunds(&RefundFilter {
+                from: Some(a.from),
+                to: Some(a.to),
+            })?;
+            if a.json {
+                print_json(&json!(
+                    rows.iter()
+                        .map(|r| {
+                            let mut v = refund_json(&r.refund);
+                            v["hostedCheckoutId"] = json!(r.hosted_checkout_id);
+                            v["merchantReference"] = json!(r.merchant_reference);
+                            v
+                        })
+                        .collect::<Vec<_>>()
+                ))?;
+            } else {
+                for r in rows {
+                    print_refund(&r.refund);
+                }
+            }
+            Ok(Outcome::Ok)
+        })()),
+        Command::Export(ExportCommand::Refunds(a)) => Ok((|| -> anyhow::Result<Outcome> {
+            let Some(format) = CsvFormat::parse(&a.format) else {
+                return Ok(Outcome::Refused(format!(
+                    "format '{}': use excel-fr or rfc4180",
+                    a.format
+                )));
+            };
+            let s = records.export_refunds(a.from, a.to, format, &a.output)?;
+            if a.json {
+                print_json(&json!({
+                    "rows": s.rows,
+                    "total": s.total.cents(),
+                    "totalRefunded": s.total_refunded.cents(),
+                    "totalNotPaid": s.total_not_paid.cents(),
+                    "path": a.output,
+                    "format": format.name(),
+                }))?;
+            } else {
+                println!(
+                    "{} refunds written to {}: {} paid back (refunded or pending), {} declined or unsettled",
+                    s.rows,
+                    a.output.display(),
+                    s.total.fr(),
+                    s.total_not_paid.fr()
+                );
+            }
+            Ok(Outcome::Ok)
+        })()),
+        Command::Ledger(LedgerCommand::Verify(a)) => Ok((|| -> anyhow::Result<Outcome> {
+            let r = records.verify_ledger()?;
+            if a.json {
+                let mut v = serde_json::to_value(&r)?;
+                v["sound"] = json!(r.is_sound());
+                v["message"] = json!(r.first_break.as_ref().map(|b| b.describe_en()));
+                print_json(&v)?;
+            } else if r.is_sound() {
+                println!(
+                    "journal sound: {} entries, last hash {}",
+                    r.entries_checked, r.last_hash
+                );
+            }
+            Ok(match &r.first_break {
+                None => Outcome::Ok,
+                Some(b) => Outcome::Refused(format!(
+                    "journal broken at entry {}: {}",
+                    b.seq(),
+                    b.describe_en()
+                )),
+            })
+        })()),
+        other => Err(other),
+    }
+}
+
+pub(super) async fn till_command(till: &Till, cmd: Command) -> anyhow::Result<Outcome> {
+    match cmd {
+        Command::Checkout(CheckoutCommand::Create(a)) => {
+            let view = till
+                .create_checkout(NewCheckout {
+                    amount: amount(&a.amount)?,
+                    merchant_reference: a.reference,
+                    email: a.email,
+                    locale: a.locale,
+                    return_url: a.return_url,
+                })
+                .await?;
+            if a.json {
+                print_json(&checkout_json(&view))?;
+            } else {
+                print_checkout(&view);
+            }
+            Ok(Outcome::Ok)
+        }
+        Command::Checkout(CheckoutCommand::Status(a)) => {
+            let view = till.refresh(&a.id).await?;
+            if a.json {
+                print_json(&checkout_json(&view))?;
+            } else {
+                print_checkout(&view);
+            }
+            Ok(Outcome::Ok)
+        }
+        Command::Refund(a) => {
+            let view = till
+                .refund(RefundCommand {
+                    payment_id: a.payment_id,
+                    amount: amount(&a.amount)?,
+                    reason: a.reason,
+                })
+                .await?;
+            if a.json {
+                print_json(&refund_json(&view))?;
+            } else {
+                print_refund(&view);
+            }
+            Ok(match view.state {
+                RefundState::Declined => Outcome::Refused(format!(
+                    "refund n°{} declined by the platform: {}",
+                    view.number,
+                    view.failure.as_deref().unwrap_or("no reason given")
+                )),
+                RefundState::Unknown | RefundState::Requested => Outcome::Unsettled(format!(
+                    "refund n°{}: the platform's answer was lost; run `cadodesk resume` to settle it (never refund again)",
+                    view.number
+                )),
+                _ => Outcome::Ok,
+            })
+        }
+        Command::RefundClose(a) => {
+            let view = till.close_refund(&a.refund, &a.reason).await?;
+            if a.json {
+                print_json(&refund_json(&view))?;
+            } else {
+                print_refund(&view);
+            }
+            Ok(Outcome::Ok)
+        }
+        Command::Reconcile(a) => {
+            let report = till.reconcile(a.from, a.to).await?;
+            if a.json {
+                print_json(&serde_json::to_value(&report)?)?;
+            } else {
+                println!(
+                    "{} checkouts, {} payments re-read; {} external refunds imported; {} refunds updated",
+                    report.checkouts_checked,
+                    report.payments_checked,
+                    report.refunds_imported,
+                    report.refunds_updated
+                );
+                for d in &report.differences {
+                    println!("  {d}");
+                }
+            }
+            Ok(Outcome::Ok)
+        }
+        Command::Resume(a) => {
+            let n = till.resume().await?;
+            if a.json {
+                print_json(&json!({ "handled": n }))?;
+            } else {
+                println!("{n} unfinished items handled");
+            }
+            Ok(Outcome::Ok)
+        }
+        Command::TestConnection(a) => {
+            till.test_connection().await?;
+            if a.json {
+                print_json(&json!({ "result": "OK" }))?;
+            } else {
+                println!("OK");
+            }
+            Ok(Outcome::Ok)
+        }
+        // Handled before a till is opened.
+        Command::App
+        | Command::Sandbox(_)
+        | Command::Keychain(_)
+        | Command::Checkout(CheckoutCommand::List(_))
+        | Command::Refunds(_)
+        | Command::Export(_)
+        | Command::Ledger(_) => Ok(Outcome::Ok),
+    }
+}

@@ -1,0 +1,252 @@
+//! The command line: the same use cases as the app, for scripts and for the accountant. This is an edge:
+//! errors become one line on standard error and a non-zero exit code (1: refused — bad input, not enough left,
+//! declined, platform error; 2: the till could not run — configuration, ledger, keychain; 3: the platform's answer
+//! was lost and the refund will be settled by `cadodesk resume`).
+//!
+//! - [`args`]: the subcommands and their options; [`print`]: what they print; [`dispatch`]: each subcommand run
+//!   against the till, or, for the ones that only read or write the ledger, against its records alone.
+//!
+//! `--endpoint sandbox` (the default) runs the embedded sandbox in-process on `<data dir>/sandbox.json` for the
+//! duration of one command. Long-lived use (several commands against the same platform, or the hosted page opened in
+//! a browser) should run `cadodesk sandbox` and pass its URL with `--endpoint http://127.0.0.1:PORT`.
+
+mod args;
+mod dispatch;
+mod print;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, Parser};
+
+use crate::app::{self, Overrides};
+use crate::domain::Amount;
+use crate::i18n::{Lang, Localize};
+use crate::ledger::Ledger;
+use crate::till::{Records, TillError};
+use crate::vault::{Backend, Secret, Vault};
+
+pub use args::*;
+
+/// cadodesk: till and back office for Bimpli CADO gift-card payments through Worldline Direct.
+///
+/// Without a subcommand it opens the desktop app.
+#[derive(Debug, Parser)]
+#[command(name = "cadodesk", version, about)]
+pub struct Cli {
+    /// Options shared by every subcommand.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// More log lines on standard error (-v info, -vv debug, -vvv trace). `RUST_LOG` also works.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// What to do; the desktop app when omitted.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Options shared by every subcommand.
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Where the ledger (and the embedded sandbox's state) live. Default: the platform's data directory.
+    #[arg(long, env = "CADODESK_DATA_DIR", global = true)]
+    pub data_dir: Option<PathBuf>,
+    /// Which platform to talk to: `sandbox` (embedded, the default), `preprod`, `prod`, or a base URL.
+    #[arg(long, env = "CADODESK_ENDPOINT", global = true)]
+    pub endpoint: Option<String>,
+    /// The merchant id (PSPID).
+    #[arg(long, env = "CADODESK_MERCHANT_ID", global = true)]
+    pub merchant_id: Option<String>,
+    /// Who is at the till; written on every journal entry.
+    #[arg(long, env = "CADODESK_OPERATOR", global = true)]
+    pub operator: Option<String>,
+}
+
+impl GlobalArgs {
+    /// What these options override over the stored settings.
+    pub fn overrides(&self) -> Overrides {
+        Overrides {
+            endpoint: self.endpoint.clone(),
+            merchant_id: self.merchant_id.clone(),
+            operator: self.operator.clone(),
+        }
+    }
+
+    /// The data directory, by the one rule the app follows too ([`app::data_dir`]).
+    pub fn data_dir(&self) -> anyhow::Result<PathBuf> {
+        Ok(app::data_dir(self.data_dir.as_deref())?)
+    }
+}
+
+/// Sets up `tracing` on standard error. Secrets are never formatted, so no filter is needed for them.
+pub fn init_tracing(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
+}
+
+/// How a command ended, beyond success.
+#[derive(Debug)]
+pub(crate) enum Outcome {
+    /// Done.
+    Ok,
+    /// Refused: one line, exit 1.
+    Refused(String),
+    /// Answer lost, settled later: one line, exit 3.
+    Unsettled(String),
+}
+
+/// Runs the parsed command line and turns the outcome into an exit code.
+pub fn run(cli: Cli) -> ExitCode {
+    let global = cli.global;
+    let result = match cli.command {
+        // The desktop app is opened by the binary (`main.rs`), not here: the two faces never call each other.
+        None | Some(Command::App) => Err(anyhow::anyhow!(
+            "the desktop app is opened by running cadodesk without a subcommand"
+        )),
+        Some(Command::Sandbox(args)) => crate::sandbox::run_cli(args).map(|()| Outcome::Ok),
+        Some(Command::Keychain(k)) => keychain(&global, k).map(|()| Outcome::Ok),
+        Some(other) => run_till_command(&global, other),
+    };
+    match result {
+        Ok(Outcome::Ok) => ExitCode::SUCCESS,
+        Ok(Outcome::Refused(line)) => {
+            eprintln!("cadodesk: {line}");
+            ExitCode::from(1)
+        }
+        Ok(Outcome::Unsettled(line)) => {
+            eprintln!("cadodesk: {line}");
+            ExitCode::from(3)
+        }
+        Err(e) => {
+            let code = match e.downcast_ref::<TillError>() {
+                Some(t) if is_refusal(t) => 1,
+                _ => 2,
+            };
+            eprintln!("cadodesk: {}", one_line(&e));
+            ExitCode::from(code)
+        }
+    }
+}
+
+fn is_refusal(e: &TillError) -> bool {
+    !matches!(
+        e,
+        TillError::Ledger(_) | TillError::Export(_) | TillError::Vault(_) | TillError::Config(_)
+    )
+}
+
+/// An error and its causes on one line.
+pub fn one_line(e: &anyhow::Error) -> String {
+    // A till error already names the field and the fix in full; its English words are the CLI's.
+    if let Some(t) = e.downcast_ref::<TillError>() {
+        return t.localize(Lang::En).replace('\n', " ");
+    }
+    e.chain()
+        .map(|c| c.to_string())
+        .collect::<Vec<_>>()
+        .join(": ")
+        .replace('\n', " ")
+}
+
+fn keychain(global: &GlobalArgs, k: KeychainCommand) -> anyhow::Result<()> {
+    let merchant = global
+        .merchant_id
+        .clone()
+        .context("pass --merchant-id for the keychain entry")?;
+    let (args, store) = match k {
+        KeychainCommand::Store(a) => (a, true),
+        KeychainCommand::Delete(a) => (a, false),
+    };
+    let backend = if args.keyutils {
+        Backend::KernelKeyutils
+    } else {
+        Backend::Platform
+    };
+    let v = Vault::open(backend)?;
+    if store {
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .context("reading the secret from standard input")?;
+        let secret = line.trim_end_matches(['\r', '\n']);
+        anyhow::ensure!(
+            !secret.is_empty(),
+            "the secret read from standard input is empty"
+        );
+        v.store_api_secret(&merchant, &args.api_key_id, &Secret::new(secret))?;
+        println!(
+            "stored the API secret for {merchant}/{} in the keychain",
+            args.api_key_id
+        );
+    } else {
+        v.delete_api_secret(&merchant, &args.api_key_id)?;
+        println!("deleted the API secret for {merchant}/{}", args.api_key_id);
+    }
+    Ok(())
+}
+
+fn run_till_command(global: &GlobalArgs, cmd: Command) -> anyhow::Result<Outcome> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("cadodesk-cli")
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(till_command(global, cmd))
+}
+
+/// Refuses bad input before anything is opened or started.
+fn prevalidate(cmd: &Command) -> Result<(), TillError> {
+    match cmd {
+        Command::Checkout(CheckoutCommand::Create(a)) => amount(&a.amount).map(|_| ()),
+        Command::Refund(a) => {
+            amount(&a.amount)?;
+            if a.reason.trim().is_empty() {
+                return Err(TillError::ReasonMissing);
+            }
+            Ok(())
+        }
+        Command::RefundClose(a) if a.reason.trim().is_empty() => Err(TillError::ReasonMissing),
+        _ => Ok(()),
+    }
+}
+
+pub(crate) fn amount(s: &str) -> Result<Amount, TillError> {
+    Amount::parse_positive(s).map_err(TillError::Amount)
+}
+
+async fn till_command(global: &GlobalArgs, cmd: Command) -> anyhow::Result<Outcome> {
+    prevalidate(&cmd)?;
+    let dir = global.data_dir()?;
+    let ledger = Ledger::open_in(&dir).map_err(TillError::Ledger)?;
+    let settings = app::settings::load(&ledger, &global.overrides()).map_err(TillError::Ledger)?;
+    // The commands that only read or write the ledger need no platform: none is started or asked.
+    let cmd =
+        match dispatch::records_command(&Records::new(ledger.clone(), &settings.operator), cmd) {
+            Ok(outcome) => return outcome,
+            Err(cmd) => cmd,
+        };
+    let platform = app::Platform::open(&settings.environment, &dir)
+        .await
+        .map_err(|e| anyhow::anyhow!("starting the embedded sandbox: {e}"))?;
+    let credentials =
+        app::platform::credentials(&settings, None, &|k| std::env::var(k).ok(), &|| {
+            Vault::open(Backend::Platform)
+        })?;
+    let till = app::platform::till(ledger, &settings, &platform.base_url, &credentials)?;
+    let out = dispatch::till_command(&till, cmd).await;
+    drop(platform);
+    out
+}

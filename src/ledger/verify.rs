@@ -1,0 +1,233 @@
+//! `ledger verify`: the chain walked, the head compared, and the journal replayed into a scratch database whose
+//! derived tables are compared row by row with the live ones.
+
+use rusqlite::{Connection, OptionalExtension};
+use serde::Serialize;
+
+use super::projection::apply;
+use super::{ChainBreak, Event, Ledger, LedgerError, Result, journal, schema};
+
+/// The result of [`Ledger::verify`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VerifyReport {
+    /// Entries whose hash and place were checked before the first problem (all of them when sound).
+    pub entries_checked: u64,
+    /// The last entry's number.
+    pub last_seq: i64,
+    /// The last good entry's hash: write it down to prove later that nothing before it changed.
+    pub last_hash: String,
+    /// The first problem, if any.
+    pub first_break: Option<ChainBreak>,
+}
+
+impl VerifyReport {
+    /// True when the chain is whole.
+    pub fn is_sound(&self) -> bool {
+        self.first_break.is_none()
+    }
+}
+
+impl Ledger {
+    /// Walks the whole chain in order and names the first entry that was edited, removed or reordered; checks the
+    /// recorded head (so that entries cut from the end are noticed); and replays every entry into a private
+    /// temporary database with the same rules as [`Ledger::append`], then compares the derived tables
+    /// (`checkouts`, `tenders`, `refunds`, `timeline`) row by row and names the first value that differs. The walk
+    /// holds one entry at a time; the replay lives in a temporary file that SQLite removes on close.
+    pub fn verify(&self) -> Result<VerifyReport> {
+        let conn = self.lock();
+        let err = self.err();
+        // An empty file name is a private, temporary on-disk database: large replays do not fill memory.
+        let mut replay = Connection::open("").map_err(&err)?;
+        // The replay holds no journal rows for the derived rows' `seq` to point at.
+        replay
+            .pragma_update(None, "foreign_keys", "OFF")
+            .map_err(&err)?;
+        replay.set_prepared_statement_cache_capacity(64);
+        for sql in schema::MIGRATIONS {
+            replay.execute_batch(sql).map_err(&err)?;
+        }
+        let rtx = replay.transaction().map_err(&err)?;
+        let mut walker = journal::ChainWalker::default();
+        let mut first_break = None;
+        {
+            let mut stmt = conn
+                .prepare(
+                    "SELECT seq, at, kind, operator, payload, prev_hash, hash FROM journal ORDER BY rowid",
+                )
+                .map_err(&err)?;
+            let mut rows = stmt.query([]).map_err(&err)?;
+            while let Some(r) = rows.next().map_err(&err)? {
+                let seq: i64 = r.get(0).map_err(&err)?;
+                let at: String = r.get(1).map_err(&err)?;
+                let kind: String = r.get(2).map_err(&err)?;
+                let operator: String = r.get(3).map_err(&err)?;
+                let payload: String = r.get(4).map_err(&err)?;
+                let prev_hash: String = r.get(5).map_err(&err)?;
+                let hash: String = r.get(6).map_err(&err)?;
+                if let Err(b) = walker.step(seq, &at, &kind, &operator, &payload, &prev_hash, &hash)
+                {
+                    first_break = Some(b);
+                    break;
+                }
+                let event: Event = serde_json::from_str(&payload)
+                    .map_err(|e| LedgerError::Decode(format!("entry {seq}: {e}")))?;
+                if let Err(e) = apply(&rtx, seq, &at, &operator, &event) {
+                    first_break = Some(ChainBreak::DerivedMismatch {
+                        table: "journal",
+                        key: seq.to_string(),
+                        column: "replay".into(),
+                        seq,
+                        found: e.to_string(),
+                        expected: "an entry that applies".into(),
+                    });
+                    break;
+                }
+            }
+        }
+        if first_break.is_none() {
+            // Entries cut from the end leave the chain whole; the head and the derived tables still point at them.
+            let head: Option<(i64, String)> = conn
+                .query_row("SELECT seq, hash FROM journal_head WHERE id = 1", [], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .optional()
+                .map_err(&err)?;
+            let referenced: i64 = conn
+                .query_row(
+                    "SELECT MAX(m) FROM (SELECT COALESCE(MAX(seq), 0) AS m FROM checkouts
+                     UNION ALL SELECT COALESCE(MAX(seq), 0) FROM tenders
+                     UNION ALL SELECT COALESCE(MAX(seq), 0) FROM refunds
+                     UNION ALL SELECT COALESCE(MAX(seq), 0) FROM timeline)",
+                    [],
+                    |r| r.get(0),
+                )
+                .map_err(&err)?;
+            let head_seq = head.as_ref().map_or(0, |h| h.0);
+            let last = walker.last_seq();
+            if referenced.max(head_seq) > last {
+                first_break = Some(ChainBreak::Truncated {
+                    last_seq: last,
+                    referenced_seq: referenced.max(head_seq),
+                });
+            } else if head_seq != last || head.as_ref().is_some_and(|h| h.1 != walker.last_hash()) {
+                first_break = Some(ChainBreak::HeadMismatch {
+                    last_seq: last,
+                    head_seq,
+                });
+            }
+        }
+        if first_break.is_none() {
+            for (table, key) in [
+                ("checkouts", "merchant_reference"),
+                ("tenders", "payment_id"),
+                ("refunds", "idempotence_key"),
+                ("timeline", "seq"),
+            ] {
+                if let Some(b) = compare_table(&conn, &rtx, table, key).map_err(&err)? {
+                    first_break = Some(b);
+                    break;
+                }
+            }
+        }
+        Ok(VerifyReport {
+            entries_checked: walker.checked(),
+            last_seq: walker.last_seq(),
+            last_hash: walker.last_hash().to_string(),
+            first_break,
+        })
+    }
+}
+
+fn show(v: &rusqlite::types::Value) -> String {
+    use rusqlite::types::Value;
+    match v {
+        Value::Null => "NULL".into(),
+        Value::Integer(i) => i.to_string(),
+        Value::Real(f) => f.to_string(),
+        Value::Text(t) => format!("'{t}'"),
+        Value::Blob(b) => format!("<{} bytes>", b.len()),
+    }
+}
+
+/// The order SQLite's `ORDER BY` gives keys of one type (integers numerically, text bytewise).
+fn key_order(a: &rusqlite::types::Value, b: &rusqlite::types::Value) -> std::cmp::Ordering {
+    use rusqlite::types::Value;
+    match (a, b) {
+        (Value::Integer(x), Value::Integer(y)) => x.cmp(y),
+        (Value::Text(x), Value::Text(y)) => x.as_bytes().cmp(y.as_bytes()),
+        _ => show(a).cmp(&show(b)),
+    }
+}
+
+/// Compares one derived table with its replay, both read in key order, one row at a time.
+fn compare_table(
+    live: &Connection,
+    replay: &Connection,
+    table: &'static str,
+    key: &str,
+) -> rusqlite::Result<Option<ChainBreak>> {
+    let sql = format!("SELECT * FROM {table} ORDER BY {key}");
+    let mut a = live.prepare(&sql)?;
+    let mut b = replay.prepare(&sql)?;
+    let names: Vec<String> = a.column_names().map(|s| s.to_string()).collect();
+    let key_i = names.iter().position(|n| n == key).unwrap_or(0);
+    let seq_i = names.iter().position(|n| n == "seq");
+    let n = names.len();
+    let read = |r: &rusqlite::Row<'_>| -> rusqlite::Result<Vec<rusqlite::types::Value>> {
+        (0..n)
+            .map(|i| r.get::<_, rusqlite::types::Value>(i))
+            .collect()
+    };
+    let seq_of = |row: &[rusqlite::types::Value]| -> i64 {
+        match seq_i.map(|i| &row[i]) {
+            Some(rusqlite::types::Value::Integer(s)) => *s,
+            _ => 0,
+        }
+    };
+    let mut ra = a.query([])?;
+    let mut rb = b.query([])?;
+    let mut x = ra.next()?.map(read).transpose()?;
+    let mut y = rb.next()?.map(read).transpose()?;
+    loop {
+        let mismatch = |key: &rusqlite::types::Value, found: &str, expected: &str, seq: i64| {
+            ChainBreak::DerivedMismatch {
+                table,
+                key: show(key),
+                column: "row".into(),
+                seq,
+                found: found.into(),
+                expected: expected.into(),
+            }
+        };
+        match (&x, &y) {
+            (None, None) => return Ok(None),
+            (Some(l), None) => return Ok(Some(mismatch(&l[key_i], "a row", "no row", 0))),
+            (None, Some(e)) => {
+                return Ok(Some(mismatch(&e[key_i], "no row", "a row", seq_of(e))));
+            }
+            (Some(l), Some(e)) => match key_order(&l[key_i], &e[key_i]) {
+                std::cmp::Ordering::Less => {
+                    return Ok(Some(mismatch(&l[key_i], "a row", "no row", 0)));
+                }
+                std::cmp::Ordering::Greater => {
+                    return Ok(Some(mismatch(&e[key_i], "no row", "a row", seq_of(e))));
+                }
+                std::cmp::Ordering::Equal => {
+                    if let Some(i) = (0..n).find(|&i| l[i] != e[i]) {
+                        return Ok(Some(ChainBreak::DerivedMismatch {
+                            table,
+                            key: show(&l[key_i]),
+                            column: names[i].clone(),
+                            seq: seq_of(e),
+                            found: show(&l[i]),
+                            expected: show(&e[i]),
+                        }));
+                    }
+                }
+            },
+        }
+        x = ra.next()?.map(read).transpose()?;
+        y = rb.next()?.map(read).transpose()?;
+    }
+}

@@ -1,0 +1,243 @@
+//! Why a use case refused or failed, in the cashier's words.
+
+use thiserror::Error;
+
+use super::gateway::GatewayError;
+use crate::domain::{Amount, AmountError, RefundState};
+use crate::i18n::{Lang, Localize, capitalise};
+use crate::ledger::LedgerError;
+use crate::ledger::export::ExportError;
+use crate::vault::VaultError;
+
+/// Why a use case refused or failed. Each variant names the field or the cause, and the fix.
+#[derive(Debug, Error)]
+pub enum TillError {
+    /// The amount typed is not usable.
+    #[error("amount: {0}")]
+    Amount(#[from] AmountError),
+    /// The order reference is not 1–40 printable ASCII characters.
+    #[error("order reference '{0}': use 1 to 40 letters, digits or - _ . (no accents)")]
+    ReferenceInvalid(String),
+    /// The order reference is already used.
+    #[error("order reference '{0}' is already used: choose another or leave it empty to get one")]
+    ReferenceTaken(String),
+    /// The e-mail does not look like one.
+    #[error("e-mail '{0}': type an address such as name@example.fr, or leave it empty")]
+    EmailInvalid(String),
+    /// The return URL is not absolute.
+    #[error("return URL '{0}': use a full address starting with https:// (at most 200 characters)")]
+    ReturnUrlInvalid(String),
+    /// The locale is not like `fr_FR`.
+    #[error("locale '{0}': use a code such as fr_FR or en_GB")]
+    LocaleInvalid(String),
+    /// No reason given for a refund.
+    #[error("reason: a refund needs a reason (for example \"article returned\")")]
+    ReasonMissing,
+    /// The reason is too long for the platform.
+    #[error("reason: {0} characters, at most 100: shorten it")]
+    ReasonTooLong(usize),
+    /// No such checkout in the ledger.
+    #[error("checkout {0} is not in this till's ledger: check the id, or run reconcile")]
+    UnknownCheckout(String),
+    /// No such payment in the ledger.
+    #[error(
+        "payment {0} is not in this till's ledger: check the id, or refresh its checkout first"
+    )]
+    UnknownPayment(String),
+    /// The tender was not captured.
+    #[error("payment {payment_id} was not captured (status {status}): there is nothing to refund")]
+    NotRefundable {
+        /// The tender.
+        payment_id: String,
+        /// Its status.
+        status: String,
+    },
+    /// Not enough left on the tender.
+    #[error("amount: only {} is left to refund on payment {payment_id}", .left.fr())]
+    NotEnoughLeft {
+        /// The tender.
+        payment_id: String,
+        /// What is left.
+        left: Amount,
+    },
+    /// Another refund on this tender has no answer yet.
+    #[error(
+        "refund n°{number} on payment {payment_id} is still waiting for the platform's answer: wait, or run `cadodesk resume`"
+    )]
+    RefundInFlight {
+        /// The tender.
+        payment_id: String,
+        /// The refund waiting.
+        number: i64,
+    },
+    /// No refund with that number or key in the ledger.
+    #[error(
+        "refund '{0}' is not in this till's ledger: give its number (n°) as `refunds` lists it"
+    )]
+    UnknownRefund(String),
+    /// Only a refund without an answer can be closed.
+    #[error("refund n°{number} is {state}, not waiting for an answer: there is nothing to close")]
+    RefundNotOpen {
+        /// The refund.
+        number: i64,
+        /// Its state.
+        state: RefundState,
+    },
+    /// The platform shows the refund: it was carried out and cannot be closed.
+    #[error(
+        "refund n°{number} exists on the platform ({refund_id}, {status}): it was recorded and cannot be closed"
+    )]
+    RefundOnPlatform {
+        /// The refund.
+        number: i64,
+        /// The platform's id.
+        refund_id: String,
+        /// The platform's status.
+        status: String,
+    },
+    /// An order-level amount cannot be split across tenders.
+    #[error("amount: {0}")]
+    Allocation(String),
+    /// The platform refused the request.
+    #[error("the platform refused: {0}")]
+    Refused(String),
+    /// The platform refused the credentials.
+    #[error(
+        "the platform refused the credentials ({0}): check the merchant id, API key id and secret"
+    )]
+    Unauthorized(String),
+    /// The platform did not answer.
+    #[error(
+        "the platform did not answer ({0}): check the connection; nothing is lost, it will be read again"
+    )]
+    Unreachable(String),
+    /// The platform answered with a value that cannot be read.
+    #[error(
+        "the platform's answer could not be read ({0}): nothing was recorded from it; it will be read again"
+    )]
+    Unreadable(String),
+    /// The ledger failed.
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    /// The export failed.
+    #[error(transparent)]
+    Export(#[from] ExportError),
+    /// The keychain failed.
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+    /// The configuration is not usable.
+    #[error("configuration: {0}")]
+    Config(String),
+}
+
+impl TillError {
+    pub(crate) fn from_gateway(e: GatewayError) -> TillError {
+        match e {
+            GatewayError::Declined { message, .. } => TillError::Refused(message),
+            GatewayError::Refused { message, .. } => TillError::Refused(message),
+            GatewayError::Unauthorized { message } => TillError::Unauthorized(message),
+            GatewayError::InProgress => {
+                TillError::Unreachable("the same request is still being processed".into())
+            }
+            GatewayError::Unreachable { message } => TillError::Unreachable(message),
+            GatewayError::Unreadable { message } => TillError::Unreadable(message),
+        }
+    }
+
+    pub(crate) fn from_ledger(e: LedgerError) -> TillError {
+        match e {
+            LedgerError::NotEnoughLeft { payment_id, left } => {
+                TillError::NotEnoughLeft { payment_id, left }
+            }
+            LedgerError::RefundInFlight { payment_id, number } => {
+                TillError::RefundInFlight { payment_id, number }
+            }
+            LedgerError::UnknownTender(p) => TillError::UnknownPayment(p),
+            LedgerError::UnknownCheckout(c) => TillError::UnknownCheckout(c),
+            other => TillError::Ledger(other),
+        }
+    }
+}
+
+impl Localize for TillError {
+    fn localize(&self, lang: Lang) -> String {
+        if lang == Lang::En {
+            return match self {
+                TillError::Amount(e) => format!("Amount: {}", e.localize(Lang::En)),
+                TillError::Ledger(e) => e.localize(lang),
+                TillError::Export(e) => e.localize(lang),
+                TillError::Vault(e) => e.localize(lang),
+                other => capitalise(other.to_string()),
+            };
+        }
+        match self {
+            TillError::Amount(e) => format!("Montant : {}", e.localize(Lang::Fr)),
+            TillError::ReferenceInvalid(r) => format!(
+                "Référence de commande « {r} » : utilisez 1 à 40 lettres, chiffres ou - _ . (sans accents)"
+            ),
+            TillError::ReferenceTaken(r) => format!(
+                "La référence de commande « {r} » est déjà utilisée : choisissez-en une autre ou laissez vide pour en obtenir une"
+            ),
+            TillError::EmailInvalid(e) => format!(
+                "E-mail « {e} » : saisissez une adresse comme nom@exemple.fr, ou laissez vide"
+            ),
+            TillError::ReturnUrlInvalid(u) => format!(
+                "URL de retour « {u} » : utilisez une adresse complète commençant par https:// (200 caractères au plus)"
+            ),
+            TillError::LocaleInvalid(l) => {
+                format!("Langue de la page « {l} » : utilisez un code comme fr_FR ou en_GB")
+            }
+            TillError::ReasonMissing => {
+                "Motif : un remboursement demande un motif (par exemple « article rendu »)".into()
+            }
+            TillError::ReasonTooLong(n) => {
+                format!("Motif : {n} caractères, 100 au plus : raccourcissez-le")
+            }
+            TillError::UnknownCheckout(c) => format!(
+                "La commande {c} n'est pas dans le journal de cette caisse : vérifiez l'identifiant ou lancez un rapprochement"
+            ),
+            TillError::UnknownPayment(p) => format!(
+                "Le paiement {p} n'est pas dans le journal de cette caisse : vérifiez l'identifiant ou actualisez d'abord sa commande"
+            ),
+            TillError::NotRefundable { payment_id, status } => format!(
+                "Le paiement {payment_id} n'a pas été encaissé (statut {status}) : il n'y a rien à rembourser"
+            ),
+            TillError::NotEnoughLeft { payment_id, left } => format!(
+                "Montant : il ne reste que {} à rembourser sur le paiement {payment_id}",
+                left.fr()
+            ),
+            TillError::RefundInFlight { payment_id, number } => format!(
+                "Le remboursement n°{number} du paiement {payment_id} attend encore la réponse de la plateforme : patientez, ou lancez « cadodesk resume »"
+            ),
+            TillError::UnknownRefund(r) => format!(
+                "Le remboursement « {r} » n'est pas dans le journal de cette caisse : indiquez son numéro (n°) tel que la liste des remboursements l'affiche"
+            ),
+            TillError::RefundNotOpen { number, state } => format!(
+                "Le remboursement n°{number} est « {} », il n'attend pas de réponse : il n'y a rien à clore",
+                state.label(Lang::Fr)
+            ),
+            TillError::RefundOnPlatform {
+                number,
+                refund_id,
+                status,
+            } => format!(
+                "Le remboursement n°{number} existe chez la plateforme ({refund_id}, {status}) : il a été enregistré et ne peut pas être clos"
+            ),
+            TillError::Allocation(m) => format!("Montant : {m}"),
+            TillError::Refused(m) => format!("La plateforme a refusé : {m}"),
+            TillError::Unauthorized(m) => format!(
+                "La plateforme a refusé les identifiants ({m}) : vérifiez l'identifiant marchand, la clé d'API et son secret"
+            ),
+            TillError::Unreachable(m) => format!(
+                "La plateforme n'a pas répondu ({m}) : vérifiez la connexion ; rien n'est perdu, ce sera relu"
+            ),
+            TillError::Unreadable(m) => format!(
+                "La réponse de la plateforme est illisible ({m}) : rien n'en a été enregistré ; elle sera relue"
+            ),
+            TillError::Ledger(e) => e.localize(lang),
+            TillError::Export(e) => e.localize(lang),
+            TillError::Vault(e) => e.localize(lang),
+            TillError::Config(m) => format!("Configuration : {m}"),
+        }
+    }
+}

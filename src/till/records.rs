@@ -1,0 +1,151 @@
+//! The read-only use cases and the ones that need only the ledger: a checkout, the lists, the export, the
+//! journal's check. They need no platform client, so the command line opens them without one.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use chrono::NaiveDate;
+
+use crate::ledger::export::{self, CsvFormat, ExportSummary};
+use crate::ledger::{CheckoutListFilter, Event, Ledger, VerifyReport};
+
+use super::views::{self, CheckoutFilter, CheckoutRow, CheckoutView, RefundFilter, RefundRow};
+use super::{Result, TillError, logic};
+
+/// The ledger's side of the till: what needs no platform. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Records {
+    ledger: Ledger,
+    operator: String,
+}
+
+impl Records {
+    /// The records of a ledger, with `operator` written on the entries they make (exports).
+    pub fn new(ledger: Ledger, operator: &str) -> Records {
+        Records {
+            ledger,
+            operator: operator.to_string(),
+        }
+    }
+
+    /// The same records with another person at the till.
+    pub fn with_operator(&self, operator: &str) -> Records {
+        Records::new(self.ledger.clone(), operator)
+    }
+
+    /// Who is at the till.
+    pub fn operator(&self) -> &str {
+        &self.operator
+    }
+
+    /// The ledger, for settings and the screens' direct reads.
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+
+    /// Now, by the ledger's clock (the system's, or a test's).
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.ledger.clock().now()
+    }
+
+    /// The checkout as the ledger knows it (no network).
+    pub fn checkout(&self, hosted_checkout_id: &str) -> Result<Option<CheckoutView>> {
+        let ledger = self.ledger();
+        let Some(record) = ledger
+            .checkout(hosted_checkout_id)
+            .map_err(TillError::from_ledger)?
+        else {
+            return Ok(None);
+        };
+        let tenders = ledger
+            .tenders(hosted_checkout_id)
+            .map_err(TillError::from_ledger)?;
+        let refunds = ledger
+            .refunds_of_checkout(hosted_checkout_id)
+            .map_err(TillError::from_ledger)?;
+        let timeline = ledger
+            .timeline(&record.merchant_reference)
+            .map_err(TillError::from_ledger)?;
+        Ok(Some(views::checkout_view(
+            record, &tenders, &refunds, &timeline,
+        )))
+    }
+
+    /// Checkouts, newest first.
+    pub fn list_checkouts(&self, filter: &CheckoutFilter) -> Result<Vec<CheckoutRow>> {
+        let (from, to) = views::range(filter.from, filter.to);
+        let rows = self
+            .ledger()
+            .list_checkouts(&CheckoutListFilter {
+                from,
+                to,
+                state: None,
+                text: filter.text.clone(),
+                limit: None,
+            })
+            .map_err(TillError::from_ledger)?;
+        Ok(rows
+            .into_iter()
+            .map(views::checkout_row)
+            .filter(|r| filter.status.is_none_or(|s| s == r.state))
+            .collect())
+    }
+
+    /// Refunds asked between two local days (inclusive), by number.
+    pub fn refunds(&self, filter: &RefundFilter) -> Result<Vec<RefundRow>> {
+        let (from, to) = views::range(filter.from, filter.to);
+        let rows = self
+            .ledger()
+            .refunds_between(from, to)
+            .map_err(TillError::from_ledger)?;
+        let mut references: HashMap<String, String> = HashMap::new();
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let reference = match references.get(&r.hosted_checkout_id) {
+                Some(s) => s.clone(),
+                None => {
+                    let s = self
+                        .ledger()
+                        .checkout(&r.hosted_checkout_id)
+                        .map_err(TillError::from_ledger)?
+                        .map(|c| c.merchant_reference)
+                        .unwrap_or_default();
+                    references.insert(r.hosted_checkout_id.clone(), s.clone());
+                    s
+                }
+            };
+            out.push(views::refund_row(&r, reference));
+        }
+        Ok(out)
+    }
+
+    /// Writes the refunds asked between two local days (inclusive) to `path`, and journals the export.
+    pub fn export_refunds(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+        format: CsvFormat,
+        path: &Path,
+    ) -> Result<ExportSummary> {
+        let (f, t) = logic::local_days_to_utc(from, to);
+        let summary = export::write_refunds_to_path(self.ledger(), f, t, format, path)?;
+        self.ledger()
+            .append(
+                self.operator(),
+                &Event::ExportMade {
+                    from: from.to_string(),
+                    to: to.to_string(),
+                    format: format.name().to_string(),
+                    rows: summary.rows,
+                },
+            )
+            .map_err(TillError::from_ledger)?;
+        Ok(summary)
+    }
+
+    /// Walks the journal's hash chain and checks its recorded head; replays it and compares the derived tables.
+    /// Names the first entry edited, removed or reordered, a cut tail, or the first derived value edited.
+    pub fn verify_ledger(&self) -> Result<VerifyReport> {
+        self.ledger().verify().map_err(TillError::from_ledger)
+    }
+}

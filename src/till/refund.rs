@@ -1,0 +1,411 @@
+//! Refunds: the split of an order amount, the intent and its guard, the request with its idempotence key, the
+//! answer (or the lack of one) settled by the same key or by reading the platform, and the operator's close.
+
+use std::collections::HashSet;
+
+use chrono::Duration;
+
+use crate::domain::Amount;
+use crate::domain::state::refund_state_of;
+use crate::domain::{AmountError, RefundState};
+use crate::ledger::{Event, RefundRecord};
+
+use super::gateway::{GatewayError, RefundReading};
+use super::logic::{self, AllocationError};
+use super::views::{self, RefundCommand, RefundView};
+use super::{Result, Till, TillError};
+
+/// Idempotence keys are kept by the platform for at least 24 h; past this age a refund is only read, never re-sent.
+const RESEND_WINDOW: Duration = Duration::hours(23);
+
+impl Till {
+    // ----- refund ---------------------------------------------------------------------------------------------
+
+    /// The default split of an order-level refund across the checkout's tenders (see [`logic::allocate`]: the card
+    /// remainder first, then gift cards from the last paid to the first). The caller may change any line before
+    /// sending one [`RefundCommand`] per tender.
+    pub fn allocate(
+        &self,
+        hosted_checkout_id: &str,
+        amount: Amount,
+    ) -> Result<Vec<(String, Amount)>> {
+        self.allocate_with(hosted_checkout_id, amount, &[])
+    }
+
+    /// Like [`Till::allocate`], with some tenders' amounts fixed by the caller.
+    pub fn allocate_with(
+        &self,
+        hosted_checkout_id: &str,
+        amount: Amount,
+        overrides: &[(String, Amount)],
+    ) -> Result<Vec<(String, Amount)>> {
+        let tenders = self
+            .ledger()
+            .tenders(hosted_checkout_id)
+            .map_err(TillError::from_ledger)?;
+        if tenders.is_empty()
+            && self
+                .ledger()
+                .checkout(hosted_checkout_id)
+                .map_err(TillError::from_ledger)?
+                .is_none()
+        {
+            return Err(TillError::UnknownCheckout(hosted_checkout_id.to_string()));
+        }
+        let refundable: Vec<logic::Refundable> = tenders
+            .iter()
+            .map(|t| logic::Refundable {
+                payment_id: t.payment_id.clone(),
+                product_id: t.product_id,
+                position: t.position,
+                refundable: t.refundable(),
+            })
+            .collect();
+        logic::allocate(&refundable, amount, overrides).map_err(|e| match e {
+            AllocationError::TooMuch { left } => TillError::Allocation(format!(
+                "only {} is left to refund on this order",
+                left.fr()
+            )),
+            AllocationError::UnknownTender(p) => TillError::UnknownPayment(p),
+            AllocationError::OverrideTooMuch { payment_id, left } => {
+                TillError::NotEnoughLeft { payment_id, left }
+            }
+        })
+    }
+
+    /// Refunds part or all of one tender. The intent and a fresh idempotence key are committed first (refused if
+    /// more than what is left, or if another refund on the tender has no answer yet); then the request is sent;
+    /// a lost answer is settled with the same key. Declined refunds come back as a view in the `Declined` state.
+    pub async fn refund(&self, cmd: RefundCommand) -> Result<RefundView> {
+        let reason = cmd.reason.trim().to_string();
+        if reason.is_empty() {
+            return Err(TillError::ReasonMissing);
+        }
+        let len = reason.chars().count();
+        if len > logic::MAX_REASON_LEN {
+            return Err(TillError::ReasonTooLong(len));
+        }
+        if cmd.amount.cents() == 0 {
+            return Err(TillError::Amount(AmountError::Zero));
+        }
+        let ledger = self.ledger();
+        let Some(tender) = ledger
+            .tender(&cmd.payment_id)
+            .map_err(TillError::from_ledger)?
+        else {
+            return Err(TillError::UnknownPayment(cmd.payment_id));
+        };
+        if tender.captured.cents() == 0 {
+            return Err(TillError::NotRefundable {
+                payment_id: tender.payment_id,
+                status: tender.status,
+            });
+        }
+        let intent = ledger
+            .request_refund(self.operator(), &cmd.payment_id, cmd.amount, &reason)
+            .map_err(TillError::from_ledger)?;
+        tracing::info!(number = intent.number, payment_id = %cmd.payment_id, amount = %cmd.amount, "refund intent recorded");
+        let record = ledger
+            .refund_by_key(&intent.idempotence_key)
+            .map_err(TillError::from_ledger)?
+            .ok_or_else(|| TillError::UnknownPayment(cmd.payment_id.clone()))?;
+        let settled = self.settle_refund(&record, true).await?;
+        Ok(settled)
+    }
+
+    /// Sends (again) a refund that has no answer, with its own idempotence key, and records the answer. Past the
+    /// platform's key lifetime it only reads the tender's refunds, matching on the operation reference.
+    ///
+    /// `fresh` is true only for the first send, right after the intent was committed. Any other call (a watcher,
+    /// `resume`, a second same-key send) may follow an attempt that reached the platform, so a refusal is only
+    /// recorded as declined once the platform's list of refunds has been read and does not show ours. A doubtful
+    /// answer always ends as `unknown`, which keeps the amount reserved and the tender blocked until it is settled.
+    pub(super) async fn settle_refund(&self, r: &RefundRecord, fresh: bool) -> Result<RefundView> {
+        let gw = &self.core.gateway;
+        let mut last_error = None;
+        // One send: the client already retries with the same key and backoff (its retry policy is the only one);
+        // whatever stays unclear after that is settled by reading the platform, or later with the same key.
+        if self.now() - r.created_at < RESEND_WINDOW {
+            match gw
+                .refund(&r.payment_id, r.amount, &r.reason, &r.idempotence_key)
+                .await
+            {
+                Ok(reading) => {
+                    self.record_answer(r, &reading, None)?;
+                    return self.refund_view(&r.idempotence_key);
+                }
+                Err(GatewayError::Declined { refund, message }) => {
+                    let refund_id = refund.map(|x| x.id).filter(|s| !s.is_empty());
+                    return self.conclude_refused(r, refund_id, &message, !fresh).await;
+                }
+                Err(GatewayError::Refused { message, .. }) => {
+                    // The platform refused this refund (over-refund, not captured, …).
+                    return self.conclude_refused(r, None, &message, !fresh).await;
+                }
+                Err(GatewayError::Unauthorized { message }) => {
+                    // A first send refused for its credentials was not carried out: close the intent, so the
+                    // operator's "refused" stays true and a later `resume` cannot send it. After an earlier send
+                    // the intent stays open, since that send may have been carried out.
+                    if fresh {
+                        self.record_declined(r, None, &message)?;
+                    }
+                    return Err(TillError::Unauthorized(message));
+                }
+                Err(e) => {
+                    tracing::warn!(number = r.number, error = %e.message(), "refund answer lost or unclear");
+                    last_error = Some(e);
+                }
+            }
+        }
+        // Read the platform: the refund may exist even though no clear answer came back.
+        if let Ok(Some(found)) = self.find_on_platform(r).await {
+            self.record_answer(r, &found, None)?;
+            return self.refund_view(&r.idempotence_key);
+        }
+        let message = last_error
+            .map(|e| e.message())
+            .unwrap_or_else(|| "no answer within the key's lifetime".to_string());
+        self.record_unknown(r, message)?;
+        self.refund_view(&r.idempotence_key)
+    }
+
+    /// The platform refused (or declined) a refund. A first send's refusal is the platform's word; after any
+    /// earlier send the tender's refunds are read first, because that earlier send may have been carried out.
+    async fn conclude_refused(
+        &self,
+        r: &RefundRecord,
+        refund_id: Option<String>,
+        message: &str,
+        retried: bool,
+    ) -> Result<RefundView> {
+        match self.find_on_platform(r).await {
+            Ok(Some(found)) => {
+                tracing::warn!(number = r.number, refund_id = %found.id, "refused on a re-send but present on the platform");
+                self.record_answer(r, &found, None)?;
+            }
+            Ok(None) => self.record_declined(r, refund_id, message)?,
+            Err(_) if !retried => self.record_declined(r, refund_id, message)?,
+            Err(e) => self.record_unknown(
+                r,
+                format!(
+                    "{message}; the platform's refunds could not be read to confirm ({})",
+                    e.message()
+                ),
+            )?,
+        }
+        self.refund_view(&r.idempotence_key)
+    }
+
+    /// Our refund as the platform lists it (GetRefunds on its tender), if it is there. Matched on the operation
+    /// reference the till sends (the intent's idempotence key, unique per intent); when the platform echoes no
+    /// reference at all, as a last resort on the amount, among refunds the ledger does not already know.
+    async fn find_on_platform(
+        &self,
+        r: &RefundRecord,
+    ) -> Result<Option<RefundReading>, GatewayError> {
+        let list = self.core.gateway.refunds(&r.payment_id).await?;
+        if let Some(found) = list
+            .iter()
+            .find(|x| x.merchant_reference.as_deref() == Some(&r.idempotence_key))
+        {
+            return Ok(Some(found.clone()));
+        }
+        if list.iter().any(|x| x.merchant_reference.is_some()) {
+            return Ok(None);
+        }
+        let known: HashSet<String> = self
+            .ledger()
+            .refunds_of_checkout(&r.hosted_checkout_id)
+            .map(|rs| rs.into_iter().filter_map(|x| x.refund_id).collect())
+            .unwrap_or_default();
+        Ok(list
+            .iter()
+            .find(|x| {
+                x.amount == Some(r.amount)
+                    && !known.contains(&x.id)
+                    && !refund_state_of(&x.status, x.status_code).eq(&RefundState::Declined)
+            })
+            .cloned())
+    }
+
+    fn record_unknown(&self, r: &RefundRecord, message: String) -> Result<()> {
+        if r.state == RefundState::Unknown {
+            return Ok(());
+        }
+        self.ledger()
+            .append(
+                self.operator(),
+                &Event::RefundAnswered {
+                    idempotence_key: r.idempotence_key.clone(),
+                    refund_id: None,
+                    state: RefundState::Unknown,
+                    platform_status: None,
+                    failure: Some(message),
+                },
+            )
+            .map_err(TillError::from_ledger)?;
+        Ok(())
+    }
+
+    /// Closes a refund intent that never got an answer (state `requested` or `unknown`), so that its tender is
+    /// no longer blocked and its amount is free again. `refund` is the refund number (n°) or its idempotence key.
+    /// The platform's list of refunds for the tender is read first: if it shows the refund, the answer is
+    /// recorded instead and the close is refused; if it cannot be read, the close is refused too. The closing is
+    /// journaled with the operator and the reason.
+    pub async fn close_refund(&self, refund: &str, reason: &str) -> Result<RefundView> {
+        let reason = reason.trim().to_string();
+        if reason.is_empty() {
+            return Err(TillError::ReasonMissing);
+        }
+        let len = reason.chars().count();
+        if len > logic::MAX_REASON_LEN {
+            return Err(TillError::ReasonTooLong(len));
+        }
+        let ledger = self.ledger();
+        let wanted = refund.trim().trim_start_matches("n°");
+        let record = match wanted.parse::<i64>() {
+            Ok(n) => ledger.refund_by_number(n),
+            Err(_) => ledger.refund_by_key(wanted),
+        }
+        .map_err(TillError::from_ledger)?
+        .ok_or_else(|| TillError::UnknownRefund(refund.to_string()))?;
+        if !record.state.awaits_answer() {
+            return Err(TillError::RefundNotOpen {
+                number: record.number,
+                state: record.state,
+            });
+        }
+        match self.find_on_platform(&record).await {
+            Ok(Some(found))
+                if refund_state_of(&found.status, found.status_code) == RefundState::Declined =>
+            {
+                // The platform's own refusal settles it: nothing left to close.
+                self.record_answer(&record, &found, None)?;
+                return self.refund_view(&record.idempotence_key);
+            }
+            Ok(Some(found)) => {
+                self.record_answer(&record, &found, None)?;
+                return Err(TillError::RefundOnPlatform {
+                    number: record.number,
+                    refund_id: found.id,
+                    status: found.status,
+                });
+            }
+            Ok(None) => {}
+            Err(e) => return Err(TillError::from_gateway(e)),
+        }
+        ledger
+            .append(
+                self.operator(),
+                &Event::RefundClosed {
+                    idempotence_key: record.idempotence_key.clone(),
+                    reason,
+                },
+            )
+            .map_err(TillError::from_ledger)?;
+        tracing::info!(
+            number = record.number,
+            "refund intent closed by the operator"
+        );
+        self.refund_view(&record.idempotence_key)
+    }
+
+    fn record_answer(
+        &self,
+        r: &RefundRecord,
+        reading: &RefundReading,
+        failure: Option<String>,
+    ) -> Result<()> {
+        if let Some(mut e) = answer_event(r, reading) {
+            if let Event::RefundAnswered { failure: f, .. } = &mut e {
+                *f = failure;
+            }
+            self.ledger()
+                .append(self.operator(), &e)
+                .map_err(TillError::from_ledger)?;
+        }
+        Ok(())
+    }
+
+    fn record_declined(
+        &self,
+        r: &RefundRecord,
+        refund_id: Option<String>,
+        message: &str,
+    ) -> Result<()> {
+        self.ledger()
+            .append(
+                self.operator(),
+                &Event::RefundAnswered {
+                    idempotence_key: r.idempotence_key.clone(),
+                    refund_id,
+                    state: RefundState::Declined,
+                    platform_status: Some("REJECTED".into()),
+                    failure: Some(message.to_string()),
+                },
+            )
+            .map_err(TillError::from_ledger)?;
+        Ok(())
+    }
+
+    fn refund_view(&self, key: &str) -> Result<RefundView> {
+        let r = self
+            .ledger()
+            .refund_by_key(key)
+            .map_err(TillError::from_ledger)?
+            .ok_or_else(|| TillError::Config(format!("refund {key} vanished from the ledger")))?;
+        Ok(views::refund_view(&r))
+    }
+}
+
+/// The tender an operation belongs to: `1234567890_3` → `1234567890_0`.
+pub(super) fn tender_of_operation(op_id: &str) -> String {
+    match op_id.rsplit_once('_') {
+        Some((base, _)) => format!("{base}_0"),
+        None => op_id.to_string(),
+    }
+}
+
+/// The correction for one of our refunds recorded as declined (by a refusal, or closed by an operator) that the
+/// platform shows as pending or refunded: the platform's word beats the local conclusion. `None` otherwise.
+pub(super) fn correction_event(r: &RefundRecord, reading: &RefundReading) -> Option<Event> {
+    let state = refund_state_of(&reading.status, reading.status_code);
+    if r.external
+        || r.state != RefundState::Declined
+        || !matches!(state, RefundState::Pending | RefundState::Refunded)
+    {
+        return None;
+    }
+    Some(Event::RefundCorrected {
+        idempotence_key: r.idempotence_key.clone(),
+        refund_id: Some(reading.id.clone()).filter(|s| !s.is_empty()),
+        previous_state: r.state,
+        state,
+        platform_status: Some(reading.status.clone()),
+        note: format!(
+            "recorded as declined, but the platform shows {} {}",
+            reading.id, reading.status
+        ),
+    })
+}
+
+/// The journal entry for a platform reading of one of our refunds, or `None` when it changes nothing (or would
+/// move the refund backwards).
+pub(super) fn answer_event(r: &RefundRecord, reading: &RefundReading) -> Option<Event> {
+    let state = refund_state_of(&reading.status, reading.status_code);
+    let current = r.state;
+    let id = Some(reading.id.clone()).filter(|s| !s.is_empty());
+    let same = current == state
+        && r.refund_id == id
+        && r.platform_status.as_deref() == Some(&reading.status);
+    if same || !current.may_become(state) {
+        return None;
+    }
+    Some(Event::RefundAnswered {
+        idempotence_key: r.idempotence_key.clone(),
+        refund_id: id,
+        state,
+        platform_status: Some(reading.status.clone()),
+        failure: None,
+    })
+}

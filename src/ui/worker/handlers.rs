@@ -1,0 +1,286 @@
+//! Each command carried out: the till's use cases, on the worker, with the answers sent back as events.
+
+use chrono::{NaiveDate, Utc};
+
+use crate::app::settings::{self};
+use crate::till::{CheckoutFilter, CsvFormat, NewCheckout, RefundCommand, RefundFilter, TillError};
+use crate::ui::convert;
+use crate::ui::file_dialog;
+use crate::ui::model::{CsvProfile, UiError};
+use crate::ui::text;
+
+use super::engine::{Engine, VaultText, blocking, current_sandbox_url, till_error};
+use super::{Command, Event, Origin, Outbox};
+
+pub(super) async fn handle_inner(
+    engine: &Engine,
+    command: Command,
+    outbox: &Outbox,
+) -> Result<(), UiError> {
+    match command {
+        Command::OpenUrl(url) => {
+            let result = tokio::task::spawn_blocking(move || open::that(&url)).await;
+            match result {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(e)) => Err(UiError::new(text::BROWSER_FAILED, e.to_string())),
+                Err(e) => Err(UiError::new(text::BROWSER_FAILED, e.to_string())),
+            }
+        }
+        Command::CreateCheckout {
+            amount,
+            reference,
+            email,
+        } => {
+            let till = engine.till()?;
+            let locale = engine.settings().lang.pick("fr_FR", "en_GB").to_string();
+            let view = till
+                .create_checkout(NewCheckout {
+                    amount,
+                    merchant_reference: reference,
+                    email,
+                    locale,
+                    return_url: None,
+                })
+                .await
+                .map_err(|e| till_error(&e))?;
+            outbox.send(Event::CheckoutCreated(Box::new(convert::checkout(&view))));
+            Ok(())
+        }
+        Command::Refresh { id } => {
+            let till = engine.till()?;
+            let view = till.refresh(&id).await.map_err(|e| till_error(&e))?;
+            outbox.send(Event::CheckoutUpdated(Box::new(convert::checkout(&view))));
+            Ok(())
+        }
+        Command::LoadCheckouts(query) => {
+            let till = engine.till()?;
+            let filter = CheckoutFilter {
+                from: query.from,
+                to: query.to,
+                status: query.status,
+                text: query.text,
+            };
+            let rows = blocking(move || till.list_checkouts(&filter)).await?;
+            outbox.send(Event::Checkouts(
+                rows.iter().filter_map(convert::checkout_row).collect(),
+            ));
+            Ok(())
+        }
+        Command::LoadCheckout { id } => {
+            let till = engine.till()?;
+            let missing = id.clone();
+            let view = blocking(move || till.checkout(&id)).await?;
+            match view {
+                Some(v) => {
+                    outbox.send(Event::CheckoutUpdated(Box::new(convert::checkout(&v))));
+                    Ok(())
+                }
+                None => Err(till_error(&TillError::UnknownCheckout(missing))),
+            }
+        }
+        Command::Allocate {
+            checkout_id,
+            amount,
+        } => {
+            let till = engine.till()?;
+            let id = checkout_id.clone();
+            let parts = blocking(move || till.allocate(&id, amount)).await?;
+            outbox.send(Event::Allocation { checkout_id, parts });
+            Ok(())
+        }
+        Command::Refund {
+            checkout_id,
+            payment_id,
+            amount,
+            reason,
+        } => {
+            let till = engine.till()?;
+            let result = till
+                .refund(RefundCommand {
+                    payment_id,
+                    amount,
+                    reason,
+                })
+                .await;
+            // Whatever happened, the checkout's state changed in the ledger: show it.
+            let reread = till.clone();
+            if let Ok(Some(view)) = blocking(move || reread.checkout(&checkout_id)).await {
+                outbox.send(Event::CheckoutUpdated(Box::new(convert::checkout(&view))));
+            }
+            let refund = result.map_err(|e| till_error(&e))?;
+            outbox.send(Event::RefundRecorded(Box::new(convert::refund(&refund))));
+            Ok(())
+        }
+        Command::LoadRefunds { from, to } => {
+            let till = engine.till()?;
+            let rows = blocking(move || till.refunds(&RefundFilter { from, to })).await?;
+            let tills = engine.till()?;
+            // Tender labels come from each refund's checkout; the ledger is local, so this stays quick.
+            let out = blocking(move || {
+                let mut cache = std::collections::HashMap::new();
+                let mut out = Vec::with_capacity(rows.len());
+                for r in &rows {
+                    let label = match cache.get(&r.hosted_checkout_id) {
+                        Some(v) => v,
+                        None => {
+                            let v = tills.checkout(&r.hosted_checkout_id)?;
+                            cache.entry(r.hosted_checkout_id.clone()).or_insert(v)
+                        }
+                    };
+                    out.push(convert::refund_row(r, label.as_ref()));
+                }
+                Ok(out)
+            })
+            .await?;
+            outbox.send(Event::Refunds(out));
+            Ok(())
+        }
+        Command::Export {
+            from,
+            to,
+            profile,
+            path,
+        } => {
+            let till = engine.till()?;
+            let from = from.unwrap_or(NaiveDate::MIN);
+            let to = to.unwrap_or_else(|| {
+                Utc::now()
+                    .with_timezone(&chrono_tz::Europe::Paris)
+                    .date_naive()
+                    .succ_opt()
+                    .unwrap_or(NaiveDate::MAX)
+            });
+            let format = match profile {
+                CsvProfile::ExcelFr => CsvFormat::ExcelFr,
+                CsvProfile::Rfc4180 => CsvFormat::Rfc4180,
+            };
+            let target = path.clone();
+            let summary = blocking(move || till.export_refunds(from, to, format, &target)).await?;
+            outbox.send(Event::Exported {
+                path,
+                rows: summary.rows,
+            });
+            Ok(())
+        }
+        Command::ChooseExportFile { current } => {
+            if !file_dialog::available() {
+                return Err(UiError::new(
+                    text::NO_FILE_DIALOG,
+                    "no desktop portal session bus and no zenity on this machine",
+                ));
+            }
+            let (dir, name) = file_dialog::start_from(&current);
+            let mut dialog = rfd::AsyncFileDialog::new()
+                .set_title(
+                    engine
+                        .settings()
+                        .lang
+                        .pick("Exporter les remboursements", "Export refunds"),
+                )
+                .add_filter("CSV", &["csv"])
+                .set_file_name(file_dialog::file_name_for(
+                    dir.as_deref(),
+                    &name,
+                    file_dialog::zenity_likely(),
+                ));
+            if let Some(dir) = dir {
+                dialog = dialog.set_directory(dir);
+            }
+            let chosen = dialog
+                .save_file()
+                .await
+                .map(|file| file_dialog::with_csv_extension(file.path().to_path_buf()));
+            outbox.send(Event::ExportFileChosen(chosen));
+            Ok(())
+        }
+        Command::VerifyLedger => {
+            let till = engine.till()?;
+            let report = blocking(move || till.verify_ledger()).await?;
+            let lang = engine.settings().lang;
+            outbox.send(Event::Verified {
+                ok: report.is_sound(),
+                entries: report.entries_checked,
+                detail: report
+                    .first_break
+                    .map(|b| match lang {
+                        crate::i18n::Lang::Fr => b.describe_fr(),
+                        crate::i18n::Lang::En => b.describe_en(),
+                    })
+                    .unwrap_or_default(),
+            });
+            Ok(())
+        }
+        Command::TestConnection { settings, secret } => {
+            let till = engine.build_till(&settings, secret.as_ref()).await?;
+            till.test_connection().await.map_err(|e| till_error(&e))?;
+            outbox.send(Event::ConnectionOk);
+            Ok(())
+        }
+        Command::SaveSettings { settings, secret } => {
+            let settings = *settings;
+            if let Some(secret) = &secret {
+                let vault = engine
+                    .vault
+                    .clone()
+                    .map_err(|e| UiError::localized(&VaultText(&e), e.to_string()))?;
+                let (m, k, s) = (
+                    settings.merchant_id.clone(),
+                    settings.api_key_id.clone(),
+                    secret.clone(),
+                );
+                tokio::task::spawn_blocking(move || vault.store_api_secret(&m, &k, &s))
+                    .await
+                    .map_err(|e| UiError::new(text::WORKER_GONE, e.to_string()))?
+                    .map_err(|e| UiError::localized(&VaultText(&e), e.to_string()))?;
+            }
+            let ledger = engine.ledger.clone();
+            let to_store = settings.clone();
+            blocking(move || settings::store(&ledger, &to_store).map_err(TillError::Ledger))
+                .await?;
+            let keychain = engine.keychain_state(&settings);
+            // The settings are stored even when the till cannot be rebuilt (say, no secret yet): the error says
+            // what is missing, and the next save or start picks them up.
+            let till = engine.build_till(&settings, secret.as_ref()).await;
+            let sandbox_url = current_sandbox_url(engine, &settings).await;
+            match till {
+                Ok(t) => {
+                    engine.set_till(settings.clone(), Some(t));
+                    outbox.send(Event::SettingsSaved {
+                        settings: Box::new(settings),
+                        keychain,
+                        sandbox_url,
+                    });
+                    Ok(())
+                }
+                Err(e) => {
+                    engine.set_till(settings.clone(), None);
+                    outbox.send(Event::SettingsSaved {
+                        settings: Box::new(settings),
+                        keychain,
+                        sandbox_url,
+                    });
+                    outbox.send(Event::StartFailed(e.clone()));
+                    Err(e)
+                }
+            }
+        }
+    }
+}
+
+pub(super) fn origin_of(command: &Command) -> Origin {
+    match command {
+        Command::CreateCheckout { .. } => Origin::Create,
+        Command::Refresh { .. } => Origin::Refresh,
+        Command::OpenUrl(_) => Origin::Open,
+        Command::LoadCheckouts(_) => Origin::List,
+        Command::LoadCheckout { .. } => Origin::Detail,
+        Command::Allocate { .. } => Origin::Allocate,
+        Command::Refund { .. } => Origin::Refund,
+        Command::LoadRefunds { .. } => Origin::Refunds,
+        Command::Export { .. } => Origin::Export,
+        Command::ChooseExportFile { .. } => Origin::ExportFile,
+        Command::VerifyLedger => Origin::Verify,
+        Command::SaveSettings { .. } => Origin::Settings,
+        Command::TestConnection { .. } => Origin::Connection,
+    }
+}

@@ -1,0 +1,217 @@
+//! What the UI asks of the worker, and what the worker tells the UI.
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+
+use crate::app::settings::Settings;
+use crate::domain::Amount;
+use crate::ui::model::{
+    Checkout, CheckoutQuery, CheckoutRow, CsvProfile, KeychainState, RefundLine, RefundRow, UiError,
+};
+use crate::vault::Secret;
+
+/// How many commands may wait for the worker. The UI keeps extra ones in its own queue rather than block.
+pub const COMMAND_QUEUE: usize = 64;
+
+/// What the UI asks of the worker.
+#[derive(Debug, Clone)]
+pub enum Command {
+    /// Create a hosted checkout.
+    CreateCheckout {
+        /// Sale amount.
+        amount: Amount,
+        /// Order reference; the till generates one when `None`.
+        reference: Option<String>,
+        /// Customer e-mail.
+        email: Option<String>,
+    },
+    /// Re-read a checkout from the platform now.
+    Refresh {
+        /// Hosted checkout id.
+        id: String,
+    },
+    /// Open a URL in the system browser.
+    OpenUrl(String),
+    /// Load the Transactions table.
+    LoadCheckouts(CheckoutQuery),
+    /// Load one checkout from the ledger (no network).
+    LoadCheckout {
+        /// Hosted checkout id.
+        id: String,
+    },
+    /// Split an order-level refund amount over the tenders.
+    Allocate {
+        /// Hosted checkout id.
+        checkout_id: String,
+        /// Amount to give back.
+        amount: Amount,
+    },
+    /// Refund part or all of one tender.
+    Refund {
+        /// The checkout, to send its new state back.
+        checkout_id: String,
+        /// The tender.
+        payment_id: String,
+        /// Amount.
+        amount: Amount,
+        /// Why.
+        reason: String,
+    },
+    /// Load the refund ledger.
+    LoadRefunds {
+        /// First day included.
+        from: Option<NaiveDate>,
+        /// Last day included.
+        to: Option<NaiveDate>,
+    },
+    /// Write the refund ledger to a CSV file.
+    Export {
+        /// First day included.
+        from: Option<NaiveDate>,
+        /// Last day included.
+        to: Option<NaiveDate>,
+        /// CSV profile.
+        profile: CsvProfile,
+        /// Where to write.
+        path: PathBuf,
+    },
+    /// Ask the system's save dialog where to write the export, starting from `current`.
+    ChooseExportFile {
+        /// The path typed so far: the dialog opens in its folder with its file name.
+        current: PathBuf,
+    },
+    /// Walk the journal's hash chain.
+    VerifyLedger,
+    /// Store settings (and the secret in the keychain), then reopen the till with them.
+    SaveSettings {
+        /// New settings.
+        settings: Box<Settings>,
+        /// New secret, if one was typed.
+        secret: Option<Secret>,
+    },
+    /// Try the given settings against the platform without saving them.
+    TestConnection {
+        /// Settings to try.
+        settings: Box<Settings>,
+        /// Secret to try; the stored one when `None`.
+        secret: Option<Secret>,
+    },
+}
+
+impl Command {
+    /// Whether it changes what the till holds (a sale, a refund, an export journaled, the settings): such
+    /// commands run one after another, in the order they were sent.
+    pub fn changes_state(&self) -> bool {
+        matches!(
+            self,
+            Command::CreateCheckout { .. }
+                | Command::Refund { .. }
+                | Command::Export { .. }
+                | Command::SaveSettings { .. }
+        )
+    }
+}
+
+/// Which action an error belongs to, so the UI can show it next to what caused it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// Creating a checkout.
+    Create,
+    /// Refreshing a checkout.
+    Refresh,
+    /// Opening the browser.
+    Open,
+    /// Loading transactions.
+    List,
+    /// Loading one checkout.
+    Detail,
+    /// Allocating an order refund.
+    Allocate,
+    /// Refunding.
+    Refund,
+    /// Loading the refund ledger.
+    Refunds,
+    /// Exporting.
+    Export,
+    /// Choosing the export's file in the system's save dialog.
+    ExportFile,
+    /// Verifying the journal.
+    Verify,
+    /// Saving settings.
+    Settings,
+    /// Testing the connection.
+    Connection,
+}
+
+/// What the worker tells the UI.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// The till is open.
+    Ready {
+        /// Stored settings.
+        settings: Box<Settings>,
+        /// Whether the keychain works.
+        keychain: KeychainState,
+        /// The embedded sandbox's address, when it runs.
+        sandbox_url: Option<String>,
+    },
+    /// The till could not open.
+    StartFailed(UiError),
+    /// Settling what the last run left unfinished (refunds without an answer, unpaid checkouts) failed at start;
+    /// the watcher keeps trying, and the screen says so.
+    ResumeFailed(UiError),
+    /// A checkout was created.
+    CheckoutCreated(Box<Checkout>),
+    /// A checkout's state is known anew (refresh, watcher, refund, detail load).
+    CheckoutUpdated(Box<Checkout>),
+    /// The Transactions rows.
+    Checkouts(Vec<CheckoutRow>),
+    /// How an order-level refund splits.
+    Allocation {
+        /// The checkout.
+        checkout_id: String,
+        /// Payment id and amount, in refund order.
+        parts: Vec<(String, Amount)>,
+    },
+    /// A refund was recorded and sent (its state may still be pending).
+    RefundRecorded(Box<RefundLine>),
+    /// The refund ledger rows.
+    Refunds(Vec<RefundRow>),
+    /// The export is written.
+    Exported {
+        /// Where.
+        path: PathBuf,
+        /// How many refunds.
+        rows: u64,
+    },
+    /// The save dialog closed: the file chosen for the export, or `None` when it was cancelled.
+    ExportFileChosen(Option<PathBuf>),
+    /// The journal check finished.
+    Verified {
+        /// No entry was edited, removed or reordered.
+        ok: bool,
+        /// Entries checked.
+        entries: u64,
+        /// The first broken entry, in words, when not ok.
+        detail: String,
+    },
+    /// Settings were saved and applied.
+    SettingsSaved {
+        /// As stored.
+        settings: Box<Settings>,
+        /// Keychain state after saving.
+        keychain: KeychainState,
+        /// The embedded sandbox's address, when it runs.
+        sandbox_url: Option<String>,
+    },
+    /// The connection test passed.
+    ConnectionOk,
+    /// Something failed.
+    Failed {
+        /// Which action.
+        origin: Origin,
+        /// For whom.
+        error: UiError,
+    },
+}

@@ -1,0 +1,235 @@
+//! The bridge between the UI thread and everything slow. A named thread owns a tokio runtime, the embedded
+//! sandbox and the till. The UI sends [`Command`]s over a bounded channel without ever waiting, and drains
+//! [`Event`]s at the start of each frame; the worker wakes the UI with `request_repaint` after each event.
+//!
+//! The worker is a bridge only: [`messages`] are the words both ends speak, [`engine`] holds the till and builds it
+//! from the settings, [`handlers`] carry each command out. Commands that change something (a sale, a refund, an
+//! export, the settings) run one after another in the order they were sent; reads run alongside.
+
+mod engine;
+mod handlers;
+mod messages;
+
+use std::path::PathBuf;
+use std::sync::mpsc as std_mpsc;
+use std::sync::{Arc, OnceLock};
+
+use tokio::sync::mpsc;
+
+use crate::app::settings::Overrides;
+use crate::till::watcher::Watcher;
+use crate::ui::convert;
+use crate::ui::model::UiError;
+use crate::ui::text;
+pub use crate::vault::Secret;
+use crate::vault::Vault;
+
+pub use messages::{COMMAND_QUEUE, Command, Event, Origin};
+
+use engine::{Engine, Shared, open_engine};
+use handlers::{handle_inner, origin_of};
+
+/// How the worker starts.
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    /// Where the ledger and the sandbox's state live.
+    pub data_dir: PathBuf,
+    /// `--endpoint`, overriding the stored environment.
+    pub endpoint: Option<String>,
+    /// `--merchant-id`, overriding the stored one.
+    pub merchant_id: Option<String>,
+    /// `--operator`, overriding the stored one.
+    pub operator: Option<String>,
+    /// The keychain to use; `None` opens the platform's (tests give `keyring_core`'s mock store).
+    pub vault: Option<Vault>,
+    /// Refund settle delay of the embedded sandbox, in milliseconds (`None`: the sandbox's default).
+    pub sandbox_refund_delay_ms: Option<u64>,
+}
+
+impl WorkerConfig {
+    /// What the command line overrides over the stored settings.
+    pub fn overrides(&self) -> Overrides {
+        Overrides {
+            endpoint: self.endpoint.clone(),
+            merchant_id: self.merchant_id.clone(),
+            operator: self.operator.clone(),
+        }
+    }
+
+    /// The defaults for a data directory: stored settings, the platform keychain.
+    pub fn new(data_dir: impl Into<PathBuf>) -> WorkerConfig {
+        WorkerConfig {
+            data_dir: data_dir.into(),
+            endpoint: None,
+            merchant_id: None,
+            operator: None,
+            vault: None,
+            sandbox_refund_delay_ms: None,
+        }
+    }
+}
+
+/// The UI's end of the worker: a command sender, an event receiver, and the context to wake.
+pub struct WorkerHandle {
+    commands: mpsc::Sender<Command>,
+    events: std_mpsc::Receiver<Event>,
+    ctx: Arc<OnceLock<egui::Context>>,
+}
+
+impl WorkerHandle {
+    /// Gives the worker the context to wake after each event. Called by the app on its first frame.
+    pub fn attach(&self, ctx: &egui::Context) {
+        let _ = self.ctx.set(ctx.clone());
+    }
+
+    /// Queues a command without waiting. Gives it back if the queue is full, or an error if the worker is gone.
+    pub fn try_send(&self, command: Command) -> Result<(), SendError> {
+        match self.commands.try_send(command) {
+            Ok(()) => Ok(()),
+            Err(mpsc::error::TrySendError::Full(c)) => Err(SendError::Full(c)),
+            Err(mpsc::error::TrySendError::Closed(_)) => Err(SendError::Gone),
+        }
+    }
+
+    /// The next event, if one is waiting.
+    pub fn try_recv(&self) -> Option<Event> {
+        self.events.try_recv().ok()
+    }
+}
+
+/// Why a command could not be queued.
+#[derive(Debug)]
+pub enum SendError {
+    /// The queue is full: try again next frame.
+    Full(Command),
+    /// The worker thread ended.
+    Gone,
+}
+
+/// The worker's end: sends events and wakes the UI.
+#[derive(Clone)]
+pub(super) struct Outbox {
+    events: std_mpsc::Sender<Event>,
+    ctx: Arc<OnceLock<egui::Context>>,
+}
+
+impl Outbox {
+    pub(super) fn send(&self, event: Event) {
+        if self.events.send(event).is_err() {
+            tracing::debug!("the window closed; event dropped");
+        }
+        if let Some(ctx) = self.ctx.get() {
+            ctx.request_repaint();
+        }
+    }
+
+    pub(super) fn fail(&self, origin: Origin, error: UiError) {
+        self.send(Event::Failed { origin, error });
+    }
+}
+
+/// Starts the worker thread. It opens the sandbox and the till in the background and reports with
+/// [`Event::Ready`] or [`Event::StartFailed`]; the window can draw meanwhile.
+pub fn start(config: WorkerConfig) -> std::io::Result<WorkerHandle> {
+    let (command_tx, command_rx) = mpsc::channel(COMMAND_QUEUE);
+    let (event_tx, event_rx) = std_mpsc::channel();
+    let ctx = Arc::new(OnceLock::new());
+    let outbox = Outbox {
+        events: event_tx,
+        ctx: ctx.clone(),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(4)
+        .thread_name("cadodesk-worker-rt")
+        .enable_all()
+        .build()?;
+    std::thread::Builder::new()
+        .name("cadodesk-worker".into())
+        .spawn(move || {
+            runtime.block_on(run(config, command_rx, outbox));
+            // Dropping the runtime here stops the watcher and the sandbox with the window.
+        })?;
+    Ok(WorkerHandle {
+        commands: command_tx,
+        events: event_rx,
+        ctx,
+    })
+}
+
+async fn run(config: WorkerConfig, mut commands: mpsc::Receiver<Command>, outbox: Outbox) {
+    tracing::info!(data_dir = %config.data_dir.display(), "worker starting");
+    let Some(engine) = open_engine(config, &outbox).await else {
+        // Keep answering so the UI shows its errors instead of a dead channel.
+        while let Some(command) = commands.recv().await {
+            outbox.fail(
+                origin_of(&command),
+                UiError::new(text::NOT_READY, "the ledger could not be opened"),
+            );
+        }
+        return;
+    };
+    let watcher = tokio::spawn(watch(engine.clone(), outbox.clone()));
+    // Commands that change something go through one queue, one after another, in the order they were sent (a
+    // sale rung up after the settings were saved is rung up with the new settings); reads run alongside.
+    let (in_order, mut queue) = mpsc::unbounded_channel::<Command>();
+    let serial = {
+        let engine = engine.clone();
+        let outbox = outbox.clone();
+        tokio::spawn(async move {
+            while let Some(command) = queue.recv().await {
+                handle(&engine, command, &outbox).await;
+            }
+        })
+    };
+    while let Some(command) = commands.recv().await {
+        if command.changes_state() {
+            if let Err(mpsc::error::SendError(command)) = in_order.send(command) {
+                outbox.fail(
+                    origin_of(&command),
+                    UiError::new(text::WORKER_GONE, "the worker's command queue closed"),
+                );
+            }
+        } else {
+            let outbox = outbox.clone();
+            let engine = engine.clone();
+            tokio::spawn(async move { handle(&engine, command, &outbox).await });
+        }
+    }
+    drop(in_order);
+    let _ = serial.await;
+    watcher.abort();
+    // Dropping the handle stops the sandbox's thread.
+    drop(engine.sandbox.lock().await.take());
+    tracing::info!("worker stopping: the window closed");
+}
+
+/// Polls unfinished checkouts and refunds on the till's schedule ([`Watcher`]) and sends each new state to the UI.
+async fn watch(engine: Shared, outbox: Outbox) {
+    let watcher = Watcher::new();
+    loop {
+        let wake = match engine.till() {
+            Ok(till) => {
+                let outbox = outbox.clone();
+                watcher
+                    .step(&till, move |id, reading| match reading {
+                        Ok(view) => {
+                            outbox.send(Event::CheckoutUpdated(Box::new(convert::checkout(&view))))
+                        }
+                        Err(e) => {
+                            tracing::debug!(checkout = %id, error = %e, "watcher: refresh failed")
+                        }
+                    })
+                    .await
+            }
+            Err(_) => crate::till::watcher::IDLE,
+        };
+        tokio::time::sleep(wake).await;
+    }
+}
+
+async fn handle(engine: &Engine, command: Command, outbox: &Outbox) {
+    let origin = origin_of(&command);
+    if let Err(error) = handle_inner(engine, command, outbox).await {
+        outbox.fail(origin, error);
+    }
+}
