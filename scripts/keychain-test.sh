@@ -12,6 +12,7 @@ done
 # A fresh keyring folder each run: a keyring left by an earlier run with another password stays locked.
 home=$(mktemp -d)
 trap 'rm -rf "$home"' EXIT
+export KEYCHAIN_LOG="$home/cargo-test.log"
 export XDG_DATA_HOME="$home/data" XDG_RUNTIME_DIR="$home/run"
 mkdir -p "$XDG_DATA_HOME" "$XDG_RUNTIME_DIR"
 chmod 700 "$XDG_RUNTIME_DIR"
@@ -20,5 +21,10 @@ chmod 700 "$XDG_RUNTIME_DIR"
 keyctl session - dbus-run-session -- bash -c '
     set -euo pipefail
     echo -n "keychain-test-$RANDOM" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
-    CADODESK_REAL_KEYCHAIN=1 cargo test --test it vault_real -- --nocapture --test-threads=1
+    cargo test --test it vault_real -- --ignored --nocapture --test-threads=1 2>&1 | tee "$KEYCHAIN_LOG"
 '
+# The two tests are ignored in plain `cargo test`: check that both really ran here.
+ran=$(grep -c "^test vault_real::.* ok$" "$KEYCHAIN_LOG" || true)
+failed=$(grep -c "^test vault_real::.* FAILED$" "$KEYCHAIN_LOG" || true)
+echo "keychain-test: ${ran} passed, ${failed} failed"
+[ "$ran" -eq 2 ] && [ "$failed" -eq 0 ]

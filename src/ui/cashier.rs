@@ -279,8 +279,10 @@ impl CashierPanel {
                     .strong()
                     .color(status_color),
             );
-            if checkout.status == CheckoutState::InProgress {
+            // Watched until final: a partially paid sale may still be completed or refunded.
+            if !checkout.status.is_final() {
                 ui.spinner();
+                ui.label(text::WATCHING.get(lang));
             }
         });
         ui.add_space(6.0);

@@ -54,6 +54,8 @@ pub const START_FAILED: Tx = tx(
     "La caisse n'a pas pu démarrer.",
     "The till could not start.",
 );
+/// Next to the spinner while a sale is still watched (in progress, or partially paid).
+pub const WATCHING: Tx = tx("Suivi en cours", "Being watched");
 /// Shown when the last run's unfinished refunds and sales could not be settled at start.
 pub const RESUME_FAILED: Tx = tx(
     "Les opérations inachevées de la dernière session n'ont pas pu être reprises ; la caisse réessaie toute seule.",

@@ -14,6 +14,7 @@ mod direct_client;
 mod direct_wire;
 mod ledger_export;
 mod ledger_integrity;
+mod one_vocabulary;
 mod openapi;
 mod sandbox_auth;
 mod sandbox_checkout;

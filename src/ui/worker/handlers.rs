@@ -163,7 +163,11 @@ pub(super) async fn handle_inner(
             Ok(())
         }
         Command::ChooseExportFile { current } => {
-            if !file_dialog::available() {
+            if !engine
+                .config
+                .file_dialog
+                .unwrap_or_else(file_dialog::available)
+            {
                 return Err(UiError::new(
                     text::NO_FILE_DIALOG,
                     "no desktop portal session bus and no zenity on this machine",

@@ -44,6 +44,9 @@ pub struct WorkerConfig {
     pub vault: Option<Vault>,
     /// Refund settle delay of the embedded sandbox, in milliseconds (`None`: the sandbox's default).
     pub sandbox_refund_delay_ms: Option<u64>,
+    /// Whether the system's save dialog can open; `None` asks the machine ([`crate::ui::file_dialog::available`]),
+    /// tests say.
+    pub file_dialog: Option<bool>,
 }
 
 impl WorkerConfig {
@@ -65,6 +68,7 @@ impl WorkerConfig {
             operator: None,
             vault: None,
             sandbox_refund_delay_ms: None,
+            file_dialog: None,
         }
     }
 }
