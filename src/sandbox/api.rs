@@ -949,8 +949,10 @@ fn refund(
     };
     let body = wire::refund_response(st, p, r);
     if declined {
+        // RefundPayment's contract answers 201, 400 or 404: a refused refund is a 400 RefundErrorResponse whose
+        // `refundResult` carries the REJECTED refund.
         let mut error = wire::error_body(wire::api_error(
-            402,
+            400,
             "30521001",
             "REFUND_DECLINED",
             "PAYMENT_PLATFORM_ERROR",
@@ -962,7 +964,7 @@ fn refund(
             obj.insert("refundResult".into(), body);
         }
         return Ok((
-            Reply::ok(402, error),
+            Reply::ok(400, error),
             vec![Event::Refund {
                 kind: "refund.rejected",
                 id: refund_id,

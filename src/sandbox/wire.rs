@@ -292,7 +292,7 @@ pub(crate) fn refund_response(state: &State, p: &Payment, r: &Refund) -> Value {
         obj.insert(
             "errors".into(),
             json!([api_error(
-                402,
+                400,
                 "30521001",
                 "REFUND_DECLINED",
                 "PAYMENT_PLATFORM_ERROR",
