@@ -179,7 +179,8 @@ async fn refunds_to_card_6_are_declined_with_a_refund_result() {
 fn refund_payment_response_schema(status: u16) -> Option<String> {
     let text = include_str!("../data/worldline-direct-openapi-v2.yaml");
     let yaml: Value = serde_yaml::from_str(text).expect("the contract is valid YAML");
-    let responses = &yaml["paths"]["/v2/{merchantId}/payments/{paymentId}/refund"]["post"]["responses"];
+    let responses =
+        &yaml["paths"]["/v2/{merchantId}/payments/{paymentId}/refund"]["post"]["responses"];
     assert!(responses.is_object(), "RefundPayment is in the contract");
     let schema = responses
         .get(status.to_string())?
