@@ -130,6 +130,9 @@ echo "sandbox throughput: cadodesk sandbox GetPaymentDetails (signed) $(fmt "$sa
 echo "sandbox throughput: cadodesk sandbox GetPaymentDetails (signed) $(fmt "$sandbox_rps" .0f) req/s, same sandbox's unsigned GET /sandbox/faults $(fmt "$state_rps" .0f) req/s, ratio $(div "$sandbox_rps" "$state_rps")"
 [ "$non2xx" = 0 ] || log "wrk saw non-2xx answers: see $OUT/wrk.txt"
 kill "$REF_PID" 2>/dev/null || true; REF_PID=""
+# Writes: a state change per request, in memory and with --data holding 100 000 refunds (its own sandboxes).
+log "sandbox writes (wrk ${WRK_SECONDS}s each)"
+scripts/bench/sandbox_writes.sh "$CADODESK" "$OUT" "$WRK_SECONDS" 100000
 
 # ----- 7. watcher -----------------------------------------------------------------------------------------------
 log "watcher (${WATCH_SECONDS}s)"

@@ -585,6 +585,35 @@ mod tests {
     }
 
     #[test]
+    fn a_declined_refund_is_told_by_its_refund_result_as_a_400_or_the_older_402() {
+        // The contract's form (RefundPayment answers 400 with a RefundErrorResponse) and the older 402 form.
+        let body = r#"{"errorId":"d","errors":[{"errorCode":"30521001","httpStatusCode":400,"id":"REFUND_DECLINED","category":"PAYMENT_PLATFORM_ERROR"}],"refundResult":{"id":"3254564310_1","status":"REJECTED","statusOutput":{"statusCode":83,"statusCategory":"UNSUCCESSFUL"},"refundOutput":{"amountOfMoney":{"amount":1000,"currencyCode":"EUR"}}}}"#;
+        for status in [400, 402] {
+            let e = map(status, body, true);
+            match &e {
+                DirectError::DeclinedRefund { status: s, body } => {
+                    assert_eq!(*s, status);
+                    let refund = body.refund_result.as_ref().expect("the refused refund");
+                    assert_eq!(refund.id, "3254564310_1");
+                    assert_eq!(
+                        refund.status,
+                        Some(crate::direct::status::RefundStatus::Rejected)
+                    );
+                }
+                other => panic!("{status}: {other:?}"),
+            }
+            assert!(!e.is_outcome_unknown(), "{status}");
+            assert_eq!(e.error_id(), Some("d"));
+        }
+        // A 400 without `refundResult` stays a validation error.
+        let plain = r#"{"errorId":"v","errors":[{"errorCode":"21000020","httpStatusCode":400,"id":"INVALID_VALUE"}]}"#;
+        assert!(matches!(
+            map(400, plain, true),
+            DirectError::Validation { .. }
+        ));
+    }
+
+    #[test]
     fn action_not_allowed_is_recognised() {
         let body = r#"{"errorId":"x","errors":[{"errorCode":"30001001","id":"ACTION_NOT_ALLOWED_ON_TRANSACTION","message":"ACTION_NOT_ALLOWED_ON_TRANSACTION","httpStatusCode":400}]}"#;
         let e = map(400, body, true);

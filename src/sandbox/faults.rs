@@ -1,17 +1,7 @@
-//! The fault switchboard (`/sandbox/faults`) and the state dump (`/sandbox/state`), for reliability tests. Both are
-//! unsigned and answer loopback clients only. The module documentation of [`crate::sandbox`] describes the API.
+//! The fault switchboard's rules and their random draws, for reliability tests. The routes that edit them are in
+//! `handlers::control`; the module documentation of [`crate::sandbox`] describes the API.
 
-use std::sync::Arc;
-
-use axum::body::Bytes;
-use axum::extract::{ConnectInfo, State as AxState};
-use axum::http::Method;
-use axum::response::Response;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
-
-use super::api::{json_response, simple_error};
-use super::server::{App, Conn};
 
 /// Operation names a rule can target.
 pub(crate) const OPERATIONS: &[&str] = &[
@@ -44,6 +34,8 @@ pub(crate) struct Rule {
     pub drop_after_commit: f64,
     #[serde(default, rename = "inProgress409")]
     pub in_progress_409: f64,
+    #[serde(default)]
+    pub store_error: f64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -61,12 +53,13 @@ pub(crate) struct Plan {
     pub error: bool,
     pub drop_after_commit: bool,
     pub conflict: bool,
+    pub store_error: bool,
 }
 
 /// The rules and the random source they draw from.
 #[derive(Debug)]
 pub(crate) struct Switchboard {
-    rules: Vec<Rule>,
+    pub rules: Vec<Rule>,
     rng: u64,
 }
 
@@ -128,23 +121,13 @@ impl Switchboard {
             conflict: self.roll(rule.in_progress_409),
             error: self.roll(rule.error_rate),
             drop_after_commit: self.roll(rule.drop_after_commit),
+            store_error: self.roll(rule.store_error),
         }
     }
 }
 
-fn loopback_only(conn: &Conn) -> Option<Response> {
-    if conn.remote.ip().is_loopback() {
-        None
-    } else {
-        Some(simple_error(
-            403,
-            "FORBIDDEN",
-            "The sandbox control routes answer loopback clients only",
-        ))
-    }
-}
-
-fn check(rule: &Rule) -> Result<(), String> {
+/// Whether a rule names a known operation and its shares are between 0 and 1.
+pub(crate) fn check(rule: &Rule) -> Result<(), String> {
     if !OPERATIONS.contains(&rule.operation.as_str()) {
         return Err(format!(
             "unknown operation {:?}; one of {}",
@@ -156,6 +139,7 @@ fn check(rule: &Rule) -> Result<(), String> {
         ("errorRate", rule.error_rate),
         ("dropAfterCommit", rule.drop_after_commit),
         ("inProgress409", rule.in_progress_409),
+        ("storeError", rule.store_error),
     ] {
         if !(0.0..=1.0).contains(&p) {
             return Err(format!("{name} must be between 0.0 and 1.0"));
@@ -164,67 +148,10 @@ fn check(rule: &Rule) -> Result<(), String> {
     Ok(())
 }
 
-/// `POST|GET|DELETE /sandbox/faults`.
-pub(crate) async fn faults_route(
-    AxState(app): AxState<Arc<App>>,
-    ConnectInfo(conn): ConnectInfo<Conn>,
-    method: Method,
-    body: Bytes,
-) -> Response {
-    if let Some(r) = loopback_only(&conn) {
-        return r;
-    }
-    match method {
-        Method::GET => {}
-        Method::DELETE => app.faults().rules.clear(),
-        Method::POST => {
-            let rules: Vec<Rule> = match serde_json::from_slice::<Value>(&body) {
-                Ok(Value::Array(items)) => {
-                    match items.into_iter().map(serde_json::from_value).collect() {
-                        Ok(v) => v,
-                        Err(e) => return simple_error(400, "INVALID_VALUE", &e.to_string()),
-                    }
-                }
-                Ok(v) => match serde_json::from_value(v) {
-                    Ok(r) => vec![r],
-                    Err(e) => return simple_error(400, "INVALID_VALUE", &e.to_string()),
-                },
-                Err(e) => return simple_error(400, "INVALID_JSON", &e.to_string()),
-            };
-            for r in &rules {
-                if let Err(e) = check(r) {
-                    return simple_error(400, "INVALID_VALUE", &e);
-                }
-            }
-            let mut board = app.faults();
-            for r in rules {
-                board.add(r);
-            }
-        }
-        _ => return simple_error(405, "METHOD_NOT_ALLOWED", "Use GET, POST or DELETE"),
-    }
-    let rules = app.faults().rules.clone();
-    json_response(200, &json!({"rules": rules}))
-}
-
-/// `GET /sandbox/state`.
-pub(crate) async fn state_route(
-    AxState(app): AxState<Arc<App>>,
-    ConnectInfo(conn): ConnectInfo<Conn>,
-    method: Method,
-) -> Response {
-    if let Some(r) = loopback_only(&conn) {
-        return r;
-    }
-    if method != Method::GET {
-        return simple_error(405, "METHOD_NOT_ALLOWED", "Use GET");
-    }
-    let st = app.settled();
-    json_response(200, &super::wire::state_dump(&st))
-}
-
 #[cfg(test)]
 mod tests {
+    use serde_json::{Value, json};
+
     use super::*;
 
     fn rule(json: Value) -> Rule {

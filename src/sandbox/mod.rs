@@ -6,7 +6,8 @@
 //!
 //! Signed with v1HMAC (every official SDK's variant is accepted), under `/v2/{merchantId}/`:
 //! - `POST hostedcheckouts` (200), `GET hostedcheckouts/{id}`;
-//! - `GET payments/{id}`, `GET payments/{id}/details`, `POST payments/{id}/refund` (201), `GET payments/{id}/refunds`,
+//! - `GET payments/{id}`, `GET payments/{id}/details`, `POST payments/{id}/refund` (201; a refund the issuer
+//!   declines is a 400 RefundErrorResponse whose `refundResult` is the REJECTED refund), `GET payments/{id}/refunds`,
 //!   `POST payments/{id}/capture` (201), `GET payments/{id}/captures`, `POST payments/{id}/cancel` (200);
 //! - `GET services/testconnection`, `POST webhooks/validateCredentials`, `POST webhooks/sendtest` (204).
 //!
@@ -21,8 +22,9 @@
 //!     idempotence window, so a repeat with the same key meanwhile gets 409); `errorRate` is the share of answers
 //!     replaced by a 500 platform error before anything is done; `dropAfterCommit` the share of operations that are
 //!     carried out and stored, after which the connection is closed without an answer; `inProgress409` the share of
-//!     answers replaced by a 409 "request in progress" (`errorCode` 30001002, `code` 1409). `count` limits how many requests the rule
-//!     applies to. `seed` makes the random draws repeatable. The first matching rule applies.
+//!     answers replaced by a 409 "request in progress" (`errorCode` 30001002, `code` 1409); `storeError` the share
+//!     of operations whose write to the data file fails halfway (as on a full disk): the change is undone and
+//!     answered with a 500. `count` limits how many requests the rule applies to. `seed` makes the random draws repeatable. The first matching rule applies.
 //!   - `DELETE /sandbox/faults` removes every rule; `GET /sandbox/faults` lists them.
 //!   - `GET /sandbox/state`: checkouts, payments, refunds and gift-card balances as JSON, for reconciliation tests.
 //!
@@ -35,13 +37,26 @@
 //! `FINAL_AUTHORIZATION`/`PRE_AUTHORIZATION`, in which case the card remainder waits for a capture
 //! (PENDING_CAPTURE, 5). A refund is `<same 10 digits>_<n>`: REFUND_REQUESTED (81), then REFUNDED (8) after the
 //! configured delay.
+//!
+//! # Persistence and layers
+//!
+//! With `--data FILE` the state is a snapshot (`FILE`) plus an append-only change log (`FILE.log`, one JSON line
+//! per stored change, fsynced before the answer), replayed and compacted at start and compacted at a clean
+//! shutdown; `store.rs` documents the format. The modules are layered (state ← HTTP helpers ← handlers ← router),
+//! as `server.rs` lists; a unit test checks the imports.
 
-mod api;
+mod app;
 mod auth;
+mod cards;
+mod conn;
 mod faults;
+mod handlers;
+#[cfg(test)]
+mod layering_test;
 mod model;
-mod page;
+mod reply;
 mod server;
+mod store;
 mod webhooks;
 mod wire;
 
@@ -91,7 +106,8 @@ pub struct SandboxArgs {
     /// An endpoint that receives every webhook, besides each checkout's `feedbacks.webhooksUrls`.
     #[arg(long)]
     pub webhook_url: Option<String>,
-    /// A JSON file that keeps the whole state across restarts; without it the state lives in memory only.
+    /// A JSON file that keeps the whole state across restarts (with a change log `FILE.log` next to it); without it
+    /// the state lives in memory only.
     #[arg(long)]
     pub data: Option<PathBuf>,
     /// Milliseconds between a refund's REFUND_REQUESTED and its REFUNDED.
@@ -131,8 +147,9 @@ pub struct SandboxConfig {
     pub webhook_secret: String,
     /// An endpoint that receives every webhook.
     pub webhook_url: Option<String>,
-    /// Where the state is kept across restarts. Every change is saved before it is answered; when the save fails
-    /// the change is undone and the request answered with a 500 platform error.
+    /// Where the state is kept across restarts: a snapshot, and a change log `FILE.log` next to it. Every change is
+    /// appended to the log and fsynced before it is answered; when that fails the change is undone and the request
+    /// answered with a 500 platform error. The log is folded into the snapshot at start and at a clean shutdown.
     pub data_file: Option<PathBuf>,
     /// Milliseconds between REFUND_REQUESTED and REFUNDED.
     pub refund_delay_ms: u64,
@@ -233,15 +250,17 @@ pub async fn start(config: SandboxConfig) -> anyhow::Result<RunningSandbox> {
         tracing::warn!(%addr, "the sandbox listens beyond loopback; anyone who can reach it can use it");
     }
     let (stop_tx, stop_rx) = watch::channel(false);
-    let app = server::App::new(config, stop_rx.clone())?;
+    let app = server::app(config, stop_rx.clone())?;
     let task = tokio::spawn(async move {
         let mut stop = stop_rx;
         let shutdown = async move {
             let _ = stop.wait_for(|s| *s).await;
         };
-        if let Err(e) = server::serve(listener, app, shutdown).await {
+        if let Err(e) = server::serve(listener, app.clone(), shutdown).await {
             tracing::error!(error = %e, "sandbox server ended");
         }
+        // A clean stop: the change log is folded into the snapshot.
+        app.compact();
     });
     Ok(RunningSandbox {
         addr,

@@ -1,107 +1,20 @@
 //! The sandbox's state: checkouts, payments (one per tender), refunds, gift-card balances and idempotence records,
-//! with the test cards and the time-driven transitions. Everything here is a function of its inputs and `now_ms`.
+//! with the time-driven transitions. Everything here is a function of its inputs and `now_ms`.
+//!
+//! The records are reached through methods that remember what they change: each `*_mut`, `add_*` and `set_*` keeps
+//! the touched record's previous value (once per record), so that [`State::pending_change`] can list the new values
+//! of exactly the records a request changed, and [`State::rollback`] can put the previous ones back. Neither costs
+//! more when the sandbox holds more. [`State::accept`] forgets the previous values once the change is stored.
 
-use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
+
+use super::cards::{CardKind, TestCard, test_card};
 
 /// Milliseconds since the Unix epoch.
 pub(crate) fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
-}
-
-/// What kind of card a test card is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum CardKind {
-    /// A Bimpli CADO gift card (product 3103).
-    GiftCard,
-    /// Visa (product 1).
-    Visa,
-    /// Mastercard (product 3).
-    Mastercard,
-}
-
-impl CardKind {
-    /// The Worldline payment product id.
-    pub(crate) fn product_id(self) -> u32 {
-        match self {
-            CardKind::GiftCard => 3103,
-            CardKind::Visa => 1,
-            CardKind::Mastercard => 3,
-        }
-    }
-}
-
-/// One test card of the README's table.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct TestCard {
-    pub number: &'static str,
-    pub kind: CardKind,
-    /// Starting balance in cents (gift cards only).
-    pub balance: i64,
-    /// Expiry as MMYY.
-    pub expiry: &'static str,
-    pub cvv: &'static str,
-    /// The issuer declines every payment with this card.
-    pub declined: bool,
-    /// The issuer declines every refund to this card.
-    pub refunds_declined: bool,
-}
-
-/// The test cards. Any other number is unknown and declined.
-pub(crate) const TEST_CARDS: &[TestCard] = &[
-    gift("6299000000000001", 25_000, "1230", false),
-    gift("6299000000000002", 5_000, "1230", false),
-    gift("6299000000000003", 2_000, "1230", false),
-    gift("6299000000000004", 0, "1230", false),
-    gift("6299000000000005", 10_000, "0124", false),
-    gift("6299000000000006", 10_000, "1230", true),
-    bank("4012000033330026", CardKind::Visa, false),
-    bank("5555555555554444", CardKind::Mastercard, false),
-    bank("4321456998744563", CardKind::Visa, true),
-];
-
-const fn gift(
-    number: &'static str,
-    balance: i64,
-    expiry: &'static str,
-    refunds_declined: bool,
-) -> TestCard {
-    TestCard {
-        number,
-        kind: CardKind::GiftCard,
-        balance,
-        expiry,
-        cvv: "123",
-        declined: false,
-        refunds_declined,
-    }
-}
-
-const fn bank(number: &'static str, kind: CardKind, declined: bool) -> TestCard {
-    TestCard {
-        number,
-        kind,
-        balance: 0,
-        expiry: "0530",
-        cvv: "123",
-        declined,
-        refunds_declined: false,
-    }
-}
-
-/// The test card with this number (spaces ignored).
-pub(crate) fn test_card(number: &str) -> Option<&'static TestCard> {
-    let digits: String = number.chars().filter(|c| !c.is_whitespace()).collect();
-    TEST_CARDS.iter().find(|c| c.number == digits)
-}
-
-/// `************0026`: only the last four digits stay.
-pub(crate) fn mask(number: &str) -> String {
-    let n = number.len();
-    let keep = n.saturating_sub(4);
-    format!("{}{}", "*".repeat(keep), &number[keep..])
 }
 
 /// Where a hosted checkout stands.
@@ -241,49 +154,256 @@ pub(crate) enum Event {
     Refund { kind: &'static str, id: String },
 }
 
-/// The whole state, saved as one JSON document.
+/// The new values of the records one request changed: what the change log stores, one line per change (see
+/// [`super::store`]). Records are never deleted, so a change only ever sets values.
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
+pub(crate) struct Change {
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub checkouts: BTreeMap<String, Checkout>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub payments: BTreeMap<String, Payment>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub refunds: BTreeMap<String, Refund>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub balances: BTreeMap<String, i64>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub idempotence: BTreeMap<String, StoredResponse>,
+}
+
+/// The previous values of the records changed since the last [`State::accept`] or [`State::rollback`]; `None` for
+/// a record that did not exist.
+#[derive(Debug, Default, Clone)]
+struct Undo {
+    checkouts: BTreeMap<String, Option<Checkout>>,
+    payments: BTreeMap<String, Option<Payment>>,
+    refunds: BTreeMap<String, Option<Refund>>,
+    balances: BTreeMap<String, Option<i64>>,
+    idempotence: BTreeMap<String, Option<StoredResponse>>,
+}
+
+impl Undo {
+    fn is_empty(&self) -> bool {
+        self.checkouts.is_empty()
+            && self.payments.is_empty()
+            && self.refunds.is_empty()
+            && self.balances.is_empty()
+            && self.idempotence.is_empty()
+    }
+}
+
+/// Something that falls due at a time: a refund's completion or a session's end.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Due {
+    Refund(String),
+    Session(String),
+}
+
+/// Keeps the previous value of `map[key]` in `undo` the first time the key is touched.
+fn remember<V: Clone>(
+    undo: &mut BTreeMap<String, Option<V>>,
+    map: &BTreeMap<String, V>,
+    key: &str,
+) {
+    if !undo.contains_key(key) {
+        undo.insert(key.to_string(), map.get(key).cloned());
+    }
+}
+
+/// Puts back the remembered values.
+fn restore<V>(undo: BTreeMap<String, Option<V>>, map: &mut BTreeMap<String, V>) {
+    for (k, v) in undo {
+        match v {
+            Some(v) => {
+                map.insert(k, v);
+            }
+            None => {
+                map.remove(&k);
+            }
+        }
+    }
+}
+
+/// The whole state; its JSON form is the data file's snapshot.
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub(crate) struct State {
-    pub checkouts: BTreeMap<String, Checkout>,
-    pub payments: BTreeMap<String, Payment>,
-    pub refunds: BTreeMap<String, Refund>,
+    checkouts: BTreeMap<String, Checkout>,
+    payments: BTreeMap<String, Payment>,
+    refunds: BTreeMap<String, Refund>,
     /// Gift-card balances that differ from the starting ones.
-    pub balances: BTreeMap<String, i64>,
-    pub idempotence: BTreeMap<String, StoredResponse>,
+    balances: BTreeMap<String, i64>,
+    idempotence: BTreeMap<String, StoredResponse>,
     /// Idempotence keys whose first request is still running, with its start time; never saved.
     #[serde(skip)]
     pub in_progress: HashMap<String, i64>,
-    /// Nothing is due before this time (see [`State::has_due`]); `None` until the first `settle`. Kept by `settle`,
-    /// [`State::add_refund`] and [`State::add_checkout`], so that a request does not scan every refund.
+    /// What falls due when, earliest first, so that `settle` and [`State::has_due`] never scan every record. An
+    /// entry whose record has moved on (or was rolled back) is dropped when it comes up.
     #[serde(skip)]
-    due_hint: Option<i64>,
+    due: BTreeSet<(i64, Due)>,
+    #[serde(skip)]
+    undo: Undo,
 }
 
 impl State {
-    /// Loads the state from `path`, or an empty one if the file does not exist.
-    pub(crate) fn load(path: &Path) -> anyhow::Result<State> {
-        match std::fs::read(path) {
-            Ok(bytes) => Ok(serde_json::from_slice(&bytes)?),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(State::default()),
-            Err(e) => Err(e.into()),
+    /// A state read from a snapshot: builds the index of what falls due (once, at start).
+    pub(crate) fn indexed(mut self) -> State {
+        self.due.clear();
+        let refunds: Vec<(i64, Due)> = self
+            .refunds
+            .values()
+            .filter(|r| r.status == RefundStatus::Requested)
+            .map(|r| (r.due_ms, Due::Refund(r.id.clone())))
+            .collect();
+        let sessions: Vec<(i64, Due)> = self
+            .checkouts
+            .values()
+            .filter(|c| c.status == CheckoutStatus::InProgress)
+            .map(|c| (c.expires_ms(), Due::Session(c.id.clone())))
+            .collect();
+        self.due.extend(refunds);
+        self.due.extend(sessions);
+        self
+    }
+
+    /// Sets the values of a stored change (replaying the change log), without remembering previous values.
+    pub(crate) fn apply(&mut self, change: Change) {
+        self.checkouts.extend(change.checkouts);
+        self.payments.extend(change.payments);
+        self.refunds.extend(change.refunds);
+        self.balances.extend(change.balances);
+        self.idempotence.extend(change.idempotence);
+    }
+
+    pub(crate) fn checkouts(&self) -> &BTreeMap<String, Checkout> {
+        &self.checkouts
+    }
+
+    pub(crate) fn payments(&self) -> &BTreeMap<String, Payment> {
+        &self.payments
+    }
+
+    pub(crate) fn refunds(&self) -> &BTreeMap<String, Refund> {
+        &self.refunds
+    }
+
+    #[cfg(test)]
+    pub(crate) fn balances(&self) -> &BTreeMap<String, i64> {
+        &self.balances
+    }
+
+    pub(crate) fn idempotence(&self) -> &BTreeMap<String, StoredResponse> {
+        &self.idempotence
+    }
+
+    /// A checkout to change.
+    pub(crate) fn checkout_mut(&mut self, id: &str) -> Option<&mut Checkout> {
+        remember(&mut self.undo.checkouts, &self.checkouts, id);
+        self.checkouts.get_mut(id)
+    }
+
+    /// A payment to change.
+    pub(crate) fn payment_mut(&mut self, base: &str) -> Option<&mut Payment> {
+        remember(&mut self.undo.payments, &self.payments, base);
+        self.payments.get_mut(base)
+    }
+
+    /// A refund to change.
+    pub(crate) fn refund_mut(&mut self, id: &str) -> Option<&mut Refund> {
+        remember(&mut self.undo.refunds, &self.refunds, id);
+        self.refunds.get_mut(id)
+    }
+
+    /// Records a new checkout.
+    pub(crate) fn add_checkout(&mut self, checkout: Checkout) {
+        if checkout.status == CheckoutStatus::InProgress {
+            self.due
+                .insert((checkout.expires_ms(), Due::Session(checkout.id.clone())));
+        }
+        remember(&mut self.undo.checkouts, &self.checkouts, &checkout.id);
+        self.checkouts.insert(checkout.id.clone(), checkout);
+    }
+
+    /// Records a new payment.
+    pub(crate) fn add_payment(&mut self, payment: Payment) {
+        remember(&mut self.undo.payments, &self.payments, &payment.base);
+        self.payments.insert(payment.base.clone(), payment);
+    }
+
+    /// Records a new refund.
+    pub(crate) fn add_refund(&mut self, refund: Refund) {
+        if refund.status == RefundStatus::Requested {
+            self.due
+                .insert((refund.due_ms, Due::Refund(refund.id.clone())));
+        }
+        remember(&mut self.undo.refunds, &self.refunds, &refund.id);
+        self.refunds.insert(refund.id.clone(), refund);
+    }
+
+    /// Sets a gift card's balance.
+    pub(crate) fn set_balance(&mut self, card: &TestCard, balance: i64) {
+        remember(&mut self.undo.balances, &self.balances, card.number);
+        self.balances.insert(card.number.to_string(), balance);
+    }
+
+    /// Records the answer to replay for an idempotence key.
+    pub(crate) fn store_response(&mut self, key: &str, response: StoredResponse) {
+        remember(&mut self.undo.idempotence, &self.idempotence, key);
+        self.idempotence.insert(key.to_string(), response);
+    }
+
+    /// Whether anything changed since the last `accept` or `rollback`.
+    pub(crate) fn has_changes(&self) -> bool {
+        !self.undo.is_empty()
+    }
+
+    /// The current values of every record changed since the last `accept` or `rollback`.
+    pub(crate) fn pending_change(&self) -> Change {
+        fn current<V: Clone>(
+            undo: &BTreeMap<String, Option<V>>,
+            map: &BTreeMap<String, V>,
+        ) -> BTreeMap<String, V> {
+            undo.keys()
+                .filter_map(|k| map.get(k).map(|v| (k.clone(), v.clone())))
+                .collect()
+        }
+        Change {
+            checkouts: current(&self.undo.checkouts, &self.checkouts),
+            payments: current(&self.undo.payments, &self.payments),
+            refunds: current(&self.undo.refunds, &self.refunds),
+            balances: current(&self.undo.balances, &self.balances),
+            idempotence: current(&self.undo.idempotence, &self.idempotence),
         }
     }
 
-    /// Writes the state atomically: a temporary file next to it, then a rename, so a crash leaves the old or the
-    /// new state, never half of one.
-    pub(crate) fn save(&self, path: &Path) -> anyhow::Result<()> {
-        let bytes = serde_json::to_vec_pretty(self)?;
-        let mut tmp = path.as_os_str().to_owned();
-        tmp.push(".tmp");
-        let tmp = std::path::PathBuf::from(tmp);
-        {
-            use std::io::Write as _;
-            let mut f = std::fs::File::create(&tmp)?;
-            f.write_all(&bytes)?;
-            f.sync_all()?;
+    /// The change is stored: forget the previous values.
+    pub(crate) fn accept(&mut self) {
+        self.undo = Undo::default();
+    }
+
+    /// The change could not be stored: put every changed record back as it was.
+    pub(crate) fn rollback(&mut self) {
+        let undo = std::mem::take(&mut self.undo);
+        let refunds: Vec<String> = undo.refunds.keys().cloned().collect();
+        let sessions: Vec<String> = undo.checkouts.keys().cloned().collect();
+        restore(undo.checkouts, &mut self.checkouts);
+        restore(undo.payments, &mut self.payments);
+        restore(undo.refunds, &mut self.refunds);
+        restore(undo.balances, &mut self.balances);
+        restore(undo.idempotence, &mut self.idempotence);
+        // A restored refund or session that is waiting again needs its place in the index back.
+        for id in refunds {
+            if let Some(r) = self.refunds.get(&id)
+                && r.status == RefundStatus::Requested
+            {
+                self.due.insert((r.due_ms, Due::Refund(id)));
+            }
         }
-        std::fs::rename(&tmp, path)?;
-        Ok(())
+        for id in sessions {
+            if let Some(c) = self.checkouts.get(&id)
+                && c.status == CheckoutStatus::InProgress
+            {
+                self.due.insert((c.expires_ms(), Due::Session(id)));
+            }
+        }
     }
 
     /// The current balance of a gift card.
@@ -334,96 +454,73 @@ impl State {
         (done, pending)
     }
 
+    /// Whether `settle(now)` has anything to do: one look at the earliest entry of the index.
+    pub(crate) fn has_due(&self, now: i64) -> bool {
+        self.due.first().is_some_and(|(at, _)| *at <= now)
+    }
+
     /// Applies every transition due at `now`: refunds that complete (the gift card's balance rises), sessions that
-    /// time out. Returns the webhooks to send.
+    /// time out. Returns the webhooks to send. Only what falls due is looked at.
     pub(crate) fn settle(&mut self, now: i64) -> Vec<Event> {
         let mut events = Vec::new();
-        let due: Vec<String> = self
-            .refunds
-            .values()
-            .filter(|r| r.status == RefundStatus::Requested && r.due_ms <= now)
-            .map(|r| r.id.clone())
-            .collect();
-        for id in due {
-            let Some(r) = self.refunds.get_mut(&id) else {
-                continue;
+        while let Some((at, _)) = self.due.first() {
+            if *at > now {
+                break;
+            }
+            let Some((_, due)) = self.due.pop_first() else {
+                break;
             };
-            r.status = RefundStatus::Refunded;
-            r.status_ms = r.due_ms;
-            let (base, amount) = (r.payment_base.clone(), r.amount);
-            if let Some(p) = self.payments.get(&base)
-                && let Some(card) = test_card(&p.card_number)
-                && card.kind == CardKind::GiftCard
-            {
-                let b = self.balance(card) + amount;
-                self.balances.insert(card.number.to_string(), b);
-            }
-            events.push(Event::Refund {
-                kind: "refund.refunded",
-                id,
-            });
-            let (refunded, _) = self.refund_totals(&base);
-            if self
-                .payments
-                .get(&base)
-                .is_some_and(|p| refunded >= p.amount)
-            {
-                events.push(Event::Payment {
-                    kind: "payment.refunded",
-                    base,
-                });
+            match due {
+                Due::Refund(id) => self.complete_refund(id, now, &mut events),
+                Due::Session(id) => {
+                    if self.checkouts.get(&id).is_some_and(|c| {
+                        c.status == CheckoutStatus::InProgress && c.expires_ms() <= now
+                    }) && let Some(c) = self.checkout_mut(&id)
+                    {
+                        c.status = CheckoutStatus::CancelledByConsumer;
+                    }
+                }
             }
         }
-        for c in self.checkouts.values_mut() {
-            if c.status == CheckoutStatus::InProgress && c.expires_ms() <= now {
-                c.status = CheckoutStatus::CancelledByConsumer;
-            }
-        }
-        self.due_hint = Some(self.next_due());
         events
     }
 
-    /// Records a new refund.
-    pub(crate) fn add_refund(&mut self, refund: Refund) {
-        if refund.status == RefundStatus::Requested {
-            self.lower_hint(refund.due_ms);
-        }
-        self.refunds.insert(refund.id.clone(), refund);
-    }
-
-    /// Records a new checkout.
-    pub(crate) fn add_checkout(&mut self, id: String, checkout: Checkout) {
-        if checkout.status == CheckoutStatus::InProgress {
-            self.lower_hint(checkout.expires_ms());
-        }
-        self.checkouts.insert(id, checkout);
-    }
-
-    fn lower_hint(&mut self, at: i64) {
-        if let Some(h) = self.due_hint.as_mut() {
-            *h = (*h).min(at);
-        }
-    }
-
-    /// The earliest time a transition falls due (`i64::MAX` when none is waiting).
-    fn next_due(&self) -> i64 {
-        let refunds = self
+    fn complete_refund(&mut self, id: String, now: i64, events: &mut Vec<Event>) {
+        if !self
             .refunds
-            .values()
-            .filter(|r| r.status == RefundStatus::Requested)
-            .map(|r| r.due_ms);
-        let sessions = self
-            .checkouts
-            .values()
-            .filter(|c| c.status == CheckoutStatus::InProgress)
-            .map(Checkout::expires_ms);
-        refunds.chain(sessions).min().unwrap_or(i64::MAX)
-    }
-
-    /// Whether `settle(now)` should run: one comparison once a `settle` has set the hint; true before (the first
-    /// `settle` scans once and sets it).
-    pub(crate) fn has_due(&self, now: i64) -> bool {
-        self.due_hint.is_none_or(|hint| now >= hint)
+            .get(&id)
+            .is_some_and(|r| r.status == RefundStatus::Requested && r.due_ms <= now)
+        {
+            return;
+        }
+        let Some(r) = self.refund_mut(&id) else {
+            return;
+        };
+        r.status = RefundStatus::Refunded;
+        r.status_ms = r.due_ms;
+        let (base, amount) = (r.payment_base.clone(), r.amount);
+        if let Some(p) = self.payments.get(&base)
+            && let Some(card) = test_card(&p.card_number)
+            && card.kind == CardKind::GiftCard
+        {
+            let b = self.balance(card) + amount;
+            self.set_balance(card, b);
+        }
+        events.push(Event::Refund {
+            kind: "refund.refunded",
+            id,
+        });
+        let (refunded, _) = self.refund_totals(&base);
+        if self
+            .payments
+            .get(&base)
+            .is_some_and(|p| refunded >= p.amount)
+        {
+            events.push(Event::Payment {
+                kind: "payment.refunded",
+                base,
+            });
+        }
     }
 }
 
@@ -431,16 +528,60 @@ impl State {
 mod tests {
     use super::*;
 
-    #[test]
-    fn masks_all_but_the_last_four() {
-        assert_eq!(mask("4012000033330026"), "************0026");
-        assert_eq!(mask("12"), "12");
+    fn refund(id: &str, due_ms: i64) -> Refund {
+        Refund {
+            id: id.into(),
+            payment_base: id.split('_').next().unwrap_or_default().into(),
+            amount: 100,
+            currency: "EUR".into(),
+            status: RefundStatus::Requested,
+            requested_ms: 0,
+            due_ms,
+            status_ms: 0,
+            merchant_reference: None,
+            reason: None,
+        }
     }
 
     #[test]
-    fn finds_test_cards_with_spaces() {
-        let c = test_card("6299 0000 0000 0002").map(|c| c.balance);
-        assert_eq!(c, Some(5_000));
-        assert!(test_card("1111").is_none());
+    fn a_change_lists_the_touched_records_and_a_rollback_puts_them_back() {
+        let mut st = State::default();
+        st.add_refund(refund("1000000000_1", 10));
+        assert_eq!(st.pending_change().refunds.len(), 1);
+        st.accept();
+        assert!(!st.has_changes());
+
+        st.add_refund(refund("1000000000_2", 20));
+        if let Some(r) = st.refund_mut("1000000000_1") {
+            r.amount = 5;
+        }
+        let change = st.pending_change();
+        assert_eq!(
+            change.refunds.keys().collect::<Vec<_>>(),
+            ["1000000000_1", "1000000000_2"]
+        );
+        st.rollback();
+        assert_eq!(st.refunds().len(), 1);
+        assert_eq!(st.refunds()["1000000000_1"].amount, 100);
+        assert!(!st.has_changes());
+    }
+
+    #[test]
+    fn settle_looks_only_at_what_is_due_and_a_rolled_back_settle_comes_due_again() {
+        let mut st = State::default();
+        st.add_refund(refund("1000000000_1", 10));
+        st.add_refund(refund("1000000000_2", 30));
+        st.accept();
+        assert!(!st.has_due(9));
+        assert!(st.has_due(10));
+        assert_eq!(st.settle(20).len(), 1);
+        assert_eq!(st.refunds()["1000000000_1"].status, RefundStatus::Refunded);
+        assert_eq!(st.refunds()["1000000000_2"].status, RefundStatus::Requested);
+        st.rollback();
+        assert_eq!(st.refunds()["1000000000_1"].status, RefundStatus::Requested);
+        assert!(st.has_due(10));
+        assert_eq!(st.settle(40).len(), 2);
+        st.accept();
+        assert!(!st.has_due(i64::MAX));
     }
 }

@@ -1,18 +1,64 @@
-//! Outgoing webhooks: signed with the webhook secret (`X-GCS-Signature` = Base64 HMAC-SHA256 of the exact body
-//! bytes, `X-GCS-KeyId`), sent in the background with a few retries so the API never waits for a receiver.
+//! After a change: storing it and announcing it. Outgoing webhooks are signed with the webhook secret
+//! (`X-GCS-Signature` = Base64 HMAC-SHA256 of the exact body bytes, `X-GCS-KeyId`) and sent in the background with a
+//! few retries, so the API never waits for a receiver. Due transitions (refunds that complete, sessions that end)
+//! are applied before each request and every 50 ms.
 
+use std::sync::{MutexGuard, Weak};
 use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
 
+use super::app::{App, Outgoing};
 use super::auth::hmac_base64;
-use super::model::{Event, State};
+use super::model::{Event, State, now_ms};
+use super::wire;
 
-/// One webhook body for some endpoints.
-#[derive(Debug)]
-pub(crate) struct Outgoing {
-    pub urls: Vec<String>,
-    pub body: Vec<u8>,
+/// Stores what changed in `state` (see [`App::store`]) and then queues the webhooks of `events`. When the change
+/// cannot be stored it is undone, nothing is announced and the error is returned.
+pub(crate) fn commit(
+    app: &App,
+    state: &mut State,
+    events: Vec<Event>,
+    fail: bool,
+) -> anyhow::Result<()> {
+    app.store(state, fail)?;
+    let now = now_ms();
+    for event in events {
+        let urls = urls_for(state, &event, app.cfg.webhook_url.as_deref());
+        if urls.is_empty() {
+            continue;
+        }
+        let Some(body) = wire::webhook_body(state, &app.cfg.merchant_id, &event, now) else {
+            continue;
+        };
+        app.send_webhook(urls, body.to_string().into_bytes());
+    }
+    Ok(())
+}
+
+/// Locks the state and applies what is due now (completed refunds, ended sessions).
+pub(crate) fn settled(app: &App) -> MutexGuard<'_, State> {
+    let mut st = app.lock();
+    let now = now_ms();
+    if st.has_due(now) {
+        let events = st.settle(now);
+        // A failed store is logged and undone: the transitions fall due again at the next look.
+        let _ = commit(app, &mut st, events, false);
+    }
+    st
+}
+
+/// Settles due refunds every 50 ms so their webhooks go out without waiting for a request.
+pub(crate) async fn tick(app: Weak<App>, mut stop: watch::Receiver<bool>) {
+    let mut every = tokio::time::interval(Duration::from_millis(50));
+    loop {
+        tokio::select! {
+            _ = every.tick() => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+        let Some(app) = app.upgrade() else { return };
+        drop(settled(&app));
+    }
 }
 
 /// Attempts per endpoint, and the pause before each retry.
@@ -22,11 +68,11 @@ const BACKOFF_MS: [u64; 3] = [250, 1_000, 4_000];
 pub(crate) fn urls_for(state: &State, event: &Event, configured: Option<&str>) -> Vec<String> {
     let base = match event {
         Event::Payment { base, .. } => Some(base.as_str()),
-        Event::Refund { id, .. } => state.refunds.get(id).map(|r| r.payment_base.as_str()),
+        Event::Refund { id, .. } => state.refunds().get(id).map(|r| r.payment_base.as_str()),
     };
     let mut urls: Vec<String> = base
-        .and_then(|b| state.payments.get(b))
-        .and_then(|p| state.checkouts.get(&p.checkout_id))
+        .and_then(|b| state.payments().get(b))
+        .and_then(|p| state.checkouts().get(&p.checkout_id))
         .map(|c| c.webhook_urls.clone())
         .unwrap_or_default();
     if let Some(u) = configured

@@ -3,8 +3,9 @@
 
 use serde_json::{Map, Value, json};
 
+use super::cards::{CardKind, TEST_CARDS, mask};
 use super::model::{
-    Checkout, CheckoutStatus, Event, PayStatus, Payment, Refund, RefundStatus, State, mask,
+    Checkout, CheckoutStatus, Event, PayStatus, Payment, Refund, RefundStatus, State,
 };
 
 /// `2024-05-01T10:00:00.000Z` (the contract's pattern allows `Z` only).
@@ -195,11 +196,11 @@ pub(crate) fn payment_response(state: &State, p: &Payment) -> Value {
 pub(crate) fn payment_details(state: &State, p: &Payment) -> Value {
     let mut v = payment_response(state, p);
     let mut ops = Vec::new();
-    let tenders: Vec<&Payment> = match state.checkouts.get(&p.checkout_id) {
+    let tenders: Vec<&Payment> = match state.checkouts().get(&p.checkout_id) {
         Some(c) if c.tenders.contains(&p.base) => c
             .tenders
             .iter()
-            .filter_map(|b| state.payments.get(b))
+            .filter_map(|b| state.payments().get(b))
             .collect(),
         _ => vec![p],
     };
@@ -292,7 +293,7 @@ pub(crate) fn refund_response(state: &State, p: &Payment, r: &Refund) -> Value {
         obj.insert(
             "errors".into(),
             json!([api_error(
-                402,
+                400,
                 "30521001",
                 "REFUND_DECLINED",
                 "PAYMENT_PLATFORM_ERROR",
@@ -349,12 +350,12 @@ pub(crate) fn hosted_checkout(state: &State, c: &Checkout) -> Value {
         CheckoutStatus::PaymentCreated => c
             .tenders
             .first()
-            .and_then(|b| state.payments.get(b))
+            .and_then(|b| state.payments().get(b))
             .map(|p| (p, "SUCCESSFUL")),
         _ => c
             .rejected
             .last()
-            .and_then(|b| state.payments.get(b))
+            .and_then(|b| state.payments().get(b))
             .map(|p| (p, "REJECTED")),
     };
     if let (Some((p, category)), Some(obj)) = (created, v.as_object_mut()) {
@@ -375,12 +376,12 @@ pub(crate) fn webhook_body(
 ) -> Option<Value> {
     let (kind, key, object) = match event {
         Event::Payment { kind, base } => {
-            let p = state.payments.get(base)?;
+            let p = state.payments().get(base)?;
             (*kind, "payment", payment_response(state, p))
         }
         Event::Refund { kind, id } => {
-            let r = state.refunds.get(id)?;
-            let p = state.payments.get(&r.payment_base)?;
+            let r = state.refunds().get(id)?;
+            let p = state.payments().get(&r.payment_base)?;
             (*kind, "refund", refund_response(state, p, r))
         }
     };
@@ -400,7 +401,7 @@ pub(crate) fn webhook_body(
 /// Reconciliation dump for `GET /sandbox/state`.
 pub(crate) fn state_dump(state: &State) -> Value {
     let checkouts: Vec<Value> = state
-        .checkouts
+        .checkouts()
         .values()
         .map(|c| {
             json!({"hostedCheckoutId": c.id, "status": hosted_checkout(state, c)["status"],
@@ -410,7 +411,7 @@ pub(crate) fn state_dump(state: &State) -> Value {
         })
         .collect();
     let payments: Vec<Value> = state
-        .payments
+        .payments()
         .values()
         .map(|p| {
             let (refunded, pending) = state.refund_totals(&p.base);
@@ -420,18 +421,18 @@ pub(crate) fn state_dump(state: &State) -> Value {
         })
         .collect();
     let refunds: Vec<Value> = state
-        .refunds
+        .refunds()
         .values()
         .map(|r| {
             json!({"id": r.id, "paymentId": format!("{}_0", r.payment_base), "amount": r.amount,
                    "status": refund_codes(r.status).0, "merchantReference": r.merchant_reference})
         })
         .collect();
-    let balances: Map<String, Value> = super::model::TEST_CARDS
+    let balances: Map<String, Value> = TEST_CARDS
         .iter()
-        .filter(|c| c.kind == super::model::CardKind::GiftCard)
+        .filter(|c| c.kind == CardKind::GiftCard)
         .map(|c| (c.number.to_string(), json!(state.balance(c))))
         .collect();
     json!({"checkouts": checkouts, "payments": payments, "refunds": refunds, "balances": balances,
-           "idempotenceKeys": state.idempotence.len()})
+           "idempotenceKeys": state.idempotence().len()})
 }

@@ -384,15 +384,23 @@ async fn the_command_prints_its_address_first_and_serves() {
         .await
         .expect("sent");
     assert_eq!(r.status().as_u16(), 200);
-    // A change is written to the data file at once.
+    // A change is written to the data file's change log at once, one line.
     let s = Sbx {
         sandbox: None,
         base: base.clone(),
         http: client(),
     };
     s.create_checkout(1_000, true).await;
-    let saved: Value = serde_json::from_slice(&std::fs::read(&data).expect("saved")).expect("JSON");
-    assert_eq!(saved["checkouts"].as_object().expect("checkouts").len(), 1);
+    let log = std::fs::read_to_string(dir.path().join("state.json.log")).expect("saved");
+    let lines: Vec<Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object a line"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{log}");
+    assert_eq!(
+        lines[0]["checkouts"].as_object().expect("checkouts").len(),
+        1
+    );
     child.kill().await.expect("stopped");
 }
 

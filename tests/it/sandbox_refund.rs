@@ -175,6 +175,52 @@ async fn refunds_to_card_6_are_declined_with_a_refund_result() {
     assert_eq!(p["statusOutput"]["isRefundable"], true);
 }
 
+/// The schema name the contract gives RefundPayment's answer with this status, if it lists the status.
+fn refund_payment_response_schema(status: u16) -> Option<String> {
+    let text = include_str!("../data/worldline-direct-openapi-v2.yaml");
+    let yaml: Value = serde_yaml::from_str(text).expect("the contract is valid YAML");
+    let responses =
+        &yaml["paths"]["/v2/{merchantId}/payments/{paymentId}/refund"]["post"]["responses"];
+    assert!(responses.is_object(), "RefundPayment is in the contract");
+    let schema = responses
+        .get(status.to_string())?
+        .pointer("/content/application~1json/schema/$ref")?
+        .as_str()?;
+    schema
+        .strip_prefix("#/components/schemas/")
+        .map(str::to_string)
+}
+
+#[tokio::test]
+async fn a_declined_refund_is_a_400_refund_error_response_as_the_contract_says() {
+    let s = Sbx::start().await;
+    let fields = form(&[gift(1, 6)]);
+    let (_, g) = s.paid_checkout(3_000, &refs(&fields)).await;
+    let id = g["createdPaymentOutput"]["payment"]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let a = s.post(&format!("/payments/{id}/refund"), &eur(1_000)).await;
+    assert_eq!(a.status, 400, "{}", a.text);
+    assert!(a.content_type().starts_with("application/json"));
+    let schema = refund_payment_response_schema(a.status)
+        .unwrap_or_else(|| panic!("the contract does not list {} for RefundPayment", a.status));
+    assert_eq!(schema, "refundErrorResponse");
+    let body = a.json();
+    crate::openapi::assert_valid(&schema, &body);
+    assert_eq!(body["errors"][0]["httpStatusCode"], 400);
+    assert_eq!(body["errors"][0]["id"], "REFUND_DECLINED");
+    let refund = &body["refundResult"];
+    crate::openapi::assert_valid("refundResponse", refund);
+    assert_eq!(refund["id"], format!("{}_1", &id[..10]));
+    assert_eq!(refund["status"], "REJECTED");
+    assert_eq!(refund["statusOutput"]["statusCode"], 83);
+    assert_eq!(refund["refundOutput"]["amountOfMoney"]["amount"], 1_000);
+    // The refused refund is listed as REJECTED, as the platform keeps it.
+    let list = s.get(&format!("/payments/{id}/refunds")).await.json();
+    assert_eq!(list["refunds"][0]["status"], "REJECTED");
+}
+
 #[tokio::test]
 async fn an_idempotent_refund_is_replayed_with_its_timestamp() {
     let s = Sbx::start().await;

@@ -518,10 +518,15 @@ def test_declined_refund_card(merchant, receiver):
     })
     assert answer.status_code in (302, 303), answer.text[:300]
     payment = merchant.hosted_checkout().get_hosted_checkout(created.hosted_checkout_id).created_payment_output.payment
+    # RefundPayment's contract answers a refused refund with 400 and a RefundErrorResponse. The SDK looks at the
+    # body before the status: a `refundResult` makes it a DeclinedRefundException, not a ValidationException.
     with pytest.raises(DeclinedRefundException) as raised:
         merchant.payments().refund_payment(payment.id, refund_request(1000, "RMB-DECLINED"))
+    assert not isinstance(raised.value, ValidationException)
+    assert raised.value.status_code == 400, error_summary(raised.value)
     assert raised.value.refund_response is not None
     assert raised.value.refund_response.status == "REJECTED"
+    assert raised.value.refund_response.status_output.status_code == 83
 
 
 def test_webhooks_from_checkout_verified_by_sdk(helper, receiver, tenders, idempotent_refund):
