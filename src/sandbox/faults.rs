@@ -36,6 +36,10 @@ pub(crate) struct Rule {
     pub in_progress_409: f64,
     #[serde(default)]
     pub store_error: f64,
+    /// Holds the operation (inside the idempotence window, after any latency) until the rules are cleared with
+    /// `DELETE /sandbox/faults`: a test decides when it goes on, instead of guessing a latency.
+    #[serde(default)]
+    pub hold: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -54,6 +58,8 @@ pub(crate) struct Plan {
     pub drop_after_commit: bool,
     pub conflict: bool,
     pub store_error: bool,
+    /// Wait for the release that follows this generation of the switchboard.
+    pub hold_from: Option<u64>,
 }
 
 /// The rules and the random source they draw from.
@@ -61,6 +67,9 @@ pub(crate) struct Plan {
 pub(crate) struct Switchboard {
     pub rules: Vec<Rule>,
     rng: u64,
+    /// How many times the rules were cleared; held operations wait for the next clear.
+    released: u64,
+    release: tokio::sync::watch::Sender<u64>,
 }
 
 impl Default for Switchboard {
@@ -72,6 +81,8 @@ impl Default for Switchboard {
         Switchboard {
             rules: Vec::new(),
             rng: seed,
+            released: 0,
+            release: tokio::sync::watch::Sender::new(0),
         }
     }
 }
@@ -89,6 +100,25 @@ impl Switchboard {
 
     fn roll(&mut self, p: f64) -> bool {
         p > 0.0 && (p >= 1.0 || self.next_f64() < p)
+    }
+
+    /// Removes every rule and lets every held operation go on.
+    pub(crate) fn clear(&mut self) {
+        self.rules.clear();
+        self.released += 1;
+        self.release.send_replace(self.released);
+    }
+
+    /// Waits until the rules are cleared after generation `from` (see [`Plan::hold_from`]).
+    pub(crate) fn released_after(
+        &self,
+        from: u64,
+    ) -> impl std::future::Future<Output = ()> + use<> {
+        let mut rx = self.release.subscribe();
+        async move {
+            // The sender lives as long as the sandbox; if it is gone, the sandbox is stopping: go on.
+            let _ = rx.wait_for(|g| *g > from).await;
+        }
     }
 
     /// Adds a rule; a seed restarts the random sequence.
@@ -122,6 +152,7 @@ impl Switchboard {
             error: self.roll(rule.error_rate),
             drop_after_commit: self.roll(rule.drop_after_commit),
             store_error: self.roll(rule.store_error),
+            hold_from: rule.hold.then_some(self.released),
         }
     }
 }

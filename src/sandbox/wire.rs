@@ -433,6 +433,10 @@ pub(crate) fn state_dump(state: &State) -> Value {
         .filter(|c| c.kind == CardKind::GiftCard)
         .map(|c| (c.number.to_string(), json!(state.balance(c))))
         .collect();
+    // The keys of the requests being carried out right now, sorted: a test can wait until a request has reached
+    // the platform without guessing how long that takes.
+    let mut in_progress: Vec<&String> = state.in_progress.keys().collect();
+    in_progress.sort();
     json!({"checkouts": checkouts, "payments": payments, "refunds": refunds, "balances": balances,
-           "idempotenceKeys": state.idempotence().len()})
+           "idempotenceKeys": state.idempotence().len(), "inProgress": in_progress})
 }

@@ -11,7 +11,7 @@ use std::process::Output;
 use cadodesk::sandbox::{RunningSandbox, SandboxConfig};
 use serde_json::Value;
 
-use crate::chaos_support::*;
+use crate::support::chaos::*;
 
 struct Fixture {
     sb: RunningSandbox,

@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::chaos_support::*;
+use crate::support::chaos::*;
 
 async fn paid(cli: &Cli, cents: i64, gifts: &[&str], card: Option<&str>) -> Value {
     let amount = format!("{},{:02}", cents / 100, cents % 100);
@@ -236,11 +236,11 @@ async fn two_in_process_tills_and_a_process_on_one_ledger_never_double_a_refund(
         .expect("gift")
         .to_string();
 
-    let a = crate::till_support::till(dir.path(), &base, "caisse-1");
-    let b = crate::till_support::till(dir.path(), &base, "caisse-2");
+    let a = crate::support::till::till(dir.path(), &base, "caisse-1");
+    let b = crate::support::till::till(dir.path(), &base, "caisse-2");
     let cmd = || cadodesk::till::RefundCommand {
         payment_id: gift.clone(),
-        amount: crate::till_support::eur(150),
+        amount: crate::support::till::eur(150),
         reason: "retour".into(),
     };
     // 3 writers × 6 tries × 1,50 € on a 20 € tender: at most 13 can go through.

@@ -9,55 +9,21 @@ use std::path::Path;
 use std::process::Output;
 
 use cadodesk::ledger::Ledger;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::till_support::*;
+use crate::support::binary::{Cli, json_of, stderr_of};
+use crate::support::till::*;
 
 fn cli(dir: &Path, base_url: &str) -> tokio::process::Command {
-    let mut c = tokio::process::Command::new(env!("CARGO_BIN_EXE_cadodesk"));
-    for var in [
-        "CADODESK_DATA_DIR",
-        "CADODESK_ENDPOINT",
-        "CADODESK_MERCHANT_ID",
-        "CADODESK_OPERATOR",
-        "RUST_LOG",
-    ] {
-        c.env_remove(var);
-    }
-    c.env("CADODESK_API_KEY_ID", "sandbox-key-id")
-        .env("CADODESK_API_SECRET", "sandbox-secret")
-        .arg("--data-dir")
-        .arg(dir)
-        .arg("--endpoint")
-        .arg(base_url)
-        .arg("--merchant-id")
-        .arg("cadodesk-sandbox")
-        .arg("--operator")
-        .arg("script")
-        .kill_on_drop(true);
-    c
+    Cli::sandbox(dir, base_url).command(&[])
 }
 
 async fn run(dir: &Path, base_url: &str, args: &[&str]) -> Output {
-    cli(dir, base_url)
-        .args(args)
-        .output()
-        .await
-        .expect("cadodesk runs")
-}
-
-fn json_of(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}\nstderr: {}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
+    Cli::sandbox(dir, base_url).run(args).await
 }
 
 fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).to_string()
+    stderr_of(out)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -225,10 +191,10 @@ async fn a_process_killed_between_intent_and_answer_leaves_exactly_one_refund() 
             .clone()
     };
 
-    // The platform holds the request long enough for the process to die waiting.
+    // The platform holds the request until the test lets it go: the process dies waiting for its answer.
     fault(
         &base,
-        json!({"operation": "refund", "latencyMs": 1500, "count": 1}),
+        json!({"operation": "refund", "hold": true, "count": 1}),
     )
     .await;
     let mut child = cli(d, &base)
@@ -259,11 +225,39 @@ async fn a_process_killed_between_intent_and_answer_leaves_exactly_one_refund() 
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     assert!(intent_seen, "the intent is written before the request");
-    // Let the request reach the platform, then kill -9.
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // Once the platform is carrying the request out, kill -9.
+    let key = ledger.unfinished_refunds().expect("read")[0]
+        .idempotence_key
+        .clone();
+    let in_progress = |st: &serde_json::Value, key: &str| {
+        st["inProgress"]
+            .as_array()
+            .is_some_and(|keys| keys.iter().any(|k| k == key))
+    };
+    let mut reached = false;
+    for _ in 0..600 {
+        if in_progress(&state(&base).await, &key) {
+            reached = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(reached, "the refund reached the platform");
     child.start_kill().expect("kill");
     let status = child.wait().await.expect("wait");
     assert_eq!(status.signal(), Some(9), "killed, not finished: {status:?}");
+    // The platform carries it out after its client died (as a timed-out request can be), then resume settles it.
+    clear_faults(&base).await;
+    for _ in 0..600 {
+        if !in_progress(&state(&base).await, &key) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(
+        !in_progress(&state(&base).await, &key),
+        "the held refund finished"
+    );
     let r = ledger.unfinished_refunds().expect("read");
     assert_eq!((r.len(), r[0].state.code()), (1, "requested"));
 

@@ -8,34 +8,11 @@ use std::process::Output;
 
 use serde_json::Value;
 
-use crate::till_support::*;
+use crate::support::binary::Cli;
+use crate::support::till::*;
 
 async fn run(dir: &Path, base_url: &str, args: &[&str]) -> Output {
-    let mut c = tokio::process::Command::new(env!("CARGO_BIN_EXE_cadodesk"));
-    for var in [
-        "CADODESK_DATA_DIR",
-        "CADODESK_ENDPOINT",
-        "CADODESK_MERCHANT_ID",
-        "CADODESK_OPERATOR",
-        "RUST_LOG",
-    ] {
-        c.env_remove(var);
-    }
-    c.env("CADODESK_API_KEY_ID", "sandbox-key-id")
-        .env("CADODESK_API_SECRET", "sandbox-secret")
-        .arg("--data-dir")
-        .arg(dir)
-        .arg("--endpoint")
-        .arg(base_url)
-        .arg("--merchant-id")
-        .arg("cadodesk-sandbox")
-        .arg("--operator")
-        .arg("script")
-        .args(args)
-        .kill_on_drop(true)
-        .output()
-        .await
-        .expect("cadodesk runs")
+    Cli::sandbox(dir, base_url).run(args).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

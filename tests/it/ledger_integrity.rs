@@ -6,7 +6,7 @@
 use cadodesk::domain::RefundState;
 use cadodesk::ledger::{ChainBreak, Event, Ledger};
 
-use crate::till_support::eur;
+use crate::support::till::eur;
 
 const TENDER: &str = "1234567890_0";
 

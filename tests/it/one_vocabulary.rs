@@ -15,7 +15,7 @@ use cadodesk::till::{
     CheckoutFilter, DirectGateway, Gateway, GatewayError, RefundCommand, Till, TillError,
 };
 
-use crate::till_support::*;
+use crate::support::till::*;
 
 fn refund(payment_id: &str, cents: i64) -> RefundCommand {
     RefundCommand {

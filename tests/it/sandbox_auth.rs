@@ -4,7 +4,7 @@ use std::io::Write as _;
 
 use serde_json::json;
 
-use crate::sandbox_common::*;
+use crate::support::sandbox::*;
 
 const TEST_CONNECTION: &str = "/v2/cadodesk-sandbox/services/testconnection";
 

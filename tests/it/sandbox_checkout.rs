@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::sandbox_common::*;
+use crate::support::sandbox::*;
 
 fn with(mut base: Value, pointer: &str, value: Value) -> Value {
     let (parent, key) = pointer.rsplit_once('/').expect("pointer");

@@ -7,7 +7,7 @@ use axum::http::HeaderMap;
 use cadodesk::sandbox::SandboxConfig;
 use serde_json::{Value, json};
 
-use crate::sandbox_common::*;
+use crate::support::sandbox::*;
 
 #[tokio::test]
 async fn the_whole_state_survives_a_restart() {

@@ -7,7 +7,7 @@ use cadodesk::direct::wire::RefundRequest;
 use cadodesk::direct::{ClientOptions, Credentials, DirectClient, IdempotenceKey};
 use cadodesk::sandbox::SandboxConfig;
 
-use crate::till_support::*;
+use crate::support::till::*;
 
 fn client(base_url: &str) -> DirectClient {
     DirectClient::new(
@@ -94,22 +94,22 @@ async fn sandbox_process(data: &std::path::Path) -> (tokio::process::Child, Stri
     (child, base)
 }
 
-fn sbx(base: &str) -> crate::sandbox_common::Sbx {
-    crate::sandbox_common::Sbx {
+fn sbx(base: &str) -> crate::support::sandbox::Sbx {
+    crate::support::sandbox::Sbx {
         sandbox: None,
         base: base.to_string(),
-        http: crate::sandbox_common::client(),
+        http: crate::support::sandbox::client(),
     }
 }
 
 /// The dump without what a restart may change (nothing here should).
-async fn dump(s: &crate::sandbox_common::Sbx) -> serde_json::Value {
+async fn dump(s: &crate::support::sandbox::Sbx) -> serde_json::Value {
     s.state().await
 }
 
 #[tokio::test]
 async fn sandbox_everything_answered_survives_a_kill_and_idempotent_replays_still_work() {
-    use crate::sandbox_common::{form, gift, refs, visa};
+    use crate::support::sandbox::{form, gift, refs, visa};
     use serde_json::json;
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("sandbox.json");

@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::sandbox_common::*;
+use crate::support::sandbox::*;
 
 fn eur(amount: i64) -> Value {
     json!({"amountOfMoney": {"amount": amount, "currencyCode": "EUR"}, "reason": "retour article",
@@ -261,10 +261,11 @@ async fn an_idempotent_refund_is_replayed_with_its_timestamp() {
 async fn a_repeat_while_the_first_runs_gets_409() {
     let s = Sbx::start().await;
     let (_, visa_id) = paid(&s, 30_000).await;
+    // The first refund is held inside the idempotence window until the test lets it go.
     let r = s
         .http
         .post(format!("{}/sandbox/faults", s.base))
-        .json(&json!({"operation": "refund", "latencyMs": 1500, "count": 1}))
+        .json(&json!({"operation": "refund", "hold": true, "count": 1}))
         .send()
         .await
         .expect("faults");
@@ -272,15 +273,27 @@ async fn a_repeat_while_the_first_runs_gets_409() {
     let path = format!("/payments/{visa_id}/refund");
     let body = eur(1_000);
     let slow = s.post_idem(&path, &body, "slow-key");
-    let quick = async {
-        // Wait until the first request is in flight (it is marked in progress before its added latency).
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-        s.post_idem(&path, &eur(1_000), "slow-key").await
+    let repeat = async {
+        // Wait until the platform holds the first request in progress, then repeat it, then let the first go.
+        eventually(|| async {
+            let st = s.state().await;
+            st["inProgress"]
+                .as_array()
+                .is_some_and(|keys| keys.iter().any(|k| k == "slow-key"))
+                .then_some(())
+        })
+        .await;
+        let second = s.post_idem(&path, &eur(1_000), "slow-key").await;
+        let r = s
+            .http
+            .delete(format!("{}/sandbox/faults", s.base))
+            .send()
+            .await
+            .expect("release");
+        assert_eq!(r.status().as_u16(), 200);
+        second
     };
-    let (a, b) = tokio::join!(slow, quick);
-    // Whichever arrived first ran (slowly); the other found it in progress.
-    let (first, second) = if a.status == 201 { (a, b) } else { (b, a) };
-    assert_eq!(first.status, 201, "{}", first.text);
+    let (first, second) = tokio::join!(slow, repeat);
     let e = second.assert_error(409);
     assert_eq!(e["errorCode"], "30001002");
     assert_eq!(e["code"], "1409");
@@ -289,8 +302,6 @@ async fn a_repeat_while_the_first_runs_gets_409() {
             .header("x-gcs-idempotence-request-timestamp")
             .is_some()
     );
-    // Once done, the same key replays the 201.
-    let third = s.post_idem(&path, &eur(1_000), "slow-key").await;
-    assert_eq!(third.status, 201);
-    assert_eq!(third.json()["id"], first.json()["id"]);
+    // Released, the first one was carried out.
+    assert_eq!(first.status, 201, "{}", first.text);
 }

@@ -10,7 +10,7 @@ use cadodesk::domain::RefundState;
 use cadodesk::ledger::Event;
 use cadodesk::till::{RefundCommand, Till, TillError};
 
-use crate::till_support::*;
+use crate::support::till::*;
 
 fn today() -> chrono::NaiveDate {
     chrono::Utc::now()

@@ -6,7 +6,7 @@ use cadodesk::domain::{CheckoutState, RefundState, TenderKind};
 use cadodesk::till::{RefundCommand, TillError};
 use serde_json::json;
 
-use crate::till_support::*;
+use crate::support::till::*;
 
 fn refund(payment_id: &str, cents: i64, reason: &str) -> RefundCommand {
     RefundCommand {

@@ -17,7 +17,7 @@ use cadodesk::ledger::{Event, Ledger};
 use cadodesk::till::{RefundCommand, Till, TillConfig, TillError};
 use serde_json::{Value, json};
 
-use crate::till_support::{credentials, eur};
+use crate::support::till::{credentials, eur};
 
 const TENDER: &str = "1234567890_0";
 

@@ -16,7 +16,7 @@ use cadodesk::till::{CheckoutView, DirectGateway, Gateway, GatewayError, Till, T
 use chrono::Duration;
 use tokio::sync::mpsc::UnboundedReceiver;
 
-use crate::till_support::*;
+use crate::support::till::*;
 
 /// A watcher callback that records which checkout was read and signals each reading.
 fn recorder() -> (

@@ -193,10 +193,10 @@ fn pay_as_customer(redirect_url: &str) {
         .enable_all()
         .build()
         .expect("runtime");
-    rt.block_on(crate::till_support::pay(
+    rt.block_on(crate::support::till::pay(
         redirect_url,
-        &[crate::till_support::CADO_50, crate::till_support::CADO_20],
-        Some(crate::till_support::VISA),
+        &[crate::support::till::CADO_50, crate::support::till::CADO_20],
+        Some(crate::support::till::VISA),
     ));
 }
 

@@ -39,7 +39,7 @@ pub(crate) async fn faults_route(
     }
     match method {
         Method::GET => {}
-        Method::DELETE => app.faults().rules.clear(),
+        Method::DELETE => app.faults().clear(),
         Method::POST => {
             let rules: Vec<Rule> = match serde_json::from_slice::<Value>(&body) {
                 Ok(Value::Array(items)) => {

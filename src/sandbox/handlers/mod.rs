@@ -267,6 +267,10 @@ pub(crate) async fn v2(
     if plan.latency_ms > 0 {
         tokio::time::sleep(Duration::from_millis(plan.latency_ms)).await;
     }
+    if let Some(from) = plan.hold_from {
+        let released = app.faults().released_after(from);
+        released.await;
+    }
     if plan.error {
         return to_response(Reply::error(
             500,

@@ -10,12 +10,10 @@ use cadodesk::till::{DirectGateway, Gateway, NewCheckout, Till, TillConfig};
 use cadodesk::vault::{ApiCredentials, Secret, sandbox_defaults};
 use serde_json::Value;
 
-/// Test cards (see the README).
-pub const CADO_250: &str = "6299000000000001";
-pub const CADO_50: &str = "6299000000000002";
-pub const CADO_20: &str = "6299000000000003";
+pub use super::{CADO_20, CADO_50, CADO_250, VISA};
+
+/// Gift card whose refunds are declined.
 pub const CADO_REFUNDS_DECLINED: &str = "6299000000000006";
-pub const VISA: &str = "4012000033330026";
 
 pub fn eur(cents: i64) -> Amount {
     Amount::from_cents(cents).expect("amount")
@@ -134,6 +132,16 @@ pub async fn fault(base_url: &str, rule: Value) {
         "fault refused: {}",
         resp.status()
     );
+}
+
+/// Removes every rule.
+pub async fn clear_faults(base_url: &str) {
+    let resp = reqwest::Client::new()
+        .delete(format!("{base_url}/sandbox/faults"))
+        .send()
+        .await
+        .expect("faults answer");
+    assert!(resp.status().is_success());
 }
 
 /// The sandbox's whole state.

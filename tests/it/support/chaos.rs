@@ -1,33 +1,15 @@
-//! Helpers for the reliability suites: the `cadodesk` binary run as a script would run it (with every line it
-//! writes kept for the secrets check), `cadodesk sandbox` as its own process, the fault switchboard, the hosted page
-//! filled over HTTP, and the platform's own view of what happened.
+//! Helpers for the reliability suites: repeatable draws, `cadodesk sandbox` as its own process, the fault
+//! switchboard, and the platform's own view of what happened.
 
 use std::path::{Path, PathBuf};
-use std::process::{Output, Stdio};
+
+pub use super::binary::{Cli, json_of, stderr_of};
+pub use super::*;
+use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::Value;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
-
-/// The sandbox's default merchant and key id (documented in the README).
-pub const MERCHANT: &str = "cadodesk-sandbox";
-/// The sandbox's default API key id.
-pub const KEY_ID: &str = "sandbox-key-id";
-/// The sandbox's default API secret.
-pub const SECRET: &str = "sandbox-secret";
-
-/// Gift cards with a balance and the two bank cards that pay (see the README's test cards).
-pub const CADO_250: &str = "6299000000000001";
-/// 50 € gift card.
-pub const CADO_50: &str = "6299000000000002";
-/// 20 € gift card.
-pub const CADO_20: &str = "6299000000000003";
-/// Visa that pays.
-pub const VISA: &str = "4012000033330026";
-/// Mastercard that pays.
-pub const MASTERCARD: &str = "5555555555554444";
-/// Visa that is declined.
-pub const VISA_DECLINED: &str = "4321456998744563";
+use tokio::io::AsyncBufReadExt;
 
 /// splitmix64: repeatable draws from a seed, without depending on a crate's API.
 #[derive(Debug, Clone)]
@@ -132,102 +114,12 @@ impl SandboxProcess {
     }
 }
 
-/// The `cadodesk` binary with a clean environment: one data dir, one endpoint, the given credentials. Every
-/// output is appended to `<log_dir>/cli-stdout.log` and `<log_dir>/cli-stderr.log` for the secrets check.
-#[derive(Debug, Clone)]
-pub struct Cli {
-    pub data_dir: PathBuf,
-    pub endpoint: String,
-    pub key_id: String,
-    pub secret: Option<String>,
-    pub log_dir: Option<PathBuf>,
-    pub verbose: bool,
-}
-
-impl Cli {
-    pub fn new(data_dir: &Path, endpoint: &str, secret: &str) -> Cli {
-        Cli {
-            data_dir: data_dir.to_path_buf(),
-            endpoint: endpoint.to_string(),
-            key_id: KEY_ID.to_string(),
-            secret: Some(secret.to_string()),
-            log_dir: None,
-            verbose: false,
-        }
-    }
-
-    pub fn command(&self, args: &[&str]) -> tokio::process::Command {
-        let mut c = tokio::process::Command::new(env!("CARGO_BIN_EXE_cadodesk"));
-        for (k, _) in std::env::vars() {
-            if k.starts_with("CADODESK_") || k == "RUST_LOG" {
-                c.env_remove(k);
-            }
-        }
-        c.env("CADODESK_API_KEY_ID", &self.key_id);
-        if let Some(s) = &self.secret {
-            c.env("CADODESK_API_SECRET", s);
-        }
-        if self.verbose {
-            c.arg("-vvv");
-        }
-        c.arg("--data-dir")
-            .arg(&self.data_dir)
-            .args(["--endpoint", &self.endpoint, "--merchant-id", MERCHANT])
-            .args(["--operator", "chaos"])
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true);
-        c
-    }
-
-    pub async fn run(&self, args: &[&str]) -> Output {
-        let out = self.command(args).output().await.expect("cadodesk runs");
-        self.keep(args, &out).await;
-        out
-    }
-
-    /// Appends one command's outputs to the logs.
-    pub async fn keep(&self, args: &[&str], out: &Output) {
-        let Some(dir) = &self.log_dir else { return };
-        for (name, bytes) in [
-            ("cli-stdout.log", &out.stdout),
-            ("cli-stderr.log", &out.stderr),
-        ] {
-            let mut f = tokio::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(dir.join(name))
-                .await
-                .expect("log");
-            let head = format!("\n### cadodesk {} -> {:?}\n", args.join(" "), out.status);
-            f.write_all(head.as_bytes()).await.expect("log");
-            f.write_all(bytes).await.expect("log");
-        }
-    }
-}
-
-pub fn json_of(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}\nstderr: {}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
-}
-
-pub fn stderr_of(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).to_string()
-}
-
 /// Fills and posts the hosted page: gift cards, then a card for the remainder (`card` may be `None`).
-pub use crate::till_support::submit_hosted_page as pay;
+pub use crate::support::till::submit_hosted_page as pay;
 
 /// Adds fault rules.
 pub async fn add_faults(base_url: &str, rules: &Value) {
-    crate::till_support::fault(base_url, rules.clone()).await;
+    crate::support::till::fault(base_url, rules.clone()).await;
 }
 
 /// The rules still armed.
@@ -241,18 +133,10 @@ pub async fn faults(base_url: &str) -> Vec<Value> {
     v["rules"].as_array().cloned().unwrap_or_default()
 }
 
-/// Removes every rule.
-pub async fn clear_faults(base_url: &str) {
-    let resp = reqwest::Client::new()
-        .delete(format!("{base_url}/sandbox/faults"))
-        .send()
-        .await
-        .expect("faults answer");
-    assert!(resp.status().is_success());
-}
+pub use super::till::clear_faults;
 
 /// The sandbox's whole state.
-pub use crate::till_support::state as platform_state;
+pub use crate::support::till::state as platform_state;
 
 /// What a request may change at the platform, to show that a refusal sent nothing.
 pub fn footprint(state: &Value) -> (usize, usize, usize, i64) {
