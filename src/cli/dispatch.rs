@@ -15,7 +15,7 @@ use crate::till::{
 pub(super) fn records_command(
     records: &Records,
     cmd: Command,
-) -> Result<anyhow::Result<Outcome>, Command> {
+) -> Result<anyhow::Result<Outcome>, Box<Command>> {
     match cmd {
         Command::Checkout(CheckoutCommand::List(a)) => Ok((|| -> anyhow::Result<Outcome> {
             let status = match a.status.as_deref() {
@@ -140,7 +140,7 @@ pub(super) fn records_command(
                 )),
             })
         })()),
-        other => Err(other),
+        other => Err(Box::new(other)),
     }
 }
 

@@ -236,7 +236,7 @@ async fn till_command(global: &GlobalArgs, cmd: Command) -> anyhow::Result<Outco
     let cmd =
         match dispatch::records_command(&Records::new(ledger.clone(), &settings.operator), cmd) {
             Ok(outcome) => return outcome,
-            Err(cmd) => cmd,
+            Err(cmd) => *cmd,
         };
     let platform = app::Platform::open(&settings.environment, &dir)
         .await

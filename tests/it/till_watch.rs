@@ -18,23 +18,32 @@ use tokio::sync::mpsc::UnboundedReceiver;
 
 use crate::support::till::*;
 
+/// The checkouts read, in the order their readings ended.
+type Seen = Arc<Mutex<Vec<String>>>;
+
 /// A watcher callback that records which checkout was read and signals each reading.
-fn recorder() -> (
-    Arc<Mutex<Vec<String>>>,
-    UnboundedReceiver<()>,
-    impl Fn(&str, Result<CheckoutView, TillError>) + Clone + Send + 'static,
-) {
-    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+fn recorder() -> (Seen, UnboundedReceiver<()>, OnReading) {
+    let seen: Seen = Arc::default();
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let on_reading = {
-        let seen = seen.clone();
+    (seen.clone(), rx, OnReading { seen, tx })
+}
+
+/// What the watcher calls after each reading.
+#[derive(Clone)]
+struct OnReading {
+    seen: Seen,
+    tx: tokio::sync::mpsc::UnboundedSender<()>,
+}
+
+impl OnReading {
+    fn callback(&self) -> impl Fn(&str, Result<CheckoutView, TillError>) + Clone + Send + 'static {
+        let this = self.clone();
         move |id: &str, reading: Result<CheckoutView, TillError>| {
             assert!(reading.is_ok(), "{reading:?}");
-            seen.lock().unwrap().push(id.to_string());
-            let _ = tx.send(());
+            this.seen.lock().unwrap().push(id.to_string());
+            let _ = this.tx.send(());
         }
-    };
-    (seen, rx, on_reading)
+    }
 }
 
 /// Waits for `n` readings to finish and for the watcher to have nothing in flight.
@@ -71,7 +80,7 @@ async fn a_checkout_being_read_is_not_due_again() {
     );
     let watcher = Watcher::new();
     let (seen, mut rx, on_reading) = recorder();
-    watcher.step(&till, on_reading.clone()).await;
+    watcher.step(&till, on_reading.callback()).await;
     // The readings are spawned but have not run yet (one-thread runtime, no await since): nothing is due.
     assert_eq!(watcher.in_flight(), 2);
     let due_now: Vec<_> = till
@@ -84,7 +93,7 @@ async fn a_checkout_being_read_is_not_due_again() {
         "due again while being read: {due_now:?}"
     );
     // A second step while they run starts nothing more.
-    watcher.step(&till, on_reading.clone()).await;
+    watcher.step(&till, on_reading.callback()).await;
     readings_done(&mut rx, &watcher, 2).await;
     assert_eq!(
         sorted(seen.lock().unwrap().clone()),
@@ -106,7 +115,7 @@ async fn the_watcher_reads_what_is_due_once_and_wakes_for_the_next_reading() {
     let watcher = Watcher::new();
     let (seen, mut rx, on_reading) = recorder();
 
-    let wait = watcher.step(&till, on_reading.clone()).await;
+    let wait = watcher.step(&till, on_reading.callback()).await;
     assert_eq!(
         wait, IDLE,
         "both read now; the next is 2 s away, beyond IDLE"
@@ -119,18 +128,18 @@ async fn the_watcher_reads_what_is_due_once_and_wakes_for_the_next_reading() {
     assert_eq!(sorted(seen.lock().unwrap().clone()), want);
 
     // Read just now: nothing is due, the watcher looks again within IDLE.
-    assert_eq!(watcher.step(&till, on_reading.clone()).await, IDLE);
+    assert_eq!(watcher.step(&till, on_reading.callback()).await, IDLE);
     assert_eq!(seen.lock().unwrap().len(), 2);
     // 1.6 s later the next reading is 0.4 s away: the watcher wakes then, not a tick later.
     clock.advance(Duration::milliseconds(1600));
     assert_eq!(
-        watcher.step(&till, on_reading.clone()).await,
+        watcher.step(&till, on_reading.callback()).await,
         StdDuration::from_millis(400)
     );
     assert_eq!(seen.lock().unwrap().len(), 2, "nothing read early");
     // At 2 s both are due again (the first minute's pace) and read once each.
     clock.advance(Duration::milliseconds(400));
-    watcher.step(&till, on_reading.clone()).await;
+    watcher.step(&till, on_reading.callback()).await;
     readings_done(&mut rx, &watcher, 2).await;
     let all = seen.lock().unwrap().clone();
     assert_eq!(all.len(), 4, "{all:?}");
