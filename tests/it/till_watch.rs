@@ -6,13 +6,11 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration as StdDuration;
 
-use cadodesk::domain::{Amount, Clock, TestClock};
-use cadodesk::till::gateway::{
-    BoxFuture, CheckoutRequest, CreatedCheckout, HostedCheckoutReading, OperationReading,
-    PaymentReading, RefundReading,
-};
+use cadodesk::domain::Clock;
+use cadodesk::domain::TestClock;
+use cadodesk::sandbox::RunningSandbox;
 use cadodesk::till::watcher::{IDLE, Watcher};
-use cadodesk::till::{CheckoutView, DirectGateway, Gateway, GatewayError, Till, TillError};
+use cadodesk::till::{CheckoutView, Till, TillError};
 use chrono::Duration;
 use tokio::sync::mpsc::UnboundedReceiver;
 
@@ -46,6 +44,29 @@ impl OnReading {
     }
 }
 
+/// A till on a test clock over the sandbox, with two sales just rung up (due for their first reading at once).
+async fn two_open_sales() -> (
+    RunningSandbox,
+    tempfile::TempDir,
+    TestClock,
+    Till,
+    [String; 2],
+) {
+    let sb = sandbox(50).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let clock = test_clock();
+    let till = till_on_clock(dir.path(), &sb.base_url(), &clock, None);
+    let a = till.create_checkout(sale(1000)).await.expect("created");
+    let b = till.create_checkout(sale(2000)).await.expect("created");
+    (
+        sb,
+        dir,
+        clock,
+        till,
+        [a.hosted_checkout_id, b.hosted_checkout_id],
+    )
+}
+
 /// Waits for `n` readings to finish and for the watcher to have nothing in flight.
 async fn readings_done(rx: &mut UnboundedReceiver<()>, watcher: &Watcher, n: usize) {
     for _ in 0..n {
@@ -66,12 +87,7 @@ fn sorted(mut v: Vec<String>) -> Vec<String> {
 /// step that looked while a reading was finishing started the same checkout a second time: `[A, B, B]`.)
 #[tokio::test]
 async fn a_checkout_being_read_is_not_due_again() {
-    let sb = sandbox(50).await;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let clock = test_clock();
-    let till = till_on_clock(dir.path(), &sb.base_url(), &clock, None);
-    let a = till.create_checkout(sale(1000)).await.expect("created");
-    let b = till.create_checkout(sale(2000)).await.expect("created");
+    let (_sb, _dir, clock, till, [a, b]) = two_open_sales().await;
     let now = clock.now();
     assert_eq!(
         till.pending_work().iter().filter(|w| w.1 <= now).count(),
@@ -97,7 +113,7 @@ async fn a_checkout_being_read_is_not_due_again() {
     readings_done(&mut rx, &watcher, 2).await;
     assert_eq!(
         sorted(seen.lock().unwrap().clone()),
-        sorted(vec![a.hosted_checkout_id, b.hosted_checkout_id]),
+        sorted(vec![a, b]),
         "each checkout read exactly once"
     );
 }
@@ -106,12 +122,7 @@ async fn a_checkout_being_read_is_not_due_again() {
 /// reads again when the clock gets there.
 #[tokio::test]
 async fn the_watcher_reads_what_is_due_once_and_wakes_for_the_next_reading() {
-    let sb = sandbox(50).await;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let clock = test_clock();
-    let till = till_on_clock(dir.path(), &sb.base_url(), &clock, None);
-    let a = till.create_checkout(sale(1000)).await.expect("created");
-    let b = till.create_checkout(sale(2000)).await.expect("created");
+    let (_sb, _dir, clock, till, [a, b]) = two_open_sales().await;
     let watcher = Watcher::new();
     let (seen, mut rx, on_reading) = recorder();
 
@@ -121,10 +132,7 @@ async fn the_watcher_reads_what_is_due_once_and_wakes_for_the_next_reading() {
         "both read now; the next is 2 s away, beyond IDLE"
     );
     readings_done(&mut rx, &watcher, 2).await;
-    let want = sorted(vec![
-        a.hosted_checkout_id.clone(),
-        b.hosted_checkout_id.clone(),
-    ]);
+    let want = sorted(vec![a, b]);
     assert_eq!(sorted(seen.lock().unwrap().clone()), want);
 
     // Read just now: nothing is due, the watcher looks again within IDLE.
@@ -174,68 +182,15 @@ async fn the_watcher_is_told_what_to_read_and_when() {
     );
 }
 
-/// The platform, with time passing while it answers GetHostedCheckout.
-#[derive(Debug)]
-struct SlowPlatform {
-    inner: DirectGateway,
-    clock: TestClock,
-    takes: Duration,
-}
-
-impl Gateway for SlowPlatform {
-    fn create_checkout<'a>(
-        &'a self,
-        req: &'a CheckoutRequest,
-    ) -> BoxFuture<'a, Result<CreatedCheckout, GatewayError>> {
-        self.inner.create_checkout(req)
-    }
-    fn hosted_checkout<'a>(
-        &'a self,
-        id: &'a str,
-    ) -> BoxFuture<'a, Result<HostedCheckoutReading, GatewayError>> {
-        self.clock.advance(self.takes);
-        self.inner.hosted_checkout(id)
-    }
-    fn payment<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<PaymentReading, GatewayError>> {
-        self.inner.payment(id)
-    }
-    fn operations<'a>(
-        &'a self,
-        id: &'a str,
-    ) -> BoxFuture<'a, Result<Vec<OperationReading>, GatewayError>> {
-        self.inner.operations(id)
-    }
-    fn refund<'a>(
-        &'a self,
-        payment_id: &'a str,
-        amount: Amount,
-        reason: &'a str,
-        key: &'a str,
-    ) -> BoxFuture<'a, Result<RefundReading, GatewayError>> {
-        self.inner.refund(payment_id, amount, reason, key)
-    }
-    fn refunds<'a>(
-        &'a self,
-        id: &'a str,
-    ) -> BoxFuture<'a, Result<Vec<RefundReading>, GatewayError>> {
-        self.inner.refunds(id)
-    }
-    fn test_connection(&self) -> BoxFuture<'_, Result<(), GatewayError>> {
-        self.inner.test_connection()
-    }
-}
-
 /// A reading that takes 1.5 s does not push the schedule back: the next reading is due 2 s after it started.
 #[tokio::test]
 async fn a_slow_reading_does_not_push_the_schedule_back() {
     let sb = sandbox(50).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let clock = test_clock();
-    let slow = SlowPlatform {
-        inner: DirectGateway::new(&sb.base_url(), &credentials()).expect("gateway"),
-        clock: clock.clone(),
-        takes: Duration::milliseconds(1500),
-    };
+    // The platform takes 1.5 s to answer GetHostedCheckout.
+    let mut slow = Interposed::new(&sb.base_url());
+    slow.clock = Some((clock.clone(), Duration::milliseconds(1500)));
     let till: Till = till_on_clock(dir.path(), &sb.base_url(), &clock, Some(Arc::new(slow)));
     let v = till.create_checkout(sale(1000)).await.expect("created");
     let started = clock.now();

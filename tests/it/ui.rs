@@ -645,7 +645,12 @@ fn a_failed_resume_at_start_is_shown_on_the_screen() {
             v.tenders[0].payment_id.clone()
         });
         till.ledger()
-            .request_refund("ana", &payment, cadodesk::domain::Amount::literal(500), "retour")
+            .request_refund(
+                "ana",
+                &payment,
+                cadodesk::domain::Amount::literal(500),
+                "retour",
+            )
             .expect("intent");
         let stored = Settings {
             environment: Environment::Custom(sb.base_url()),
@@ -668,9 +673,13 @@ fn a_failed_resume_at_start_is_shown_on_the_screen() {
     });
     h.run_steps(2);
     assert!(
-        h.query_by_label_contains("n'ont pas pu être reprises").is_some(),
+        h.query_by_label_contains("n'ont pas pu être reprises")
+            .is_some(),
         "the screen says the last session's work could not be settled"
     );
     let error = h.state().resume_error().expect("error").fr.clone();
-    assert!(error.contains("identifiants"), "names the credentials: {error}");
+    assert!(
+        error.contains("identifiants"),
+        "names the credentials: {error}"
+    );
 }

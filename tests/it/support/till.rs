@@ -188,3 +188,89 @@ pub async fn paid_sale(till: &Till, cents: i64, gift_cards: &[&str], card: Optio
     assert_eq!(v.state, cadodesk::domain::CheckoutState::Paid, "{v:#?}");
     v.hosted_checkout_id
 }
+
+/// The platform through the real client, with the test able to step in: let time pass while GetHostedCheckout
+/// answers, or add operations to what GetPaymentDetails lists.
+#[derive(Debug)]
+pub struct Interposed {
+    inner: DirectGateway,
+    /// Moved forward by `takes` at each GetHostedCheckout, when set.
+    pub clock: Option<(TestClock, chrono::Duration)>,
+    /// Added to every GetPaymentDetails answer.
+    pub extra_operations: std::sync::Mutex<Vec<cadodesk::till::gateway::OperationReading>>,
+}
+
+impl Interposed {
+    /// The sandbox at `base_url`, with nothing stepped in yet.
+    pub fn new(base_url: &str) -> Interposed {
+        Interposed {
+            inner: DirectGateway::new(base_url, &credentials()).expect("gateway"),
+            clock: None,
+            extra_operations: std::sync::Mutex::default(),
+        }
+    }
+}
+
+mod interposed {
+    use cadodesk::domain::Amount;
+    use cadodesk::till::Gateway;
+    use cadodesk::till::GatewayError;
+    use cadodesk::till::gateway::{
+        BoxFuture, CheckoutRequest, CreatedCheckout, HostedCheckoutReading, OperationReading,
+        PaymentReading, RefundReading,
+    };
+
+    use super::Interposed;
+
+    impl Gateway for Interposed {
+        fn create_checkout<'a>(
+            &'a self,
+            req: &'a CheckoutRequest,
+        ) -> BoxFuture<'a, Result<CreatedCheckout, GatewayError>> {
+            self.inner.create_checkout(req)
+        }
+        fn hosted_checkout<'a>(
+            &'a self,
+            id: &'a str,
+        ) -> BoxFuture<'a, Result<HostedCheckoutReading, GatewayError>> {
+            if let Some((clock, takes)) = &self.clock {
+                clock.advance(*takes);
+            }
+            self.inner.hosted_checkout(id)
+        }
+        fn payment<'a>(
+            &'a self,
+            id: &'a str,
+        ) -> BoxFuture<'a, Result<PaymentReading, GatewayError>> {
+            self.inner.payment(id)
+        }
+        fn operations<'a>(
+            &'a self,
+            id: &'a str,
+        ) -> BoxFuture<'a, Result<Vec<OperationReading>, GatewayError>> {
+            Box::pin(async move {
+                let mut ops = self.inner.operations(id).await?;
+                ops.extend(self.extra_operations.lock().unwrap().iter().cloned());
+                Ok(ops)
+            })
+        }
+        fn refund<'a>(
+            &'a self,
+            payment_id: &'a str,
+            amount: Amount,
+            reason: &'a str,
+            key: &'a str,
+        ) -> BoxFuture<'a, Result<RefundReading, GatewayError>> {
+            self.inner.refund(payment_id, amount, reason, key)
+        }
+        fn refunds<'a>(
+            &'a self,
+            id: &'a str,
+        ) -> BoxFuture<'a, Result<Vec<RefundReading>, GatewayError>> {
+            self.inner.refunds(id)
+        }
+        fn test_connection(&self) -> BoxFuture<'_, Result<(), GatewayError>> {
+            self.inner.test_connection()
+        }
+    }
+}
