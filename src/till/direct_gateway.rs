@@ -2,6 +2,7 @@
 //! into the till's terms.
 
 use std::str::FromStr;
+use std::sync::Arc;
 
 use crate::direct::client::{ClientOptions, DirectClient, Environment, IdempotenceKey};
 use crate::direct::status::AuthorizationMode;
@@ -45,33 +46,45 @@ impl DirectGateway {
 
 fn gateway_error(e: DirectError) -> GatewayError {
     let message = e.to_string();
-    if e.is_outcome_unknown() {
-        return match e {
-            DirectError::IdempotenceInProgress { .. } => GatewayError::InProgress,
-            _ => GatewayError::Unreachable { message },
-        };
+    if matches!(e, DirectError::IdempotenceInProgress { .. }) {
+        return GatewayError::InProgress;
     }
-    match e {
-        DirectError::DeclinedRefund { body, .. } => GatewayError::Declined {
-            refund: body
-                .refund_result
+    let http_status = e.status().unwrap_or(0);
+    let declined = match &e {
+        DirectError::DeclinedRefund { body, .. } => Some(
+            body.refund_result
                 .as_ref()
-                .and_then(|r| refund_reading(r).ok()),
+                .and_then(|r| refund_reading(r).ok())
+                .map(Box::new),
+        ),
+        DirectError::DeclinedPayment { .. } => Some(None),
+        _ => None,
+    };
+    let unknown = e.is_outcome_unknown()
+        || matches!(
+            e,
+            DirectError::Platform { .. }
+                | DirectError::Timeout { .. }
+                | DirectError::Transport { .. }
+        );
+    let authorization = matches!(e, DirectError::Authorization { .. });
+    let cause = Some(Arc::new(e));
+    if unknown {
+        GatewayError::Unreachable { message, cause }
+    } else if let Some(refund) = declined {
+        GatewayError::Declined {
+            refund,
             message,
-        },
-        DirectError::DeclinedPayment { .. } => GatewayError::Declined {
-            refund: None,
+            cause,
+        }
+    } else if authorization {
+        GatewayError::Unauthorized { message, cause }
+    } else {
+        GatewayError::Refused {
+            http_status,
             message,
-        },
-        DirectError::Authorization { .. } => GatewayError::Unauthorized { message },
-        DirectError::Platform { .. }
-        | DirectError::Timeout { .. }
-        | DirectError::Transport { .. } => GatewayError::Unreachable { message },
-        DirectError::IdempotenceInProgress { .. } => GatewayError::InProgress,
-        other => GatewayError::Refused {
-            http_status: other.status().unwrap_or(0),
-            message,
-        },
+            cause,
+        }
     }
 }
 
@@ -108,11 +121,9 @@ fn payment_reading(p: &PaymentResponse) -> Result<PaymentReading, GatewayError> 
     .unwrap_or(amount);
     Ok(PaymentReading {
         id: p.id.clone(),
-        status: p
-            .status
-            .as_ref()
-            .map(|s| s.as_str().to_string())
-            .unwrap_or_default(),
+        status: p.status.clone().ok_or_else(|| GatewayError::Unreadable {
+            message: format!("payment {} has no status", p.id),
+        })?,
         status_code: p
             .status_output
             .as_ref()
@@ -132,11 +143,7 @@ fn refund_reading(r: &RefundResponse) -> Result<RefundReading, GatewayError> {
     let out = r.refund_output.as_ref();
     Ok(RefundReading {
         id: r.id.clone(),
-        status: r
-            .status
-            .as_ref()
-            .map(|s| s.as_str().to_string())
-            .unwrap_or_default(),
+        status: r.status.clone(),
         status_code: r
             .status_output
             .as_ref()
@@ -211,7 +218,7 @@ impl Gateway for DirectGateway {
                 .await
                 .map_err(gateway_error)?;
             Ok(HostedCheckoutReading {
-                status: h.status.as_str().to_string(),
+                status: h.status.clone(),
                 payment: h
                     .created_payment_output
                     .as_ref()
@@ -260,11 +267,7 @@ impl Gateway for DirectGateway {
                     };
                     Some(Ok(OperationReading {
                         id,
-                        status: op
-                            .status
-                            .as_ref()
-                            .map(|s| s.as_str().to_string())
-                            .unwrap_or_default(),
+                        status: op.status.clone(),
                         status_code: op
                             .status_output
                             .as_ref()
@@ -292,6 +295,7 @@ impl Gateway for DirectGateway {
             let key = IdempotenceKey::new(idempotence_key).map_err(|e| GatewayError::Refused {
                 http_status: 0,
                 message: e.to_string(),
+                cause: None,
             })?;
             let body = RefundRequest::eur(
                 amount,

@@ -99,23 +99,26 @@ pub enum TillError {
     #[error("amount: {0}")]
     Allocation(String),
     /// The platform refused the request.
-    #[error("the platform refused: {0}")]
-    Refused(String),
+    #[error("the platform refused: {}", .0.detail())]
+    Refused(#[source] Box<GatewayError>),
     /// The platform refused the credentials.
     #[error(
-        "the platform refused the credentials ({0}): check the merchant id, API key id and secret"
+        "the platform refused the credentials ({}): check the merchant id, API key id and secret",
+        .0.detail()
     )]
-    Unauthorized(String),
+    Unauthorized(#[source] Box<GatewayError>),
     /// The platform did not answer.
     #[error(
-        "the platform did not answer ({0}): check the connection; nothing is lost, it will be read again"
+        "the platform did not answer ({}): check the connection; nothing is lost, it will be read again",
+        .0.detail()
     )]
-    Unreachable(String),
+    Unreachable(#[source] Box<GatewayError>),
     /// The platform answered with a value that cannot be read.
     #[error(
-        "the platform's answer could not be read ({0}): nothing was recorded from it; it will be read again"
+        "the platform's answer could not be read ({}): nothing was recorded from it; it will be read again",
+        .0.detail()
     )]
-    Unreadable(String),
+    Unreadable(#[source] Box<GatewayError>),
     /// The ledger failed.
     #[error(transparent)]
     Ledger(#[from] LedgerError),
@@ -133,14 +136,14 @@ pub enum TillError {
 impl TillError {
     pub(crate) fn from_gateway(e: GatewayError) -> TillError {
         match e {
-            GatewayError::Declined { message, .. } => TillError::Refused(message),
-            GatewayError::Refused { message, .. } => TillError::Refused(message),
-            GatewayError::Unauthorized { message } => TillError::Unauthorized(message),
-            GatewayError::InProgress => {
-                TillError::Unreachable("the same request is still being processed".into())
+            GatewayError::Declined { .. } | GatewayError::Refused { .. } => {
+                TillError::Refused(Box::new(e))
             }
-            GatewayError::Unreachable { message } => TillError::Unreachable(message),
-            GatewayError::Unreadable { message } => TillError::Unreadable(message),
+            GatewayError::Unauthorized { .. } => TillError::Unauthorized(Box::new(e)),
+            GatewayError::InProgress | GatewayError::Unreachable { .. } => {
+                TillError::Unreachable(Box::new(e))
+            }
+            GatewayError::Unreadable { .. } => TillError::Unreadable(Box::new(e)),
         }
     }
 
@@ -224,15 +227,18 @@ impl Localize for TillError {
                 "Le remboursement n°{number} existe chez la plateforme ({refund_id}, {status}) : il a été enregistré et ne peut pas être clos"
             ),
             TillError::Allocation(m) => format!("Montant : {m}"),
-            TillError::Refused(m) => format!("La plateforme a refusé : {m}"),
-            TillError::Unauthorized(m) => format!(
-                "La plateforme a refusé les identifiants ({m}) : vérifiez l'identifiant marchand, la clé d'API et son secret"
+            TillError::Refused(e) => format!("La plateforme a refusé : {}", e.detail()),
+            TillError::Unauthorized(e) => format!(
+                "La plateforme a refusé les identifiants ({}) : vérifiez l'identifiant marchand, la clé d'API et son secret",
+                e.detail()
             ),
-            TillError::Unreachable(m) => format!(
-                "La plateforme n'a pas répondu ({m}) : vérifiez la connexion ; rien n'est perdu, ce sera relu"
+            TillError::Unreachable(e) => format!(
+                "La plateforme n'a pas répondu ({}) : vérifiez la connexion ; rien n'est perdu, ce sera relu",
+                e.detail()
             ),
-            TillError::Unreadable(m) => format!(
-                "La réponse de la plateforme est illisible ({m}) : rien n'en a été enregistré ; elle sera relue"
+            TillError::Unreadable(e) => format!(
+                "La réponse de la plateforme est illisible ({}) : rien n'en a été enregistré ; elle sera relue",
+                e.detail()
             ),
             TillError::Ledger(e) => e.localize(lang),
             TillError::Export(e) => e.localize(lang),

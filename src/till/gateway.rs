@@ -4,7 +4,15 @@
 use std::future::Future;
 use std::pin::Pin;
 
+use std::fmt;
+use std::sync::Arc;
+
 use serde::Serialize;
+
+use crate::direct::DirectError;
+use crate::direct::status::{HostedCheckoutStatus, PaymentStatus, RefundStatus};
+use crate::domain::RefundState;
+use crate::domain::state::{captured_of, is_refund_operation, refund_state_of};
 
 use crate::domain::Amount;
 
@@ -41,7 +49,7 @@ pub struct CreatedCheckout {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HostedCheckoutReading {
     /// `IN_PROGRESS`, `PAYMENT_CREATED`, `CANCELLED_BY_CONSUMER`.
-    pub status: String,
+    pub status: HostedCheckoutStatus,
     /// The first payment created, if any.
     pub payment: Option<PaymentReading>,
 }
@@ -52,7 +60,7 @@ pub struct PaymentReading {
     /// `<10 digits>_0`.
     pub id: String,
     /// Such as `CAPTURED`.
-    pub status: String,
+    pub status: PaymentStatus,
     /// The legacy numeric code.
     pub status_code: Option<i32>,
     /// 3103, 1, 3, …
@@ -70,8 +78,8 @@ pub struct PaymentReading {
 pub struct OperationReading {
     /// The operation id: `<paymentid>_0` for a tender, `<paymentid>_<n>` for later operations.
     pub id: String,
-    /// Its status.
-    pub status: String,
+    /// Its status, when the platform gives one.
+    pub status: Option<PaymentStatus>,
     /// Its code.
     pub status_code: Option<i32>,
     /// Its amount, when the platform gives one.
@@ -85,8 +93,8 @@ pub struct OperationReading {
 pub struct RefundReading {
     /// `<paymentid>_<n>`.
     pub id: String,
-    /// `REFUND_REQUESTED`, `REFUNDED`, `REJECTED`, …
-    pub status: String,
+    /// `REFUND_REQUESTED`, `REFUNDED`, `REJECTED`, … when the platform gives one.
+    pub status: Option<RefundStatus>,
     /// Its code.
     pub status_code: Option<i32>,
     /// Its amount, when the platform gives one.
@@ -95,15 +103,65 @@ pub struct RefundReading {
     pub merchant_reference: Option<String>,
 }
 
-/// How a call failed, as far as the use cases care.
-#[derive(Debug, Clone, PartialEq, Eq)]
+impl PaymentReading {
+    /// What the tender captured ([`crate::domain::state::captured_of`]).
+    pub fn captured(&self) -> Amount {
+        captured_of(self.status.as_str(), self.status_code, self.acquired)
+    }
+}
+
+impl OperationReading {
+    /// The status word (empty when the platform gave none; the code then decides).
+    pub fn status_word(&self) -> &str {
+        self.status.as_ref().map_or("", PaymentStatus::as_str)
+    }
+
+    /// Whether it is a refund (by status or code).
+    pub fn is_refund(&self) -> bool {
+        is_refund_operation(self.status_word(), self.status_code)
+    }
+
+    /// The operation read as a refund.
+    pub fn as_refund(&self) -> RefundReading {
+        RefundReading {
+            id: self.id.clone(),
+            status: self
+                .status
+                .as_ref()
+                .map(|s| RefundStatus::from_wire(s.as_str())),
+            status_code: self.status_code,
+            amount: self.amount,
+            merchant_reference: self.merchant_reference.clone(),
+        }
+    }
+}
+
+impl RefundReading {
+    /// The status word (empty when the platform gave none; the code then decides).
+    pub fn status_word(&self) -> &str {
+        self.status.as_ref().map_or("", RefundStatus::as_str)
+    }
+
+    /// Where the refund stands ([`crate::domain::state::refund_state_of`]).
+    pub fn state(&self) -> RefundState {
+        refund_state_of(self.status_word(), self.status_code)
+    }
+}
+
+/// The client's error behind a [`GatewayError`], kept whole for its chain of causes (status, error id, body).
+pub type Cause = Option<Arc<DirectError>>;
+
+/// How a call failed, as far as the use cases care. Each variant keeps the client's typed error as its cause.
+#[derive(Debug, Clone)]
 pub enum GatewayError {
     /// The platform declined (a refund body with `refundResult`, or a payment decline).
     Declined {
         /// The refund as declined, when given.
-        refund: Option<RefundReading>,
+        refund: Option<Box<RefundReading>>,
         /// The platform's message.
         message: String,
+        /// The client's error.
+        cause: Cause,
     },
     /// The platform refused the request (400, 404, 410): nothing was done.
     Refused {
@@ -111,11 +169,15 @@ pub enum GatewayError {
         http_status: u16,
         /// The platform's error id or message.
         message: String,
+        /// The client's error.
+        cause: Cause,
     },
     /// The credentials were refused (401/403).
     Unauthorized {
         /// The platform's message.
         message: String,
+        /// The client's error.
+        cause: Cause,
     },
     /// The same idempotence key is still being processed (409): ask again later with the same key.
     InProgress,
@@ -129,6 +191,8 @@ pub enum GatewayError {
     Unreachable {
         /// What happened.
         message: String,
+        /// The client's error.
+        cause: Cause,
     },
 }
 
@@ -143,6 +207,18 @@ impl GatewayError {
         )
     }
 
+    /// What the platform or the connection said, without the kind of failure.
+    pub fn detail(&self) -> String {
+        match self {
+            GatewayError::Declined { message, .. }
+            | GatewayError::Refused { message, .. }
+            | GatewayError::Unauthorized { message, .. }
+            | GatewayError::Unreadable { message }
+            | GatewayError::Unreachable { message, .. } => message.clone(),
+            GatewayError::InProgress => "the same request is still being processed".into(),
+        }
+    }
+
     /// One line.
     pub fn message(&self) -> String {
         match self {
@@ -150,13 +226,34 @@ impl GatewayError {
             GatewayError::Refused {
                 http_status,
                 message,
+                ..
             } => format!("refused ({http_status}): {message}"),
-            GatewayError::Unauthorized { message } => {
+            GatewayError::Unauthorized { message, .. } => {
                 format!("credentials refused: {message}")
             }
             GatewayError::InProgress => "the same request is still being processed".into(),
-            GatewayError::Unreachable { message } => format!("no answer: {message}"),
+            GatewayError::Unreachable { message, .. } => format!("no answer: {message}"),
             GatewayError::Unreadable { message } => format!("unreadable answer: {message}"),
+        }
+    }
+}
+
+impl fmt::Display for GatewayError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message())
+    }
+}
+
+impl std::error::Error for GatewayError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            GatewayError::Declined { cause, .. }
+            | GatewayError::Refused { cause, .. }
+            | GatewayError::Unauthorized { cause, .. }
+            | GatewayError::Unreachable { cause, .. } => cause
+                .as_deref()
+                .map(|e| e as &(dyn std::error::Error + 'static)),
+            GatewayError::InProgress | GatewayError::Unreadable { .. } => None,
         }
     }
 }

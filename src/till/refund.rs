@@ -6,7 +6,6 @@ use std::collections::HashSet;
 use chrono::Duration;
 
 use crate::domain::Amount;
-use crate::domain::state::refund_state_of;
 use crate::domain::{AmountError, RefundState};
 use crate::ledger::{Event, RefundRecord};
 
@@ -134,7 +133,9 @@ impl Till {
                     self.record_answer(r, &reading, None)?;
                     return self.refund_view(&r.idempotence_key);
                 }
-                Err(GatewayError::Declined { refund, message }) => {
+                Err(GatewayError::Declined {
+                    refund, message, ..
+                }) => {
                     let refund_id = refund.map(|x| x.id).filter(|s| !s.is_empty());
                     return self.conclude_refused(r, refund_id, &message, !fresh).await;
                 }
@@ -142,14 +143,14 @@ impl Till {
                     // The platform refused this refund (over-refund, not captured, …).
                     return self.conclude_refused(r, None, &message, !fresh).await;
                 }
-                Err(GatewayError::Unauthorized { message }) => {
+                Err(e @ GatewayError::Unauthorized { .. }) => {
                     // A first send refused for its credentials was not carried out: close the intent, so the
                     // operator's "refused" stays true and a later `resume` cannot send it. After an earlier send
                     // the intent stays open, since that send may have been carried out.
                     if fresh {
-                        self.record_declined(r, None, &message)?;
+                        self.record_declined(r, None, &e.detail())?;
                     }
-                    return Err(TillError::Unauthorized(message));
+                    return Err(TillError::Unauthorized(Box::new(e)));
                 }
                 Err(e) => {
                     tracing::warn!(number = r.number, error = %e.message(), "refund answer lost or unclear");
@@ -223,7 +224,7 @@ impl Till {
             .find(|x| {
                 x.amount == Some(r.amount)
                     && !known.contains(&x.id)
-                    && !refund_state_of(&x.status, x.status_code).eq(&RefundState::Declined)
+                    && x.state() != RefundState::Declined
             })
             .cloned())
     }
@@ -276,19 +277,18 @@ impl Till {
             });
         }
         match self.find_on_platform(&record).await {
-            Ok(Some(found))
-                if refund_state_of(&found.status, found.status_code) == RefundState::Declined =>
-            {
+            Ok(Some(found)) if found.state() == RefundState::Declined => {
                 // The platform's own refusal settles it: nothing left to close.
                 self.record_answer(&record, &found, None)?;
                 return self.refund_view(&record.idempotence_key);
             }
             Ok(Some(found)) => {
                 self.record_answer(&record, &found, None)?;
+                let status = found.status_word().to_string();
                 return Err(TillError::RefundOnPlatform {
                     number: record.number,
                     refund_id: found.id,
-                    status: found.status,
+                    status,
                 });
             }
             Ok(None) => {}
@@ -369,7 +369,7 @@ pub(super) fn tender_of_operation(op_id: &str) -> String {
 /// The correction for one of our refunds recorded as declined (by a refusal, or closed by an operator) that the
 /// platform shows as pending or refunded: the platform's word beats the local conclusion. `None` otherwise.
 pub(super) fn correction_event(r: &RefundRecord, reading: &RefundReading) -> Option<Event> {
-    let state = refund_state_of(&reading.status, reading.status_code);
+    let state = reading.state();
     if r.external
         || r.state != RefundState::Declined
         || !matches!(state, RefundState::Pending | RefundState::Refunded)
@@ -381,10 +381,11 @@ pub(super) fn correction_event(r: &RefundRecord, reading: &RefundReading) -> Opt
         refund_id: Some(reading.id.clone()).filter(|s| !s.is_empty()),
         previous_state: r.state,
         state,
-        platform_status: Some(reading.status.clone()),
+        platform_status: Some(reading.status_word().to_string()),
         note: format!(
             "recorded as declined, but the platform shows {} {}",
-            reading.id, reading.status
+            reading.id,
+            reading.status_word()
         ),
     })
 }
@@ -392,12 +393,12 @@ pub(super) fn correction_event(r: &RefundRecord, reading: &RefundReading) -> Opt
 /// The journal entry for a platform reading of one of our refunds, or `None` when it changes nothing (or would
 /// move the refund backwards).
 pub(super) fn answer_event(r: &RefundRecord, reading: &RefundReading) -> Option<Event> {
-    let state = refund_state_of(&reading.status, reading.status_code);
+    let state = reading.state();
     let current = r.state;
     let id = Some(reading.id.clone()).filter(|s| !s.is_empty());
     let same = current == state
         && r.refund_id == id
-        && r.platform_status.as_deref() == Some(&reading.status);
+        && r.platform_status.as_deref() == Some(reading.status_word());
     if same || !current.may_become(state) {
         return None;
     }
@@ -405,7 +406,7 @@ pub(super) fn answer_event(r: &RefundRecord, reading: &RefundReading) -> Option<
         idempotence_key: r.idempotence_key.clone(),
         refund_id: id,
         state,
-        platform_status: Some(reading.status.clone()),
+        platform_status: Some(reading.status_word().to_string()),
         failure: None,
     })
 }

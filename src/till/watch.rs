@@ -8,7 +8,7 @@ use crate::domain::RefundState;
 use crate::domain::state::{self as states, TenderFacts};
 use crate::ledger::{Event, RefundRecord};
 
-use super::gateway::{self, GatewayError, OperationReading, RefundReading};
+use super::gateway::{self, GatewayError, OperationReading};
 use super::refund::{answer_event, correction_event};
 use super::views::CheckoutView;
 use super::{Result, Till, TillError, logic};
@@ -111,7 +111,7 @@ impl Till {
                 .await
                 .map_err(TillError::from_gateway)?;
             for op in ops {
-                if states::is_refund_operation(&op.status, op.status_code) {
+                if op.is_refund() {
                     refund_ops.push(op);
                 } else if !tender_ids.contains(&op.id) {
                     tender_ids.push(op.id);
@@ -127,17 +127,17 @@ impl Till {
                 _ => gw.payment(tid).await.map_err(TillError::from_gateway)?,
             };
             out.payments += 1;
-            let captured =
-                states::captured_of(&reading.status, reading.status_code, reading.acquired);
+            let captured = reading.captured();
+            let status = reading.status.as_str().to_string();
             facts.push(TenderFacts {
-                status: reading.status.clone(),
+                status: status.clone(),
                 captured,
             });
             let known = known_tenders.iter().find(|t| &t.payment_id == tid);
             let changed = match known {
                 None => true,
                 Some(k) => {
-                    k.status != reading.status
+                    k.status != status
                         || k.captured != captured
                         || k.amount != reading.amount
                         || (reading.masked_number.is_some()
@@ -163,7 +163,7 @@ impl Till {
                     masked_number: reading.masked_number.clone(),
                     amount_cents: reading.amount.cents(),
                     captured_cents: captured.cents(),
-                    status: reading.status.clone(),
+                    status,
                     status_code: reading.status_code,
                 });
             }
@@ -178,7 +178,7 @@ impl Till {
         );
         let platform_status = hosted
             .as_ref()
-            .map(|h| h.status.clone())
+            .map(|h| h.status.as_str().to_string())
             .unwrap_or_else(|| record.platform_status.clone().unwrap_or_default());
         // A stale reading never undoes a final state (a late answer must not overwrite a good one).
         // A checkout whose creation failed is never read again; any other final state is kept.
@@ -205,13 +205,7 @@ impl Till {
         let mut answers = Vec::new();
         let mut unmatched = Vec::new();
         for op in &refund_ops {
-            let reading = RefundReading {
-                id: op.id.clone(),
-                status: op.status.clone(),
-                status_code: op.status_code,
-                amount: op.amount,
-                merchant_reference: op.merchant_reference.clone(),
-            };
+            let reading = op.as_refund();
             let mine = known_refunds.iter().find(|r| {
                 r.refund_id.as_deref() == Some(&op.id)
                     || (op.merchant_reference.is_some()
@@ -224,14 +218,16 @@ impl Till {
                         out.updated += 1;
                         out.differences.push(format!(
                             "refund n°{} was recorded as {} but the platform shows it {} ({}): corrected",
-                            r.number, r.state, reading.status, reading.id
+                            r.number, r.state, reading.status_word(), reading.id
                         ));
                         answers.push(e);
                     } else if let Some(e) = answer_event(r, &reading) {
                         if r.state == RefundState::Unknown {
                             out.differences.push(format!(
                                 "refund n°{} had no known outcome; the platform shows it {} ({})",
-                                r.number, reading.status, reading.id
+                                r.number,
+                                reading.status_word(),
+                                reading.id
                             ));
                         }
                         out.updated += 1;
@@ -275,7 +271,7 @@ impl Till {
             {
                 continue;
             }
-            let state = states::refund_state_of(&reading.status, reading.status_code);
+            let state = reading.state();
             // A refund whose amount the platform did not give cannot be imported: it is reported, never recorded
             // as zero.
             let Some(amount) = reading.amount else {
@@ -292,7 +288,7 @@ impl Till {
                 &reading.id,
                 amount,
                 state,
-                &reading.status,
+                reading.status_word(),
             ) {
                 Ok(true) => {
                     out.imported += 1;

@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use cadodesk::direct::status::PaymentStatus;
 use cadodesk::domain::RefundState;
 use cadodesk::ledger::{Ledger, LedgerError};
 use cadodesk::till::gateway::OperationReading;
@@ -91,8 +92,9 @@ async fn a_pending_refund_holds_its_amount_but_is_not_in_flight() {
     assert!(!line.status.awaits_answer());
 }
 
-/// A refund made outside cadodesk whose amount the platform does not give is reported by reconciliation and not
-/// imported. (It used to be journaled as a 0 € refund.)
+/// A refund made outside cadodesk whose amount the platform does not give is reported by reconciliation, by name,
+/// and not imported. (The missing amount used to be read as 0 €; only the ledger's `CHECK (amount_cents > 0)`
+/// kept it out, and the report showed that raw SQLite refusal instead of saying what was missing.)
 #[tokio::test]
 async fn an_external_refund_whose_amount_cannot_be_read_is_reported_not_journaled_as_zero() {
     let sb = sandbox(50).await;
@@ -111,7 +113,7 @@ async fn an_external_refund_whose_amount_cannot_be_read_is_reported_not_journale
         .unwrap()
         .push(OperationReading {
             id: format!("{base}_9"),
-            status: "REFUNDED".into(),
+            status: Some(PaymentStatus::Refunded),
             status_code: Some(8),
             amount: None,
             merchant_reference: None,
