@@ -18,8 +18,6 @@ use super::{Result, Till, TillError};
 const RESEND_WINDOW: Duration = Duration::hours(23);
 
 impl Till {
-    // ----- refund ---------------------------------------------------------------------------------------------
-
     /// The default split of an order-level refund across the checkout's tenders (see [`logic::allocate`]: the card
     /// remainder first, then gift cards from the last paid to the first). The caller may change any line before
     /// sending one [`RefundCommand`] per tender.

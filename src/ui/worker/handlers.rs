@@ -1,6 +1,6 @@
 //! Each command carried out: the till's use cases, on the worker, with the answers sent back as events.
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 
 use crate::app::settings::{self};
 use crate::till::{CheckoutFilter, CsvFormat, NewCheckout, RefundCommand, RefundFilter, TillError};
@@ -144,7 +144,7 @@ pub(super) async fn handle_inner(
             let till = engine.till()?;
             let from = from.unwrap_or(NaiveDate::MIN);
             let to = to.unwrap_or_else(|| {
-                Utc::now()
+                till.now()
                     .with_timezone(&chrono_tz::Europe::Paris)
                     .date_naive()
                     .succ_opt()
