@@ -394,12 +394,12 @@ fn paid_checkout(i: u64) -> [Event; 4] {
         },
         Event::CheckoutCreated {
             merchant_reference,
-            hosted_checkout_id: hc.clone(),
+            hosted_checkout_id: hc.clone().parse().expect("an id"),
             redirect_url: format!("http://127.0.0.1:1/hostedcheckout/{hc}"),
         },
         Event::TenderSeen {
-            hosted_checkout_id: hc.clone(),
-            payment_id: format!("{hc}_0"),
+            hosted_checkout_id: hc.clone().parse().expect("an id"),
+            payment_id: format!("{hc}_0").parse().expect("an id"),
             product_id: 3103,
             masked_number: Some("629900******0001".into()),
             amount_cents: 25000,
@@ -408,7 +408,7 @@ fn paid_checkout(i: u64) -> [Event; 4] {
             status_code: Some(9),
         },
         Event::CheckoutStatusSeen {
-            hosted_checkout_id: hc,
+            hosted_checkout_id: hc.parse().expect("an id"),
             state: cadodesk::domain::CheckoutState::Paid,
             platform_status: "PAYMENT_CREATED".into(),
         },
@@ -426,11 +426,11 @@ fn fill(ledger: &Ledger, checkouts: u64, per_checkout: u64) {
         for k in 1..=per_checkout {
             number += 1;
             batch.push(Event::RefundImported {
-                idempotence_key: format!("ext-{hc}_0_{k}"),
+                idempotence_key: format!("ext-{hc}_0_{k}").parse().expect("an id"),
                 number,
-                payment_id: format!("{hc}_0"),
-                hosted_checkout_id: hc.clone(),
-                refund_id: format!("{hc}_0_{k}"),
+                payment_id: format!("{hc}_0").parse().expect("an id"),
+                hosted_checkout_id: hc.clone().parse().expect("an id"),
+                refund_id: format!("{hc}_0_{k}").parse().expect("an id"),
                 amount_cents: 100 + (k as i64 * 37) % 1900,
                 state: cadodesk::domain::RefundState::Refunded,
                 platform_status: "REFUNDED".into(),

@@ -6,17 +6,19 @@ use rusqlite::{OptionalExtension, TransactionBehavior};
 use super::append::{append_tx, next_refund_number};
 use super::refund_states_where;
 use super::{Event, Ledger, LedgerError, Result};
-use crate::domain::{Amount, IdempotenceKey, RefundState, refundable};
+use crate::domain::{
+    Amount, HostedCheckoutId, IdempotenceKey, PaymentId, RefundId, RefundState, refundable,
+};
 
 /// The result of [`Ledger::request_refund`]: the refund intent, committed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefundIntent {
     /// The idempotence key to send.
-    pub idempotence_key: String,
+    pub idempotence_key: IdempotenceKey,
     /// The sequential refund number.
     pub number: i64,
     /// The checkout.
-    pub hosted_checkout_id: String,
+    pub hosted_checkout_id: HostedCheckoutId,
 }
 
 impl Ledger {
@@ -94,11 +96,15 @@ impl Ledger {
             });
         }
         let number = next_refund_number(&tx).map_err(&err)?;
-        let idempotence_key = IdempotenceKey::fresh().to_string();
+        let idempotence_key = IdempotenceKey::fresh();
+        let hosted_checkout_id = HostedCheckoutId::parse(&hosted_checkout_id)
+            .map_err(|e| LedgerError::Decode(format!("tender {payment_id}: {e}")))?;
+        let payment = PaymentId::parse(payment_id)
+            .map_err(|e| LedgerError::Decode(format!("tender {payment_id}: {e}")))?;
         let event = Event::RefundRequested {
             idempotence_key: idempotence_key.clone(),
             number,
-            payment_id: payment_id.to_string(),
+            payment_id: payment,
             hosted_checkout_id: hosted_checkout_id.clone(),
             amount_cents: amount.cents(),
             reason: reason.to_string(),
@@ -117,8 +123,8 @@ impl Ledger {
     pub fn import_external_refund(
         &self,
         operator: &str,
-        payment_id: &str,
-        refund_id: &str,
+        payment_id: &PaymentId,
+        refund_id: &RefundId,
         amount: Amount,
         state: RefundState,
         platform_status: &str,
@@ -149,13 +155,15 @@ impl Ledger {
         let Some(hosted_checkout_id) = hosted_checkout_id else {
             return Err(LedgerError::UnknownTender(payment_id.to_string()));
         };
+        let hosted_checkout_id = HostedCheckoutId::parse(&hosted_checkout_id)
+            .map_err(|e| LedgerError::Decode(format!("tender {payment_id}: {e}")))?;
         let number = next_refund_number(&tx).map_err(&err)?;
         let event = Event::RefundImported {
-            idempotence_key: format!("ext-{refund_id}").chars().take(40).collect(),
+            idempotence_key: IdempotenceKey::external(refund_id),
             number,
-            payment_id: payment_id.to_string(),
+            payment_id: payment_id.clone(),
             hosted_checkout_id,
-            refund_id: refund_id.to_string(),
+            refund_id: refund_id.clone(),
             amount_cents: amount.cents(),
             state,
             platform_status: platform_status.to_string(),

@@ -5,7 +5,9 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::domain::{CheckoutState, RefundState};
+use crate::domain::{
+    CheckoutState, HostedCheckoutId, IdempotenceKey, PaymentId, RefundId, RefundState,
+};
 
 /// The `prev_hash` of the first entry.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -35,7 +37,7 @@ pub enum Event {
         /// Our order reference.
         merchant_reference: String,
         /// The platform's id for the hosted checkout.
-        hosted_checkout_id: String,
+        hosted_checkout_id: HostedCheckoutId,
         /// The page the customer pays on.
         redirect_url: String,
     },
@@ -49,7 +51,7 @@ pub enum Event {
     /// The checkout's derived state changed.
     CheckoutStatusSeen {
         /// The hosted checkout.
-        hosted_checkout_id: String,
+        hosted_checkout_id: HostedCheckoutId,
         /// `in_progress`, `paid`, `partially_paid`, `cancelled`, `expired` or `rejected`.
         state: CheckoutState,
         /// The platform's hosted checkout status, such as `PAYMENT_CREATED`.
@@ -58,9 +60,9 @@ pub enum Event {
     /// A tender (one gift card, or the card for the remainder) was seen or changed.
     TenderSeen {
         /// The hosted checkout it belongs to.
-        hosted_checkout_id: String,
+        hosted_checkout_id: HostedCheckoutId,
         /// The platform's payment id, `<10 digits>_0`.
-        payment_id: String,
+        payment_id: PaymentId,
         /// 3103 for a Bimpli CADO card, 1 Visa, 3 Mastercard.
         product_id: i32,
         /// The masked card number, as the platform shows it.
@@ -77,13 +79,13 @@ pub enum Event {
     /// A refund is about to be asked of the platform (written, with its idempotence key, before the call).
     RefundRequested {
         /// The `X-GCS-Idempotence-Key`, also the refund's operation reference.
-        idempotence_key: String,
+        idempotence_key: IdempotenceKey,
         /// The sequential refund number (n° de pièce).
         number: i64,
         /// The tender refunded.
-        payment_id: String,
+        payment_id: PaymentId,
         /// The checkout it belongs to.
-        hosted_checkout_id: String,
+        hosted_checkout_id: HostedCheckoutId,
         /// The amount in cents.
         amount_cents: i64,
         /// Why the customer is refunded.
@@ -92,9 +94,9 @@ pub enum Event {
     /// What the platform said about a refund (its answer, or a later reading).
     RefundAnswered {
         /// Which refund.
-        idempotence_key: String,
+        idempotence_key: IdempotenceKey,
         /// The platform's refund id, `<paymentid>_<n>`, once known.
-        refund_id: Option<String>,
+        refund_id: Option<RefundId>,
         /// `requested`, `pending`, `refunded`, `declined` or `unknown`.
         state: RefundState,
         /// The platform's status, such as `REFUND_REQUESTED`.
@@ -106,9 +108,9 @@ pub enum Event {
     /// word replaces the earlier local conclusion. Only this event may take a refund out of `declined`.
     RefundCorrected {
         /// Which refund.
-        idempotence_key: String,
+        idempotence_key: IdempotenceKey,
         /// The platform's refund id, when known.
-        refund_id: Option<String>,
+        refund_id: Option<RefundId>,
         /// The state recorded before (`declined`, `unknown`, …), for the record.
         previous_state: RefundState,
         /// `pending` or `refunded`.
@@ -122,22 +124,22 @@ pub enum Event {
     /// show it). It then counts as declined: its amount is free again and the tender is no longer blocked.
     RefundClosed {
         /// Which refund.
-        idempotence_key: String,
+        idempotence_key: IdempotenceKey,
         /// Why the operator closed it.
         reason: String,
     },
     /// A refund found on the platform that this till did not make (for example in the Merchant Portal).
     RefundImported {
         /// A local key, `ext-<refund id>`.
-        idempotence_key: String,
+        idempotence_key: IdempotenceKey,
         /// The sequential refund number.
         number: i64,
         /// The tender refunded.
-        payment_id: String,
+        payment_id: PaymentId,
         /// The checkout it belongs to.
-        hosted_checkout_id: String,
+        hosted_checkout_id: HostedCheckoutId,
         /// The platform's refund id.
-        refund_id: String,
+        refund_id: RefundId,
         /// The amount in cents.
         amount_cents: i64,
         /// `pending`, `refunded` or `declined`.

@@ -42,6 +42,24 @@ pub const LEDGER_FILE: &str = "ledger.sqlite3";
 /// How long a writer waits for another process's transaction before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The domain's ids are stored as their text.
+macro_rules! id_to_sql {
+    ($($id:ty),*) => {$(
+        impl rusqlite::ToSql for $id {
+            fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+                Ok(rusqlite::types::ToSqlOutput::from(self.as_str()))
+            }
+        }
+    )*};
+}
+
+id_to_sql!(
+    crate::domain::HostedCheckoutId,
+    crate::domain::PaymentId,
+    crate::domain::RefundId,
+    crate::domain::IdempotenceKey
+);
+
 /// The refund states a rule of the domain selects, as the inside of an SQL `IN (…)`: `'requested', 'unknown'`.
 /// The ledger's queries take their state lists from here, so SQL and the domain cannot disagree.
 pub(crate) fn refund_states_where(rule: fn(RefundState) -> bool) -> String {

@@ -7,7 +7,10 @@ use serde::Serialize;
 use super::journal::{Entry, format_time};
 use super::refund_states_where;
 use super::{Ledger, LedgerError};
-use crate::domain::{Amount, CheckoutState, RefundState, refundable};
+use crate::domain::{
+    Amount, CheckoutState, HostedCheckoutId, IdempotenceKey, InvalidId, PaymentId, RefundId,
+    RefundState, refundable,
+};
 
 type Result<T, E = LedgerError> = std::result::Result<T, E>;
 
@@ -17,7 +20,7 @@ pub struct CheckoutRecord {
     /// Our order reference.
     pub merchant_reference: String,
     /// The platform's id, once created.
-    pub hosted_checkout_id: Option<String>,
+    pub hosted_checkout_id: Option<HostedCheckoutId>,
     /// The amount asked.
     pub amount: Amount,
     /// The customer's e-mail.
@@ -62,9 +65,9 @@ pub struct CheckoutSummary {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TenderRecord {
     /// The platform's payment id.
-    pub payment_id: String,
+    pub payment_id: PaymentId,
     /// Its checkout.
-    pub hosted_checkout_id: String,
+    pub hosted_checkout_id: HostedCheckoutId,
     /// 1 for the first tender seen in the checkout, and so on.
     pub position: i64,
     /// 3103, 1, 3, …
@@ -98,15 +101,15 @@ impl TenderRecord {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RefundRecord {
     /// The idempotence key (for imported refunds, `ext-<refund id>`).
-    pub idempotence_key: String,
+    pub idempotence_key: IdempotenceKey,
     /// The sequential refund number.
     pub number: i64,
     /// The tender.
-    pub payment_id: String,
+    pub payment_id: PaymentId,
     /// The checkout.
-    pub hosted_checkout_id: String,
+    pub hosted_checkout_id: HostedCheckoutId,
     /// The platform's refund id, once known.
-    pub refund_id: Option<String>,
+    pub refund_id: Option<RefundId>,
     /// The amount.
     pub amount: Amount,
     /// Why.
@@ -186,6 +189,26 @@ pub(super) fn amount(r: &Row<'_>, i: usize) -> rusqlite::Result<Amount> {
         .ok_or_else(|| unreadable(r, i, format!("{cents} cents is not an amount")))
 }
 
+/// An id column: text that is not an id of its kind is an error naming the column.
+fn id<T: std::str::FromStr<Err = InvalidId>>(r: &Row<'_>, i: usize) -> rusqlite::Result<T> {
+    let text: String = r.get(i)?;
+    text.parse()
+        .map_err(|e: InvalidId| unreadable(r, i, e.to_string()))
+}
+
+/// An optional id column.
+fn id_opt<T: std::str::FromStr<Err = InvalidId>>(
+    r: &Row<'_>,
+    i: usize,
+) -> rusqlite::Result<Option<T>> {
+    let text: Option<String> = r.get(i)?;
+    text.map(|t| {
+        t.parse()
+            .map_err(|e: InvalidId| unreadable(r, i, e.to_string()))
+    })
+    .transpose()
+}
+
 fn refund_state(r: &Row<'_>, i: usize) -> rusqlite::Result<RefundState> {
     let code: String = r.get(i)?;
     code.parse()
@@ -218,7 +241,7 @@ fn checkout_from_row(r: &Row<'_>) -> rusqlite::Result<CheckoutRecord> {
     let updated: String = r.get(12)?;
     Ok(CheckoutRecord {
         merchant_reference: r.get(0)?,
-        hosted_checkout_id: r.get(1)?,
+        hosted_checkout_id: id_opt(r, 1)?,
         amount: amount(r, 2)?,
         email: r.get(3)?,
         locale: r.get(4)?,
@@ -254,8 +277,8 @@ fn tender_query() -> &'static str {
 
 fn tender_from_row(r: &Row<'_>) -> rusqlite::Result<TenderRecord> {
     Ok(TenderRecord {
-        payment_id: r.get(0)?,
-        hosted_checkout_id: r.get(1)?,
+        payment_id: id(r, 0)?,
+        hosted_checkout_id: id(r, 1)?,
         position: r.get(2)?,
         product_id: r.get(3)?,
         masked_number: r.get(4)?,
@@ -278,11 +301,11 @@ pub(super) fn refund_from_row(r: &Row<'_>) -> rusqlite::Result<RefundRecord> {
     let updated: String = r.get(13)?;
     let final_at: Option<String> = r.get(14)?;
     Ok(RefundRecord {
-        idempotence_key: r.get(0)?,
+        idempotence_key: id(r, 0)?,
         number: r.get(1)?,
-        payment_id: r.get(2)?,
-        hosted_checkout_id: r.get(3)?,
-        refund_id: r.get(4)?,
+        payment_id: id(r, 2)?,
+        hosted_checkout_id: id(r, 3)?,
+        refund_id: id_opt(r, 4)?,
         amount: amount(r, 5)?,
         reason: r.get(6)?,
         state: refund_state(r, 7)?,
@@ -567,7 +590,7 @@ impl Ledger {
         &self,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
-    ) -> Result<Vec<String>> {
+    ) -> Result<Vec<HostedCheckoutId>> {
         let conn = self.lock();
         let err = self.err();
         let mut stmt = conn
@@ -577,7 +600,7 @@ impl Ledger {
             )
             .map_err(&err)?;
         let rows = stmt
-            .query_map(params![format_time(from), format_time(to)], |r| r.get(0))
+            .query_map(params![format_time(from), format_time(to)], |r| id(r, 0))
             .map_err(&err)?;
         rows.collect::<std::result::Result<Vec<_>, _>>()
             .map_err(&err)

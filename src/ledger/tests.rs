@@ -26,7 +26,7 @@ fn sale(l: &Ledger, reference: &str, hosted: &str, tenders: &[(&str, i32, i64)])
         "ana",
         &Event::CheckoutCreated {
             merchant_reference: reference.into(),
-            hosted_checkout_id: hosted.into(),
+            hosted_checkout_id: hosted.parse().expect("an id"),
             redirect_url: "http://x/pay".into(),
         },
     )
@@ -35,8 +35,8 @@ fn sale(l: &Ledger, reference: &str, hosted: &str, tenders: &[(&str, i32, i64)])
         l.append(
             "ana",
             &Event::TenderSeen {
-                hosted_checkout_id: hosted.into(),
-                payment_id: (*p).into(),
+                hosted_checkout_id: hosted.parse().expect("an id"),
+                payment_id: (*p).parse().expect("an id"),
                 product_id: *product,
                 masked_number: Some("629900******0001".into()),
                 amount_cents: *cents,
@@ -94,7 +94,7 @@ fn refund_guard_counts_pending_and_in_flight() {
         "ana",
         &Event::RefundAnswered {
             idempotence_key: i1.idempotence_key.clone(),
-            refund_id: Some("1_1".into()),
+            refund_id: Some("1_1".parse().expect("an id")),
             state: RefundState::Pending,
             platform_status: Some("REFUND_REQUESTED".into()),
             failure: None,

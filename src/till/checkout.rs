@@ -120,7 +120,9 @@ impl Till {
                     .map_err(TillError::from_ledger)?;
                 tracing::info!(hosted_checkout_id = %created.hosted_checkout_id, %merchant_reference, "checkout created");
                 self.checkout(&created.hosted_checkout_id)?
-                    .ok_or(TillError::UnknownCheckout(created.hosted_checkout_id))
+                    .ok_or(TillError::UnknownCheckout(
+                        created.hosted_checkout_id.to_string(),
+                    ))
             }
             Err(e) => {
                 ledger

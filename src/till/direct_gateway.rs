@@ -10,7 +10,7 @@ use crate::direct::wire::{
     CadoCheckout, CreateHostedCheckoutRequest, PaymentResponse, RefundRequest, RefundResponse,
 };
 use crate::direct::{Credentials, DirectError};
-use crate::domain::Amount;
+use crate::domain::{Amount, InvalidId, RefundId};
 use crate::vault::ApiCredentials;
 
 use super::gateway::{
@@ -88,6 +88,14 @@ fn gateway_error(e: DirectError) -> GatewayError {
     }
 }
 
+/// An id of the platform's answer, checked: one that is not an id of its kind cannot be read.
+fn platform_id<T: std::str::FromStr<Err = InvalidId>>(text: &str) -> Result<T, GatewayError> {
+    text.parse()
+        .map_err(|e: InvalidId| GatewayError::Unreadable {
+            message: e.to_string(),
+        })
+}
+
 /// An amount of the platform's answer: absent is `None`; a negative number cannot be read and is an error naming it.
 fn amount_of(cents: Option<i64>, what: &str, id: &str) -> Result<Option<Amount>, GatewayError> {
     match cents {
@@ -120,7 +128,7 @@ fn payment_reading(p: &PaymentResponse) -> Result<PaymentReading, GatewayError> 
     )?
     .unwrap_or(amount);
     Ok(PaymentReading {
-        id: p.id.clone(),
+        id: platform_id(&p.id)?,
         status: p.status.clone().ok_or_else(|| GatewayError::Unreadable {
             message: format!("payment {} has no status", p.id),
         })?,
@@ -142,7 +150,7 @@ fn payment_reading(p: &PaymentResponse) -> Result<PaymentReading, GatewayError> 
 fn refund_reading(r: &RefundResponse) -> Result<RefundReading, GatewayError> {
     let out = r.refund_output.as_ref();
     Ok(RefundReading {
-        id: r.id.clone(),
+        id: RefundId::parse(&r.id).ok(),
         status: r.status.clone(),
         status_code: r
             .status_output
@@ -201,7 +209,7 @@ impl Gateway for DirectGateway {
                 })
                 .unwrap_or_default();
             Ok(CreatedCheckout {
-                hosted_checkout_id: created.hosted_checkout_id.clone(),
+                hosted_checkout_id: platform_id(&created.hosted_checkout_id)?,
                 redirect_url,
             })
         })

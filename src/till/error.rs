@@ -3,7 +3,7 @@
 use thiserror::Error;
 
 use super::gateway::GatewayError;
-use crate::domain::{Amount, AmountError, RefundState};
+use crate::domain::{Amount, AmountError, InvalidId, RefundState};
 use crate::i18n::{Lang, Localize, capitalise};
 use crate::ledger::LedgerError;
 use crate::ledger::export::ExportError;
@@ -15,6 +15,9 @@ pub enum TillError {
     /// The amount typed is not usable.
     #[error("amount: {0}")]
     Amount(#[from] AmountError),
+    /// An id typed or read is not an id of its kind.
+    #[error(transparent)]
+    InvalidId(#[from] InvalidId),
     /// The order reference is not 1–40 printable ASCII characters.
     #[error("order reference '{0}': use 1 to 40 letters, digits or - _ . (no accents)")]
     ReferenceInvalid(String),
@@ -175,6 +178,10 @@ impl Localize for TillError {
         }
         match self {
             TillError::Amount(e) => format!("Montant : {}", e.localize(Lang::Fr)),
+            TillError::InvalidId(e) => format!(
+                "« {} » n'est pas un identifiant valide ({}) : utilisez l'identifiant que donne la plateforme, fait de lettres, de chiffres, - ou _",
+                e.value, e.what
+            ),
             TillError::ReferenceInvalid(r) => format!(
                 "Référence de commande « {r} » : utilisez 1 à 40 lettres, chiffres ou - _ . (sans accents)"
             ),

@@ -11,8 +11,8 @@ use serde::Serialize;
 
 use crate::direct::DirectError;
 use crate::direct::status::{HostedCheckoutStatus, PaymentStatus, RefundStatus};
-use crate::domain::RefundState;
 use crate::domain::state::{captured_of, is_refund_operation, refund_state_of};
+use crate::domain::{HostedCheckoutId, PaymentId, RefundId, RefundState};
 
 use crate::domain::Amount;
 
@@ -40,7 +40,7 @@ pub struct CheckoutRequest {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CreatedCheckout {
     /// The hosted checkout id.
-    pub hosted_checkout_id: String,
+    pub hosted_checkout_id: HostedCheckoutId,
     /// The page to open.
     pub redirect_url: String,
 }
@@ -58,7 +58,7 @@ pub struct HostedCheckoutReading {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PaymentReading {
     /// `<10 digits>_0`.
-    pub id: String,
+    pub id: PaymentId,
     /// Such as `CAPTURED`.
     pub status: PaymentStatus,
     /// The legacy numeric code.
@@ -91,8 +91,8 @@ pub struct OperationReading {
 /// A refund as the platform reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RefundReading {
-    /// `<paymentid>_<n>`.
-    pub id: String,
+    /// `<paymentid>_<n>`, when the platform gives one.
+    pub id: Option<RefundId>,
     /// `REFUND_REQUESTED`, `REFUNDED`, `REJECTED`, … when the platform gives one.
     pub status: Option<RefundStatus>,
     /// Its code.
@@ -124,7 +124,7 @@ impl OperationReading {
     /// The operation read as a refund.
     pub fn as_refund(&self) -> RefundReading {
         RefundReading {
-            id: self.id.clone(),
+            id: RefundId::parse(&self.id).ok(),
             status: self
                 .status
                 .as_ref()

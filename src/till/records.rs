@@ -6,6 +6,7 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 
+use crate::domain::HostedCheckoutId;
 use crate::ledger::export::{self, CsvFormat, ExportSummary};
 use crate::ledger::{CheckoutListFilter, Event, Ledger, VerifyReport};
 
@@ -98,7 +99,7 @@ impl Records {
             .ledger()
             .refunds_between(from, to)
             .map_err(TillError::from_ledger)?;
-        let mut references: HashMap<String, String> = HashMap::new();
+        let mut references: HashMap<HostedCheckoutId, String> = HashMap::new();
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
             let reference = match references.get(&r.hosted_checkout_id) {

@@ -5,8 +5,7 @@ use std::collections::HashSet;
 
 use chrono::Duration;
 
-use crate::domain::Amount;
-use crate::domain::{AmountError, RefundState};
+use crate::domain::{Amount, AmountError, RefundId, RefundState};
 use crate::ledger::{Event, RefundRecord};
 
 use super::gateway::{GatewayError, RefundReading};
@@ -52,7 +51,7 @@ impl Till {
         let refundable: Vec<logic::Refundable> = tenders
             .iter()
             .map(|t| logic::Refundable {
-                payment_id: t.payment_id.clone(),
+                payment_id: t.payment_id.to_string(),
                 product_id: t.product_id,
                 position: t.position,
                 refundable: t.refundable(),
@@ -94,7 +93,7 @@ impl Till {
         };
         if tender.captured.cents() == 0 {
             return Err(TillError::NotRefundable {
-                payment_id: tender.payment_id,
+                payment_id: tender.payment_id.to_string(),
                 status: tender.status,
             });
         }
@@ -134,7 +133,7 @@ impl Till {
                 Err(GatewayError::Declined {
                     refund, message, ..
                 }) => {
-                    let refund_id = refund.map(|x| x.id).filter(|s| !s.is_empty());
+                    let refund_id = refund.and_then(|x| x.id);
                     return self.conclude_refused(r, refund_id, &message, !fresh).await;
                 }
                 Err(GatewayError::Refused { message, .. }) => {
@@ -173,13 +172,13 @@ impl Till {
     async fn conclude_refused(
         &self,
         r: &RefundRecord,
-        refund_id: Option<String>,
+        refund_id: Option<RefundId>,
         message: &str,
         retried: bool,
     ) -> Result<RefundView> {
         match self.find_on_platform(r).await {
             Ok(Some(found)) => {
-                tracing::warn!(number = r.number, refund_id = %found.id, "refused on a re-send but present on the platform");
+                tracing::warn!(number = r.number, refund_id = ?found.id, "refused on a re-send but present on the platform");
                 self.record_answer(r, &found, None)?;
             }
             Ok(None) => self.record_declined(r, refund_id, message)?,
@@ -205,23 +204,28 @@ impl Till {
         let list = self.core.gateway.refunds(&r.payment_id).await?;
         if let Some(found) = list
             .iter()
-            .find(|x| x.merchant_reference.as_deref() == Some(&r.idempotence_key))
+            .find(|x| x.merchant_reference.as_deref() == Some(r.idempotence_key.as_str()))
         {
             return Ok(Some(found.clone()));
         }
         if list.iter().any(|x| x.merchant_reference.is_some()) {
             return Ok(None);
         }
-        let known: HashSet<String> = self
+        // A ledger that cannot be read leaves the answer unknown (never "not on the platform").
+        let known: HashSet<RefundId> = self
             .ledger()
             .refunds_of_checkout(&r.hosted_checkout_id)
-            .map(|rs| rs.into_iter().filter_map(|x| x.refund_id).collect())
-            .unwrap_or_default();
+            .map_err(|e| GatewayError::Unreadable {
+                message: format!("the ledger could not be read to match refunds: {e}"),
+            })?
+            .into_iter()
+            .filter_map(|x| x.refund_id)
+            .collect();
         Ok(list
             .iter()
             .find(|x| {
                 x.amount == Some(r.amount)
-                    && !known.contains(&x.id)
+                    && x.id.as_ref().is_some_and(|id| !known.contains(id))
                     && x.state() != RefundState::Declined
             })
             .cloned())
@@ -285,7 +289,7 @@ impl Till {
                 let status = found.status_word().to_string();
                 return Err(TillError::RefundOnPlatform {
                     number: record.number,
-                    refund_id: found.id,
+                    refund_id: found.id.map(String::from).unwrap_or_default(),
                     status,
                 });
             }
@@ -328,7 +332,7 @@ impl Till {
     fn record_declined(
         &self,
         r: &RefundRecord,
-        refund_id: Option<String>,
+        refund_id: Option<RefundId>,
         message: &str,
     ) -> Result<()> {
         self.ledger()
@@ -356,14 +360,6 @@ impl Till {
     }
 }
 
-/// The tender an operation belongs to: `1234567890_3` → `1234567890_0`.
-pub(super) fn tender_of_operation(op_id: &str) -> String {
-    match op_id.rsplit_once('_') {
-        Some((base, _)) => format!("{base}_0"),
-        None => op_id.to_string(),
-    }
-}
-
 /// The correction for one of our refunds recorded as declined (by a refusal, or closed by an operator) that the
 /// platform shows as pending or refunded: the platform's word beats the local conclusion. `None` otherwise.
 pub(super) fn correction_event(r: &RefundRecord, reading: &RefundReading) -> Option<Event> {
@@ -376,13 +372,13 @@ pub(super) fn correction_event(r: &RefundRecord, reading: &RefundReading) -> Opt
     }
     Some(Event::RefundCorrected {
         idempotence_key: r.idempotence_key.clone(),
-        refund_id: Some(reading.id.clone()).filter(|s| !s.is_empty()),
+        refund_id: reading.id.clone(),
         previous_state: r.state,
         state,
         platform_status: Some(reading.status_word().to_string()),
         note: format!(
             "recorded as declined, but the platform shows {} {}",
-            reading.id,
+            reading.id.as_deref().unwrap_or("a refund"),
             reading.status_word()
         ),
     })
@@ -393,7 +389,7 @@ pub(super) fn correction_event(r: &RefundRecord, reading: &RefundReading) -> Opt
 pub(super) fn answer_event(r: &RefundRecord, reading: &RefundReading) -> Option<Event> {
     let state = reading.state();
     let current = r.state;
-    let id = Some(reading.id.clone()).filter(|s| !s.is_empty());
+    let id = reading.id.clone();
     let same = current == state
         && r.refund_id == id
         && r.platform_status.as_deref() == Some(reading.status_word());

@@ -2,6 +2,7 @@
 
 use chrono::Duration;
 
+use crate::domain::HostedCheckoutId;
 use crate::ledger::Event;
 
 use super::{Result, Till, TillError};
@@ -13,7 +14,7 @@ impl Till {
     pub async fn resume(&self) -> Result<usize> {
         let ledger = self.ledger();
         let mut handled = 0usize;
-        let mut checkouts: Vec<String> = Vec::new();
+        let mut checkouts: Vec<HostedCheckoutId> = Vec::new();
         for r in ledger
             .unfinished_refunds()
             .map_err(TillError::from_ledger)?

@@ -4,7 +4,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 use super::logic;
-use crate::domain::{Amount, CheckoutState, RefundState, TenderKind, refundable};
+use crate::domain::{
+    Amount, CheckoutState, HostedCheckoutId, PaymentId, RefundId, RefundState, TenderKind,
+    refundable,
+};
 use crate::i18n::Lang;
 use crate::ledger::{CheckoutRecord, CheckoutSummary, Entry, Event, RefundRecord, TenderRecord};
 
@@ -28,7 +31,7 @@ pub struct NewCheckout {
 #[serde(rename_all = "camelCase")]
 pub struct TenderView {
     /// The platform's payment id.
-    pub payment_id: String,
+    pub payment_id: PaymentId,
     /// 3103, 1, 3, …
     pub product_id: i32,
     /// Gift card, Visa, Mastercard, other.
@@ -60,9 +63,9 @@ pub struct RefundView {
     /// The sequential refund number (n° de pièce).
     pub number: i64,
     /// The platform's refund id, once known.
-    pub refund_id: Option<String>,
+    pub refund_id: Option<RefundId>,
     /// The tender.
-    pub payment_id: String,
+    pub payment_id: PaymentId,
     /// The amount.
     pub amount: Amount,
     /// Why.
@@ -153,7 +156,7 @@ impl CheckoutView {
 #[serde(rename_all = "camelCase")]
 pub struct CheckoutRow {
     /// The platform's id (`None` if creation failed).
-    pub hosted_checkout_id: Option<String>,
+    pub hosted_checkout_id: Option<HostedCheckoutId>,
     /// Our order reference.
     pub merchant_reference: String,
     /// The sale's amount.
@@ -217,7 +220,7 @@ pub struct RefundRow {
     #[serde(flatten)]
     pub refund: RefundView,
     /// Its checkout.
-    pub hosted_checkout_id: String,
+    pub hosted_checkout_id: HostedCheckoutId,
     /// Its order reference.
     pub merchant_reference: String,
 }
@@ -315,7 +318,7 @@ pub(super) fn checkout_view(
     timeline: &[Entry],
 ) -> CheckoutView {
     CheckoutView {
-        hosted_checkout_id: c.hosted_checkout_id.unwrap_or_default(),
+        hosted_checkout_id: c.hosted_checkout_id.map(String::from).unwrap_or_default(),
         merchant_reference: c.merchant_reference,
         amount: c.amount,
         state: c.state,

@@ -4,8 +4,8 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::domain::RefundState;
 use crate::domain::state::{self as states, TenderFacts};
+use crate::domain::{HostedCheckoutId, IdempotenceKey, PaymentId, RefundState};
 use crate::ledger::{Event, RefundRecord};
 
 use super::gateway::{self, GatewayError, OperationReading};
@@ -36,9 +36,10 @@ impl Till {
     /// Reads the checkout again from the platform (GetHostedCheckout, GetPaymentDetails, each tender's
     /// GetPayment), records what changed, settles refunds still waiting for an answer, and returns the view.
     pub async fn refresh(&self, hosted_checkout_id: &str) -> Result<CheckoutView> {
+        let id = HostedCheckoutId::parse(hosted_checkout_id).map_err(TillError::InvalidId)?;
         let started = self.now();
         self.note_reading_started(hosted_checkout_id, started);
-        let result = self.refresh_inner(hosted_checkout_id, started).await;
+        let result = self.refresh_inner(&id, started).await;
         self.note_poll(hosted_checkout_id, started, result.as_ref().err());
         result?;
         self.checkout(hosted_checkout_id)?
@@ -73,7 +74,7 @@ impl Till {
 
     pub(super) async fn refresh_inner(
         &self,
-        id: &str,
+        id: &HostedCheckoutId,
         now: DateTime<Utc>,
     ) -> Result<RefreshOutcome> {
         let ledger = self.ledger();
@@ -93,8 +94,8 @@ impl Till {
         };
         let known_tenders = ledger.tenders(id).map_err(TillError::from_ledger)?;
         // Which payments to read: the first one the hosted checkout names, and every tender in its operations.
-        let mut tender_ids: Vec<String> = Vec::new();
-        let mut readings: HashMap<String, gateway::PaymentReading> = HashMap::new();
+        let mut tender_ids: Vec<PaymentId> = Vec::new();
+        let mut readings: HashMap<PaymentId, gateway::PaymentReading> = HashMap::new();
         if let Some(p) = hosted.as_ref().and_then(|h| h.payment.clone()) {
             tender_ids.push(p.id.clone());
             readings.insert(p.id.clone(), p);
@@ -113,8 +114,15 @@ impl Till {
             for op in ops {
                 if op.is_refund() {
                     refund_ops.push(op);
-                } else if !tender_ids.contains(&op.id) {
-                    tender_ids.push(op.id);
+                    continue;
+                }
+                let tender = PaymentId::parse(&op.id).map_err(|e| {
+                    TillError::from_gateway(GatewayError::Unreadable {
+                        message: format!("an operation of checkout {id}: {e}"),
+                    })
+                })?;
+                if !tender_ids.contains(&tender) {
+                    tender_ids.push(tender);
                 }
             }
         }
@@ -154,7 +162,7 @@ impl Till {
             }
             if changed {
                 events.push(Event::TenderSeen {
-                    hosted_checkout_id: id.to_string(),
+                    hosted_checkout_id: id.clone(),
                     payment_id: tid.clone(),
                     product_id: reading
                         .product_id
@@ -188,7 +196,7 @@ impl Till {
                 || record.platform_status.as_deref() != Some(&platform_status))
         {
             events.push(Event::CheckoutStatusSeen {
-                hosted_checkout_id: id.to_string(),
+                hosted_checkout_id: id.clone(),
                 state,
                 platform_status,
             });
@@ -201,15 +209,15 @@ impl Till {
         let known_refunds = ledger
             .refunds_of_checkout(id)
             .map_err(TillError::from_ledger)?;
-        let mut answered: HashSet<String> = HashSet::new();
+        let mut answered: HashSet<IdempotenceKey> = HashSet::new();
         let mut answers = Vec::new();
         let mut unmatched = Vec::new();
         for op in &refund_ops {
             let reading = op.as_refund();
             let mine = known_refunds.iter().find(|r| {
-                r.refund_id.as_deref() == Some(&op.id)
+                r.refund_id.as_deref() == Some(op.id.as_str())
                     || (op.merchant_reference.is_some()
-                        && op.merchant_reference.as_deref() == Some(&r.idempotence_key))
+                        && op.merchant_reference.as_deref() == Some(r.idempotence_key.as_str()))
             });
             match mine {
                 Some(r) => {
@@ -218,7 +226,7 @@ impl Till {
                         out.updated += 1;
                         out.differences.push(format!(
                             "refund n°{} was recorded as {} but the platform shows it {} ({}): corrected",
-                            r.number, r.state, reading.status_word(), reading.id
+                            r.number, r.state, reading.status_word(), op.id
                         ));
                         answers.push(e);
                     } else if let Some(e) = answer_event(r, &reading) {
@@ -227,7 +235,7 @@ impl Till {
                                 "refund n°{} had no known outcome; the platform shows it {} ({})",
                                 r.number,
                                 reading.status_word(),
-                                reading.id
+                                op.id
                             ));
                         }
                         out.updated += 1;
@@ -258,13 +266,26 @@ impl Till {
             .refunds_of_checkout(id)
             .map_err(TillError::from_ledger)?;
         for reading in unmatched {
+            let Some(refund_id) = reading.id.clone() else {
+                out.differences.push(format!(
+                    "a refund of checkout {id} was listed by the platform without a usable id: not imported"
+                ));
+                continue;
+            };
             if after
                 .iter()
-                .any(|r| r.refund_id.as_deref() == Some(&reading.id))
+                .any(|r| r.refund_id.as_ref() == Some(&refund_id))
             {
                 continue;
             }
-            let tender = super::refund::tender_of_operation(&reading.id);
+            let tender = match PaymentId::tender_of_operation(&refund_id) {
+                Ok(t) => t,
+                Err(e) => {
+                    out.differences
+                        .push(format!("refund {refund_id}: {e}: not imported"));
+                    continue;
+                }
+            };
             if after
                 .iter()
                 .any(|r| r.payment_id == tender && r.state.awaits_answer())
@@ -275,17 +296,16 @@ impl Till {
             // A refund whose amount the platform did not give cannot be imported: it is reported, never recorded
             // as zero.
             let Some(amount) = reading.amount else {
-                tracing::error!(refund_id = %reading.id, "a refund made elsewhere has no amount: not imported");
+                tracing::error!(%refund_id, "a refund made elsewhere has no amount: not imported");
                 out.differences.push(format!(
-                    "refund {} on payment {tender} was made outside cadodesk, but the platform gave no amount: not imported",
-                    reading.id
+                    "refund {refund_id} on payment {tender} was made outside cadodesk, but the platform gave no amount: not imported"
                 ));
                 continue;
             };
             match ledger.import_external_refund(
                 self.operator(),
                 &tender,
-                &reading.id,
+                &refund_id,
                 amount,
                 state,
                 reading.status_word(),
@@ -293,14 +313,13 @@ impl Till {
                 Ok(true) => {
                     out.imported += 1;
                     out.differences.push(format!(
-                        "refund {} of {amount} on payment {tender} was made outside cadodesk: imported",
-                        reading.id,
+                        "refund {refund_id} of {amount} on payment {tender} was made outside cadodesk: imported"
                     ));
                 }
                 Ok(false) => {}
                 Err(e) => out
                     .differences
-                    .push(format!("refund {} could not be imported: {e}", reading.id)),
+                    .push(format!("refund {refund_id} could not be imported: {e}")),
             }
         }
         // Pending refunds the operations did not show: ask the tender's refund list.
@@ -312,10 +331,10 @@ impl Till {
             .filter(|r| {
                 !refund_ops
                     .iter()
-                    .any(|op| Some(&op.id) == r.refund_id.as_ref())
+                    .any(|op| r.refund_id.as_deref() == Some(op.id.as_str()))
             })
             .collect();
-        let mut by_tender: HashMap<String, Vec<RefundRecord>> = HashMap::new();
+        let mut by_tender: HashMap<PaymentId, Vec<RefundRecord>> = HashMap::new();
         for r in still_pending {
             by_tender.entry(r.payment_id.clone()).or_default().push(r);
         }
@@ -326,7 +345,7 @@ impl Till {
                 .map_err(TillError::from_gateway)?;
             let mut evs = Vec::new();
             for r in rs {
-                if let Some(reading) = list.iter().find(|x| Some(&x.id) == r.refund_id.as_ref()) {
+                if let Some(reading) = list.iter().find(|x| x.id.is_some() && x.id == r.refund_id) {
                     if let Some(e) = answer_event(&r, reading) {
                         out.updated += 1;
                         evs.push(e);
@@ -349,9 +368,9 @@ impl Till {
     /// Unfinished checkouts (and checkouts with unfinished refunds) with the time of their next reading, soonest
     /// first, for the watcher (which starts those due now). A checkout whose reading has started is due only
     /// at its next turn on the schedule.
-    pub fn pending_work(&self) -> Vec<(String, DateTime<Utc>)> {
+    pub fn pending_work(&self) -> Vec<(HostedCheckoutId, DateTime<Utc>)> {
         let ledger = self.ledger();
-        let mut items: HashMap<String, DateTime<Utc>> = HashMap::new();
+        let mut items: HashMap<HostedCheckoutId, DateTime<Utc>> = HashMap::new();
         match ledger.unfinished_checkouts() {
             Ok(cs) => {
                 for c in cs {
@@ -375,10 +394,10 @@ impl Till {
             Err(e) => tracing::warn!(error = %e, "cannot list unfinished refunds"),
         }
         let polls = self.core.polls.lock().unwrap_or_else(|p| p.into_inner());
-        let mut out: Vec<(String, DateTime<Utc>)> = items
+        let mut out: Vec<(HostedCheckoutId, DateTime<Utc>)> = items
             .into_iter()
             .filter_map(|(id, since)| {
-                let st = polls.get(&id).copied().unwrap_or_default();
+                let st = polls.get(id.as_str()).copied().unwrap_or_default();
                 // A reading counts once the work exists (a refund asked after it needs a reading of its own).
                 let last = st.last.filter(|l| *l >= since);
                 logic::next_poll_at(since, last, self.core.session_timeout, st.failures)

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::{CheckoutView, Till, TillError};
+use crate::domain::HostedCheckoutId;
 
 /// The watcher looks for new work at least this often; otherwise it sleeps until the next reading is due.
 pub const IDLE: Duration = Duration::from_millis(500);
@@ -16,7 +17,7 @@ pub const IDLE: Duration = Duration::from_millis(500);
 /// The watcher's memory between steps: which checkouts are being read right now.
 #[derive(Debug, Default, Clone)]
 pub struct Watcher {
-    in_flight: Arc<Mutex<HashSet<String>>>,
+    in_flight: Arc<Mutex<HashSet<HostedCheckoutId>>>,
 }
 
 impl Watcher {
@@ -73,7 +74,7 @@ impl Watcher {
         self.lock().len()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashSet<HostedCheckoutId>> {
         self.in_flight.lock().unwrap_or_else(|p| p.into_inner())
     }
 }

@@ -223,6 +223,11 @@ impl CadodeskApp {
         &self.startup
     }
 
+    /// How many commands wait for room in the worker's queue.
+    pub fn backlog_len(&self) -> usize {
+        self.backlog.len()
+    }
+
     /// Why settling the last run's unfinished work failed at start, if it did.
     pub fn resume_error(&self) -> Option<&UiError> {
         self.resume_error.as_ref()

@@ -35,7 +35,7 @@ fn masked(number: Option<&str>) -> String {
 /// One tender.
 pub fn tender(t: &TenderView) -> Tender {
     Tender {
-        payment_id: t.payment_id.clone(),
+        payment_id: t.payment_id.to_string(),
         product_id: t.product_id,
         kind: kind_name(t.kind),
         masked_number: masked(t.masked_number.as_deref()),
@@ -65,8 +65,8 @@ fn numbered(mut tenders: Vec<Tender>) -> Vec<Tender> {
 /// One refund.
 pub fn refund(r: &RefundView) -> RefundLine {
     RefundLine {
-        refund_id: r.refund_id.clone(),
-        payment_id: r.payment_id.clone(),
+        refund_id: r.refund_id.as_ref().map(ToString::to_string),
+        payment_id: r.payment_id.to_string(),
         amount: r.amount,
         reason: r.reason.clone(),
         status: r.state,
@@ -105,7 +105,7 @@ pub fn checkout(v: &CheckoutView) -> Checkout {
 pub fn checkout_row(r: &TillRow) -> Option<CheckoutRow> {
     let id = r.hosted_checkout_id.clone()?;
     Some(CheckoutRow {
-        id,
+        id: id.to_string(),
         created_at: r.created_at,
         reference: r.merchant_reference.clone(),
         amount: r.amount,
@@ -121,15 +121,15 @@ pub fn checkout_row(r: &TillRow) -> Option<CheckoutRow> {
 pub fn refund_row(r: &TillRefundRow, checkout: Option<&CheckoutView>) -> RefundRow {
     let tender = checkout
         .map(|c| numbered(c.tenders.iter().map(tender).collect()))
-        .and_then(|ts| ts.into_iter().find(|t| t.payment_id == r.refund.payment_id))
+        .and_then(|ts| ts.into_iter().find(|t| r.refund.payment_id == t.payment_id))
         .map(|t| t.label())
-        .unwrap_or_else(|| r.refund.payment_id.clone());
+        .unwrap_or_else(|| r.refund.payment_id.to_string());
     RefundRow {
         created_at: r.refund.created_at,
         reference: r.merchant_reference.clone(),
-        payment_id: r.refund.payment_id.clone(),
+        payment_id: r.refund.payment_id.to_string(),
         tender,
-        refund_id: r.refund.refund_id.clone(),
+        refund_id: r.refund.refund_id.as_ref().map(ToString::to_string),
         amount: r.refund.amount,
         status: r.refund.state,
         reason: r.refund.reason.clone(),

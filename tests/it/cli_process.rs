@@ -344,7 +344,7 @@ async fn ledger_verify_names_the_edited_entry() {
             .payment_id
             .clone();
         t.refund(cadodesk::till::RefundCommand {
-            payment_id: p,
+            payment_id: p.to_string(),
             amount: eur(1000),
             reason: "retour".into(),
         })

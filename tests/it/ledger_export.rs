@@ -30,11 +30,12 @@ fn row(
 ) -> RefundExportRow {
     RefundExportRow {
         refund: RefundRecord {
-            idempotence_key: format!("k{number}"),
+            idempotence_key: format!("k{number}").parse().expect("a key"),
             number,
-            payment_id: "3000000001_0".into(),
-            hosted_checkout_id: "4000000001".into(),
-            refund_id: (state != "declined").then(|| format!("3000000001_{number}")),
+            payment_id: "3000000001_0".parse().expect("an id"),
+            hosted_checkout_id: "4000000001".parse().expect("an id"),
+            refund_id: (state != "declined")
+                .then(|| format!("3000000001_{number}").parse().expect("an id")),
             amount: a(amount),
             reason: reason.into(),
             state: state.parse().expect("a refund state"),
@@ -139,14 +140,14 @@ fn ledger_with_refunds() -> (tempfile::TempDir, Ledger) {
         },
         Event::CheckoutCreated {
             merchant_reference: "=cmd('calc')".into(),
-            hosted_checkout_id: "h1".into(),
+            hosted_checkout_id: "h1".parse().expect("an id"),
             redirect_url: "http://127.0.0.1/p".into(),
         },
     ];
     for (p, product, cents) in [("1_0", 3103, 5000), ("2_0", 3103, 2000), ("3_0", 1, 5345)] {
         events.push(Event::TenderSeen {
-            hosted_checkout_id: "h1".into(),
-            payment_id: p.into(),
+            hosted_checkout_id: "h1".parse().expect("an id"),
+            payment_id: p.parse().expect("an id"),
             product_id: product,
             masked_number: Some("************0001".into()),
             amount_cents: cents,
@@ -173,7 +174,8 @@ fn ledger_with_refunds() -> (tempfile::TempDir, Ledger) {
             "ana",
             &Event::RefundAnswered {
                 idempotence_key: intent.idempotence_key,
-                refund_id: (state != "declined").then(|| format!("{}_{}", &p[..1], i + 1)),
+                refund_id: (state != "declined")
+                    .then(|| format!("{}_{}", &p[..1], i + 1).parse().expect("an id")),
                 state: state.parse().expect("a refund state"),
                 platform_status: None,
                 failure: None,
@@ -288,12 +290,12 @@ fn ledger_export_totals_and_refunded_before_count_only_refunds_that_left_money()
             },
             Event::CheckoutCreated {
                 merchant_reference: "R1".into(),
-                hosted_checkout_id: "h1".into(),
+                hosted_checkout_id: "h1".parse().expect("an id"),
                 redirect_url: "http://x".into(),
             },
             Event::TenderSeen {
-                hosted_checkout_id: "h1".into(),
-                payment_id: "1_0".into(),
+                hosted_checkout_id: "h1".parse().expect("an id"),
+                payment_id: "1_0".parse().expect("an id"),
                 product_id: 3103,
                 masked_number: None,
                 amount_cents: 5000,
@@ -322,8 +324,8 @@ fn ledger_export_totals_and_refunded_before_count_only_refunds_that_left_money()
     assert!(
         l.import_external_refund(
             "ana",
-            "1_0",
-            "1_2",
+            &"1_0".parse().expect("an id"),
+            &"1_2".parse().expect("an id"),
             a(700),
             RefundState::Refunded,
             "REFUNDED"

@@ -25,12 +25,12 @@ fn ledger_with_tender(dir: &std::path::Path) -> Ledger {
             },
             Event::CheckoutCreated {
                 merchant_reference: "R1".into(),
-                hosted_checkout_id: "111".into(),
+                hosted_checkout_id: "111".parse().expect("an id"),
                 redirect_url: "http://x".into(),
             },
             Event::TenderSeen {
-                hosted_checkout_id: "111".into(),
-                payment_id: TENDER.into(),
+                hosted_checkout_id: "111".parse().expect("an id"),
+                payment_id: TENDER.parse().expect("an id"),
                 product_id: 3103,
                 masked_number: None,
                 amount_cents: 5000,
@@ -46,7 +46,7 @@ fn ledger_with_tender(dir: &std::path::Path) -> Ledger {
 
 fn answer(key: &str, state: &str) -> Event {
     Event::RefundAnswered {
-        idempotence_key: key.into(),
+        idempotence_key: key.parse().expect("an id"),
         refund_id: None,
         state: state.parse().expect("a refund state"),
         platform_status: None,
@@ -106,7 +106,7 @@ fn ledger_a_stale_answer_never_moves_a_refund_backwards() {
         "t",
         &Event::RefundCorrected {
             idempotence_key: c.idempotence_key.clone(),
-            refund_id: Some("1234567890_3".into()),
+            refund_id: Some("1234567890_3".parse().expect("an id")),
             previous_state: RefundState::Declined,
             state: RefundState::Refunded,
             platform_status: Some("REFUNDED".into()),

@@ -15,7 +15,7 @@ use crate::support::till::*;
 
 fn refund(payment_id: &str, cents: i64) -> RefundCommand {
     RefundCommand {
-        payment_id: payment_id.into(),
+        payment_id: payment_id.parse().expect("an id"),
         amount: eur(cents),
         reason: "retour".into(),
     }
@@ -29,7 +29,7 @@ async fn sale_with_a_pending_refund(till: &Till) -> (String, String) {
     let payment = v.tenders[0].payment_id.clone();
     let r = till.refund(refund(&payment, 1000)).await.expect("refund");
     assert_eq!(r.state, RefundState::Pending, "{r:?}");
-    (v.hosted_checkout_id, payment)
+    (v.hosted_checkout_id, payment.to_string())
 }
 
 /// The Transactions table's "Remboursable" is the till's refundable amount: captured − refunded − what pending

@@ -41,7 +41,7 @@ async fn paid_tender(till: &Till, cents: i64, card: &str) -> (String, String) {
     let tender = till.checkout(&id).unwrap().unwrap().tenders[0]
         .payment_id
         .clone();
-    (id, tender)
+    (id, tender.to_string())
 }
 
 fn kinds(till: &Till) -> Vec<String> {

@@ -159,7 +159,7 @@ fn till_with_tender(dir: &std::path::Path, base_url: &str) -> Till {
         "t",
         &Event::CheckoutCreated {
             merchant_reference: "R1".into(),
-            hosted_checkout_id: "111".into(),
+            hosted_checkout_id: "111".parse().expect("an id"),
             redirect_url: "http://x".into(),
         },
     )
@@ -167,8 +167,8 @@ fn till_with_tender(dir: &std::path::Path, base_url: &str) -> Till {
     l.append(
         "t",
         &Event::TenderSeen {
-            hosted_checkout_id: "111".into(),
-            payment_id: TENDER.into(),
+            hosted_checkout_id: "111".parse().expect("an id"),
+            payment_id: TENDER.parse().expect("an id"),
             product_id: 3103,
             masked_number: None,
             amount_cents: 5000,
@@ -183,7 +183,7 @@ fn till_with_tender(dir: &std::path::Path, base_url: &str) -> Till {
 
 fn full_refund() -> RefundCommand {
     RefundCommand {
-        payment_id: TENDER.into(),
+        payment_id: TENDER.parse().expect("an id"),
         amount: eur(5000),
         reason: "retour".into(),
     }

@@ -166,7 +166,11 @@ async fn the_watcher_is_told_what_to_read_and_when() {
     let v = till.create_checkout(sale(1000)).await.expect("created");
     let work = till.pending_work();
     assert_eq!(work.len(), 1);
-    assert_eq!(work[0], (v.hosted_checkout_id.clone(), t0), "read at once");
+    assert_eq!(
+        (work[0].0.to_string(), work[0].1),
+        (v.hosted_checkout_id.clone(), t0),
+        "read at once"
+    );
     clock.advance(Duration::seconds(5));
     till.refresh(&v.hosted_checkout_id).await.expect("refresh");
     assert_eq!(

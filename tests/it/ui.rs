@@ -9,11 +9,27 @@ use cadodesk::ui::app::{CadodeskApp, Startup, Tab};
 use cadodesk::ui::worker::{self, WorkerConfig};
 use cadodesk::vault::Vault;
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 
 /// The app over a fresh data directory, in a 1366×768 window.
 pub fn harness(dir: &Path) -> Harness<'static, CadodeskApp> {
     harness_with(dir, |_| {})
+}
+
+/// With `CADODESK_TEST_LOG=FILE`, the worker's logs (debug) go to FILE, to read after a failure.
+fn log_to_file_when_asked() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if let Some(path) = std::env::var_os("CADODESK_TEST_LOG") {
+            let file = std::fs::File::create(path).expect("log file");
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter("cadodesk=debug")
+                .with_writer(std::sync::Mutex::new(file))
+                .with_thread_names(true)
+                .with_ansi(false)
+                .try_init();
+        }
+    });
 }
 
 /// Like [`harness`], with the worker's configuration changed by `change` first.
@@ -21,6 +37,7 @@ pub fn harness_with(
     dir: &Path,
     change: impl FnOnce(&mut WorkerConfig),
 ) -> Harness<'static, CadodeskApp> {
+    log_to_file_when_asked();
     let mut config = WorkerConfig::new(dir);
     config.vault = Some(Vault::with_store(
         keyring_core::mock::Store::new().expect("mock keychain"),
@@ -46,9 +63,26 @@ pub fn wait_for(
         if done(h) {
             return;
         }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what}; the app: {}",
+            diagnosis(h)
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// What the app holds that explains a wait that never ended: its start, the refund dialog, the errors shown.
+fn diagnosis(h: &Harness<'static, CadodeskApp>) -> String {
+    let app = h.state();
+    format!(
+        "startup {:?}; resume error {:?}; refund dialog: {}; refund error {:?}; worker backlog {}",
+        app.startup(),
+        app.resume_error().map(|e| &e.en),
+        app.transactions.refund.describe(),
+        app.transactions.refund.error().map(|e| (&e.en, &e.detail)),
+        app.backlog_len(),
+    )
 }
 
 fn has_label(h: &Harness<'static, CadodeskApp>, label: &str) -> bool {
@@ -320,19 +354,25 @@ fn a_sale_paid_with_two_gift_cards_and_a_visa_then_refunded_in_part_and_exported
         "a wrong PIN is refused"
     );
     type_into(&mut h, "Code responsable", "2468");
-    eprintln!(
-        "before confirm: {}",
-        h.state().transactions.refund.describe()
-    );
     h.get_by_label("Confirmer le remboursement").click();
     h.step();
-    eprintln!(
-        "after confirm: {}",
+    // A second press cannot send it again: while the refund is sent, the button is disabled (and once it is
+    // recorded, it is gone). Clicking it is not simulated: the answer may replace it within the same frame.
+    assert!(
+        matches!(
+            h.state().transactions.refund.describe().split(',').next(),
+            Some(s) if s.contains("Sending { waiting: 1 }") || s.contains("Done")
+        ),
+        "one refund is on its way: {}",
         h.state().transactions.refund.describe()
     );
-    // Pressed twice: the second press finds the button disabled.
+    // The frame that took the click was drawn before it; the next one shows what it did.
+    h.step();
     if let Some(b) = h.query_by_label("Confirmer le remboursement") {
-        b.click();
+        assert!(
+            b.accesskit_node().is_disabled(),
+            "the confirm button is disabled while sending"
+        );
     }
     h.run_steps(2);
     wait_for(&mut h, "the refund to be recorded", |h| {
