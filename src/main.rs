@@ -4,11 +4,24 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use clap::error::ErrorKind;
 
 use cadodesk::cli::{Cli, Command};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => match e.kind() {
+            ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => e.exit(),
+            // A bad option is a refusal like any other: one line naming it, exit 1.
+            _ => {
+                eprintln!("cadodesk: {}", cadodesk::cli::usage_error_line(&e));
+                return ExitCode::from(1);
+            }
+        },
+    };
     cadodesk::cli::init_tracing(cli.verbose);
     match cli.command {
         None | Some(Command::App) => {

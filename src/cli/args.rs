@@ -64,7 +64,7 @@ pub struct CreateArgs {
     /// The amount, as typed: 42,50 or 42.50 or "42,50 €".
     #[arg(long, allow_hyphen_values = true)]
     pub amount: String,
-    /// The order reference (1–40 characters); generated when absent (CD-YYYYMMDD-NNNN).
+    /// The order reference: 1–40 letters, digits, - _ or .; generated when absent (CD-YYYYMMDD-NNNN).
     #[arg(long)]
     pub reference: Option<String>,
     /// The customer's e-mail.
@@ -210,6 +210,7 @@ pub struct KeychainArgs {
 }
 
 pub(super) fn parse_day(s: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-        .map_err(|_| format!("'{s}' is not a day: use YYYY-MM-DD, such as 2026-11-30"))
+    crate::till::logic::parse_day(s).ok_or_else(|| {
+        format!("'{s}' is not a day: use YYYY-MM-DD from 1970 on, such as 2026-11-30")
+    })
 }

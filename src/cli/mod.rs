@@ -147,6 +147,19 @@ fn is_refusal(e: &TillError) -> bool {
     )
 }
 
+/// A command line that clap refused, as one line without its "error:" prefix and its usage hints: "invalid value
+/// '2026-13-01' for '--from <FROM>': '2026-13-01' is not a day: use YYYY-MM-DD …".
+pub fn usage_error_line(e: &clap::Error) -> String {
+    let rendered = e.render().to_string();
+    let first = rendered
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("the command line is not understood");
+    let line = first.strip_prefix("error: ").unwrap_or(first);
+    format!("{line} (see cadodesk --help)")
+}
+
 /// An error and its causes on one line.
 pub fn one_line(e: &anyhow::Error) -> String {
     // A till error already names the field and the fix in full; its English words are the CLI's.

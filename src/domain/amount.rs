@@ -43,6 +43,9 @@ pub enum AmountError {
     /// Characters that are not digits, one decimal separator, spaces or a euro sign.
     #[error("'{0}' is not an amount: use digits and a comma, such as 17,50")]
     NotANumber(String),
+    /// A space that does not separate thousands ("1 5", "5 00").
+    #[error("'{0}': spaces may only separate thousands, such as 1 234,50")]
+    MisplacedSpace(String),
     /// A minus sign: refunds and sales are both typed as positive amounts.
     #[error("the amount cannot be negative: type it without the minus sign")]
     Negative,
@@ -71,6 +74,9 @@ impl Localize for AmountError {
                     "« {s} » n'est pas un montant : utilisez des chiffres et une virgule, par exemple 17,50"
                 )
             }
+            (AmountError::MisplacedSpace(s), Lang::Fr) => format!(
+                "« {s} » : les espaces ne peuvent séparer que les milliers, par exemple 1 234,50"
+            ),
             (AmountError::Negative, Lang::Fr) => {
                 "Le montant ne peut pas être négatif : saisissez-le sans le signe moins".into()
             }
@@ -120,20 +126,21 @@ impl Amount {
         if trimmed.is_empty() {
             return Err(AmountError::Empty);
         }
-        let mut s: String = trimmed
-            .chars()
-            .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}' | '\''))
-            .collect();
-        for suffix in ["€", "EUR", "eur", "Eur"] {
-            if let Some(rest) = s.strip_suffix(suffix) {
-                s = rest.to_string();
+        // The currency, before or after, with or without a space.
+        let mut rest = trimmed;
+        for currency in ["€", "EUR", "eur", "Eur"] {
+            if let Some(r) = rest.strip_suffix(currency) {
+                rest = r.trim_end_matches(is_space);
                 break;
             }
-            if let Some(rest) = s.strip_prefix(suffix) {
-                s = rest.to_string();
+            if let Some(r) = rest.strip_prefix(currency) {
+                rest = r.trim_start_matches(is_space);
                 break;
             }
         }
+        // Spaces only as thousands separators: groups of three digits before the decimal separator.
+        let mut s = without_thousands_spaces(rest)
+            .ok_or_else(|| AmountError::MisplacedSpace(trimmed.to_string()))?;
         if s.starts_with('-') || s.ends_with('-') {
             return Err(AmountError::Negative);
         }
@@ -254,6 +261,32 @@ impl std::iter::Sum for Amount {
     }
 }
 
+/// The spaces a person or a French formatter puts between thousands: space, no-break and narrow no-break space.
+fn is_space(c: char) -> bool {
+    matches!(c, ' ' | '\u{a0}' | '\u{202f}')
+}
+
+/// `text` without its thousands separators, or `None` when a space stands anywhere else: between groups of three
+/// digits of the whole part only ("1 234 567,89"), never in the first group of more than three digits, after the
+/// decimal separator, or around a sign ("1 5", "5 00", "12,3 4").
+fn without_thousands_spaces(text: &str) -> Option<String> {
+    if !text.contains(is_space) {
+        return Some(text.to_string());
+    }
+    let (whole, frac) = match text.find([',', '.']) {
+        Some(i) => (&text[..i], &text[i..]),
+        None => (text, ""),
+    };
+    if frac.contains(is_space) {
+        return None;
+    }
+    let groups: Vec<&str> = whole.split(is_space).collect();
+    let digits = |g: &str| !g.is_empty() && g.bytes().all(|b| b.is_ascii_digit());
+    let first_ok = groups.first().is_some_and(|g| digits(g) && g.len() <= 3);
+    let rest_ok = groups.iter().skip(1).all(|g| digits(g) && g.len() == 3);
+    (first_ok && rest_ok).then(|| format!("{}{frac}", groups.concat()))
+}
+
 fn group_thousands(cents: i64, group: char, decimal: char) -> String {
     let whole = (cents / 100).to_string();
     let mut out = String::new();
@@ -321,6 +354,34 @@ mod tests {
         ));
         assert_eq!(Amount::parse_positive("0"), Err(AmountError::Zero));
         assert_eq!(Amount::parse_positive("0,00 €"), Err(AmountError::Zero));
+    }
+
+    #[test]
+    fn the_amount_parser_refuses_spaces_and_apostrophes_that_do_not_separate_thousands() {
+        for bad in [
+            "1 5", "5 00", "1'5", "12 3", "1234 567", "12,3 4", "1 234 56", " 1 5 €",
+        ] {
+            let got = Amount::parse(bad);
+            assert!(
+                matches!(
+                    got,
+                    Err(AmountError::MisplacedSpace(_) | AmountError::NotANumber(_))
+                ),
+                "{bad:?} -> {got:?}"
+            );
+        }
+        check("1 5", Err(AmountError::MisplacedSpace("1 5".into())));
+        check("1 234,50", Ok(123_450));
+        check("1 234 567,89", Ok(123_456_789));
+        check("12 345", Ok(1_234_500));
+        check("1\u{a0}234,50 €", Ok(123_450));
+        check("€ 17.50", Ok(1750));
+        check("17,50 EUR", Ok(1750));
+        assert!(
+            AmountError::MisplacedSpace("1 5".into())
+                .localize(Lang::Fr)
+                .contains("milliers")
+        );
     }
 
     #[test]

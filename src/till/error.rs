@@ -18,7 +18,15 @@ pub enum TillError {
     /// An id typed or read is not an id of its kind.
     #[error(transparent)]
     InvalidId(#[from] InvalidId),
-    /// The order reference is not 1–40 printable ASCII characters.
+    /// A period's first day comes after its last.
+    #[error("period: the first day ({from}) comes after the last ({to}): give --from before --to")]
+    RangeReversed {
+        /// The first day given.
+        from: chrono::NaiveDate,
+        /// The last day given.
+        to: chrono::NaiveDate,
+    },
+    /// The order reference is not 1–40 letters, digits, - _ or . characters.
     #[error("order reference '{0}': use 1 to 40 letters, digits or - _ . (no accents)")]
     ReferenceInvalid(String),
     /// The order reference is already used.
@@ -178,6 +186,11 @@ impl Localize for TillError {
         }
         match self {
             TillError::Amount(e) => format!("Montant : {}", e.localize(Lang::Fr)),
+            TillError::RangeReversed { from, to } => format!(
+                "Période : le premier jour ({}) est après le dernier ({}) : mettez le premier jour en premier",
+                from.format("%d/%m/%Y"),
+                to.format("%d/%m/%Y")
+            ),
             TillError::InvalidId(e) => format!(
                 "« {} » n'est pas un identifiant valide ({}) : utilisez l'identifiant que donne la plateforme, fait de lettres, de chiffres, - ou _",
                 e.value, e.what

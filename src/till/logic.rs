@@ -1,7 +1,7 @@
 //! The till's rules as pure functions of their inputs (time included): input validation, the refund allocation and
 //! the watch schedule. States and their platform codes live in [`crate::domain::state`].
 
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Europe::Paris;
 
 use crate::domain::{Amount, PRODUCT_CADO};
@@ -150,11 +150,31 @@ pub fn reference_prefix(now: DateTime<Utc>) -> String {
     format!("CD-{}-", now.with_timezone(&Paris).format("%Y%m%d"))
 }
 
-/// Checks a merchant reference typed by a person: 1–40 printable ASCII characters.
+/// Checks a merchant reference typed by a person: 1–40 letters, digits, `-`, `_` or `.` (what the error says). No
+/// spaces, no formula characters (`=`, `+`, `@`), nothing that a spreadsheet or a log could take for something else.
 pub fn valid_reference(r: &str) -> bool {
     !r.is_empty()
         && r.len() <= MAX_REFERENCE_LEN
-        && r.chars().all(|c| c.is_ascii_graphic() || c == ' ')
+        && r.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
+/// The first and last day of a period, in order. `None` when the first comes after the last.
+pub fn ordered_days(from: NaiveDate, to: NaiveDate) -> Option<(NaiveDate, NaiveDate)> {
+    (from <= to).then_some((from, to))
+}
+
+/// A day as the command line and the screens take it: `YYYY-MM-DD`, four digits for the year, from 1970 on (years
+/// such as 0000 or -0001 are typing mistakes, never a shop's books).
+pub fn parse_day(s: &str) -> Option<NaiveDate> {
+    let t = s.trim();
+    let shaped = t.len() == 10
+        && t.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            _ => b.is_ascii_digit(),
+        });
+    let day = NaiveDate::parse_from_str(t, "%Y-%m-%d").ok()?;
+    (shaped && day.year() >= 1970).then_some(day)
 }
 
 /// A plausible e-mail: one `@`, something before, a dot in the domain, no spaces, at most 254 characters.
@@ -309,6 +329,26 @@ mod tests {
         assert!(valid_reference("CD-20261126-0001"));
         assert!(!valid_reference(&"x".repeat(41)));
         assert!(!valid_reference("café"));
+        for bad in ["=1+1", "VENTE 42", "+33", "@cmd", "a/b", "x\ty"] {
+            assert!(!valid_reference(bad), "{bad:?}");
+        }
+        assert!(valid_reference("VENTE-42_b.1"));
+        let d = |s: &str| parse_day(s);
+        assert_eq!(d("2026-11-30"), NaiveDate::from_ymd_opt(2026, 11, 30));
+        for bad in [
+            "0000-01-01",
+            "-0001-01-01",
+            "1969-12-31",
+            "2026-1-30",
+            "2026-02-30",
+            "30/11/2026",
+            "",
+        ] {
+            assert_eq!(d(bad), None, "{bad:?}");
+        }
+        let (a, b) = (d("2026-11-01").expect("day"), d("2026-11-30").expect("day"));
+        assert_eq!(ordered_days(a, b), Some((a, b)));
+        assert_eq!(ordered_days(b, a), None);
         assert_eq!(reference_prefix(at("2026-11-26T23:30:00Z")), "CD-20261127-");
         let (f, t) = local_days_to_utc(
             NaiveDate::from_ymd_opt(2026, 11, 1).expect("d"),

@@ -20,6 +20,7 @@ impl Till {
     /// Re-reads every checkout created between two local days (inclusive) from the platform; refunds made
     /// elsewhere are imported as external; differences are reported and journaled.
     pub async fn reconcile(&self, from: NaiveDate, to: NaiveDate) -> Result<ReconcileReport> {
+        super::records::check_range(Some(from), Some(to))?;
         let (f, t) = logic::local_days_to_utc(from, to);
         let ids = self
             .ledger()

@@ -74,6 +74,7 @@ impl Records {
 
     /// Checkouts, newest first.
     pub fn list_checkouts(&self, filter: &CheckoutFilter) -> Result<Vec<CheckoutRow>> {
+        check_range(filter.from, filter.to)?;
         let (from, to) = views::range(filter.from, filter.to);
         let rows = self
             .ledger()
@@ -94,6 +95,7 @@ impl Records {
 
     /// Refunds asked between two local days (inclusive), by number.
     pub fn refunds(&self, filter: &RefundFilter) -> Result<Vec<RefundRow>> {
+        check_range(filter.from, filter.to)?;
         let (from, to) = views::range(filter.from, filter.to);
         let rows = self
             .ledger()
@@ -128,6 +130,7 @@ impl Records {
         format: CsvFormat,
         path: &Path,
     ) -> Result<ExportSummary> {
+        check_range(Some(from), Some(to))?;
         let (f, t) = logic::local_days_to_utc(from, to);
         let summary = export::write_refunds_to_path(self.ledger(), f, t, format, path)?;
         self.ledger()
@@ -148,5 +151,15 @@ impl Records {
     /// Names the first entry edited, removed or reordered, a cut tail, or the first derived value edited.
     pub fn verify_ledger(&self) -> Result<VerifyReport> {
         self.ledger().verify().map_err(TillError::from_ledger)
+    }
+}
+
+/// A period whose first day comes after its last is refused before anything is read or written.
+pub(super) fn check_range(from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<()> {
+    match (from, to) {
+        (Some(f), Some(t)) if logic::ordered_days(f, t).is_none() => {
+            Err(TillError::RangeReversed { from: f, to: t })
+        }
+        _ => Ok(()),
     }
 }

@@ -16,7 +16,7 @@ use crate::ledger::{CheckoutRecord, CheckoutSummary, Entry, Event, RefundRecord,
 pub struct NewCheckout {
     /// At least 0,01 €.
     pub amount: Amount,
-    /// 1–40 printable ASCII characters; generated (`CD-20261126-0001`) when absent.
+    /// 1–40 letters, digits, - _ or .; generated (`CD-20261126-0001`) when absent.
     pub merchant_reference: Option<String>,
     /// The customer's e-mail, optional.
     pub email: Option<String>,

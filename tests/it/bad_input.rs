@@ -155,6 +155,10 @@ async fn amounts_that_are_not_amounts_are_refused_for_sales_and_refunds() {
         "10000000000",
         "10 000 000 000,00",
         "",
+        // Spaces and apostrophes anywhere but between thousands.
+        "1 5",
+        "5 00",
+        "1'5",
     ] {
         let flag = format!("--amount={bad}");
         fx.refused(&cli, &["checkout", "create", &flag, "--json"], &["amount"])
@@ -849,4 +853,82 @@ async fn a_full_disk_is_refused_cleanly_and_the_ledger_stays_sound() {
         "the refusal says the disk is full or names the ledger file: {last_line}"
     );
     let _ = before;
+}
+
+/// Smaller refusals, each one line that names what is wrong, exit 1, and nothing written or sent: a period given
+/// backwards, years no shop's books have, an option the command line does not know or without its value, and order
+/// references with spaces or formula characters.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn smaller_refusals_are_one_clear_line_and_change_nothing() {
+    let fx = Fixture::new().await;
+    let cli = fx.cli.clone();
+    let csv = fx.data().join("export.csv");
+    let csv_arg = csv.to_string_lossy().to_string();
+    let cases: Vec<(Vec<&str>, &[&str])> = vec![
+        (
+            vec![
+                "export",
+                "refunds",
+                "--from",
+                "2026-11-30",
+                "--to",
+                "2026-11-01",
+                "-o",
+                &csv_arg,
+            ],
+            &["first day", "--from"],
+        ),
+        (
+            vec!["refunds", "--from", "2026-11-30", "--to", "2026-11-01"],
+            &["--from"],
+        ),
+        (
+            vec!["refunds", "--from", "0000-01-01", "--to", "2026-11-01"],
+            &["not a day"],
+        ),
+        (
+            vec!["refunds", "--from=-0001-01-01", "--to", "2026-11-01"],
+            &["not a day"],
+        ),
+        (
+            vec!["refunds", "--from", "2026-11-01", "--to", "2026-11-31"],
+            &["not a day"],
+        ),
+        (vec!["ledger", "verify", "--colour"], &["--colour"]),
+        (vec!["checkout", "create", "--amount"], &["--amount"]),
+        (
+            vec![
+                "checkout",
+                "create",
+                "--amount",
+                "10",
+                "--reference",
+                "=1+1",
+            ],
+            &["reference"],
+        ),
+        (
+            vec![
+                "checkout",
+                "create",
+                "--amount",
+                "10",
+                "--reference",
+                "VENTE 42",
+            ],
+            &["reference"],
+        ),
+    ];
+    for (args, words) in cases {
+        let out = cli.run(&args).await;
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "`{}` is a refusal: {}",
+            args.join(" "),
+            stderr_of(&out)
+        );
+        fx.refused(&cli, &args, words).await;
+    }
+    assert!(!csv.exists(), "no export was written");
 }
