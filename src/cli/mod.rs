@@ -23,7 +23,6 @@ use clap::{Args, Parser};
 use crate::app::{self, Overrides};
 use crate::domain::Amount;
 use crate::i18n::{Lang, Localize};
-use crate::ledger::Ledger;
 use crate::till::{Records, TillError};
 use crate::vault::{Backend, Secret, Vault};
 
@@ -141,10 +140,15 @@ pub fn run(cli: Cli) -> ExitCode {
 }
 
 fn is_refusal(e: &TillError) -> bool {
-    !matches!(
-        e,
-        TillError::Ledger(_) | TillError::Export(_) | TillError::Vault(_) | TillError::Config(_)
-    )
+    match e {
+        // A target the export may not write to is bad input, like any other.
+        TillError::Export(crate::ledger::export::ExportError::Refused { .. }) => true,
+        TillError::Ledger(_)
+        | TillError::Export(_)
+        | TillError::Vault(_)
+        | TillError::Config(_) => false,
+        _ => true,
+    }
 }
 
 /// A command line that clap refused, as one line without its "error:" prefix and its usage hints: "invalid value
@@ -243,7 +247,7 @@ pub(crate) fn amount(s: &str) -> Result<Amount, TillError> {
 async fn till_command(global: &GlobalArgs, cmd: Command) -> anyhow::Result<Outcome> {
     prevalidate(&cmd)?;
     let dir = global.data_dir()?;
-    let ledger = Ledger::open_in(&dir).map_err(TillError::Ledger)?;
+    let ledger = app::open_ledger(&dir).map_err(TillError::Ledger)?;
     let settings = app::settings::load(&ledger, &global.overrides()).map_err(TillError::Ledger)?;
     // The commands that only read or write the ledger need no platform: none is started or asked.
     let cmd =

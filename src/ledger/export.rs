@@ -229,6 +229,14 @@ pub enum ExportError {
     /// Reading the ledger failed.
     #[error(transparent)]
     Ledger(#[from] LedgerError),
+    /// The target may not receive an export (the ledger, a device, a link…).
+    #[error("will not write the export to {path}: {why}: choose another file")]
+    Refused {
+        /// The file asked for.
+        path: String,
+        /// Why not.
+        why: String,
+    },
     /// Writing the file failed.
     #[error("cannot write {path}: {detail}: choose another folder or free some space")]
     Write {
@@ -243,6 +251,12 @@ impl Localize for ExportError {
     fn localize(&self, lang: Lang) -> String {
         match (self, lang) {
             (ExportError::Ledger(e), _) => e.localize(lang),
+            (ExportError::Refused { path, why }, Lang::Fr) => format!(
+                "L'export ne sera pas écrit dans {path} ({why}) : choisissez un autre fichier"
+            ),
+            (ExportError::Refused { path, why }, Lang::En) => {
+                format!("Will not write the export to {path} ({why}): choose another file")
+            }
             (ExportError::Write { path, detail }, Lang::Fr) => format!(
                 "Impossible d'écrire {path} ({detail}) : choisissez un autre dossier ou libérez de la place"
             ),
@@ -346,8 +360,62 @@ pub fn write_refunds<W: Write>(
     sink.finish().map_err(|e| io(&e))
 }
 
-/// Writes the export to `path`, through a temporary file in the same folder renamed at the end, so an interrupted
-/// export never leaves a half file under the final name.
+/// Why `path` may not receive an export, if it may not: it names one of the till's own files (the ledger, its WAL
+/// and shared-memory files, the sandbox's state), under that name or another (a hard link), or it exists and is not
+/// a regular file (a device, a folder, a symbolic link: a rename would replace the link itself, and writing through
+/// it would write elsewhere).
+fn refusal(ledger: &Ledger, path: &Path) -> Option<String> {
+    let Some(target) = where_it_lands(path) else {
+        return Some("it names no file".into());
+    };
+    let own = ledger.own_files();
+    if own
+        .iter()
+        .any(|f| where_it_lands(f).as_ref() == Some(&target))
+    {
+        return Some(
+            "it is one of the till's own files (the ledger or the sandbox's state)".into(),
+        );
+    }
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if !m.file_type().is_file() => {
+            Some("it exists and is not a regular file (a link, a device or a folder)".into())
+        }
+        Ok(m) if own.iter().any(|f| same_file(&m, f)) => {
+            Some("it is one of the till's own files under another name".into())
+        }
+        _ => None,
+    }
+}
+
+/// The file a path names: its folder, resolved, and its name. `None` without a name.
+fn where_it_lands(path: &Path) -> Option<PathBuf> {
+    let name = path.file_name()?;
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let dir = parent
+        .canonicalize()
+        .unwrap_or_else(|_| parent.to_path_buf());
+    Some(dir.join(name))
+}
+
+#[cfg(unix)]
+fn same_file(target: &std::fs::Metadata, other: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(other).is_ok_and(|o| o.dev() == target.dev() && o.ino() == target.ino())
+}
+
+#[cfg(not(unix))]
+fn same_file(_target: &std::fs::Metadata, _other: &Path) -> bool {
+    false
+}
+
+/// Writes the export to `path` without ever touching what is not an export: what [`refusal`] names is refused
+/// before anything is read. The rows go to a new temporary file in the same folder (created exclusively, under an
+/// unpredictable name, so no link can be planted there), which is flushed to disk and renamed over `path` at the
+/// end; the folder is flushed too. An interrupted export never leaves a half file under the final name.
 pub fn write_refunds_to_path(
     ledger: &Ledger,
     from: DateTime<Utc>,
@@ -355,17 +423,48 @@ pub fn write_refunds_to_path(
     format: CsvFormat,
     path: &Path,
 ) -> Result<ExportSummary, ExportError> {
+    if let Some(why) = refusal(ledger, path) {
+        return Err(ExportError::Refused {
+            path: path.display().to_string(),
+            why,
+        });
+    }
     let werr = |e: std::io::Error| ExportError::Write {
         path: path.display().to_string(),
         detail: e.to_string(),
     };
-    let tmp = path.with_extension(format!("partial-{}", std::process::id()));
-    let file = std::fs::File::create(&tmp).map_err(werr)?;
-    let result =
-        write_refunds(ledger, from, to, format, std::io::BufWriter::new(file)).and_then(|s| {
-            std::fs::rename(&tmp, path).map_err(werr)?;
-            Ok(s)
-        });
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.{}.partial", uuid::Uuid::new_v4().simple()));
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .map_err(werr)?;
+    let result = (|| -> Result<ExportSummary, ExportError> {
+        let mut out = std::io::BufWriter::new(file);
+        let summary = write_refunds(ledger, from, to, format, &mut out)?;
+        let file = out.into_inner().map_err(|e| werr(e.into_error()))?;
+        file.sync_all().map_err(werr)?;
+        // The checks again, just before the rename: the target may have changed while the rows were written.
+        if let Some(why) = refusal(ledger, path) {
+            return Err(ExportError::Refused {
+                path: path.display().to_string(),
+                why,
+            });
+        }
+        std::fs::rename(&tmp, path).map_err(werr)?;
+        std::fs::File::open(&dir)
+            .and_then(|d| d.sync_all())
+            .map_err(werr)?;
+        Ok(summary)
+    })();
     match result {
         Ok(mut s) => {
             s.path = Some(path.to_path_buf());

@@ -77,6 +77,7 @@ pub struct Ledger {
     conn: Arc<Mutex<Connection>>,
     path: Arc<PathBuf>,
     clock: SharedClock,
+    protected: Arc<Vec<PathBuf>>,
 }
 
 impl std::fmt::Debug for Ledger {
@@ -115,6 +116,7 @@ impl Ledger {
             conn: Arc::new(Mutex::new(conn)),
             path: Arc::new(path.to_path_buf()),
             clock: SystemClock::shared(),
+            protected: Arc::default(),
         };
         ledger.migrate()?;
         Ok(ledger)
@@ -130,6 +132,28 @@ impl Ledger {
     /// The clock the ledger dates its entries with.
     pub fn clock(&self) -> &SharedClock {
         &self.clock
+    }
+
+    /// The files nothing but the till may write: the database, the files SQLite keeps beside it (write-ahead log,
+    /// shared memory, rollback journal), and those given to [`Ledger::protecting`].
+    pub fn own_files(&self) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = ["", "-wal", "-shm", "-journal"]
+            .iter()
+            .map(|suffix| {
+                let mut p = self.path.as_os_str().to_owned();
+                p.push(suffix);
+                PathBuf::from(p)
+            })
+            .collect();
+        files.extend(self.protected.iter().cloned());
+        files
+    }
+
+    /// The same ledger, keeping `files` too from ever being overwritten by what it writes (an export): the till's
+    /// other files in its data folder, such as the embedded sandbox's state.
+    pub fn protecting(mut self, files: Vec<PathBuf>) -> Ledger {
+        self.protected = Arc::new(files);
+        self
     }
 
     /// The database file.

@@ -932,3 +932,86 @@ async fn smaller_refusals_are_one_clear_line_and_change_nothing() {
     }
     assert!(!csv.exists(), "no export was written");
 }
+
+/// An export never overwrites the till's own files (the ledger under its name, its WAL or shared-memory file, a hard
+/// link to it, the sandbox's state) and never replaces what is not a regular file: a device such as `/dev/full`, or
+/// a symbolic link (the link and what it points to stay as they were). Each is refused on one line, exit 1, and the
+/// journal is unchanged. (It used to replace any of them with a CSV and exit 0.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_export_never_overwrites_the_ledger_a_device_or_a_link() {
+    let fx = Fixture::new().await;
+    let cli = fx.cli.clone();
+    let data = fx.data().to_path_buf();
+    let outside = tempfile::tempdir().expect("tempdir");
+    let victim = outside.path().join("victim.txt");
+    std::fs::write(&victim, "keep me").expect("victim");
+    let link = outside.path().join("link.csv");
+    std::os::unix::fs::symlink(&victim, &link).expect("symlink");
+    let hard = outside.path().join("ledger-copy.csv");
+    std::fs::hard_link(data.join("ledger.sqlite3"), &hard).expect("hard link");
+    let ledger_bytes = std::fs::read(data.join("ledger.sqlite3")).expect("ledger");
+    let targets = [
+        data.join("ledger.sqlite3"),
+        data.join("ledger.sqlite3-wal"),
+        data.join("ledger.sqlite3-shm"),
+        data.join("sandbox.json"),
+        data.join("sandbox.json.log"),
+        data.join(".").join("ledger.sqlite3"),
+        hard.clone(),
+        link.clone(),
+        std::path::PathBuf::from("/dev/full"),
+    ];
+    for target in &targets {
+        let t = target.to_string_lossy().to_string();
+        let args = [
+            "export",
+            "refunds",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-12-31",
+            "-o",
+            &t,
+        ];
+        let out = cli.run(&args).await;
+        assert_eq!(out.status.code(), Some(1), "{t}: {}", stderr_of(&out));
+        fx.refused(&cli, &args, &["will not write"]).await;
+    }
+    assert_eq!(
+        std::fs::read(data.join("ledger.sqlite3")).expect("ledger"),
+        ledger_bytes,
+        "the ledger is untouched"
+    );
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .expect("link")
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(std::fs::read_to_string(&victim).expect("victim"), "keep me");
+    let verify = cli.run(&["ledger", "verify", "--json"]).await;
+    assert!(verify.status.success(), "{}", stderr_of(&verify));
+    // An ordinary file outside the data folder is written, and nothing is left beside it.
+    let good = outside.path().join("remboursements.csv");
+    let g = good.to_string_lossy().to_string();
+    let out = cli
+        .run(&[
+            "export",
+            "refunds",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-12-31",
+            "-o",
+            &g,
+        ])
+        .await;
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert!(good.is_file());
+    let leftovers: Vec<_> = std::fs::read_dir(outside.path())
+        .expect("dir")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".partial"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}

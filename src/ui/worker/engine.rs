@@ -157,14 +157,15 @@ impl Localize for VaultText<'_> {
 
 pub(super) async fn open_engine(config: WorkerConfig, outbox: &Outbox) -> Option<Shared> {
     let data_dir = config.data_dir.clone();
-    let ledger = match blocking(move || Ledger::open_in(&data_dir).map_err(TillError::Ledger)).await
-    {
-        Ok(l) => l,
-        Err(e) => {
-            outbox.send(Event::StartFailed(e));
-            return None;
-        }
-    };
+    let ledger =
+        match blocking(move || crate::app::open_ledger(&data_dir).map_err(TillError::Ledger)).await
+        {
+            Ok(l) => l,
+            Err(e) => {
+                outbox.send(Event::StartFailed(e));
+                return None;
+            }
+        };
     let vault = match config.vault.clone() {
         Some(v) => Ok(v),
         None => tokio::task::spawn_blocking(|| Vault::open(Backend::Platform))
