@@ -142,6 +142,15 @@ fn same(a: &str, b: &str) -> bool {
         == 0
 }
 
+/// How far the Date header may be from the sandbox's clock, as the platform refuses stale requests.
+pub(crate) const DATE_TOLERANCE_MS: i64 = 15 * 60 * 1000;
+
+/// Whether the Date header (RFC 1123, with the day padded or not) is within [`DATE_TOLERANCE_MS`] of `now_ms`.
+pub(crate) fn date_is_fresh(date: &str, now_ms: i64) -> bool {
+    chrono::DateTime::parse_from_rfc2822(date.trim())
+        .is_ok_and(|d| (d.timestamp_millis() - now_ms).abs() <= DATE_TOLERANCE_MS)
+}
+
 /// Checks the `Authorization` header against the one key the sandbox knows. GET signs an empty content type (the
 /// Node SDK sends one but does not sign it); other methods sign the received value. The resource is tried raw, then
 /// percent-decoded (the Java SDK signs the decoded form).
@@ -191,6 +200,27 @@ mod tests {
             .iter()
             .map(|(n, v)| (n.to_string(), v.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn a_date_more_than_fifteen_minutes_away_is_stale() {
+        let at = |s: &str| {
+            chrono::DateTime::parse_from_rfc2822(s)
+                .expect("date")
+                .timestamp_millis()
+        };
+        let now = at("Thu, 26 Nov 2026 15:00:00 GMT");
+        assert!(date_is_fresh("Thu, 26 Nov 2026 15:00:00 GMT", now));
+        assert!(date_is_fresh("Thu, 26 Nov 2026 15:15:00 GMT", now));
+        assert!(date_is_fresh("Thu, 26 Nov 2026 14:45:00 GMT", now));
+        assert!(!date_is_fresh("Thu, 26 Nov 2026 15:15:01 GMT", now));
+        assert!(!date_is_fresh("Thu, 26 Nov 2026 14:44:59 GMT", now));
+        // Java's unpadded day reads the same.
+        assert!(date_is_fresh(
+            "Fri, 6 Nov 2026 15:00:00 GMT",
+            at("Fri, 06 Nov 2026 15:05:00 GMT")
+        ));
+        assert!(!date_is_fresh("not a date", now));
     }
 
     #[test]

@@ -265,14 +265,14 @@ async fn the_switchboard_injects_errors_drops_and_conflicts() {
         SECRET,
         "POST",
         "application/json",
-        DATE,
+        DATE.as_str(),
         &[("X-GCS-Idempotence-Key", "drop-key")],
         &path,
     );
     let lost = s
         .http
         .post(format!("{}{path}", s.base))
-        .header("Date", DATE)
+        .header("Date", DATE.as_str())
         .header("Authorization", auth)
         .header("X-GCS-Idempotence-Key", "drop-key")
         .header("Content-Type", "application/json")
@@ -375,10 +375,10 @@ async fn the_command_prints_its_address_first_and_serves() {
         .to_string();
     assert!(base.starts_with("http://127.0.0.1:"), "{base}");
     let resource = format!("/v2/{MERCHANT}/services/testconnection");
-    let auth = authorization(KEY_ID, SECRET, "GET", "", DATE, &[], &resource);
+    let auth = authorization(KEY_ID, SECRET, "GET", "", DATE.as_str(), &[], &resource);
     let r = client()
         .get(format!("{base}{resource}"))
-        .header("Date", DATE)
+        .header("Date", DATE.as_str())
         .header("Authorization", auth)
         .send()
         .await

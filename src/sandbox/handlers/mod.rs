@@ -166,6 +166,13 @@ pub(crate) async fn v2(
         };
         return simple_error(403, "AUTHORIZATION_FAILED", message);
     }
+    if !auth::date_is_fresh(signed.date, now_ms()) {
+        return simple_error(
+            403,
+            "AUTHORIZATION_FAILED",
+            "The Date header is more than 15 minutes away from the platform's clock",
+        );
+    }
 
     let segments: Vec<String> = parts
         .uri

@@ -13,7 +13,21 @@ use sha2::Sha256;
 pub const MERCHANT: &str = "cadodesk-sandbox";
 pub const KEY_ID: &str = "sandbox-key-id";
 pub const SECRET: &str = "sandbox-secret";
-pub const DATE: &str = "Thu, 26 Nov 2026 15:00:00 GMT";
+pub static DATE: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| http_date(*SIGNED_AT, true));
+
+/// When the test process signs its requests: once, at the first request. A test run lasts far less than the
+/// platform's 15 minutes of tolerance for the Date header, so one time serves every test.
+pub static SIGNED_AT: std::sync::LazyLock<chrono::DateTime<chrono::Utc>> =
+    std::sync::LazyLock::new(chrono::Utc::now);
+
+/// An RFC 1123 Date header value, `Thu, 26 Nov 2026 15:00:00 GMT`, or with the day unpadded as the Java SDK writes
+/// it (`Thu, 6 Nov 2026 …`).
+pub fn http_date(t: chrono::DateTime<chrono::Utc>, padded: bool) -> String {
+    let day = if padded { "%d" } else { "%-d" };
+    t.format(&format!("%a, {day} %b %Y %H:%M:%S GMT"))
+        .to_string()
+}
 
 pub fn hmac_b64(secret: &str, message: &[u8]) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
@@ -139,12 +153,12 @@ impl Sbx {
         } else {
             ""
         };
-        let auth = authorization(KEY_ID, SECRET, method, ct, DATE, gcs, &resource);
+        let auth = authorization(KEY_ID, SECRET, method, ct, DATE.as_str(), gcs, &resource);
         let m = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
         let mut req = self
             .http
             .request(m, format!("{}{resource}", self.base))
-            .header("Date", DATE)
+            .header("Date", DATE.as_str())
             .header("Authorization", auth);
         for (n, v) in gcs {
             req = req.header(*n, *v);
