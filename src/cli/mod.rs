@@ -130,6 +130,8 @@ pub fn run(cli: Cli) -> ExitCode {
         }
         Err(e) => {
             let code = match e.downcast_ref::<TillError>() {
+                // Sent, but its answer not written: settled by `resume`, like a lost answer.
+                Some(TillError::AnswerNotRecorded { .. }) => 3,
                 Some(t) if is_refusal(t) => 1,
                 _ => 2,
             };
@@ -147,6 +149,7 @@ fn is_refusal(e: &TillError) -> bool {
         | TillError::Export(_)
         | TillError::Vault(_)
         | TillError::Config(_) => false,
+        TillError::AnswerNotRecorded { .. } => false,
         _ => true,
     }
 }

@@ -130,6 +130,19 @@ pub enum TillError {
         .0.detail()
     )]
     Unreadable(#[source] Box<GatewayError>),
+    /// A refund was sent, but what came back could not be written (a full disk): it is settled later, with its
+    /// own key.
+    #[error(
+        "refund n°{number} was sent to the platform but its answer could not be written ({}): free some space, then run `cadodesk resume`, which settles it with the same key (never refund it again)",
+        in_brief(.cause)
+    )]
+    AnswerNotRecorded {
+        /// The refund.
+        number: i64,
+        /// What the ledger said.
+        #[source]
+        cause: LedgerError,
+    },
     /// The ledger failed.
     #[error(transparent)]
     Ledger(#[from] LedgerError),
@@ -142,6 +155,15 @@ pub enum TillError {
     /// The configuration is not usable.
     #[error("configuration: {0}")]
     Config(String),
+}
+
+/// A ledger failure in a few words, without its own advice (the caller gives the right one).
+fn in_brief(e: &LedgerError) -> String {
+    match e {
+        LedgerError::DiskFull => "the disk is full".into(),
+        LedgerError::Io { .. } => "disk I/O error".into(),
+        other => other.to_string(),
+    }
 }
 
 impl TillError {
@@ -259,6 +281,14 @@ impl Localize for TillError {
             TillError::Unreadable(e) => format!(
                 "La réponse de la plateforme est illisible ({}) : rien n'en a été enregistré ; elle sera relue",
                 e.detail()
+            ),
+            TillError::AnswerNotRecorded { number, cause } => format!(
+                "Le remboursement n°{number} a été envoyé à la plateforme mais sa réponse n'a pas pu être écrite ({}) : libérez de la place puis lancez « cadodesk resume », qui le règle avec la même clé (ne le refaites jamais)",
+                match cause {
+                    LedgerError::DiskFull => "disque plein".to_string(),
+                    LedgerError::Io { .. } => "erreur d'écriture du disque".to_string(),
+                    other => other.localize(Lang::Fr),
+                }
             ),
             TillError::Ledger(e) => e.localize(lang),
             TillError::Export(e) => e.localize(lang),

@@ -117,6 +117,18 @@ impl Till {
     /// recorded as declined once the platform's list of refunds has been read and does not show ours. A doubtful
     /// answer always ends as `unknown`, which keeps the amount reserved and the tender blocked until it is settled.
     pub(super) async fn settle_refund(&self, r: &RefundRecord, fresh: bool) -> Result<RefundView> {
+        // Whatever the ledger fails to write from here on, the request may have been carried out: the refund is
+        // settled later with its own key (`resume`), never sent again as a new one.
+        match self.send_and_record(r, fresh).await {
+            Err(TillError::Ledger(cause)) => Err(TillError::AnswerNotRecorded {
+                number: r.number,
+                cause,
+            }),
+            other => other,
+        }
+    }
+
+    async fn send_and_record(&self, r: &RefundRecord, fresh: bool) -> Result<RefundView> {
         let gw = &self.core.gateway;
         let mut last_error = None;
         // One send: the client already retries with the same key and backoff (its retry policy is the only one);

@@ -1015,3 +1015,134 @@ async fn an_export_never_overwrites_the_ledger_a_device_or_a_link() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+/// A disk that fills up while a refund is at the platform: the platform carries it out, the answer cannot be
+/// written, and the command says so as for a lost answer (exit 3, "run `cadodesk resume`"), never "free some space,
+/// then try again" (exit 2), which would invite a second refund. Once space is freed, `resume` settles it with the
+/// same key: one refund at the platform, the same in the ledger. Needs root (a tmpfs); run by
+/// `scripts/full-disk-test.sh`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs root to mount a small tmpfs: scripts/full-disk-test.sh runs it"]
+async fn a_full_disk_after_the_refund_was_sent_says_resume_with_exit_3() {
+    assert!(rustix_is_root(), "run as root (scripts/full-disk-test.sh)");
+    let sb = cadodesk::sandbox::start(SandboxConfig {
+        refund_delay_ms: 50,
+        ..SandboxConfig::default()
+    })
+    .await
+    .expect("sandbox");
+    let base = sb.base_url();
+    let mount = tempfile::tempdir().expect("mount point");
+    let mp = mount.path().to_path_buf();
+    let ok = std::process::Command::new("mount")
+        .args([
+            "-t",
+            "tmpfs",
+            "-o",
+            "size=1m",
+            "cadodesk-full",
+            mp.to_str().expect("path"),
+        ])
+        .status()
+        .expect("mount runs");
+    assert!(ok.success(), "mount -t tmpfs failed");
+    struct Unmount(std::path::PathBuf);
+    impl Drop for Unmount {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("umount").arg(&self.0).status();
+        }
+    }
+    let _guard = Unmount(mp.clone());
+    let data = mp.join("till");
+    std::fs::create_dir(&data).expect("dir");
+    let cli = Cli::new(&data, &base, SECRET);
+    let created = json_of(
+        &cli.run(&["checkout", "create", "--amount", "42,50", "--json"])
+            .await,
+    );
+    let id = created["hostedCheckoutId"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    pay(
+        created["redirectUrl"].as_str().expect("url"),
+        &[],
+        Some(VISA),
+    )
+    .await;
+    let v = json_of(&cli.run(&["checkout", "status", &id, "--json"]).await);
+    let visa = v["tenders"][0]["paymentId"]
+        .as_str()
+        .expect("tender")
+        .to_string();
+
+    // The platform holds the refund; meanwhile the disk fills; then the platform carries it out and answers.
+    crate::support::till::fault(
+        &base,
+        serde_json::json!({"operation": "refund", "hold": true, "count": 1}),
+    )
+    .await;
+    let args = [
+        "refund",
+        "--payment-id",
+        visa.as_str(),
+        "--amount",
+        "5,00",
+        "--reason",
+        "retour",
+    ];
+    let refund = cli.command(&args).output();
+    let fill_then_release = async {
+        let mut held = false;
+        for _ in 0..600 {
+            let st = platform_state(&base).await;
+            if st["inProgress"].as_array().is_some_and(|k| !k.is_empty()) {
+                held = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert!(held, "the refund reached the platform");
+        let filler = mp.join("filler");
+        {
+            use std::io::Write;
+            let mut f = std::fs::File::create(&filler).expect("filler");
+            let block = vec![0u8; 4096];
+            while f.write_all(&block).is_ok() {}
+            let _ = f.sync_all();
+        }
+        clear_faults(&base).await;
+        filler
+    };
+    let (out, filler) = tokio::join!(refund, fill_then_release);
+    let out = out.expect("cadodesk runs");
+    let err = stderr_of(&out);
+    eprintln!("refund onto a full disk: {:?} {}", out.status, err.trim());
+    assert_ne!(
+        out.status.code(),
+        Some(2),
+        "never 'free some space, then try again': {err}"
+    );
+    if !out.status.success() {
+        assert_eq!(out.status.code(), Some(3), "{err}");
+        assert!(err.contains("cadodesk resume"), "names the way out: {err}");
+    }
+    std::fs::remove_file(&filler).expect("free the disk");
+    let out = cli.run(&["resume", "--json"]).await;
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let after = platform_state(&base).await;
+    assert_eq!(
+        refund_amounts(&after, &visa),
+        vec![500],
+        "exactly one refund at the platform"
+    );
+    let v = json_of(&cli.run(&["checkout", "status", &id, "--json"]).await);
+    assert_eq!(
+        v["tenders"][0]["refunded"].as_i64().unwrap_or(0)
+            + v["tenders"][0]["pending"].as_i64().unwrap_or(0),
+        500,
+        "the ledger agrees: {v}"
+    );
+    let verify = cli.run(&["ledger", "verify", "--json"]).await;
+    assert!(verify.status.success(), "{}", stderr_of(&verify));
+}
