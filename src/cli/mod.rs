@@ -249,9 +249,19 @@ pub(crate) fn amount(s: &str) -> Result<Amount, TillError> {
 
 async fn till_command(global: &GlobalArgs, cmd: Command) -> anyhow::Result<Outcome> {
     prevalidate(&cmd)?;
+    if let Some(o) = &global.operator
+        && !crate::till::manager::valid_operator(o)
+    {
+        return Err(TillError::OperatorInvalid(o.chars().take(60).collect()).into());
+    }
     let dir = global.data_dir()?;
     let ledger = app::open_ledger(&dir).map_err(TillError::Ledger)?;
     let settings = app::settings::load(&ledger, &global.overrides()).map_err(TillError::Ledger)?;
+    if !crate::till::manager::valid_operator(&settings.operator) {
+        return Err(
+            TillError::OperatorInvalid(settings.operator.chars().take(60).collect()).into(),
+        );
+    }
     // The commands that only read or write the ledger need no platform: none is started or asked.
     let cmd =
         match dispatch::records_command(&Records::new(ledger.clone(), &settings.operator), cmd) {

@@ -18,6 +18,11 @@ pub enum TillError {
     /// An id typed or read is not an id of its kind.
     #[error(transparent)]
     InvalidId(#[from] InvalidId),
+    /// The operator's name is not a name.
+    #[error(
+        "operator '{0}': use 1 to 40 letters, digits, spaces or - _ . ' starting with a letter or a digit"
+    )]
+    OperatorInvalid(String),
     /// A period's first day comes after its last.
     #[error("period: the first day ({from}) comes after the last ({to}): give --from before --to")]
     RangeReversed {
@@ -208,6 +213,9 @@ impl Localize for TillError {
         }
         match self {
             TillError::Amount(e) => format!("Montant : {}", e.localize(Lang::Fr)),
+            TillError::OperatorInvalid(o) => format!(
+                "Opérateur « {o} » : utilisez 1 à 40 lettres, chiffres, espaces ou - _ . ' en commençant par une lettre ou un chiffre"
+            ),
             TillError::RangeReversed { from, to } => format!(
                 "Période : le premier jour ({}) est après le dernier ({}) : mettez le premier jour en premier",
                 from.format("%d/%m/%Y"),

@@ -56,6 +56,21 @@ impl PinRule {
     }
 }
 
+/// Longest operator name.
+pub const MAX_OPERATOR_LEN: usize = 40;
+
+/// An operator name written on every journal entry and in the accountant's export: 1–40 letters (accents
+/// included), digits, spaces, `-`, `_`, `.` or `'`, starting with a letter or a digit. No control characters, and
+/// nothing a spreadsheet would take for a formula (`=`, `+`, `-`, `@` first).
+pub fn valid_operator(name: &str) -> bool {
+    let n = name.chars().count();
+    (1..=MAX_OPERATOR_LEN).contains(&n)
+        && name.chars().next().is_some_and(char::is_alphanumeric)
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_' | '.' | '\''))
+}
+
 /// A PIN is 4 to 12 digits.
 pub fn is_acceptable(pin: &str) -> bool {
     (4..=12).contains(&pin.len()) && pin.bytes().all(|b| b.is_ascii_digit())
@@ -98,6 +113,34 @@ mod tests {
             }
             .needs_pin(a(1_000_000))
         );
+    }
+
+    #[test]
+    fn operator_names_are_validated_like_references() {
+        for good in [
+            "caisse",
+            "Zoé",
+            "Jean-Marc",
+            "M. Dupont",
+            "O'Neil",
+            "caisse_2",
+        ] {
+            assert!(valid_operator(good), "{good:?}");
+        }
+        for bad in [
+            "",
+            " ana",
+            "=1+1",
+            "+33",
+            "-x",
+            "@cmd",
+            "a\u{7}b",
+            "line\nbreak",
+            "tab\there",
+            &"x".repeat(41),
+        ] {
+            assert!(!valid_operator(bad), "{bad:?}");
+        }
     }
 
     #[test]

@@ -189,6 +189,12 @@ impl SettingsPanel {
         {
             return Err(text::RETURN_URL_INVALID.get(lang).to_string());
         }
+        let operator = self.operator.trim();
+        if !operator.is_empty() && !manager::valid_operator(operator) {
+            return Err(
+                crate::till::TillError::OperatorInvalid(operator.to_string()).localize(lang),
+            );
+        }
         let threshold =
             if self.pin_threshold.trim().is_empty() {
                 None

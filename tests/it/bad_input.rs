@@ -856,8 +856,8 @@ async fn a_full_disk_is_refused_cleanly_and_the_ledger_stays_sound() {
 }
 
 /// Smaller refusals, each one line that names what is wrong, exit 1, and nothing written or sent: a period given
-/// backwards, years no shop's books have, an option the command line does not know or without its value, and order
-/// references with spaces or formula characters.
+/// backwards, years no shop's books have, an option the command line does not know or without its value, order
+/// references with spaces or formula characters, and operator names with a formula or a control character.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn smaller_refusals_are_one_clear_line_and_change_nothing() {
     let fx = Fixture::new().await;
@@ -895,6 +895,30 @@ async fn smaller_refusals_are_one_clear_line_and_change_nothing() {
             &["not a day"],
         ),
         (vec!["ledger", "verify", "--colour"], &["--colour"]),
+        (
+            vec![
+                "refunds",
+                "--operator",
+                "=1+1",
+                "--from",
+                "2026-11-01",
+                "--to",
+                "2026-11-30",
+            ],
+            &["operator"],
+        ),
+        (
+            vec![
+                "refunds",
+                "--operator",
+                "ana\u{7}",
+                "--from",
+                "2026-11-01",
+                "--to",
+                "2026-11-30",
+            ],
+            &["operator"],
+        ),
         (vec!["checkout", "create", "--amount"], &["--amount"]),
         (
             vec![
