@@ -305,6 +305,14 @@ pub enum ChainBreak {
         /// The entry the head names (0 when the head is missing).
         head_seq: i64,
     },
+    /// A trigger that guards the journal (append-only) is missing, altered, or joined by one cadodesk does not
+    /// create: the journal could have been rewritten while it was down.
+    GuardChanged {
+        /// The trigger.
+        trigger: String,
+        /// `removed`, `altered` or `added`.
+        change: &'static str,
+    },
     /// A table derived from the journal does not hold what replaying the journal gives: it was edited.
     DerivedMismatch {
         /// The table.
@@ -333,6 +341,7 @@ impl ChainBreak {
                 *last_seq
             }
             ChainBreak::DerivedMismatch { seq, .. } => *seq,
+            ChainBreak::GuardChanged { .. } => 0,
         }
     }
 
@@ -365,6 +374,9 @@ impl ChainBreak {
             } => format!(
                 "table {table}, row {key}, column {column}: found {found}, the journal gives {expected} (entry {seq}): the table was edited"
             ),
+            ChainBreak::GuardChanged { trigger, change } => format!(
+                "the journal's guard {trigger} was {change}: the journal could have been rewritten while it was unguarded"
+            ),
         }
     }
 
@@ -396,6 +408,14 @@ impl ChainBreak {
                 expected,
             } => format!(
                 "table {table}, ligne {key}, colonne {column} : {found} trouvé, le journal donne {expected} (écriture {seq}) : la table a été modifiée"
+            ),
+            ChainBreak::GuardChanged { trigger, change } => format!(
+                "la protection {trigger} du journal a été {} : le journal a pu être réécrit pendant qu'il n'était pas protégé",
+                match *change {
+                    "removed" => "supprimée",
+                    "altered" => "modifiée",
+                    _ => "ajoutée",
+                }
             ),
         }
     }

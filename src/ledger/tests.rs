@@ -293,3 +293,50 @@ fn every_foreign_key_has_an_index_on_its_child_column() {
         "foreign keys without an index: {missing:?}"
     );
 }
+
+#[test]
+fn verify_names_a_dropped_altered_or_added_guard_of_the_journal() {
+    let check = |tamper: &str, trigger: &str, change: &str| {
+        let (dir, l) = ledger();
+        sale(&l, "CD-1", "h1", &[("1_0", 3103, 5000)]);
+        assert!(l.verify().expect("verify").is_sound());
+        drop(l);
+        let path = dir.path().join(LEDGER_FILE);
+        Connection::open(&path)
+            .expect("raw")
+            .execute_batch(tamper)
+            .expect("tamper");
+        let r = Ledger::open(&path).expect("open").verify().expect("verify");
+        assert_eq!(
+            r.first_break,
+            Some(ChainBreak::GuardChanged {
+                trigger: trigger.into(),
+                change: match change {
+                    "removed" => "removed",
+                    "altered" => "altered",
+                    _ => "added",
+                },
+            }),
+            "{tamper}"
+        );
+        let said = r.first_break.expect("break").describe_fr();
+        assert!(said.contains(trigger), "{said}");
+    };
+    // Both guards dropped: the chain and the tables are whole, but nothing protects them any more.
+    check(
+        "DROP TRIGGER journal_no_update; DROP TRIGGER journal_no_delete;",
+        "journal_no_delete",
+        "removed",
+    );
+    check(
+        "DROP TRIGGER journal_no_update;
+         CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal WHEN 0 BEGIN SELECT 1; END;",
+        "journal_no_update",
+        "altered",
+    );
+    check(
+        "CREATE TRIGGER journal_rewrite AFTER INSERT ON journal BEGIN SELECT 1; END;",
+        "journal_rewrite",
+        "added",
+    );
+}

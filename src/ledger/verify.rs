@@ -130,6 +130,11 @@ impl Ledger {
                 }
             }
         }
+        if first_break.is_none() {
+            // Last, the schema's guards: a journal whose append-only triggers were dropped, altered or joined by
+            // others may have been rewritten; the replay's schema is the reference.
+            first_break = compare_triggers(&conn, &rtx).map_err(&err)?;
+        }
         Ok(VerifyReport {
             entries_checked: walker.checked(),
             last_seq: walker.last_seq(),
@@ -158,6 +163,57 @@ fn key_order(a: &rusqlite::types::Value, b: &rusqlite::types::Value) -> std::cmp
         (Value::Text(x), Value::Text(y)) => x.as_bytes().cmp(y.as_bytes()),
         _ => show(a).cmp(&show(b)),
     }
+}
+
+/// The triggers of `live` against those the migrations create (`reference`): the first one missing, changed or
+/// added, by name.
+fn compare_triggers(
+    live: &Connection,
+    reference: &Connection,
+) -> rusqlite::Result<Option<ChainBreak>> {
+    let read = |c: &Connection| -> rusqlite::Result<Vec<(String, String)>> {
+        let mut stmt =
+            c.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name")?;
+        let rows = stmt.query_map([], |r| {
+            let sql: Option<String> = r.get(1)?;
+            // Spacing aside, a trigger is its text.
+            let sql = sql
+                .unwrap_or_default()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            Ok((r.get(0)?, sql))
+        })?;
+        rows.collect()
+    };
+    let (found, expected) = (read(live)?, read(reference)?);
+    for (name, sql) in &expected {
+        match found.iter().find(|(n, _)| n == name) {
+            None => {
+                return Ok(Some(ChainBreak::GuardChanged {
+                    trigger: name.clone(),
+                    change: "removed",
+                }));
+            }
+            Some((_, s)) if s != sql => {
+                return Ok(Some(ChainBreak::GuardChanged {
+                    trigger: name.clone(),
+                    change: "altered",
+                }));
+            }
+            Some(_) => {}
+        }
+    }
+    if let Some((name, _)) = found
+        .iter()
+        .find(|(n, _)| !expected.iter().any(|(e, _)| e == n))
+    {
+        return Ok(Some(ChainBreak::GuardChanged {
+            trigger: name.clone(),
+            change: "added",
+        }));
+    }
+    Ok(None)
 }
 
 /// Compares one derived table with its replay, both read in key order, one row at a time.
