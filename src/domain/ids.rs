@@ -38,7 +38,6 @@ macro_rules! id_type {
 
         impl $name {
             /// Checks `s` (surrounding spaces removed) and wraps it.
-            #[allow(clippy::redundant_closure_call)]
             pub fn parse(s: &str) -> Result<$name, InvalidId> {
                 let t = s.trim();
                 let check: fn(&str) -> bool = $check;
