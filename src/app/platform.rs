@@ -162,6 +162,12 @@ pub fn till(
     } else {
         settings.operator.as_str()
     };
+    // One rule for both faces, whatever the ledger's settings hold (they can be edited behind the app's back).
+    if !crate::till::manager::valid_operator(operator) {
+        return Err(TillError::OperatorInvalid(
+            operator.chars().take(60).collect(),
+        ));
+    }
     Ok(Till::with_gateway(
         ledger,
         Arc::new(gateway),

@@ -20,7 +20,24 @@ pub struct UnknownState {
     /// What was read.
     pub value: String,
     /// The words that are states.
-    pub expected: &'static str,
+    pub expected: String,
+}
+
+/// The state among `all` whose code is `s`, or an error that names it and lists the codes.
+fn from_code<T: Copy>(
+    all: &[T],
+    code: fn(T) -> &'static str,
+    s: &str,
+    what: &'static str,
+) -> Result<T, UnknownState> {
+    all.iter()
+        .copied()
+        .find(|c| code(*c) == s)
+        .ok_or_else(|| UnknownState {
+            what,
+            value: s.to_string(),
+            expected: all.iter().map(|c| code(*c)).collect::<Vec<_>>().join(", "),
+        })
 }
 
 /// Where a checkout stands, as the till judges it from the platform's answers.
@@ -103,14 +120,7 @@ impl FromStr for CheckoutState {
     type Err = UnknownState;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        CheckoutState::ALL
-            .into_iter()
-            .find(|c| c.code() == s)
-            .ok_or_else(|| UnknownState {
-                what: "checkout",
-                value: s.to_string(),
-                expected: "in_progress, paid, partially_paid, cancelled, expired, rejected",
-            })
+        from_code(&CheckoutState::ALL, CheckoutState::code, s, "checkout")
     }
 }
 
@@ -222,14 +232,7 @@ impl FromStr for RefundState {
     type Err = UnknownState;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        RefundState::ALL
-            .into_iter()
-            .find(|c| c.code() == s)
-            .ok_or_else(|| UnknownState {
-                what: "refund",
-                value: s.to_string(),
-                expected: "requested, pending, refunded, declined, unknown",
-            })
+        from_code(&RefundState::ALL, RefundState::code, s, "refund")
     }
 }
 

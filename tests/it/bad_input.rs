@@ -709,75 +709,120 @@ async fn no_keychain_and_no_secret_is_refused_with_the_fix() {
     assert_eq!(fx.journal_len().await, journal, "nothing was written");
 }
 
+/// A till whose data folder is on a 1 MiB tmpfs (root only), with one 42,50 € sale paid by Visa, against an
+/// in-process sandbox. The tmpfs is unmounted when it is dropped.
+struct OnSmallDisk {
+    sb: RunningSandbox,
+    mp: std::path::PathBuf,
+    data: std::path::PathBuf,
+    cli: Cli,
+    id: String,
+    visa: String,
+    _unmount: Unmount,
+    _mount: tempfile::TempDir,
+}
+
+struct Unmount(std::path::PathBuf);
+
+impl Drop for Unmount {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+impl OnSmallDisk {
+    async fn new() -> OnSmallDisk {
+        assert!(
+            rustix_is_root(),
+            "run as root (scripts/full-disk-test.sh): a small tmpfs is mounted"
+        );
+        let sb = cadodesk::sandbox::start(SandboxConfig {
+            refund_delay_ms: 50,
+            ..SandboxConfig::default()
+        })
+        .await
+        .expect("sandbox");
+        let mount = tempfile::tempdir().expect("mount point");
+        let mp = mount.path().to_path_buf();
+        let ok = std::process::Command::new("mount")
+            .args([
+                "-t",
+                "tmpfs",
+                "-o",
+                "size=1m",
+                "cadodesk-full",
+                mp.to_str().expect("path"),
+            ])
+            .status()
+            .expect("mount runs");
+        assert!(ok.success(), "mount -t tmpfs failed");
+        let unmount = Unmount(mp.clone());
+        let data = mp.join("till");
+        std::fs::create_dir(&data).expect("dir");
+        let cli = Cli::new(&data, &sb.base_url(), SECRET);
+        let created = json_of(
+            &cli.run(&["checkout", "create", "--amount", "42,50", "--json"])
+                .await,
+        );
+        let id = created["hostedCheckoutId"]
+            .as_str()
+            .expect("id")
+            .to_string();
+        pay(
+            created["redirectUrl"].as_str().expect("url"),
+            &[],
+            Some(VISA),
+        )
+        .await;
+        let v = json_of(&cli.run(&["checkout", "status", &id, "--json"]).await);
+        let visa = v["tenders"][0]["paymentId"]
+            .as_str()
+            .expect("tender")
+            .to_string();
+        OnSmallDisk {
+            sb,
+            mp,
+            data,
+            cli,
+            id,
+            visa,
+            _unmount: unmount,
+            _mount: mount,
+        }
+    }
+
+    fn base(&self) -> String {
+        self.sb.base_url()
+    }
+}
+
+/// Fills what is left of the disk at `mp` with one file, and names it (remove it to free the disk).
+fn fill(mp: &std::path::Path) -> std::path::PathBuf {
+    use std::io::Write;
+    let filler = mp.join("filler");
+    let mut f = std::fs::File::create(&filler).expect("filler");
+    let block = vec![0u8; 4096];
+    while f.write_all(&block).is_ok() {}
+    let _ = f.sync_all();
+    filler
+}
+
 /// A full disk: a 1 MiB tmpfs holds the ledger, then a file fills it. Needs root, so plain `cargo test` ignores it;
 /// `scripts/full-disk-test.sh` runs it (CI runs that script as root).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs root to mount a small tmpfs: scripts/full-disk-test.sh runs it"]
 async fn a_full_disk_is_refused_cleanly_and_the_ledger_stays_sound() {
-    assert!(
-        rustix_is_root(),
-        "run as root (scripts/full-disk-test.sh): a small tmpfs is mounted"
+    let disk = OnSmallDisk::new().await;
+    let (base, mp, data, cli) = (
+        disk.base(),
+        disk.mp.clone(),
+        disk.data.clone(),
+        disk.cli.clone(),
     );
-    let sb = cadodesk::sandbox::start(SandboxConfig {
-        refund_delay_ms: 50,
-        ..SandboxConfig::default()
-    })
-    .await
-    .expect("sandbox");
-    let base = sb.base_url();
-    let mount = tempfile::tempdir().expect("mount point");
-    let mp = mount.path().to_path_buf();
-    let ok = std::process::Command::new("mount")
-        .args([
-            "-t",
-            "tmpfs",
-            "-o",
-            "size=1m",
-            "cadodesk-full",
-            mp.to_str().expect("path"),
-        ])
-        .status()
-        .expect("mount runs");
-    assert!(ok.success(), "mount -t tmpfs failed");
-    struct Unmount(std::path::PathBuf);
-    impl Drop for Unmount {
-        fn drop(&mut self) {
-            let _ = std::process::Command::new("umount").arg(&self.0).status();
-        }
-    }
-    let _guard = Unmount(mp.clone());
-    let data = mp.join("till");
-    std::fs::create_dir(&data).expect("dir");
-    let cli = Cli::new(&data, &base, SECRET);
-    let created = json_of(
-        &cli.run(&["checkout", "create", "--amount", "42,50", "--json"])
-            .await,
-    );
-    let id = created["hostedCheckoutId"]
-        .as_str()
-        .expect("id")
-        .to_string();
-    pay(
-        created["redirectUrl"].as_str().expect("url"),
-        &[],
-        Some(VISA),
-    )
-    .await;
-    let v = json_of(&cli.run(&["checkout", "status", &id, "--json"]).await);
-    let visa = v["tenders"][0]["paymentId"]
-        .as_str()
-        .expect("tender")
-        .to_string();
+    let (id, visa) = (disk.id.clone(), disk.visa.clone());
 
     // Fill what is left of the disk.
-    let filler = mp.join("filler");
-    {
-        use std::io::Write;
-        let mut f = std::fs::File::create(&filler).expect("filler");
-        let block = vec![0u8; 4096];
-        while f.write_all(&block).is_ok() {}
-        let _ = f.sync_all();
-    }
+    let filler = fill(&mp);
     let before = footprint(&platform_state(&base).await);
     let mut full_named = false;
     let mut last_line = String::new();
@@ -1048,57 +1093,9 @@ async fn an_export_never_overwrites_the_ledger_a_device_or_a_link() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs root to mount a small tmpfs: scripts/full-disk-test.sh runs it"]
 async fn a_full_disk_after_the_refund_was_sent_says_resume_with_exit_3() {
-    assert!(rustix_is_root(), "run as root (scripts/full-disk-test.sh)");
-    let sb = cadodesk::sandbox::start(SandboxConfig {
-        refund_delay_ms: 50,
-        ..SandboxConfig::default()
-    })
-    .await
-    .expect("sandbox");
-    let base = sb.base_url();
-    let mount = tempfile::tempdir().expect("mount point");
-    let mp = mount.path().to_path_buf();
-    let ok = std::process::Command::new("mount")
-        .args([
-            "-t",
-            "tmpfs",
-            "-o",
-            "size=1m",
-            "cadodesk-full",
-            mp.to_str().expect("path"),
-        ])
-        .status()
-        .expect("mount runs");
-    assert!(ok.success(), "mount -t tmpfs failed");
-    struct Unmount(std::path::PathBuf);
-    impl Drop for Unmount {
-        fn drop(&mut self) {
-            let _ = std::process::Command::new("umount").arg(&self.0).status();
-        }
-    }
-    let _guard = Unmount(mp.clone());
-    let data = mp.join("till");
-    std::fs::create_dir(&data).expect("dir");
-    let cli = Cli::new(&data, &base, SECRET);
-    let created = json_of(
-        &cli.run(&["checkout", "create", "--amount", "42,50", "--json"])
-            .await,
-    );
-    let id = created["hostedCheckoutId"]
-        .as_str()
-        .expect("id")
-        .to_string();
-    pay(
-        created["redirectUrl"].as_str().expect("url"),
-        &[],
-        Some(VISA),
-    )
-    .await;
-    let v = json_of(&cli.run(&["checkout", "status", &id, "--json"]).await);
-    let visa = v["tenders"][0]["paymentId"]
-        .as_str()
-        .expect("tender")
-        .to_string();
+    let disk = OnSmallDisk::new().await;
+    let (base, mp, cli) = (disk.base(), disk.mp.clone(), disk.cli.clone());
+    let (id, visa) = (disk.id.clone(), disk.visa.clone());
 
     // The platform holds the refund; meanwhile the disk fills; then the platform carries it out and answers.
     crate::support::till::fault(
@@ -1127,14 +1124,7 @@ async fn a_full_disk_after_the_refund_was_sent_says_resume_with_exit_3() {
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
         assert!(held, "the refund reached the platform");
-        let filler = mp.join("filler");
-        {
-            use std::io::Write;
-            let mut f = std::fs::File::create(&filler).expect("filler");
-            let block = vec![0u8; 4096];
-            while f.write_all(&block).is_ok() {}
-            let _ = f.sync_all();
-        }
+        let filler = fill(&mp);
         clear_faults(&base).await;
         filler
     };

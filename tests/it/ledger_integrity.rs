@@ -218,3 +218,27 @@ fn ledger_verify_names_a_derived_row_edited_behind_the_journal() {
         assert!(r.first_break.unwrap().describe_en().contains(table));
     }
 }
+
+#[test]
+fn an_operator_written_behind_the_apps_back_keeps_the_till_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = cadodesk::app::open_ledger(dir.path()).unwrap();
+    ledger.set_setting("ana", "operator", Some("ana")).unwrap();
+    tamper(
+        dir.path(),
+        "UPDATE settings SET value = '=HYPERLINK(\"x\")' WHERE key = 'operator'",
+    );
+    let settings =
+        cadodesk::app::settings::load(&ledger, &cadodesk::app::Overrides::default()).unwrap();
+    let refused = cadodesk::app::platform::till(
+        ledger,
+        &settings,
+        "http://127.0.0.1:9",
+        &crate::support::till::credentials(),
+    );
+    match refused {
+        Err(cadodesk::till::TillError::OperatorInvalid(o)) => assert_eq!(o, "=HYPERLINK(\"x\")"),
+        Err(other) => panic!("refused for another reason: {other}"),
+        Ok(_) => panic!("a till opened for the operator '=HYPERLINK(\"x\")'"),
+    }
+}

@@ -149,16 +149,23 @@ async fn a_completed_gift_card_refund_restores_the_balance() {
     assert_eq!(p["statusOutput"]["isRefundable"], true);
 }
 
-#[tokio::test]
-async fn refunds_to_card_6_are_declined_with_a_refund_result() {
-    let s = Sbx::start().await;
+/// A 10 € refund of a sale paid with test card 6, whose refunds the sandbox declines: the card's payment id and
+/// the answer.
+async fn refund_on_card_6(s: &Sbx) -> (String, Answer) {
     let fields = form(&[gift(1, 6)]);
     let (_, g) = s.paid_checkout(3_000, &refs(&fields)).await;
     let id = g["createdPaymentOutput"]["payment"]["id"]
         .as_str()
         .expect("id")
         .to_string();
-    let a = s.post(&format!("/payments/{id}/refund"), &eur(1_000)).await;
+    let answer = s.post(&format!("/payments/{id}/refund"), &eur(1_000)).await;
+    (id, answer)
+}
+
+#[tokio::test]
+async fn refunds_to_card_6_are_declined_with_a_refund_result() {
+    let s = Sbx::start().await;
+    let (id, a) = refund_on_card_6(&s).await;
     assert!(a.status >= 400, "{}", a.text);
     assert!(a.content_type().starts_with("application/json"));
     let body = a.json();
@@ -194,13 +201,7 @@ fn refund_payment_response_schema(status: u16) -> Option<String> {
 #[tokio::test]
 async fn a_declined_refund_is_a_400_refund_error_response_as_the_contract_says() {
     let s = Sbx::start().await;
-    let fields = form(&[gift(1, 6)]);
-    let (_, g) = s.paid_checkout(3_000, &refs(&fields)).await;
-    let id = g["createdPaymentOutput"]["payment"]["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
-    let a = s.post(&format!("/payments/{id}/refund"), &eur(1_000)).await;
+    let (id, a) = refund_on_card_6(&s).await;
     assert_eq!(a.status, 400, "{}", a.text);
     assert!(a.content_type().starts_with("application/json"));
     let schema = refund_payment_response_schema(a.status)
