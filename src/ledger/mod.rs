@@ -15,6 +15,7 @@ pub mod journal;
 mod projection;
 mod queries;
 mod schema;
+mod sends;
 mod settings;
 mod verify;
 
@@ -33,6 +34,7 @@ pub use journal::{ChainBreak, Entry, Event};
 pub use queries::{
     CheckoutListFilter, CheckoutRecord, CheckoutSummary, RefundRecord, TenderRecord,
 };
+pub use sends::Claim;
 pub use settings::keys;
 pub use verify::VerifyReport;
 

@@ -237,7 +237,7 @@ pub(super) fn apply(
             // Only an intent without an answer can be closed.
             tx.prepare_cached(&format!(
                 "UPDATE refunds SET state = 'declined', failure = ?2, updated_at = ?3,
-                 final_at = COALESCE(final_at, ?3), seq = ?4
+                 final_at = COALESCE(final_at, ?3), closed_at = ?3, seq = ?4
                  WHERE idempotence_key = ?1 AND state IN ({})",
                 super::refund_states_where(RefundState::awaits_answer)
             ))?

@@ -147,7 +147,7 @@ pub struct CheckoutListFilter {
     pub limit: Option<i64>,
 }
 
-fn time(s: &str) -> rusqlite::Result<DateTime<Utc>> {
+pub(super) fn time(s: &str) -> rusqlite::Result<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|e| {
@@ -209,7 +209,7 @@ fn id_opt<T: std::str::FromStr<Err = InvalidId>>(
     .transpose()
 }
 
-fn refund_state(r: &Row<'_>, i: usize) -> rusqlite::Result<RefundState> {
+pub(super) fn refund_state(r: &Row<'_>, i: usize) -> rusqlite::Result<RefundState> {
     let code: String = r.get(i)?;
     code.parse()
         .map_err(|e: crate::domain::UnknownState| unreadable(r, i, e.to_string()))

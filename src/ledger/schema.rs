@@ -105,4 +105,18 @@ INSERT INTO journal_head(id, seq, hash) SELECT 1, seq, hash FROM journal ORDER B
     r#"
 CREATE INDEX refunds_checkout ON refunds(hosted_checkout_id);
 "#,
+    // Version 4: refunds closed by an operator keep the time of their closing (the till keeps reading the platform
+    // for them, since a request that timed out can still be carried out late), and the send claims: who is sending
+    // which refund right now, until when. A claim is coordination between processes, not a fact: it is not in the
+    // journal, and a refund is closed only when no live claim holds it.
+    r#"
+ALTER TABLE refunds ADD COLUMN closed_at TEXT;
+UPDATE refunds SET closed_at = updated_at
+ WHERE state = 'declined' AND failure LIKE 'closed by the operator:%';
+CREATE TABLE refund_sends (
+    idempotence_key  TEXT PRIMARY KEY REFERENCES refunds(idempotence_key),
+    holder           TEXT NOT NULL,
+    until            TEXT NOT NULL
+) STRICT;
+"#,
 ];

@@ -1,5 +1,5 @@
 use super::*;
-use crate::domain::{Amount, RefundState};
+use crate::domain::{Amount, Clock, RefundState};
 use crate::i18n::{Lang, Localize};
 
 fn ledger() -> (tempfile::TempDir, Ledger) {
@@ -339,4 +339,67 @@ fn verify_names_a_dropped_altered_or_added_guard_of_the_journal() {
         "journal_rewrite",
         "added",
     );
+}
+
+#[test]
+fn a_send_claim_is_exclusive_until_released_expired_or_its_holder_dead() {
+    let clock = crate::domain::TestClock::at(
+        chrono::DateTime::from_timestamp(1_800_000_000, 0).expect("time"),
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let l = Ledger::open_in(dir.path())
+        .expect("open")
+        .with_clock(clock.shared());
+    sale(&l, "CD-1", "h1", &[("1_0", 3103, 5000)]);
+    let intent = l
+        .request_refund("ana", "1_0", Amount::from_cents(1000).expect("a"), "retour")
+        .expect("intent");
+    let key = intent.idempotence_key.as_str();
+    let until = clock.now() + chrono::Duration::minutes(5);
+    let alive = |_: &str| false;
+    assert_eq!(
+        l.claim_send(key, "a", until, &alive).expect("claim"),
+        Claim::Taken
+    );
+    assert!(matches!(
+        l.claim_send(key, "b", until, &alive).expect("claim"),
+        Claim::Busy { ref holder, .. } if holder == "a"
+    ));
+    // A close without the claim writes nothing.
+    assert!(
+        !l.close_claimed("ana", &intent.idempotence_key, "b", "x")
+            .expect("close")
+    );
+    // A dead holder's claim is taken over at once; a live one's once its time is over.
+    assert_eq!(
+        l.claim_send(key, "b", until, &|h| h == "a").expect("claim"),
+        Claim::Taken
+    );
+    clock.advance(chrono::Duration::minutes(6));
+    assert_eq!(
+        l.claim_send(key, "c", clock.now() + chrono::Duration::minutes(5), &alive)
+            .expect("claim"),
+        Claim::Taken
+    );
+    // Released by someone else: nothing; by its holder: free.
+    l.release_send(key, "b").expect("release");
+    assert!(matches!(
+        l.claim_send(key, "d", until, &alive).expect("claim"),
+        Claim::Busy { .. }
+    ));
+    assert!(
+        l.close_claimed("ana", &intent.idempotence_key, "c", "caisse arrêtée")
+            .expect("close")
+    );
+    // Closed: nobody sends it any more.
+    assert_eq!(
+        l.claim_send(key, "d", clock.now() + chrono::Duration::minutes(5), &alive)
+            .expect("claim"),
+        Claim::Settled(RefundState::Declined)
+    );
+    assert_eq!(
+        l.closed_refunds_since(clock.now()).expect("closed").len(),
+        1
+    );
+    assert!(l.verify().expect("verify").is_sound());
 }

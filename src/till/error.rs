@@ -111,6 +111,17 @@ pub enum TillError {
         /// The platform's status.
         status: String,
     },
+    /// Another process is sending (or retrying) the refund: it cannot be closed now.
+    #[error(
+        "refund n°{number} is being sent to the platform by another cadodesk process: it cannot be closed while it may still be carried out; wait for its answer, or try again after {}",
+        .until.with_timezone(&chrono_tz::Europe::Paris).format("%H:%M:%S")
+    )]
+    RefundBeingSent {
+        /// The refund.
+        number: i64,
+        /// When the sender's claim ends at the latest.
+        until: chrono::DateTime<chrono::Utc>,
+    },
     /// An order-level amount cannot be split across tenders.
     #[error("amount: {0}")]
     Allocation(String),
@@ -275,6 +286,12 @@ impl Localize for TillError {
                 status,
             } => format!(
                 "Le remboursement n°{number} existe chez la plateforme ({refund_id}, {status}) : il a été enregistré et ne peut pas être clos"
+            ),
+            TillError::RefundBeingSent { number, until } => format!(
+                "Le remboursement n°{number} est en cours d'envoi à la plateforme par un autre processus cadodesk : il ne peut pas être clos tant qu'il peut encore aboutir ; attendez sa réponse, ou réessayez après {}",
+                until
+                    .with_timezone(&chrono_tz::Europe::Paris)
+                    .format("%H:%M:%S")
             ),
             TillError::Allocation(m) => format!("Montant : {m}"),
             TillError::Refused(e) => format!("La plateforme a refusé : {}", e.detail()),

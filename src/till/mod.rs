@@ -18,6 +18,7 @@ mod reconcile;
 mod records;
 mod refund;
 mod resume;
+mod sender;
 mod views;
 mod watch;
 pub mod watcher;

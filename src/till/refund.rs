@@ -6,10 +6,11 @@ use std::collections::HashSet;
 use chrono::Duration;
 
 use crate::domain::{Amount, AmountError, RefundId, RefundState};
-use crate::ledger::{Event, RefundRecord};
+use crate::ledger::{Claim, Event, RefundRecord};
 
 use super::gateway::{GatewayError, RefundReading};
 use super::logic::{self, AllocationError};
+use super::sender;
 use super::views::{self, RefundCommand, RefundView};
 use super::{Result, Till, TillError};
 
@@ -116,15 +117,52 @@ impl Till {
     /// `resume`, a second same-key send) may follow an attempt that reached the platform, so a refusal is only
     /// recorded as declined once the platform's list of refunds has been read and does not show ours. A doubtful
     /// answer always ends as `unknown`, which keeps the amount reserved and the tender blocked until it is settled.
+    ///
+    /// Nothing is sent without the refund's send claim: while another process holds it (it is sending the same
+    /// refund), or once the refund is answered or closed, the refund is left as the ledger shows it.
     pub(super) async fn settle_refund(&self, r: &RefundRecord, fresh: bool) -> Result<RefundView> {
+        let holder = sender::holder();
+        let claim = self
+            .ledger()
+            .claim_send(
+                r.idempotence_key.as_str(),
+                &holder,
+                self.now() + sender::SEND_CLAIM,
+                &sender::is_dead,
+            )
+            .map_err(TillError::from_ledger)?;
+        match claim {
+            Claim::Taken => {}
+            Claim::Busy { until, .. } => {
+                tracing::info!(number = r.number, %until, "refund being sent by another process: left to it");
+                return self.refund_view(&r.idempotence_key);
+            }
+            Claim::Settled(state) => {
+                tracing::info!(number = r.number, state = %state, "refund settled meanwhile: not sent");
+                return self.refund_view(&r.idempotence_key);
+            }
+        }
         // Whatever the ledger fails to write from here on, the request may have been carried out: the refund is
         // settled later with its own key (`resume`), never sent again as a new one.
-        match self.send_and_record(r, fresh).await {
+        let result = match self.send_and_record(r, fresh).await {
             Err(TillError::Ledger(cause)) => Err(TillError::AnswerNotRecorded {
                 number: r.number,
                 cause,
             }),
             other => other,
+        };
+        self.release(r, &holder);
+        result
+    }
+
+    /// Gives a send claim back. A claim that cannot be given back (a full disk) ends with its time, or at once
+    /// once this process has ended.
+    fn release(&self, r: &RefundRecord, holder: &str) {
+        if let Err(e) = self
+            .ledger()
+            .release_send(r.idempotence_key.as_str(), holder)
+        {
+            tracing::warn!(number = r.number, error = %e, "send claim not given back; it ends with its time");
         }
     }
 
@@ -264,9 +302,14 @@ impl Till {
 
     /// Closes a refund intent that never got an answer (state `requested` or `unknown`), so that its tender is
     /// no longer blocked and its amount is free again. `refund` is the refund number (n°) or its idempotence key.
-    /// The platform's list of refunds for the tender is read first: if it shows the refund, the answer is
-    /// recorded instead and the close is refused; if it cannot be read, the close is refused too. The closing is
-    /// journaled with the operator and the reason.
+    ///
+    /// The close first takes the refund's send claim: while another process is sending the refund (or retrying
+    /// it) the close is refused, and while the close holds the claim nobody sends it. Then the platform's refunds
+    /// for the tender are read and matched on the refund's key: if the refund is there, its answer is recorded
+    /// and the close refused; if they cannot be read, the close is refused too. Only then is the closing
+    /// journaled, with the operator and the reason. Since a request that timed out can still be carried out late,
+    /// the till keeps reading a closed refund's checkout for a day ([`crate::ledger::Ledger::closed_refunds_since`]);
+    /// if the refund shows up, a correction is recorded and the difference reported.
     pub async fn close_refund(&self, refund: &str, reason: &str) -> Result<RefundView> {
         let reason = reason.trim().to_string();
         if reason.is_empty() {
@@ -290,14 +333,49 @@ impl Till {
                 state: record.state,
             });
         }
-        match self.find_on_platform(&record).await {
+        let holder = sender::holder();
+        let claim = ledger
+            .claim_send(
+                record.idempotence_key.as_str(),
+                &holder,
+                self.now() + sender::SEND_CLAIM,
+                &sender::is_dead,
+            )
+            .map_err(TillError::from_ledger)?;
+        match claim {
+            Claim::Taken => {}
+            Claim::Busy { until, .. } => {
+                return Err(TillError::RefundBeingSent {
+                    number: record.number,
+                    until,
+                });
+            }
+            Claim::Settled(state) => {
+                return Err(TillError::RefundNotOpen {
+                    number: record.number,
+                    state,
+                });
+            }
+        }
+        let result = self.close_claimed(&record, &holder, reason).await;
+        self.release(&record, &holder);
+        result
+    }
+
+    async fn close_claimed(
+        &self,
+        record: &RefundRecord,
+        holder: &str,
+        reason: String,
+    ) -> Result<RefundView> {
+        match self.find_on_platform(record).await {
             Ok(Some(found)) if found.state() == RefundState::Declined => {
                 // The platform's own refusal settles it: nothing left to close.
-                self.record_answer(&record, &found, None)?;
+                self.record_answer(record, &found, None)?;
                 return self.refund_view(&record.idempotence_key);
             }
             Ok(Some(found)) => {
-                self.record_answer(&record, &found, None)?;
+                self.record_answer(record, &found, None)?;
                 let status = found.status_word().to_string();
                 return Err(TillError::RefundOnPlatform {
                     number: record.number,
@@ -308,15 +386,27 @@ impl Till {
             Ok(None) => {}
             Err(e) => return Err(TillError::from_gateway(e)),
         }
-        ledger
-            .append(
-                self.operator(),
-                &Event::RefundClosed {
-                    idempotence_key: record.idempotence_key.clone(),
-                    reason,
-                },
-            )
+        let closed = self
+            .ledger()
+            .close_claimed(self.operator(), &record.idempotence_key, holder, &reason)
             .map_err(TillError::from_ledger)?;
+        if !closed {
+            // The claim ran out while the platform was read, or the refund was answered meanwhile.
+            let now = self
+                .ledger()
+                .refund_by_key(record.idempotence_key.as_str())
+                .map_err(TillError::from_ledger)?;
+            return Err(match now {
+                Some(r) if !r.state.awaits_answer() => TillError::RefundNotOpen {
+                    number: r.number,
+                    state: r.state,
+                },
+                _ => TillError::RefundBeingSent {
+                    number: record.number,
+                    until: self.now() + sender::SEND_CLAIM,
+                },
+            });
+        }
         tracing::info!(
             number = record.number,
             "refund intent closed by the operator"
@@ -324,12 +414,30 @@ impl Till {
         self.refund_view(&record.idempotence_key)
     }
 
+    /// Records what the platform shows for one of our refunds, judged against the ledger as it is now (not as it
+    /// was when the request left): a refund closed meanwhile that the platform shows pending or refunded gets a
+    /// correction, so the operator is told "refunded", never "declined", for money that left.
     fn record_answer(
         &self,
         r: &RefundRecord,
         reading: &RefundReading,
         failure: Option<String>,
     ) -> Result<()> {
+        let current = self
+            .ledger()
+            .refund_by_key(r.idempotence_key.as_str())
+            .map_err(TillError::from_ledger)?;
+        let r = current.as_ref().unwrap_or(r);
+        if let Some(e) = correction_event(r, reading) {
+            tracing::warn!(
+                number = r.number,
+                "closed or declined refund shown by the platform: corrected"
+            );
+            self.ledger()
+                .append(self.operator(), &e)
+                .map_err(TillError::from_ledger)?;
+            return Ok(());
+        }
         if let Some(mut e) = answer_event(r, reading) {
             if let Event::RefundAnswered { failure: f, .. } = &mut e {
                 *f = failure;

@@ -27,6 +27,15 @@ impl Till {
                 checkouts.push(r.hosted_checkout_id.clone());
             }
         }
+        // Refunds closed lately are read again: a request that timed out may have been carried out late.
+        for r in ledger
+            .closed_refunds_since(self.now() - super::watch::CLOSED_WATCH)
+            .map_err(TillError::from_ledger)?
+        {
+            if !checkouts.contains(&r.hosted_checkout_id) {
+                checkouts.push(r.hosted_checkout_id.clone());
+            }
+        }
         for c in ledger
             .unfinished_checkouts()
             .map_err(TillError::from_ledger)?

@@ -16,6 +16,10 @@ use super::{Result, Till, TillError, logic};
 /// A watcher's reading leaves a refund without an answer alone for this long after its last change.
 const SETTLE_AFTER_SECS: i64 = 30;
 
+/// How long a refund closed by an operator is still read on the platform: the platform keeps an idempotence key
+/// for at least 24 h, and a request that timed out is carried out within that time or never.
+pub(super) const CLOSED_WATCH: Duration = Duration::hours(25);
+
 /// When a checkout was last read, and how many readings in a row failed.
 #[derive(Debug, Default, Clone, Copy)]
 pub(super) struct PollState {
@@ -392,6 +396,18 @@ impl Till {
                 }
             }
             Err(e) => tracing::warn!(error = %e, "cannot list unfinished refunds"),
+        }
+        // A closed refund is read for a day after its closing: its request may still be carried out late.
+        match ledger.closed_refunds_since(self.now() - CLOSED_WATCH) {
+            Ok(rs) => {
+                for r in rs {
+                    let e = items.entry(r.hosted_checkout_id).or_insert(r.updated_at);
+                    if r.updated_at > *e {
+                        *e = r.updated_at;
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot list closed refunds"),
         }
         let polls = self.core.polls.lock().unwrap_or_else(|p| p.into_inner());
         let mut out: Vec<(HostedCheckoutId, DateTime<Utc>)> = items

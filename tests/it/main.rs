@@ -15,6 +15,7 @@ mod ledger_export;
 mod ledger_integrity;
 mod one_vocabulary;
 mod openapi;
+mod refund_close_race;
 mod sandbox_auth;
 mod sandbox_checkout;
 mod sandbox_more;
