@@ -71,7 +71,7 @@ pub struct Settings {
     pub operator: String,
     /// Language of the app.
     pub lang: Lang,
-    /// `salt:sha256` of the manager PIN, hex; never the PIN itself.
+    /// The manager PIN's Argon2id hash (never the PIN itself); read only, to tell whether one is set.
     pub pin_hash: Option<String>,
     /// Refunds above this need the PIN.
     pub pin_threshold: Option<Amount>,
@@ -112,7 +112,9 @@ impl Settings {
 
 /// The settings stored in the ledger, with `overrides` (the command line) on top for this run only.
 pub fn load(ledger: &Ledger, overrides: &Overrides) -> Result<Settings, LedgerError> {
-    let get = |k: &str| ledger.setting(k);
+    // One read, checked against the journal: a setting changed in the file is refused, never applied.
+    let stored = ledger.settings_checked()?;
+    let get = |k: &str| Ok::<_, LedgerError>(stored.get(k).cloned());
     let mut s = Settings::default();
     if let Some(v) = get(keys::ENVIRONMENT)? {
         s.environment = Environment::from_code(&v);
@@ -134,17 +136,21 @@ pub fn load(ledger: &Ledger, overrides: &Overrides) -> Result<Settings, LedgerEr
     }
     s.pin_hash = get(keys::MANAGER_PIN_HASH)?;
     if let Some(v) = get(keys::PIN_THRESHOLD_CENTS)? {
-        s.pin_threshold = Some(
-            v.parse::<i64>()
-                .ok()
-                .and_then(Amount::from_cents)
-                .ok_or_else(|| {
-                    LedgerError::Decode(format!(
-                        "setting {}: '{v}' is not an amount in cents",
-                        keys::PIN_THRESHOLD_CENTS
-                    ))
-                })?,
-        );
+        s.pin_threshold = if v == keys::NO_THRESHOLD {
+            None
+        } else {
+            Some(
+                v.parse::<i64>()
+                    .ok()
+                    .and_then(Amount::from_cents)
+                    .ok_or_else(|| {
+                        LedgerError::Decode(format!(
+                            "setting {}: '{v}' is not an amount in cents",
+                            keys::PIN_THRESHOLD_CENTS
+                        ))
+                    })?,
+            )
+        };
     }
     if let Some(v) = get(keys::REQUIRE_PIN_FOR_ALL)? {
         s.pin_always = v == "true";
@@ -162,11 +168,11 @@ pub fn load(ledger: &Ledger, overrides: &Overrides) -> Result<Settings, LedgerEr
     Ok(s)
 }
 
-/// Stores what changed (each change is a journal entry, by the settings' operator). The PIN's hash is stored but
-/// never copied into the journal.
+/// Stores what changed (each change is a journal entry, by the settings' operator), in one transaction. The manager
+/// PIN and its rule are not stored here: they change through [`crate::till::Records::set_pin_rules`], which asks
+/// for the current PIN.
 pub fn store(ledger: &Ledger, s: &Settings) -> Result<(), LedgerError> {
-    let threshold = s.pin_threshold.map(|a| a.cents().to_string());
-    let pairs: [(&str, Option<String>); 9] = [
+    let changes: [(&str, Option<String>); 6] = [
         (keys::ENVIRONMENT, Some(s.environment.code())),
         (keys::MERCHANT_ID, Some(s.merchant_id.clone())),
         (keys::API_KEY_ID, Some(s.api_key_id.clone())),
@@ -176,17 +182,6 @@ pub fn store(ledger: &Ledger, s: &Settings) -> Result<(), LedgerError> {
         ),
         (keys::OPERATOR, Some(s.operator.clone())),
         (keys::LANGUAGE, Some(s.lang.code().to_string())),
-        (keys::MANAGER_PIN_HASH, s.pin_hash.clone()),
-        (keys::PIN_THRESHOLD_CENTS, threshold),
-        (
-            keys::REQUIRE_PIN_FOR_ALL,
-            Some(if s.pin_always { "true" } else { "false" }.to_string()),
-        ),
     ];
-    for (key, value) in pairs {
-        if ledger.setting(key)? != value {
-            ledger.set_setting(&s.operator, key, value.as_deref())?;
-        }
-    }
-    Ok(())
+    ledger.set_settings(&s.operator, &changes)
 }

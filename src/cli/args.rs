@@ -37,6 +37,37 @@ pub enum Command {
     /// Store or delete the API secret in the OS keychain.
     #[command(subcommand)]
     Keychain(KeychainCommand),
+    /// The manager PIN and its rule.
+    #[command(subcommand)]
+    Pin(PinCommand),
+}
+
+/// `pin …`
+#[derive(Debug, Subcommand)]
+pub enum PinCommand {
+    /// Set the manager PIN and its rule. Standard input gives the current PIN on its first line (once a PIN is
+    /// set), then the new PIN (an empty line keeps the current one). The rule becomes exactly what the options
+    /// say: the threshold given (or the current one), "always" only with --always.
+    Set(PinSetArgs),
+    /// Show whether a PIN is set and its rule (never the PIN or its hash).
+    Show(JsonArgs),
+}
+
+/// `pin set`
+#[derive(Debug, Clone, Args)]
+pub struct PinSetArgs {
+    /// Refunds that bring one sale's refunds above this amount need the PIN (50,00 by default).
+    #[arg(long, allow_hyphen_values = true, conflicts_with = "no_threshold")]
+    pub threshold: Option<String>,
+    /// No amount needs the PIN (only --always, if given).
+    #[arg(long)]
+    pub no_threshold: bool,
+    /// Every refund needs the PIN.
+    #[arg(long)]
+    pub always: bool,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `--json`.
@@ -123,6 +154,9 @@ pub struct RefundArgs {
     /// Why (required, at most 100 characters).
     #[arg(long)]
     pub reason: String,
+    /// Read the manager PIN from the first line of standard input (needed when the rule covers this refund).
+    #[arg(long)]
+    pub manager_pin_stdin: bool,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
@@ -136,6 +170,9 @@ pub struct RefundCloseArgs {
     /// Why it is closed (required, at most 100 characters).
     #[arg(long)]
     pub reason: String,
+    /// Read the manager PIN from the first line of standard input (needed when the rule covers the refund).
+    #[arg(long)]
+    pub manager_pin_stdin: bool,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,

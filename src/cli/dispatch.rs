@@ -7,8 +7,10 @@ use super::amount;
 use super::args::*;
 use super::print::{checkout_json, print_checkout, print_json, print_refund, refund_json};
 use crate::domain::{CheckoutState, RefundState};
+use crate::i18n::{Lang, Localize};
+use crate::till::manager::{Pin, PinRule};
 use crate::till::{
-    CheckoutFilter, CsvFormat, NewCheckout, Records, RefundCommand, RefundFilter, Till,
+    CheckoutFilter, CsvFormat, NewCheckout, Records, RefundCommand, RefundFilter, Till, TillError,
 };
 
 /// Runs a command that needs only the ledger; gives any other command back.
@@ -118,6 +120,29 @@ pub(super) fn records_command(
             }
             Ok(Outcome::Ok)
         })()),
+        Command::Pin(PinCommand::Set(a)) => Ok(pin_set(records, &a)),
+        Command::Pin(PinCommand::Show(a)) => Ok((|| -> anyhow::Result<Outcome> {
+            let p = records.pin_policy()?;
+            let threshold = p.rule.threshold;
+            if a.json {
+                print_json(&json!({
+                    "set": p.is_set(),
+                    "thresholdCents": threshold.map(|t| t.cents()),
+                    "always": p.rule.always,
+                }))?;
+            } else {
+                println!(
+                    "manager PIN {}; needed for {}",
+                    if p.is_set() { "set" } else { "not set" },
+                    match (p.rule.always, threshold) {
+                        (true, _) => "every refund".to_string(),
+                        (false, Some(t)) => format!("refunds above {} on one sale", t.fr()),
+                        (false, None) => "no refund".to_string(),
+                    }
+                );
+            }
+            Ok(Outcome::Ok)
+        })()),
         Command::Ledger(LedgerCommand::Verify(a)) => Ok((|| -> anyhow::Result<Outcome> {
             let r = records.verify_ledger()?;
             if a.json {
@@ -173,12 +198,16 @@ pub(super) async fn till_command(till: &Till, cmd: Command) -> anyhow::Result<Ou
             Ok(Outcome::Ok)
         }
         Command::Refund(a) => {
+            let pin = pin_from_stdin(a.manager_pin_stdin)?;
             let view = till
-                .refund(RefundCommand {
-                    payment_id: a.payment_id,
-                    amount: amount(&a.amount)?,
-                    reason: a.reason,
-                })
+                .refund_with_pin(
+                    RefundCommand {
+                        payment_id: a.payment_id,
+                        amount: amount(&a.amount)?,
+                        reason: a.reason,
+                    },
+                    pin.as_ref(),
+                )
                 .await?;
             if a.json {
                 print_json(&refund_json(&view))?;
@@ -199,7 +228,10 @@ pub(super) async fn till_command(till: &Till, cmd: Command) -> anyhow::Result<Ou
             })
         }
         Command::RefundClose(a) => {
-            let view = till.close_refund(&a.refund, &a.reason).await?;
+            let pin = pin_from_stdin(a.manager_pin_stdin)?;
+            let view = till
+                .close_refund_with_pin(&a.refund, &a.reason, pin.as_ref())
+                .await?;
             if a.json {
                 print_json(&refund_json(&view))?;
             } else {
@@ -250,6 +282,65 @@ pub(super) async fn till_command(till: &Till, cmd: Command) -> anyhow::Result<Ou
         | Command::Checkout(CheckoutCommand::List(_))
         | Command::Refunds(_)
         | Command::Export(_)
+        | Command::Pin(_)
         | Command::Ledger(_) => Ok(Outcome::Ok),
     }
+}
+
+/// One line of standard input, without its line end: the way PINs are given, never on the command line.
+fn stdin_line(what: &str) -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .map_err(|e| anyhow::anyhow!("{what}: standard input could not be read ({e})"))?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+/// The manager PIN from standard input, when `--manager-pin-stdin` says so.
+fn pin_from_stdin(asked: bool) -> anyhow::Result<Option<Pin>> {
+    if !asked {
+        return Ok(None);
+    }
+    let pin = Pin::new(&stdin_line("manager PIN")?);
+    Ok((!pin.is_empty()).then_some(pin))
+}
+
+/// `pin set`: the current PIN (once one is set) and the new one, a line each, then the rule from the options.
+fn pin_set(records: &Records, a: &PinSetArgs) -> anyhow::Result<Outcome> {
+    let policy = records.pin_policy()?;
+    let threshold = if a.no_threshold {
+        None
+    } else if let Some(t) = &a.threshold {
+        Some(amount(t).map_err(|e| match e {
+            TillError::Amount(e) => anyhow::anyhow!("threshold: {}", e.localize(Lang::En)),
+            other => other.into(),
+        })?)
+    } else {
+        policy.rule.threshold
+    };
+    let current = if policy.is_set() {
+        Some(Pin::new(&stdin_line("current PIN")?))
+    } else {
+        None
+    };
+    let new_pin = Pin::new(&stdin_line("new PIN")?);
+    let new_pin = (!new_pin.is_empty()).then_some(new_pin);
+    let rule = PinRule {
+        threshold,
+        always: a.always,
+    };
+    records.set_pin_rules(current.as_ref(), new_pin.as_ref(), rule)?;
+    if a.json {
+        print_json(&json!({
+            "set": new_pin.is_some() || policy.is_set(),
+            "thresholdCents": threshold.map(|t| t.cents()),
+            "always": a.always,
+        }))?;
+    } else {
+        println!(
+            "manager PIN {}; rule saved",
+            if new_pin.is_some() { "changed" } else { "kept" }
+        );
+    }
+    Ok(Outcome::Ok)
 }

@@ -91,6 +91,16 @@ pub enum LedgerError {
     /// A stored payload no longer decodes (hand-edited database).
     #[error("a journal entry cannot be read: {0}")]
     Decode(String),
+    /// A setting's stored value is not the one the journal gave it: it was changed in the file, behind the till.
+    #[error(
+        "setting '{key}' is not what the journal says (entry {seq}): it was changed outside cadodesk; nothing was done. Run `cadodesk ledger verify` and set it again through cadodesk"
+    )]
+    SettingAltered {
+        /// The setting.
+        key: String,
+        /// The journal entry that last set it (0 when none did).
+        seq: i64,
+    },
 }
 
 impl LedgerError {
@@ -165,6 +175,9 @@ impl Localize for LedgerError {
                 LedgerError::Constraint(m) => format!("Le journal a refusé l'écriture : {m}"),
                 LedgerError::Sqlite(m) => format!("Erreur du journal : {m}"),
                 LedgerError::Decode(m) => format!("Une écriture du journal est illisible : {m}"),
+                LedgerError::SettingAltered { key, seq } => format!(
+                    "Le réglage « {key} » n'est pas celui que dit le journal (écriture {seq}) : il a été modifié hors de cadodesk ; rien n'a été fait. Lancez « cadodesk ledger verify » et refaites ce réglage dans cadodesk"
+                ),
             },
         }
     }

@@ -177,7 +177,35 @@ pub enum Event {
         key: String,
         /// Its new value, or `None` when hidden or removed.
         value: Option<String>,
+        /// For a hidden setting, the SHA-256 (hex) of its new value: the till and `ledger verify` check the stored
+        /// value against it, without the journal holding the value.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fingerprint: Option<String>,
     },
+    /// The manager PIN was asked for an action: given right, given wrong, not given, or locked (never the PIN).
+    ManagerPin {
+        /// What it was asked for: `refund`, `refund_close` or `pin_change`.
+        action: String,
+        /// The amount at stake, when there is one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        amount_cents: Option<i64>,
+        /// What came of it.
+        outcome: PinOutcome,
+    },
+}
+
+/// What came of asking for the manager PIN.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PinOutcome {
+    /// The manager's PIN was given: the action went on.
+    Accepted,
+    /// A wrong PIN was given (these, in a row, lock the PIN).
+    Wrong,
+    /// The rule asked for the PIN and none was given, or none is set.
+    Missing,
+    /// The PIN was locked after too many wrong ones: not even checked.
+    Locked,
 }
 
 impl Event {
@@ -197,6 +225,7 @@ impl Event {
             Event::ExportMade { .. } => "export_made",
             Event::ReconcileDone { .. } => "reconcile_done",
             Event::SettingChanged { .. } => "setting_changed",
+            Event::ManagerPin { .. } => "manager_pin",
         }
     }
 }

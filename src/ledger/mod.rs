@@ -30,7 +30,7 @@ use crate::domain::{RefundState, SharedClock, SystemClock};
 pub use error::LedgerError;
 pub use export_rows::{ExportReadError, RefundExportRow};
 pub use guard::RefundIntent;
-pub use journal::{ChainBreak, Entry, Event};
+pub use journal::{ChainBreak, Entry, Event, PinOutcome};
 pub use queries::{
     CheckoutListFilter, CheckoutRecord, CheckoutSummary, RefundRecord, TenderRecord,
 };

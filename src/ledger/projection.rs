@@ -278,7 +278,10 @@ pub(super) fn apply(
                 ])?;
             timeline_by_hosted(tx, seq, hosted_checkout_id)?;
         }
-        Event::ExportMade { .. } | Event::ReconcileDone { .. } | Event::SettingChanged { .. } => {}
+        Event::ExportMade { .. }
+        | Event::ReconcileDone { .. }
+        | Event::SettingChanged { .. }
+        | Event::ManagerPin { .. } => {}
     }
     Ok(())
 }

@@ -113,6 +113,8 @@ CREATE INDEX refunds_checkout ON refunds(hosted_checkout_id);
 ALTER TABLE refunds ADD COLUMN closed_at TEXT;
 UPDATE refunds SET closed_at = updated_at
  WHERE state = 'declined' AND failure LIKE 'closed by the operator:%';
+-- The till reads the journal's settings changes and manager PIN attempts by kind.
+CREATE INDEX journal_kind ON journal(kind, seq);
 CREATE TABLE refund_sends (
     idempotence_key  TEXT PRIMARY KEY REFERENCES refunds(idempotence_key),
     holder           TEXT NOT NULL,

@@ -131,6 +131,10 @@ impl Ledger {
             }
         }
         if first_break.is_none() {
+            // The settings the till enforces (the manager PIN's rule among them) are what the journal says.
+            first_break = super::settings::checked(&conn).map_err(&err)?.err();
+        }
+        if first_break.is_none() {
             // Last, the schema's guards: a journal whose append-only triggers were dropped, altered or joined by
             // others may have been rewritten; the replay's schema is the reference.
             first_break = compare_triggers(&conn, &rtx).map_err(&err)?;

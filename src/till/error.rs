@@ -3,6 +3,7 @@
 use thiserror::Error;
 
 use super::gateway::GatewayError;
+use super::manager::PinRule;
 use crate::domain::{Amount, AmountError, InvalidId, RefundState};
 use crate::i18n::{Lang, Localize, capitalise};
 use crate::ledger::LedgerError;
@@ -122,6 +123,47 @@ pub enum TillError {
         /// When the sender's claim ends at the latest.
         until: chrono::DateTime<chrono::Utc>,
     },
+    /// The rule asks for the manager PIN and none was given.
+    #[error(
+        "manager PIN: {} need the manager's PIN; give it (on the command line: --manager-pin-stdin, one line on standard input)",
+        rule_en(.rule)
+    )]
+    PinRequired {
+        /// The rule in force.
+        rule: PinRule,
+    },
+    /// The rule asks for the manager PIN and no PIN is set yet.
+    #[error(
+        "manager PIN: {} need the manager's PIN and none is set: set one first (`cadodesk pin set`, or Settings)",
+        rule_en(.rule)
+    )]
+    PinNotSet {
+        /// The rule in force.
+        rule: PinRule,
+    },
+    /// The PIN given is not the manager's.
+    #[error("manager PIN: wrong PIN; {tries_left} more wrong PIN(s) lock it for 15 minutes")]
+    PinWrong {
+        /// Wrong PINs left before the lock.
+        tries_left: usize,
+    },
+    /// Too many wrong PINs in a row.
+    #[error(
+        "manager PIN: locked after too many wrong PINs; try again after {}",
+        .until.with_timezone(&chrono_tz::Europe::Paris).format("%H:%M")
+    )]
+    PinLocked {
+        /// When the lock ends.
+        until: chrono::DateTime<chrono::Utc>,
+    },
+    /// Changing the PIN or its rule without the current PIN.
+    #[error(
+        "current PIN: changing the manager PIN or its rule needs the current PIN (first line on standard input, or the Settings field)"
+    )]
+    PinCurrentNeeded,
+    /// The new PIN is not 4 to 12 digits.
+    #[error("new PIN: use 4 to 12 digits")]
+    PinUnacceptable,
     /// An order-level amount cannot be split across tenders.
     #[error("amount: {0}")]
     Allocation(String),
@@ -173,6 +215,21 @@ pub enum TillError {
     Config(String),
 }
 
+/// The PIN rule in the English sentence of an error: "refunds above 50,00 € on one sale" or "all refunds".
+fn rule_en(rule: &PinRule) -> String {
+    match (rule.always, rule.threshold) {
+        (true, _) | (false, None) => "all refunds".into(),
+        (false, Some(t)) => format!("refunds above {} on one sale", t.en()),
+    }
+}
+
+fn rule_fr(rule: &PinRule) -> String {
+    match (rule.always, rule.threshold) {
+        (true, _) | (false, None) => "tous les remboursements".into(),
+        (false, Some(t)) => format!("les remboursements de plus de {} sur une vente", t.fr()),
+    }
+}
+
 /// A ledger failure in a few words, without its own advice (the caller gives the right one).
 fn in_brief(e: &LedgerError) -> String {
     match e {
@@ -183,6 +240,18 @@ fn in_brief(e: &LedgerError) -> String {
 }
 
 impl TillError {
+    /// The manager PIN was refused, missing or locked: nothing was done, the PIN can be typed again.
+    pub fn is_pin_refusal(&self) -> bool {
+        matches!(
+            self,
+            TillError::PinRequired { .. }
+                | TillError::PinNotSet { .. }
+                | TillError::PinWrong { .. }
+                | TillError::PinLocked { .. }
+                | TillError::PinCurrentNeeded
+        )
+    }
+
     pub(crate) fn from_gateway(e: GatewayError) -> TillError {
         match e {
             GatewayError::Declined { .. } | GatewayError::Refused { .. } => {
@@ -293,6 +362,28 @@ impl Localize for TillError {
                     .with_timezone(&chrono_tz::Europe::Paris)
                     .format("%H:%M:%S")
             ),
+            TillError::PinRequired { rule } => format!(
+                "Code responsable : {} demandent le code du responsable ; saisissez-le",
+                rule_fr(rule)
+            ),
+            TillError::PinNotSet { rule } => format!(
+                "Code responsable : {} demandent le code du responsable et aucun n'est défini : définissez-le d'abord dans Réglages",
+                rule_fr(rule)
+            ),
+            TillError::PinWrong { tries_left } => format!(
+                "Code responsable incorrect : encore {tries_left} erreur(s) et il sera bloqué 15 minutes"
+            ),
+            TillError::PinLocked { until } => format!(
+                "Code responsable bloqué après trop d'erreurs : réessayez après {}",
+                until
+                    .with_timezone(&chrono_tz::Europe::Paris)
+                    .format("%H:%M")
+            ),
+            TillError::PinCurrentNeeded => {
+                "Code actuel : changer le code responsable ou sa règle demande le code actuel"
+                    .into()
+            }
+            TillError::PinUnacceptable => "Nouveau code : utilisez 4 à 12 chiffres".into(),
             TillError::Allocation(m) => format!("Montant : {m}"),
             TillError::Refused(e) => format!("La plateforme a refusé : {}", e.detail()),
             TillError::Unauthorized(e) => format!(

@@ -1,36 +1,89 @@
-//! The manager's rules: which refunds need the manager PIN, and the PIN itself, kept as a salted hash so the
-//! settings never hold the PIN. Both faces ask the till, so the rule is the same wherever a refund is made.
+//! The manager's rules: which refunds need the manager PIN, the PIN itself (kept as an Argon2id hash, a slow salted
+//! hash made for passwords, so the settings never hold the PIN and a stolen file does not give it in seconds), and
+//! how many wrong PINs lock it for a while. Pure functions; [`super::pin`] applies them for both faces.
 
+use std::fmt;
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
 
 use crate::domain::Amount;
+
+/// A PIN as typed. Never printed: its `Debug` form hides it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Pin(String);
+
+impl Pin {
+    /// Wraps a typed PIN (surrounding spaces and a line end removed).
+    pub fn new(typed: &str) -> Pin {
+        Pin(typed.trim().to_string())
+    }
+
+    /// The PIN, for hashing only.
+    fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// 4 to 12 digits (see [`is_acceptable`]).
+    pub fn is_acceptable(&self) -> bool {
+        is_acceptable(&self.0)
+    }
+
+    /// True when nothing was typed.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for Pin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Pin(…)")
+    }
+}
+
+/// Argon2id with OWASP's first recommended setting: 19 MiB of memory, 2 passes, 1 lane.
+fn argon2() -> Argon2<'static> {
+    let params = Params::new(19 * 1024, 2, 1, None).unwrap_or_default();
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn digest(salt_hex: &str, pin: &str) -> String {
-    let mut h = Sha256::new();
-    h.update(salt_hex.as_bytes());
-    h.update(b":");
-    h.update(pin.as_bytes());
-    hex(&h.finalize())
-}
-
-/// Hashes a new PIN with a fresh random salt: `salt:sha256(salt:pin)`, hex.
-pub fn hash(pin: &str) -> String {
+/// Hashes a new PIN with a fresh random salt, as a PHC string (`$argon2id$v=19$m=19456,t=2,p=1$salt$hash`).
+pub fn hash(pin: &Pin) -> String {
     let salt: [u8; 16] = rand::random();
-    let salt_hex = hex(&salt);
-    let d = digest(&salt_hex, pin);
-    format!("{salt_hex}:{d}")
+    // A 16-byte salt always encodes; the fallback keeps this total without a panic path.
+    let Ok(salt) = SaltString::encode_b64(&salt) else {
+        return String::new();
+    };
+    argon2()
+        .hash_password(pin.expose().as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .unwrap_or_default()
 }
 
-/// Checks a typed PIN against a stored hash. A malformed hash matches nothing.
-pub fn verify(pin: &str, stored: &str) -> bool {
+/// Checks a typed PIN against a stored hash: an Argon2id PHC string, or the older `salt:sha256(salt:pin)` form
+/// (still read so that a PIN set before can be changed, never written). A malformed hash matches nothing.
+pub fn verify(pin: &Pin, stored: &str) -> bool {
+    if stored.starts_with("$argon2") {
+        return PasswordHash::new(stored).is_ok_and(|h| {
+            argon2()
+                .verify_password(pin.expose().as_bytes(), &h)
+                .is_ok()
+        });
+    }
     let Some((salt_hex, expected)) = stored.split_once(':') else {
         return false;
     };
-    let actual = digest(salt_hex, pin);
+    let mut h = Sha256::new();
+    h.update(salt_hex.as_bytes());
+    h.update(b":");
+    h.update(pin.expose().as_bytes());
+    let actual = hex(&h.finalize());
     // Compare every byte so the time taken does not tell how much matched.
     actual.len() == expected.len()
         && actual
@@ -40,7 +93,40 @@ pub fn verify(pin: &str, stored: &str) -> bool {
             == 0
 }
 
-/// When the manager PIN is needed for a refund: above a threshold, or for every refund.
+/// Wrong PINs in a row that lock the PIN.
+pub const MAX_WRONG: usize = 5;
+
+/// How long the PIN stays locked after [`MAX_WRONG`] wrong ones.
+pub const LOCK: Duration = Duration::minutes(15);
+
+/// Until when the PIN is locked, given the PIN attempts (time, right or wrong) in journal order: [`MAX_WRONG`]
+/// wrong ones in a row, the last less than [`LOCK`] ago. A right PIN starts the count again.
+pub fn locked_until(
+    attempts: &[(DateTime<Utc>, bool)],
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let wrong: Vec<DateTime<Utc>> = attempts
+        .iter()
+        .rev()
+        .take_while(|(_, ok)| !ok)
+        .map(|(at, _)| *at)
+        .collect();
+    if wrong.len() < MAX_WRONG {
+        return None;
+    }
+    let until = wrong[0] + LOCK;
+    (until > now).then_some(until)
+}
+
+/// Wrong PINs left before the lock, after these attempts.
+pub fn tries_left(attempts: &[(DateTime<Utc>, bool)]) -> usize {
+    let wrong = attempts.iter().rev().take_while(|(_, ok)| !ok).count();
+    MAX_WRONG.saturating_sub(wrong)
+}
+
+/// When the manager PIN is needed for a refund: when what the sale's refunds add up to (this one included) is above a
+/// threshold, or for every refund. Counting the sale's refunds together means a refund split into small ones, or
+/// over several cards, needs the PIN as soon as the whole does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PinRule {
     /// Refunds above this amount need the PIN.
@@ -50,7 +136,7 @@ pub struct PinRule {
 }
 
 impl PinRule {
-    /// Does a refund of `amount` need the manager PIN?
+    /// Does a refund that brings the sale's refunds to `amount` need the manager PIN?
     pub fn needs_pin(&self, amount: Amount) -> bool {
         self.always || self.threshold.is_some_and(|t| amount > t)
     }
@@ -81,13 +167,42 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_pin_verifies_against_its_own_hash_only() {
-        let stored = hash("4321");
-        assert!(verify("4321", &stored));
-        assert!(!verify("1234", &stored));
-        assert!(!verify("4321", "nonsense"));
+    fn a_pin_verifies_against_its_own_argon2id_hash_only() {
+        let pin = Pin::new("4321");
+        let stored = hash(&pin);
+        assert!(
+            stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{stored}"
+        );
+        assert!(verify(&pin, &stored));
+        assert!(!verify(&Pin::new("1234"), &stored));
+        assert!(!verify(&pin, "nonsense"));
+        assert!(!verify(&pin, "$argon2id$nonsense"));
         assert!(!stored.contains("4321"));
-        assert_ne!(hash("4321"), stored, "each hash has its own salt");
+        assert_ne!(hash(&pin), stored, "each hash has its own salt");
+        assert_eq!(format!("{pin:?}"), "Pin(…)");
+        // The older form is still read, so a PIN set before can be changed.
+        let legacy = "00112233445566778899aabbccddeeff:".to_string()
+            + &hex(&Sha256::digest(b"00112233445566778899aabbccddeeff:4321"));
+        assert!(verify(&pin, &legacy));
+        assert!(!verify(&Pin::new("4322"), &legacy));
+    }
+
+    #[test]
+    fn five_wrong_pins_in_a_row_lock_it_for_fifteen_minutes() {
+        let t0 = DateTime::from_timestamp(1_800_000_000, 0).expect("time");
+        let at = |m: i64| t0 + Duration::minutes(m);
+        let mut attempts = vec![(at(0), false), (at(1), false), (at(2), true)];
+        assert_eq!(locked_until(&attempts, at(3)), None);
+        assert_eq!(tries_left(&attempts), MAX_WRONG);
+        for m in 3..7 {
+            attempts.push((at(m), false));
+        }
+        assert_eq!(tries_left(&attempts), 1);
+        assert_eq!(locked_until(&attempts, at(7)), None);
+        attempts.push((at(7), false));
+        assert_eq!(locked_until(&attempts, at(8)), Some(at(22)));
+        assert_eq!(locked_until(&attempts, at(22)), None, "the lock ends");
     }
 
     #[test]
@@ -146,6 +261,8 @@ mod tests {
     #[test]
     fn pins_are_four_to_twelve_digits() {
         assert!(is_acceptable("0000"));
+        assert!(is_acceptable("123456789012"));
+        assert!(!is_acceptable("1234567890123"));
         assert!(!is_acceptable("123"));
         assert!(!is_acceptable("12a4"));
     }

@@ -14,6 +14,7 @@ mod error;
 pub mod gateway;
 pub mod logic;
 pub mod manager;
+mod pin;
 mod reconcile;
 mod records;
 mod refund;
@@ -39,6 +40,7 @@ pub use direct_gateway::DirectGateway;
 pub use error::TillError;
 pub use gateway::{Gateway, GatewayError};
 pub use logic::AllocationError;
+pub use pin::{PinAction, PinPolicy, RefundApproval};
 pub use records::Records;
 pub use views::{
     CheckoutFilter, CheckoutRow, CheckoutView, NewCheckout, ReconcileReport, RefundCommand,

@@ -10,9 +10,11 @@ use crate::ledger::{Claim, Event, RefundRecord};
 
 use super::gateway::{GatewayError, RefundReading};
 use super::logic::{self, AllocationError};
+use super::manager::Pin;
+use super::pin::RefundApproval;
 use super::sender;
 use super::views::{self, RefundCommand, RefundView};
-use super::{Result, Till, TillError};
+use super::{PinAction, Result, Till, TillError};
 
 /// Idempotence keys are kept by the platform for at least 24 h; past this age a refund is only read, never re-sent.
 const RESEND_WINDOW: Duration = Duration::hours(23);
@@ -73,7 +75,39 @@ impl Till {
     /// Refunds part or all of one tender. The intent and a fresh idempotence key are committed first (refused if
     /// more than what is left, or if another refund on the tender has no answer yet); then the request is sent;
     /// a lost answer is settled with the same key. Declined refunds come back as a view in the `Declined` state.
+    ///
+    /// No PIN is given: a refund the manager's rule covers is refused ([`Till::refund_with_pin`] gives one).
     pub async fn refund(&self, cmd: RefundCommand) -> Result<RefundView> {
+        self.refund_approved(cmd, None).await
+    }
+
+    /// [`Till::refund`] with the manager PIN when the manager typed one: the till checks the rule (the sale's
+    /// refunds, this one included, above the threshold, or every refund) and the PIN, and journals the attempt,
+    /// before the intent is written.
+    pub async fn refund_with_pin(
+        &self,
+        cmd: RefundCommand,
+        pin: Option<&Pin>,
+    ) -> Result<RefundView> {
+        let Some(tender) = self
+            .ledger()
+            .tender(&cmd.payment_id)
+            .map_err(TillError::from_ledger)?
+        else {
+            return Err(TillError::UnknownPayment(cmd.payment_id));
+        };
+        let approval = self.approve_refund(tender.hosted_checkout_id.as_str(), cmd.amount, pin)?;
+        self.refund_approved(cmd, Some(&approval)).await
+    }
+
+    /// [`Till::refund`] under an approval from [`Records::approve_refund`] (one PIN for an order-level refund
+    /// spread over several cards): the approval covers refunds of its sale up to the total it was given for, for
+    /// a few minutes. Anything beyond it is judged by the rule with no PIN.
+    pub async fn refund_approved(
+        &self,
+        cmd: RefundCommand,
+        approval: Option<&RefundApproval>,
+    ) -> Result<RefundView> {
         let reason = cmd.reason.trim().to_string();
         if reason.is_empty() {
             return Err(TillError::ReasonMissing);
@@ -97,6 +131,32 @@ impl Till {
                 payment_id: tender.payment_id.to_string(),
                 status: tender.status,
             });
+        }
+        // What the guard would refuse anyway is said first, without asking for the manager's PIN (the guard
+        // checks it again, atomically, when the intent is written).
+        if let Some(r) = ledger
+            .refunds_of_checkout(tender.hosted_checkout_id.as_str())
+            .map_err(TillError::from_ledger)?
+            .iter()
+            .find(|r| r.payment_id == tender.payment_id && r.state.awaits_answer())
+        {
+            return Err(TillError::RefundInFlight {
+                payment_id: tender.payment_id.to_string(),
+                number: r.number,
+            });
+        }
+        let left = tender.refundable();
+        if cmd.amount > left {
+            return Err(TillError::NotEnoughLeft {
+                payment_id: tender.payment_id.to_string(),
+                left,
+            });
+        }
+        let at_stake = self.sale_refunds_with(tender.hosted_checkout_id.as_str(), cmd.amount)?;
+        if !approval
+            .is_some_and(|a| a.covers(tender.hosted_checkout_id.as_str(), at_stake, self.now()))
+        {
+            self.authorize(PinAction::Refund, at_stake, Some(cmd.amount), None)?;
         }
         let intent = ledger
             .request_refund(self.operator(), &cmd.payment_id, cmd.amount, &reason)
@@ -311,6 +371,16 @@ impl Till {
     /// the till keeps reading a closed refund's checkout for a day ([`crate::ledger::Ledger::closed_refunds_since`]);
     /// if the refund shows up, a correction is recorded and the difference reported.
     pub async fn close_refund(&self, refund: &str, reason: &str) -> Result<RefundView> {
+        self.close_refund_with_pin(refund, reason, None).await
+    }
+
+    /// [`Till::close_refund`] with the manager PIN, asked when the refund's amount is one the manager's rule covers.
+    pub async fn close_refund_with_pin(
+        &self,
+        refund: &str,
+        reason: &str,
+        pin: Option<&Pin>,
+    ) -> Result<RefundView> {
         let reason = reason.trim().to_string();
         if reason.is_empty() {
             return Err(TillError::ReasonMissing);
@@ -333,6 +403,12 @@ impl Till {
                 state: record.state,
             });
         }
+        self.authorize(
+            PinAction::RefundClose,
+            record.amount,
+            Some(record.amount),
+            pin,
+        )?;
         let holder = sender::holder();
         let claim = ledger
             .claim_send(

@@ -9,7 +9,9 @@ use crate::domain::{
     refundable,
 };
 use crate::i18n::Lang;
-use crate::ledger::{CheckoutRecord, CheckoutSummary, Entry, Event, RefundRecord, TenderRecord};
+use crate::ledger::{
+    CheckoutRecord, CheckoutSummary, Entry, Event, PinOutcome, RefundRecord, TenderRecord,
+};
 
 /// A sale to create.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -511,5 +513,24 @@ pub fn describe(ev: &Event) -> (String, String) {
             format!("Réglage modifié : {key}"),
             format!("Setting changed: {key}"),
         ),
+        Event::ManagerPin {
+            action, outcome, ..
+        } => {
+            let (fr_action, en_action) = match action.as_str() {
+                "refund" => ("un remboursement", "a refund"),
+                "refund_close" => ("la clôture d'un remboursement", "closing a refund"),
+                _ => ("un changement du code PIN", "a PIN change"),
+            };
+            let (fr, en) = match outcome {
+                PinOutcome::Accepted => ("donné", "given"),
+                PinOutcome::Wrong => ("incorrect", "wrong"),
+                PinOutcome::Missing => ("manquant", "missing"),
+                PinOutcome::Locked => ("bloqué", "locked"),
+            };
+            (
+                format!("Code responsable {fr} pour {fr_action}"),
+                format!("Manager PIN {en} for {en_action}"),
+            )
+        }
     }
 }

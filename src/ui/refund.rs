@@ -6,12 +6,13 @@ use egui::{RichText, Ui};
 
 use crate::domain::Amount;
 use crate::i18n::Localize;
-use crate::till::manager;
 use crate::ui::app::Cx;
 use crate::ui::model::{Checkout, UiError};
 use crate::ui::text;
 use crate::ui::widgets;
 use crate::ui::worker::{Command, Event, Origin};
+
+mod confirm;
 
 /// What the refund applies to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,8 +27,14 @@ pub enum Target {
 enum Stage {
     Form,
     Allocating,
-    Confirm { parts: Vec<(String, Amount)> },
-    Sending { waiting: usize },
+    Confirm {
+        parts: Vec<(String, Amount)>,
+    },
+    Sending {
+        waiting: usize,
+        /// What was confirmed, to come back to when the manager PIN is refused.
+        parts: Vec<(String, Amount)>,
+    },
     Done,
 }
 
@@ -147,7 +154,7 @@ impl RefundDialog {
                 }
             }
             Event::RefundRecorded(line) => {
-                if let Some(Stage::Sending { waiting }) = &mut self.stage {
+                if let Some(Stage::Sending { waiting, .. }) = &mut self.stage {
                     self.sent.push((**line).clone());
                     *waiting = waiting.saturating_sub(1);
                     if *waiting == 0 {
@@ -163,8 +170,17 @@ impl RefundDialog {
                     self.error = Some(error.clone());
                     self.stage = Some(Stage::Form);
                 }
+                Origin::RefundPin => {
+                    // Nothing was sent: back to the confirmation, to type the PIN again.
+                    if let Some(Stage::Sending { parts, .. }) = &self.stage {
+                        self.stage = Some(Stage::Confirm {
+                            parts: parts.clone(),
+                        });
+                        self.error = Some(error.clone());
+                    }
+                }
                 Origin::Refund => {
-                    if let Some(Stage::Sending { waiting }) = &mut self.stage {
+                    if let Some(Stage::Sending { waiting, .. }) = &mut self.stage {
                         self.error = Some(error.clone());
                         *waiting = waiting.saturating_sub(1);
                         if *waiting == 0 {
@@ -322,42 +338,6 @@ impl RefundDialog {
             .sum()
     }
 
-    fn confirm(&mut self, cx: &mut Cx<'_>, parts: Vec<(String, Amount)>) {
-        let lang = cx.lang;
-        self.pin_error = None;
-        let total: Amount = parts.iter().map(|(_, a)| *a).sum();
-        if cx.settings.pin_needed(total) {
-            let ok = match &cx.settings.pin_hash {
-                None => {
-                    self.pin_error = Some(text::PIN_NOT_SET.get(lang).to_string());
-                    false
-                }
-                Some(h) => manager::verify(self.pin.trim(), h),
-            };
-            if !ok {
-                if self.pin_error.is_none() {
-                    self.pin_error = Some(text::PIN_WRONG.get(lang).to_string());
-                }
-                self.pin.clear();
-                return;
-            }
-        }
-        self.pin.clear();
-        let Some(c) = &self.checkout else { return };
-        let reason = self.reason();
-        let waiting = parts.len();
-        for (payment_id, amount) in parts {
-            cx.send(Command::Refund {
-                checkout_id: c.id.clone(),
-                payment_id,
-                amount,
-                reason: reason.clone(),
-            });
-        }
-        self.sent.clear();
-        self.stage = Some(Stage::Sending { waiting });
-    }
-
     /// Draws the dialog when open. Escape closes it, except while a refund is being sent.
     pub fn ui(&mut self, ui: &mut Ui, cx: &mut Cx<'_>) {
         let Some(checkout) = self.checkout.clone() else {
@@ -511,129 +491,6 @@ impl RefundDialog {
             if allocating {
                 ui.spinner();
                 ui.label(text::ALLOCATING.get(lang));
-            }
-            if ui.button(text::CANCEL.get(lang)).clicked() {
-                *close = true;
-            }
-        });
-    }
-
-    fn confirm_ui(
-        &mut self,
-        ui: &mut Ui,
-        cx: &mut Cx<'_>,
-        checkout: &Checkout,
-        parts: Vec<(String, Amount)>,
-        close: &mut bool,
-    ) {
-        let lang = cx.lang;
-        ui.label(
-            RichText::new(text::REFUND_CONFIRM_Q.get(lang))
-                .size(18.0)
-                .strong(),
-        );
-        let editable = self.target == Some(Target::Order) && !self.split.is_empty();
-        if editable {
-            ui.label(text::REFUND_SPLIT.get(lang));
-            let errors = &self.split_errors;
-            egui::Grid::new("refund-split")
-                .num_columns(3)
-                .spacing([8.0, 6.0])
-                .show(ui, |ui| {
-                    for (i, (payment_id, typed)) in self.split.iter_mut().enumerate() {
-                        let t = checkout.tender(payment_id);
-                        let tender = t.map(|t| t.label()).unwrap_or_else(|| payment_id.clone());
-                        let left = t.map_or(Amount::ZERO, |t| t.refundable);
-                        let l = ui.label(RichText::new(&tender).size(16.0));
-                        ui.add_sized(
-                            [90.0, 22.0],
-                            egui::TextEdit::singleline(typed).id_salt(("refund-split", i)),
-                        )
-                        .labelled_by(l.id);
-                        ui.label(format!(
-                            "€ ({} {})",
-                            text::STILL_REFUNDABLE.get(lang),
-                            left.display(lang)
-                        ));
-                        ui.end_row();
-                    }
-                });
-            // Errors under the grid, each naming its card, so the columns keep their width.
-            for ((payment_id, _), e) in self.split.iter().zip(errors) {
-                if let Some(e) = e {
-                    let tender = checkout
-                        .tender(payment_id)
-                        .map(|t| t.label())
-                        .unwrap_or_else(|| payment_id.clone());
-                    widgets::field_error_ui(ui, &format!("{tender} : {e}"));
-                }
-            }
-            ui.label(
-                RichText::new(format!(
-                    "{} : {}",
-                    text::REFUND_SPLIT_TOTAL.get(lang),
-                    self.split_total().display(lang)
-                ))
-                .size(18.0)
-                .strong(),
-            );
-        } else {
-            for (payment_id, amount) in &parts {
-                let tender = checkout
-                    .tender(payment_id)
-                    .map(|t| t.label())
-                    .unwrap_or_else(|| payment_id.clone());
-                ui.label(
-                    RichText::new(format!(
-                        "{} {} {tender}",
-                        amount.display(lang),
-                        text::ON_CARD.get(lang)
-                    ))
-                    .size(18.0),
-                );
-            }
-        }
-        ui.label(format!("{} : {}", text::REASON.get(lang), self.reason()));
-        let total: Amount = if editable {
-            self.split_total()
-        } else {
-            parts.iter().map(|(_, a)| *a).sum()
-        };
-        let mut enter = false;
-        if cx.settings.pin_needed(total) {
-            ui.horizontal(|ui| {
-                let l = ui.label(text::MANAGER_PIN.get(lang));
-                let r = ui
-                    .add(
-                        egui::TextEdit::singleline(&mut self.pin)
-                            .id_salt("refund-pin")
-                            .password(true)
-                            .desired_width(100.0),
-                    )
-                    .labelled_by(l.id);
-                enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-            });
-            if let Some(e) = &self.pin_error {
-                widgets::field_error_ui(ui, e);
-            }
-        }
-        if let Some(e) = &self.error {
-            widgets::error_ui(ui, lang, e, "refund-confirm");
-        }
-        ui.add_space(8.0);
-        ui.horizontal(|ui| {
-            let confirm = ui
-                .add(egui::Button::new(
-                    RichText::new(text::REFUND_CONFIRM.get(lang)).strong(),
-                ))
-                .clicked();
-            if (confirm || enter)
-                && let Some(parts) = self.edited_split(lang, parts.clone())
-            {
-                self.confirm(cx, parts);
-            }
-            if ui.button(text::BACK.get(lang)).clicked() {
-                self.stage = Some(Stage::Form);
             }
             if ui.button(text::CANCEL.get(lang)).clicked() {
                 *close = true;

@@ -7,12 +7,12 @@ use egui::{RichText, Ui};
 use crate::app::settings::{Environment, Settings};
 use crate::domain::Amount;
 use crate::i18n::{Lang, Localize};
-use crate::till::manager;
+use crate::till::manager::{self, Pin, PinRule};
 use crate::ui::app::Cx;
 use crate::ui::model::{KeychainState, UiError};
 use crate::ui::text;
 use crate::ui::widgets;
-use crate::ui::worker::{Command, Event, Origin, Secret};
+use crate::ui::worker::{Command, Event, Origin, PinChange, Secret};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum EnvChoice {
@@ -44,7 +44,11 @@ pub struct SettingsPanel {
     pin_always: bool,
     /// New PIN as typed.
     pub new_pin: String,
+    /// The current PIN as typed: needed to change the PIN or its rule once one is set.
+    pub current_pin: String,
     pin_hash: Option<String>,
+    /// The rule as stored, to tell whether the form changes it.
+    stored_rule: Option<PinRule>,
     keychain: KeychainState,
     confirm_prod: bool,
     prod_confirmed: bool,
@@ -72,7 +76,9 @@ impl Default for SettingsPanel {
             pin_threshold: String::new(),
             pin_always: false,
             new_pin: String::new(),
+            current_pin: String::new(),
             pin_hash: None,
+            stored_rule: None,
             keychain: KeychainState::Unknown,
             confirm_prod: false,
             prod_confirmed: false,
@@ -110,6 +116,8 @@ impl SettingsPanel {
         self.pin_threshold = s.pin_threshold.map(|a| a.plain(',')).unwrap_or_default();
         self.pin_always = s.pin_always;
         self.pin_hash = s.pin_hash.clone();
+        self.stored_rule = Some(s.pin_rule());
+        self.current_pin.clear();
         self.keychain = keychain.clone();
     }
 
@@ -170,7 +178,7 @@ impl SettingsPanel {
     }
 
     /// Builds settings from the form, or says which field is wrong.
-    fn build(&self, lang: Lang) -> Result<Settings, String> {
+    fn build(&self, lang: Lang) -> Result<(Settings, Option<PinChange>), String> {
         if self.env == EnvChoice::Custom {
             let u = self.custom_url.trim();
             if !(u.starts_with("https://") || u.starts_with("http://")) {
@@ -203,24 +211,35 @@ impl SettingsPanel {
                     format!("{} : {}", text::PIN_THRESHOLD.get(lang), e.localize(lang))
                 })?)
             };
-        let pin_hash = if self.new_pin.trim().is_empty() {
-            self.pin_hash.clone()
-        } else if manager::is_acceptable(self.new_pin.trim()) {
-            Some(manager::hash(self.new_pin.trim()))
-        } else {
+        let new_pin = (!self.new_pin.trim().is_empty()).then(|| Pin::new(&self.new_pin));
+        if new_pin.as_ref().is_some_and(|p| !p.is_acceptable()) {
             return Err(text::PIN_TOO_SHORT.get(lang).to_string());
+        }
+        let rule = PinRule {
+            threshold,
+            always: self.pin_always,
         };
-        Ok(Settings {
+        // The PIN and its rule are changed by the till, which asks for the current PIN once one is set.
+        let pin_change = (new_pin.is_some() || self.stored_rule != Some(rule)).then(|| PinChange {
+            current: (!self.current_pin.trim().is_empty()).then(|| Pin::new(&self.current_pin)),
+            new_pin,
+            rule,
+        });
+        if pin_change.is_some() && self.pin_hash.is_some() && self.current_pin.trim().is_empty() {
+            return Err(crate::till::TillError::PinCurrentNeeded.localize(lang));
+        }
+        let settings = Settings {
             environment: self.environment(),
             merchant_id: self.merchant_id.trim().to_string(),
             api_key_id: self.api_key_id.trim().to_string(),
             return_url: r.to_string(),
             operator: self.operator.trim().to_string(),
             lang: self.lang,
-            pin_hash,
+            pin_hash: self.pin_hash.clone(),
             pin_threshold: threshold,
             pin_always: self.pin_always,
-        })
+        };
+        Ok((settings, pin_change))
     }
 
     fn typed_secret(&self) -> Option<Secret> {
@@ -269,7 +288,7 @@ impl SettingsPanel {
         self.save_error = None;
         match self.build(lang) {
             Err(e) => self.field_error = Some(e),
-            Ok(s) => {
+            Ok((s, pin_change)) => {
                 self.field_error = None;
                 if s.environment == Environment::Prod
                     && cx.settings.environment != Environment::Prod
@@ -280,9 +299,11 @@ impl SettingsPanel {
                 }
                 self.saving = true;
                 self.new_pin.clear();
+                self.current_pin.clear();
                 cx.send(Command::SaveSettings {
                     settings: Box::new(s),
                     secret: self.typed_secret(),
+                    pin_change,
                 });
                 self.secret.clear();
             }
@@ -408,7 +429,7 @@ impl SettingsPanel {
                 self.connection_error = None;
                 match self.build(lang) {
                     Err(e) => self.field_error = Some(e),
-                    Ok(s) => {
+                    Ok((s, _)) => {
                         self.field_error = None;
                         self.testing = true;
                         cx.send(Command::TestConnection {
@@ -486,6 +507,17 @@ impl SettingsPanel {
                 ui.label("");
                 ui.checkbox(&mut self.pin_always, text::PIN_ALWAYS.get(lang));
                 ui.end_row();
+                if self.pin_hash.is_some() {
+                    let l = ui.label(text::CURRENT_PIN.get(lang));
+                    ui.add(
+                        egui::TextEdit::singleline(&mut self.current_pin)
+                            .id_salt("settings-current_pin")
+                            .password(true)
+                            .desired_width(120.0),
+                    )
+                    .labelled_by(l.id);
+                    ui.end_row();
+                }
                 let l = ui.label(text::NEW_PIN.get(lang));
                 ui.add(
                     egui::TextEdit::singleline(&mut self.new_pin)

@@ -299,6 +299,11 @@ pub const REFUND_CONFIRM_Q: Tx = tx("Confirmer ce remboursement ?", "Confirm thi
 pub const REFUND_CONFIRM: Tx = tx("Confirmer le remboursement", "Confirm the refund");
 /// Manager PIN.
 pub const MANAGER_PIN: Tx = tx("Code responsable", "Manager PIN");
+/// The PIN was not typed.
+pub const PIN_NEEDED: Tx = tx(
+    "Ce remboursement demande le code responsable : saisissez-le.",
+    "This refund needs the manager PIN: type it.",
+);
 /// Wrong PIN.
 pub const PIN_WRONG: Tx = tx(
     "Code responsable incorrect : demandez à un responsable de le saisir.",
@@ -434,6 +439,8 @@ pub const PIN_ALWAYS: Tx = tx(
     "Manager PIN for every refund",
 );
 /// New PIN.
+/// The current PIN field.
+pub const CURRENT_PIN: Tx = tx("Code actuel", "Current PIN");
 pub const NEW_PIN: Tx = tx("Nouveau code responsable", "New manager PIN");
 /// PIN set.
 pub const PIN_IS_SET: Tx = tx("Un code responsable est défini.", "A manager PIN is set.");

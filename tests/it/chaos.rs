@@ -468,6 +468,7 @@ async fn chaos_run() {
     let base = sandbox.url.clone();
     let mut cli = Cli::new(&data_dir, &base, &api_secret);
     cli.log_dir = Some(dir.clone());
+    cli.no_pin_needed().await;
 
     let mut run = Run {
         cli,

@@ -62,6 +62,7 @@ async fn two_refund_processes_on_one_tender_never_exceed_what_is_left() {
     let base = sb.base_url();
     let dir = tempfile::tempdir().expect("tempdir");
     let cli = Cli::new(dir.path(), &base, SECRET);
+    cli.no_pin_needed().await;
     let sale = paid(&cli, 10_000, &[], Some(VISA)).await;
     let checkout = sale["hostedCheckoutId"].as_str().expect("id").to_string();
     let visa = sale["tenders"][0]["paymentId"]
@@ -162,6 +163,7 @@ async fn two_processes_on_different_tenders_and_sales_do_not_refuse_each_other()
     let base = sb.base_url();
     let dir = tempfile::tempdir().expect("tempdir");
     let cli = Cli::new(dir.path(), &base, SECRET);
+    cli.no_pin_needed().await;
     let sale = paid(&cli, 6_000, &[CADO_50], Some(MASTERCARD)).await;
     let gift = sale["tenders"][0]["paymentId"]
         .as_str()
@@ -229,6 +231,7 @@ async fn two_in_process_tills_and_a_process_on_one_ledger_never_double_a_refund(
     let base = sb.base_url();
     let dir = tempfile::tempdir().expect("tempdir");
     let cli = Cli::new(dir.path(), &base, SECRET);
+    cli.no_pin_needed().await;
     let sale = paid(&cli, 2_000, &[CADO_20], None).await;
     let checkout = sale["hostedCheckoutId"].as_str().expect("id").to_string();
     let gift = sale["tenders"][0]["paymentId"]

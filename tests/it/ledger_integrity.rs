@@ -228,17 +228,23 @@ fn an_operator_written_behind_the_apps_back_keeps_the_till_closed() {
         dir.path(),
         "UPDATE settings SET value = '=HYPERLINK(\"x\")' WHERE key = 'operator'",
     );
-    let settings =
-        cadodesk::app::settings::load(&ledger, &cadodesk::app::Overrides::default()).unwrap();
-    let refused = cadodesk::app::platform::till(
-        ledger,
-        &settings,
-        "http://127.0.0.1:9",
-        &crate::support::till::credentials(),
-    );
-    match refused {
-        Err(cadodesk::till::TillError::OperatorInvalid(o)) => assert_eq!(o, "=HYPERLINK(\"x\")"),
-        Err(other) => panic!("refused for another reason: {other}"),
-        Ok(_) => panic!("a till opened for the operator '=HYPERLINK(\"x\")'"),
+    // The settings are read checked against the journal: the altered one is named, and nothing opens.
+    match cadodesk::app::settings::load(&ledger, &cadodesk::app::Overrides::default()) {
+        Err(cadodesk::ledger::LedgerError::SettingAltered { key, seq }) => {
+            assert_eq!((key.as_str(), seq), ("operator", 1));
+        }
+        other => panic!("settings altered in the file were read: {other:?}"),
     }
+    let r = ledger.verify().unwrap();
+    let b = r.first_break.expect("verify names the altered setting");
+    assert!(b.describe_en().contains("settings"), "{}", b.describe_en());
+    // Even a valid-looking operator put there by hand opens nothing.
+    tamper(
+        dir.path(),
+        "UPDATE settings SET value = 'bob' WHERE key = 'operator'",
+    );
+    assert!(matches!(
+        cadodesk::app::settings::load(&ledger, &cadodesk::app::Overrides::default()),
+        Err(cadodesk::ledger::LedgerError::SettingAltered { .. })
+    ));
 }

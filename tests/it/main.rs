@@ -13,6 +13,7 @@ mod direct_client;
 mod direct_wire;
 mod ledger_export;
 mod ledger_integrity;
+mod manager_pin;
 mod one_vocabulary;
 mod openapi;
 mod refund_close_race;

@@ -17,7 +17,7 @@ use cadodesk::ledger::{Event, Ledger};
 use cadodesk::till::{RefundCommand, Till, TillConfig, TillError};
 use serde_json::{Value, json};
 
-use crate::support::till::{credentials, eur};
+use crate::support::till::{credentials, eur, no_pin_needed};
 
 const TENDER: &str = "1234567890_0";
 
@@ -178,7 +178,7 @@ fn till_with_tender(dir: &std::path::Path, base_url: &str) -> Till {
         },
     )
     .unwrap();
-    Till::open(TillConfig::new(dir, base_url, credentials())).unwrap()
+    no_pin_needed(Till::open(TillConfig::new(dir, base_url, credentials())).unwrap())
 }
 
 fn full_refund() -> RefundCommand {

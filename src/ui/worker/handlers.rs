@@ -90,25 +90,67 @@ pub(super) async fn handle_inner(
         }
         Command::Refund {
             checkout_id,
-            payment_id,
-            amount,
+            parts,
             reason,
+            pin,
         } => {
             let till = engine.till()?;
-            let result = till
-                .refund(RefundCommand {
-                    payment_id,
-                    amount,
-                    reason,
-                })
-                .await;
+            let total: crate::domain::Amount = parts.iter().map(|(_, a)| *a).sum();
+            let approving = till.clone();
+            let (hosted, pin_typed) = (checkout_id.clone(), pin.clone());
+            let approval = tokio::task::spawn_blocking(move || {
+                approving.approve_refund(&hosted, total, pin_typed.as_ref())
+            })
+            .await
+            .map_err(|e| UiError::new(text::WORKER_GONE, e.to_string()))?;
+            let approval = match approval {
+                Ok(a) => a,
+                Err(e) if e.is_pin_refusal() => {
+                    // Nothing sent: the dialog goes back to its confirmation to have the PIN typed again.
+                    outbox.send(Event::Failed {
+                        origin: Origin::RefundPin,
+                        error: till_error(&e),
+                    });
+                    return Ok(());
+                }
+                Err(e) => {
+                    // One check for the whole order: every part fails with its answer, none is sent.
+                    let error = till_error(&e);
+                    for _ in &parts {
+                        outbox.send(Event::Failed {
+                            origin: Origin::Refund,
+                            error: error.clone(),
+                        });
+                    }
+                    return Ok(());
+                }
+            };
+            for (payment_id, amount) in parts {
+                let result = till
+                    .refund_approved(
+                        RefundCommand {
+                            payment_id,
+                            amount,
+                            reason: reason.clone(),
+                        },
+                        Some(&approval),
+                    )
+                    .await;
+                match result {
+                    Ok(refund) => {
+                        outbox.send(Event::RefundRecorded(Box::new(convert::refund(&refund))))
+                    }
+                    Err(e) => outbox.send(Event::Failed {
+                        origin: Origin::Refund,
+                        error: till_error(&e),
+                    }),
+                }
+            }
             // Whatever happened, the checkout's state changed in the ledger: show it.
             let reread = till.clone();
             if let Ok(Some(view)) = blocking(move || reread.checkout(&checkout_id)).await {
                 outbox.send(Event::CheckoutUpdated(Box::new(convert::checkout(&view))));
             }
-            let refund = result.map_err(|e| till_error(&e))?;
-            outbox.send(Event::RefundRecorded(Box::new(convert::refund(&refund))));
             Ok(())
         }
         Command::LoadRefunds { from, to } => {
@@ -220,8 +262,29 @@ pub(super) async fn handle_inner(
             outbox.send(Event::ConnectionOk);
             Ok(())
         }
-        Command::SaveSettings { settings, secret } => {
-            let settings = *settings;
+        Command::SaveSettings {
+            settings,
+            secret,
+            pin_change,
+        } => {
+            let mut settings = *settings;
+            if let Some(change) = pin_change {
+                let records = crate::till::Records::new(engine.ledger.clone(), &settings.operator);
+                let stored = blocking(move || {
+                    records.set_pin_rules(
+                        change.current.as_ref(),
+                        change.new_pin.as_ref(),
+                        change.rule,
+                    )?;
+                    settings::load(records.ledger(), &settings::Overrides::default())
+                        .map_err(TillError::Ledger)
+                })
+                .await?;
+                // The PIN's hash and rule are the till's, as now stored.
+                settings.pin_hash = stored.pin_hash;
+                settings.pin_threshold = stored.pin_threshold;
+                settings.pin_always = stored.pin_always;
+            }
             if let Some(secret) = &secret {
                 let vault = engine
                     .vault

@@ -47,16 +47,17 @@ pub enum Command {
         /// Amount to give back.
         amount: Amount,
     },
-    /// Refund part or all of one tender.
+    /// Refund an order: one refund per tender, under one manager approval (the PIN, when the rule asks for it, is
+    /// checked once by the till). One `RefundRecorded` or `Failed` event comes back per part.
     Refund {
         /// The checkout, to send its new state back.
         checkout_id: String,
-        /// The tender.
-        payment_id: String,
-        /// Amount.
-        amount: Amount,
+        /// Each tender and its amount.
+        parts: Vec<(String, Amount)>,
         /// Why.
         reason: String,
+        /// The manager PIN as typed, when the rule asks for it.
+        pin: Option<crate::till::manager::Pin>,
     },
     /// Load the refund ledger.
     LoadRefunds {
@@ -83,12 +84,15 @@ pub enum Command {
     },
     /// Walk the journal's hash chain.
     VerifyLedger,
-    /// Store settings (and the secret in the keychain), then reopen the till with them.
+    /// Store settings (and the secret in the keychain), then reopen the till with them. The manager PIN and its
+    /// rule change first, through the till (which asks for the current PIN); if that is refused nothing is stored.
     SaveSettings {
         /// New settings.
         settings: Box<Settings>,
         /// New secret, if one was typed.
         secret: Option<Secret>,
+        /// A change of the manager PIN or its rule.
+        pin_change: Option<PinChange>,
     },
     /// Try the given settings against the platform without saving them.
     TestConnection {
@@ -97,6 +101,17 @@ pub enum Command {
         /// Secret to try; the stored one when `None`.
         secret: Option<Secret>,
     },
+}
+
+/// A change of the manager PIN or its rule, as typed in the settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PinChange {
+    /// The current PIN (needed once one is set).
+    pub current: Option<crate::till::manager::Pin>,
+    /// The new PIN, if one was typed.
+    pub new_pin: Option<crate::till::manager::Pin>,
+    /// The new rule.
+    pub rule: crate::till::manager::PinRule,
 }
 
 impl Command {
@@ -130,6 +145,8 @@ pub enum Origin {
     Allocate,
     /// Refunding.
     Refund,
+    /// The manager PIN refused for a refund (nothing was sent).
+    RefundPin,
     /// Loading the refund ledger.
     Refunds,
     /// Exporting.

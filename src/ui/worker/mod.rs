@@ -24,7 +24,7 @@ use crate::ui::text;
 pub use crate::vault::Secret;
 use crate::vault::Vault;
 
-pub use messages::{COMMAND_QUEUE, Command, Event, Origin};
+pub use messages::{COMMAND_QUEUE, Command, Event, Origin, PinChange};
 
 use engine::{Engine, Shared, open_engine};
 use handlers::{handle_inner, origin_of};

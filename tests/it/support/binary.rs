@@ -66,6 +66,35 @@ impl Cli {
         c
     }
 
+    /// Sets the shop's rule to "no manager PIN" (`pin set --no-threshold`, no PIN yet), as the till tests' shops
+    /// do; the PIN's own tests set one.
+    pub async fn no_pin_needed(&self) {
+        let out = self.run(&["pin", "set", "--no-threshold"]).await;
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// Runs with `input` on standard input (PINs, secrets).
+    pub async fn run_input(&self, args: &[&str], input: &str) -> Output {
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::piped())
+            .spawn()
+            .expect("cadodesk runs");
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin
+            .write_all(input.as_bytes())
+            .await
+            .expect("input written");
+        drop(stdin);
+        let out = child.wait_with_output().await.expect("cadodesk ends");
+        self.keep(args, &out).await;
+        out
+    }
+
     pub async fn run(&self, args: &[&str]) -> Output {
         let out = self.command(args).output().await.expect("cadodesk runs");
         self.keep(args, &out).await;

@@ -43,7 +43,23 @@ pub fn till(dir: &std::path::Path, base_url: &str, operator: &str) -> Till {
     let mut config = TillConfig::new(dir, base_url, credentials());
     config.operator = operator.into();
     config.return_url = Some("https://shop.example/back".into());
-    Till::open(config).expect("till opens")
+    no_pin_needed(Till::open(config).expect("till opens"))
+}
+
+/// The tests' shop asks no manager PIN (the rule is journaled like any shop's): the PIN's own tests set one.
+pub fn no_pin_needed(till: Till) -> Till {
+    if !till.pin_policy().expect("policy").is_set() {
+        till.set_pin_rules(
+            None,
+            None,
+            cadodesk::till::manager::PinRule {
+                threshold: None,
+                always: false,
+            },
+        )
+        .expect("rule set");
+    }
+    till
 }
 
 /// A till like [`till`] whose ledger and schedule run on `clock` (a test moves it by hand), over `gateway` when
@@ -60,7 +76,7 @@ pub fn till_on_clock(
     let gateway = gateway.unwrap_or_else(|| {
         std::sync::Arc::new(DirectGateway::new(base_url, &credentials()).expect("gateway"))
     });
-    Till::with_gateway(ledger, gateway, "ana", 180, None)
+    no_pin_needed(Till::with_gateway(ledger, gateway, "ana", 180, None))
 }
 
 /// A test clock at a whole second near now (the ledger stores milliseconds; a whole second compares exactly).
