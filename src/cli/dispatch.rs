@@ -7,7 +7,6 @@ use super::amount;
 use super::args::*;
 use super::print::{checkout_json, print_checkout, print_json, print_refund, refund_json};
 use crate::domain::{CheckoutState, RefundState};
-use crate::i18n::{Lang, Localize};
 use crate::till::manager::{Pin, PinRule};
 use crate::till::{
     CheckoutFilter, CsvFormat, NewCheckout, Records, RefundCommand, RefundFilter, Till, TillError,
@@ -311,10 +310,7 @@ fn pin_set(records: &Records, a: &PinSetArgs) -> anyhow::Result<Outcome> {
     let threshold = if a.no_threshold {
         None
     } else if let Some(t) = &a.threshold {
-        Some(amount(t).map_err(|e| match e {
-            TillError::Amount(e) => anyhow::anyhow!("threshold: {}", e.localize(Lang::En)),
-            other => other.into(),
-        })?)
+        Some(crate::domain::Amount::parse_positive(t).map_err(TillError::ThresholdInvalid)?)
     } else {
         policy.rule.threshold
     };

@@ -239,6 +239,11 @@ fn prevalidate(cmd: &Command) -> Result<(), TillError> {
             Ok(())
         }
         Command::RefundClose(a) if a.reason.trim().is_empty() => Err(TillError::ReasonMissing),
+        Command::Pin(PinCommand::Set(PinSetArgs {
+            threshold: Some(t), ..
+        })) => Amount::parse_positive(t)
+            .map(|_| ())
+            .map_err(TillError::ThresholdInvalid),
         _ => Ok(()),
     }
 }

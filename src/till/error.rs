@@ -161,6 +161,9 @@ pub enum TillError {
         "current PIN: changing the manager PIN or its rule needs the current PIN (first line on standard input, or the Settings field)"
     )]
     PinCurrentNeeded,
+    /// The PIN threshold typed is not an amount.
+    #[error("threshold: {}", .0.localize(Lang::En))]
+    ThresholdInvalid(AmountError),
     /// The new PIN is not 4 to 12 digits.
     #[error("new PIN: use 4 to 12 digits")]
     PinUnacceptable,
@@ -384,6 +387,7 @@ impl Localize for TillError {
                     .into()
             }
             TillError::PinUnacceptable => "Nouveau code : utilisez 4 à 12 chiffres".into(),
+            TillError::ThresholdInvalid(e) => format!("Seuil : {}", e.localize(Lang::Fr)),
             TillError::Allocation(m) => format!("Montant : {m}"),
             TillError::Refused(e) => format!("La plateforme a refusé : {}", e.detail()),
             TillError::Unauthorized(e) => format!(

@@ -139,6 +139,16 @@ impl SettingsPanel {
         self.connection_ok
     }
 
+    /// The form's own refusal (a field to fix), if any.
+    pub fn field_error(&self) -> Option<&str> {
+        self.field_error.as_deref()
+    }
+
+    /// The last save's error (the till's refusal), if any.
+    pub fn save_error(&self) -> Option<&UiError> {
+        self.save_error.as_ref()
+    }
+
     /// The last connection error, if any.
     pub fn connection_error(&self) -> Option<&UiError> {
         self.connection_error.as_ref()

@@ -450,6 +450,63 @@ fn a_sale_paid_with_two_gift_cards_and_a_visa_then_refunded_in_part_and_exported
 }
 
 #[test]
+fn the_pin_and_its_rule_change_only_with_the_current_pin_in_the_settings() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut h = harness(dir.path());
+    wait_ready(&mut h);
+    click(&mut h, "Réglages");
+    // No PIN yet: the first one needs nothing more.
+    type_into(&mut h, "Nouveau code responsable", "2468");
+    click(&mut h, "Enregistrer");
+    wait_for(&mut h, "the PIN to be set", |h| {
+        h.state().settings().pin_hash.is_some()
+    });
+    // "Always" without the current PIN: refused by the form.
+    click(&mut h, "Code responsable pour tout remboursement");
+    click(&mut h, "Enregistrer");
+    let said = h
+        .state()
+        .settings_panel
+        .field_error()
+        .unwrap_or_default()
+        .to_string();
+    assert!(said.contains("Code actuel"), "{said}");
+    // A wrong current PIN: refused by the till, nothing saved.
+    type_into(&mut h, "Code actuel", "1111");
+    click(&mut h, "Enregistrer");
+    wait_for(&mut h, "the wrong current PIN to be refused", |h| {
+        h.state().settings_panel.save_error().is_some()
+    });
+    let error = h
+        .state()
+        .settings_panel
+        .save_error()
+        .cloned()
+        .expect("error");
+    assert!(error.fr.contains("incorrect"), "{}", error.fr);
+    assert!(!h.state().settings().pin_always);
+    // The right one.
+    type_into(&mut h, "Code actuel", "2468");
+    click(&mut h, "Enregistrer");
+    wait_for(&mut h, "the rule to be saved", |h| {
+        h.state().settings().pin_always
+    });
+    let ledger = cadodesk::ledger::Ledger::open_in(dir.path()).expect("ledger");
+    let outcomes: Vec<String> = ledger
+        .entries(1, 1000)
+        .expect("entries")
+        .into_iter()
+        .filter(|e| e.kind == "manager_pin")
+        .map(|e| e.payload)
+        .collect();
+    assert_eq!(
+        outcomes.len(),
+        2,
+        "the wrong and the right PIN are journaled: {outcomes:?}"
+    );
+}
+
+#[test]
 fn a_wrong_secret_is_explained_next_to_the_connection_test() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut h = harness(dir.path());
