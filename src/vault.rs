@@ -1,6 +1,6 @@
 //! The only module that touches the OS keychain. The API secret and the webhook secret live there (service
 //! `cadodesk`, user `<merchant id>/<api key id>`, or `<merchant id>/webhook/<webhook key id>`), never in a file, the
-//! ledger, a log or an error message.
+//! ledger, a log or an error message; so does the journal's sealing key (user `journal/<ledger id>`).
 //!
 //! On Linux the default store is the Secret Service (GNOME Keyring, KWallet); the kernel keyutils store is used only
 //! when chosen explicitly, because it forgets everything at reboot. When no keychain is usable the error says so
@@ -315,6 +315,26 @@ impl Vault {
             .delete_credential()
         {
             Ok(()) | Err(keyring_core::Error::NoEntry) => Ok(()),
+            Err(e) => Err(map_err(e)),
+        }
+    }
+}
+
+impl Vault {
+    /// Stores the journal sealing key's secret seed (hex) for the ledger named `ledger` (user `journal/<ledger>`).
+    pub fn store_journal_key(&self, ledger: &str, seed_hex: &Secret) -> Result<(), VaultError> {
+        check_name(ledger, "ledger")?;
+        self.entry(&format!("journal/{ledger}"))?
+            .set_password(seed_hex.expose())
+            .map_err(map_err)
+    }
+
+    /// Loads the journal sealing key's seed for the ledger named `ledger`, if one is stored.
+    pub fn load_journal_key(&self, ledger: &str) -> Result<Option<Secret>, VaultError> {
+        check_name(ledger, "ledger")?;
+        match self.entry(&format!("journal/{ledger}"))?.get_password() {
+            Ok(s) => Ok(Some(Secret(s))),
+            Err(keyring_core::Error::NoEntry) => Ok(None),
             Err(e) => Err(map_err(e)),
         }
     }

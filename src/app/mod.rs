@@ -3,23 +3,105 @@
 //! Worldline's environments, the keychain), and the till wired from them. Both faces, the command line and the
 //! desktop app, start here; this module uses neither.
 
+pub mod journal_key;
 pub mod paths;
 pub mod platform;
 pub mod settings;
 
 pub use paths::data_dir;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::ledger::{Ledger, LedgerError};
 
-/// Opens (creating if needed) the ledger of the data directory `dir`, keeping the till's other files there (the
-/// embedded sandbox's state) from ever being overwritten by an export.
+/// Opens (creating if needed) the ledger of the data directory `dir`, sealing every entry with the till's journal
+/// key ([`journal_key`]), and keeping the till's other files there (the embedded sandbox's state, the key file)
+/// from ever being overwritten by an export.
 pub fn open_ledger(dir: &Path) -> Result<Ledger, LedgerError> {
+    let ledger = Ledger::open_in(dir)?.protecting(own_files(dir));
+    journal_key::seal(ledger, dir, &journal_key::platform_vault)
+}
+
+fn own_files(dir: &Path) -> Vec<PathBuf> {
     let sandbox = dir.join(platform::SANDBOX_FILE);
     let mut log = sandbox.as_os_str().to_owned();
     log.push(".log");
-    Ok(Ledger::open_in(dir)?.protecting(vec![sandbox, log.into()]))
+    vec![sandbox, log.into(), dir.join(journal_key::KEY_FILE)]
+}
+
+/// A ledger opened only to be checked (`ledger verify`): nothing is written to `dir`. When the directory cannot be
+/// written (an archive on read-only media, a copy without permissions), the ledger and its WAL are copied to a
+/// private temporary folder first, removed when the returned guard drops. The till's key, if it has one for this
+/// ledger, is held to compare with the journal's; none is made.
+pub fn open_ledger_to_verify(dir: &Path) -> Result<(Ledger, ScratchCopy), LedgerError> {
+    let file = dir.join(crate::ledger::LEDGER_FILE);
+    if !file.exists() {
+        return Err(LedgerError::CannotOpen {
+            path: file.display().to_string(),
+            detail: "no ledger there".into(),
+        });
+    }
+    // Read-only by its mode bits (an archive copied from read-only media keeps them, even for root), or by the
+    // system's refusal to write there.
+    let read_only_mode = |p: &Path| std::fs::metadata(p).is_ok_and(|m| m.permissions().readonly());
+    let writable = !read_only_mode(&file)
+        && !read_only_mode(dir)
+        && std::fs::OpenOptions::new().append(true).open(&file).is_ok()
+        && tempfile_probe(dir);
+    let (at, scratch) = if writable {
+        (dir.to_path_buf(), ScratchCopy(None))
+    } else {
+        let tmp =
+            std::env::temp_dir().join(format!("cadodesk-verify-{}", uuid::Uuid::new_v4().simple()));
+        let copy_err = |e: std::io::Error| LedgerError::CannotOpen {
+            path: tmp.display().to_string(),
+            detail: format!("a private copy to check could not be made ({e})"),
+        };
+        std::fs::create_dir_all(&tmp).map_err(copy_err)?;
+        let scratch = ScratchCopy(Some(tmp.clone()));
+        for suffix in ["", "-wal"] {
+            let from = dir.join(format!("{}{suffix}", crate::ledger::LEDGER_FILE));
+            if from.exists() {
+                let to = tmp.join(format!("{}{suffix}", crate::ledger::LEDGER_FILE));
+                std::fs::copy(&from, &to).map_err(copy_err)?;
+                // The copy keeps the archive's read-only bits: it must be writable for SQLite to open it.
+                let mut perms = std::fs::metadata(&to).map_err(copy_err)?.permissions();
+                #[allow(clippy::permissions_set_readonly_false)]
+                // reason: a private copy, owned by this process
+                perms.set_readonly(false);
+                std::fs::set_permissions(&to, perms).map_err(copy_err)?;
+            }
+        }
+        (tmp, scratch)
+    };
+    let ledger = Ledger::open_in(&at)?;
+    let ledger = match journal_key::existing(dir, &journal_key::platform_vault)? {
+        Some(k) => ledger.holding_key(k),
+        None => ledger,
+    };
+    Ok((ledger, scratch))
+}
+
+/// Can a file be created in `dir` (SQLite needs that for its shared-memory file)?
+fn tempfile_probe(dir: &Path) -> bool {
+    let probe = dir.join(format!(".cadodesk-probe-{}", uuid::Uuid::new_v4().simple()));
+    let ok = std::fs::File::create(&probe).is_ok();
+    let _ = std::fs::remove_file(&probe);
+    ok
+}
+
+/// The private copy a check was made on, removed when dropped.
+#[derive(Debug)]
+pub struct ScratchCopy(Option<PathBuf>);
+
+impl Drop for ScratchCopy {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.0
+            && let Err(e) = std::fs::remove_dir_all(dir)
+        {
+            tracing::warn!(dir = %dir.display(), error = %e, "the private copy made to check the ledger was not removed");
+        }
+    }
 }
 pub use platform::{EmbeddedSandbox, Platform};
 pub use settings::{Environment, Overrides, Settings};

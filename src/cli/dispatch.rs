@@ -149,11 +149,24 @@ pub(super) fn records_command(
                 v["sound"] = json!(r.is_sound());
                 v["message"] = json!(r.first_break.as_ref().map(|b| b.describe_en()));
                 print_json(&v)?;
-            } else if r.is_sound() {
-                println!(
-                    "journal sound: {} entries, last hash {}",
-                    r.entries_checked, r.last_hash
-                );
+            } else {
+                if r.is_sound() {
+                    println!(
+                        "journal sound: {} entries, last hash {}",
+                        r.entries_checked, r.last_hash
+                    );
+                }
+                match (&r.sealed_by, &r.key_home) {
+                    (Some(k), Some(home)) if home.starts_with("file:") => println!(
+                        "sealed by key {k}, kept in a file ({}): whoever can read that file can re-seal the journal",
+                        home.trim_start_matches("file:")
+                    ),
+                    (Some(k), _) => println!("sealed by key {k}, kept in the OS keychain"),
+                    (None, _) => {}
+                }
+                for n in &r.notes {
+                    println!("note: {n}");
+                }
             }
             Ok(match &r.first_break {
                 None => Outcome::Ok,

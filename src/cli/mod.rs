@@ -260,9 +260,10 @@ async fn till_command(global: &GlobalArgs, cmd: Command) -> anyhow::Result<Outco
         return Err(TillError::OperatorInvalid(o.chars().take(60).collect()).into());
     }
     let dir = global.data_dir()?;
-    let ledger = app::open_ledger(&dir).map_err(TillError::Ledger)?;
     if let Command::Ledger(_) = cmd {
-        // The check reads no setting: it must run, and name the problem, on a ledger whose settings were altered.
+        // The check writes nothing and reads no setting: it runs on a read-only copy, and names the problem on a
+        // ledger whose settings or seals were altered.
+        let (ledger, _scratch) = app::open_ledger_to_verify(&dir).map_err(TillError::Ledger)?;
         let operator = global
             .operator
             .as_deref()
@@ -272,6 +273,7 @@ async fn till_command(global: &GlobalArgs, cmd: Command) -> anyhow::Result<Outco
             Err(cmd) => Err(anyhow::anyhow!("{cmd:?}: not a ledger command")),
         };
     }
+    let ledger = app::open_ledger(&dir).map_err(TillError::Ledger)?;
     let settings = app::settings::load(&ledger, &global.overrides()).map_err(TillError::Ledger)?;
     if !crate::till::manager::valid_operator(&settings.operator) {
         return Err(

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 
 use super::projection::apply;
+use super::seal::{JournalKey, seal_tx};
 use super::{Entry, Event, Ledger, Result, journal};
 
 impl Ledger {
@@ -15,7 +16,8 @@ impl Ledger {
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(&err)?;
-        let entry = append_tx(&tx, self.clock.now(), operator, event).map_err(&err)?;
+        let entry =
+            append_tx(&tx, self.clock.now(), operator, event, self.key.as_deref()).map_err(&err)?;
         tx.commit().map_err(&err)?;
         Ok(entry)
     }
@@ -33,7 +35,7 @@ impl Ledger {
         let now = self.clock.now();
         let mut out = Vec::with_capacity(events.len());
         for e in events {
-            out.push(append_tx(&tx, now, operator, e).map_err(&err)?);
+            out.push(append_tx(&tx, now, operator, e, self.key.as_deref()).map_err(&err)?);
         }
         tx.commit().map_err(&err)?;
         Ok(out)
@@ -52,6 +54,7 @@ pub(super) fn append_tx(
     at: DateTime<Utc>,
     operator: &str,
     event: &Event,
+    key: Option<&JournalKey>,
 ) -> rusqlite::Result<Entry> {
     let last: Option<(i64, String)> = tx
         .prepare_cached("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1")?
@@ -72,6 +75,9 @@ pub(super) fn append_tx(
          ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
     )?
     .execute(params![seq, hash])?;
+    if let Some(key) = key {
+        seal_tx(tx, key, seq, &hash)?;
+    }
     apply(tx, seq, &at_s, operator, event)?;
     Ok(Entry {
         seq,

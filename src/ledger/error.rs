@@ -91,6 +91,11 @@ pub enum LedgerError {
     /// A stored payload no longer decodes (hand-edited database).
     #[error("a journal entry cannot be read: {0}")]
     Decode(String),
+    /// The journal's last seal does not hold under this till's key: it was rewritten without the key.
+    #[error(
+        "the journal's last entry is not sealed by this till's key: the journal was rewritten outside cadodesk; nothing was written. Run `cadodesk ledger verify` to find the first rewritten entry, and restore the ledger from a backup"
+    )]
+    SealBroken,
     /// A setting's stored value is not the one the journal gave it: it was changed in the file, behind the till.
     #[error(
         "setting '{key}' is not what the journal says (entry {seq}): it was changed outside cadodesk; nothing was done. Run `cadodesk ledger verify` and set it again through cadodesk"
@@ -175,6 +180,7 @@ impl Localize for LedgerError {
                 LedgerError::Constraint(m) => format!("Le journal a refusé l'écriture : {m}"),
                 LedgerError::Sqlite(m) => format!("Erreur du journal : {m}"),
                 LedgerError::Decode(m) => format!("Une écriture du journal est illisible : {m}"),
+                LedgerError::SealBroken => "La dernière écriture du journal n'est pas scellée par la clé de cette caisse : le journal a été réécrit hors de cadodesk ; rien n'a été écrit. Lancez « cadodesk ledger verify » pour trouver la première écriture réécrite, et restaurez le journal depuis une sauvegarde".into(),
                 LedgerError::SettingAltered { key, seq } => format!(
                     "Le réglage « {key} » n'est pas celui que dit le journal (écriture {seq}) : il a été modifié hors de cadodesk ; rien n'a été fait. Lancez « cadodesk ledger verify » et refaites ce réglage dans cadodesk"
                 ),

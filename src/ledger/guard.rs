@@ -109,7 +109,7 @@ impl Ledger {
             amount_cents: amount.cents(),
             reason: reason.to_string(),
         };
-        append_tx(&tx, self.clock.now(), operator, &event).map_err(&err)?;
+        append_tx(&tx, self.clock.now(), operator, &event, self.key.as_deref()).map_err(&err)?;
         tx.commit().map_err(&err)?;
         Ok(RefundIntent {
             idempotence_key,
@@ -168,7 +168,7 @@ impl Ledger {
             state,
             platform_status: platform_status.to_string(),
         };
-        append_tx(&tx, self.clock.now(), operator, &event).map_err(&err)?;
+        append_tx(&tx, self.clock.now(), operator, &event, self.key.as_deref()).map_err(&err)?;
         tx.commit().map_err(&err)?;
         Ok(true)
     }

@@ -9,6 +9,8 @@ use crate::domain::{
     CheckoutState, HostedCheckoutId, IdempotenceKey, PaymentId, RefundId, RefundState,
 };
 
+pub use super::breaks::ChainBreak;
+
 /// The `prev_hash` of the first entry.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -182,6 +184,25 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         fingerprint: Option<String>,
     },
+    /// The public key that seals the journal's entries from here on (see [`super::seal`]).
+    JournalKey {
+        /// The Ed25519 public key, hex.
+        public_key: String,
+        /// Where the till keeps the secret half: `keychain` or `file:<path>`.
+        home: String,
+    },
+    /// A new sealing key, from here on.
+    JournalKeyRotated {
+        /// The new Ed25519 public key, hex.
+        public_key: String,
+        /// Where the till keeps the secret half.
+        home: String,
+        /// The key it replaces.
+        previous_key_id: String,
+        /// The previous key's signature of the new public key, when the till still held it (hex).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        endorsement: Option<String>,
+    },
     /// The manager PIN was asked for an action: given right, given wrong, not given, or locked (never the PIN).
     ManagerPin {
         /// What it was asked for: `refund`, `refund_close` or `pin_change`.
@@ -226,6 +247,8 @@ impl Event {
             Event::ReconcileDone { .. } => "reconcile_done",
             Event::SettingChanged { .. } => "setting_changed",
             Event::ManagerPin { .. } => "manager_pin",
+            Event::JournalKey { .. } => "journal_key",
+            Event::JournalKeyRotated { .. } => "journal_key_rotated",
         }
     }
 }
@@ -295,159 +318,6 @@ fn hex(bytes: &[u8]) -> String {
         s.push(char::from(DIGITS[usize::from(b & 0x0f)]));
     }
     s
-}
-
-/// What is wrong with the chain at its first broken point.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "problem", rename_all = "snake_case")]
-pub enum ChainBreak {
-    /// The entry's content no longer matches its hash: it was edited.
-    Edited {
-        /// The entry.
-        seq: i64,
-    },
-    /// Entries are missing before this one (a gap in the numbers, or a first entry that is not number 1).
-    Removed {
-        /// The first entry after the gap.
-        seq: i64,
-        /// The number that was expected there.
-        expected_seq: i64,
-    },
-    /// The entry does not follow the one before it: entries were reordered or swapped.
-    Reordered {
-        /// The entry.
-        seq: i64,
-    },
-    /// A table derived from the journal, or the recorded head, points at an entry that is no longer there: the
-    /// end was cut off.
-    Truncated {
-        /// The last entry left.
-        last_seq: i64,
-        /// The highest entry the derived tables or the head refer to.
-        referenced_seq: i64,
-    },
-    /// The recorded head (last entry number and hash, written with each entry) does not match the journal's last
-    /// entry: the end was replaced, or entries were written around the ledger.
-    HeadMismatch {
-        /// The journal's last entry.
-        last_seq: i64,
-        /// The entry the head names (0 when the head is missing).
-        head_seq: i64,
-    },
-    /// A trigger that guards the journal (append-only) is missing, altered, or joined by one cadodesk does not
-    /// create: the journal could have been rewritten while it was down.
-    GuardChanged {
-        /// The trigger.
-        trigger: String,
-        /// `removed`, `altered` or `added`.
-        change: &'static str,
-    },
-    /// A table derived from the journal does not hold what replaying the journal gives: it was edited.
-    DerivedMismatch {
-        /// The table.
-        table: &'static str,
-        /// The row's key.
-        key: String,
-        /// The first column that differs (or `row` when the row is missing or extra).
-        column: String,
-        /// The journal entry that last wrote the row, as replayed (0 when the replay has no such row).
-        seq: i64,
-        /// The value found, as text.
-        found: String,
-        /// The value the journal gives, as text.
-        expected: String,
-    },
-}
-
-impl ChainBreak {
-    /// The entry to look at.
-    pub fn seq(&self) -> i64 {
-        match self {
-            ChainBreak::Edited { seq }
-            | ChainBreak::Removed { seq, .. }
-            | ChainBreak::Reordered { seq } => *seq,
-            ChainBreak::Truncated { last_seq, .. } | ChainBreak::HeadMismatch { last_seq, .. } => {
-                *last_seq
-            }
-            ChainBreak::DerivedMismatch { seq, .. } => *seq,
-            ChainBreak::GuardChanged { .. } => 0,
-        }
-    }
-
-    /// One English sentence.
-    pub fn describe_en(&self) -> String {
-        match self {
-            ChainBreak::Edited { seq } => format!("entry {seq} was edited"),
-            ChainBreak::Removed { seq, expected_seq } => {
-                format!("entries were removed before entry {seq} (expected entry {expected_seq})")
-            }
-            ChainBreak::Reordered { seq } => {
-                format!("entry {seq} does not follow the entry before it (reordered or replaced)")
-            }
-            ChainBreak::Truncated {
-                last_seq,
-                referenced_seq,
-            } => format!(
-                "the journal ends at entry {last_seq} but entry {referenced_seq} is referenced: entries were removed at the end"
-            ),
-            ChainBreak::HeadMismatch { last_seq, head_seq } => format!(
-                "the journal ends at entry {last_seq} but its recorded head is entry {head_seq}: the end was replaced or written around the ledger"
-            ),
-            ChainBreak::DerivedMismatch {
-                table,
-                key,
-                column,
-                seq,
-                found,
-                expected,
-            } => format!(
-                "table {table}, row {key}, column {column}: found {found}, the journal gives {expected} (entry {seq}): the table was edited"
-            ),
-            ChainBreak::GuardChanged { trigger, change } => format!(
-                "the journal's guard {trigger} was {change}: the journal could have been rewritten while it was unguarded"
-            ),
-        }
-    }
-
-    /// One French sentence.
-    pub fn describe_fr(&self) -> String {
-        match self {
-            ChainBreak::Edited { seq } => format!("l'écriture {seq} a été modifiée"),
-            ChainBreak::Removed { seq, expected_seq } => format!(
-                "des écritures ont été supprimées avant l'écriture {seq} (écriture {expected_seq} attendue)"
-            ),
-            ChainBreak::Reordered { seq } => format!(
-                "l'écriture {seq} ne suit pas l'écriture précédente (ordre modifié ou écriture remplacée)"
-            ),
-            ChainBreak::Truncated {
-                last_seq,
-                referenced_seq,
-            } => format!(
-                "le journal s'arrête à l'écriture {last_seq} alors que l'écriture {referenced_seq} est référencée : des écritures ont été supprimées à la fin"
-            ),
-            ChainBreak::HeadMismatch { last_seq, head_seq } => format!(
-                "le journal s'arrête à l'écriture {last_seq} mais sa tête enregistrée est l'écriture {head_seq} : la fin a été remplacée ou écrite hors de cadodesk"
-            ),
-            ChainBreak::DerivedMismatch {
-                table,
-                key,
-                column,
-                seq,
-                found,
-                expected,
-            } => format!(
-                "table {table}, ligne {key}, colonne {column} : {found} trouvé, le journal donne {expected} (écriture {seq}) : la table a été modifiée"
-            ),
-            ChainBreak::GuardChanged { trigger, change } => format!(
-                "la protection {trigger} du journal a été {} : le journal a pu être réécrit pendant qu'il n'était pas protégé",
-                match *change {
-                    "removed" => "supprimée",
-                    "altered" => "modifiée",
-                    _ => "ajoutée",
-                }
-            ),
-        }
-    }
 }
 
 /// Walks entries in stored order, keeping only what the next step needs, so a chain of any length is checked in

@@ -7,6 +7,7 @@
 //! written here.
 
 mod append;
+mod breaks;
 mod error;
 pub mod export;
 mod export_rows;
@@ -15,6 +16,7 @@ pub mod journal;
 mod projection;
 mod queries;
 mod schema;
+mod seal;
 mod sends;
 mod settings;
 mod verify;
@@ -34,6 +36,7 @@ pub use journal::{ChainBreak, Entry, Event, PinOutcome};
 pub use queries::{
     CheckoutListFilter, CheckoutRecord, CheckoutSummary, RefundRecord, TenderRecord,
 };
+pub use seal::{JournalKey, KeyHome, key_id_of};
 pub use sends::Claim;
 pub use settings::keys;
 pub use verify::VerifyReport;
@@ -80,6 +83,8 @@ pub struct Ledger {
     path: Arc<PathBuf>,
     clock: SharedClock,
     protected: Arc<Vec<PathBuf>>,
+    /// The key that seals each entry written, when the till holds one.
+    key: Option<Arc<seal::JournalKey>>,
 }
 
 impl std::fmt::Debug for Ledger {
@@ -119,6 +124,7 @@ impl Ledger {
             path: Arc::new(path.to_path_buf()),
             clock: SystemClock::shared(),
             protected: Arc::default(),
+            key: None,
         };
         ledger.migrate()?;
         Ok(ledger)

@@ -281,7 +281,9 @@ pub(super) fn apply(
         Event::ExportMade { .. }
         | Event::ReconcileDone { .. }
         | Event::SettingChanged { .. }
-        | Event::ManagerPin { .. } => {}
+        | Event::ManagerPin { .. }
+        | Event::JournalKey { .. }
+        | Event::JournalKeyRotated { .. } => {}
     }
     Ok(())
 }

@@ -115,6 +115,17 @@ UPDATE refunds SET closed_at = updated_at
  WHERE state = 'declined' AND failure LIKE 'closed by the operator:%';
 -- The till reads the journal's settings changes and manager PIN attempts by kind.
 CREATE INDEX journal_kind ON journal(kind, seq);
+-- The seals: each entry's number and chain hash signed with the till's journal key (see ledger::seal). Append-only
+-- like the journal.
+CREATE TABLE journal_seals (
+    seq        INTEGER PRIMARY KEY REFERENCES journal(seq),
+    key_id     TEXT NOT NULL CHECK (length(key_id) = 16),
+    signature  TEXT NOT NULL CHECK (length(signature) = 128)
+) STRICT;
+CREATE TRIGGER journal_seals_no_update BEFORE UPDATE ON journal_seals
+BEGIN SELECT RAISE(ABORT, 'the journal is append-only: seals cannot be changed'); END;
+CREATE TRIGGER journal_seals_no_delete BEFORE DELETE ON journal_seals
+BEGIN SELECT RAISE(ABORT, 'the journal is append-only: seals cannot be removed'); END;
 CREATE TABLE refund_sends (
     idempotence_key  TEXT PRIMARY KEY REFERENCES refunds(idempotence_key),
     holder           TEXT NOT NULL,

@@ -144,6 +144,7 @@ impl Ledger {
                 idempotence_key: idempotence_key.clone(),
                 reason: reason.to_string(),
             },
+            self.key.as_deref(),
         )
         .map_err(&err)?;
         tx.execute(

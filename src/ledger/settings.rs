@@ -213,6 +213,7 @@ impl Ledger {
                     value: shown,
                     fingerprint: print,
                 },
+                self.key.as_deref(),
             )
             .map_err(&err)?;
         }

@@ -5,7 +5,7 @@ use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 
 use super::projection::apply;
-use super::{ChainBreak, Event, Ledger, LedgerError, Result, journal, schema};
+use super::{ChainBreak, Event, Ledger, LedgerError, Result, journal, schema, seal};
 
 /// The result of [`Ledger::verify`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -19,6 +19,14 @@ pub struct VerifyReport {
     pub last_hash: String,
     /// The first problem, if any.
     pub first_break: Option<ChainBreak>,
+    /// The key that seals the journal's last entry (its id: the first 16 hex digits of the public key's SHA-256),
+    /// `None` when the journal is not sealed. Compare it with the one printed on the shop's closings.
+    pub sealed_by: Option<String>,
+    /// Where the till said it keeps that key (`keychain`, or `file:<path>`, which protects less).
+    pub key_home: Option<String>,
+    /// Facts to report that do not break the chain: a key that changed without the previous key's endorsement
+    /// (a lost keychain, or someone re-sealing from that entry on), a journal not sealed at all.
+    pub notes: Vec<String>,
 }
 
 impl VerifyReport {
@@ -50,6 +58,8 @@ impl Ledger {
         let rtx = replay.transaction().map_err(&err)?;
         let mut walker = journal::ChainWalker::default();
         let mut first_break = None;
+        let mut keys: Vec<seal::KeyEntry> = Vec::new();
+        let mut key_home = None;
         {
             let mut stmt = conn
                 .prepare(
@@ -72,6 +82,14 @@ impl Ledger {
                 }
                 let event: Event = serde_json::from_str(&payload)
                     .map_err(|e| LedgerError::Decode(format!("entry {seq}: {e}")))?;
+                if let Some(k) = seal::key_entry(seq, &event, keys.last()) {
+                    if let Event::JournalKey { home, .. } | Event::JournalKeyRotated { home, .. } =
+                        &event
+                    {
+                        key_home = Some(home.clone());
+                    }
+                    keys.push(k);
+                }
                 if let Err(e) = apply(&rtx, seq, &at, &operator, &event) {
                     first_break = Some(ChainBreak::DerivedMismatch {
                         table: "journal",
@@ -139,13 +157,96 @@ impl Ledger {
             // others may have been rewritten; the replay's schema is the reference.
             first_break = compare_triggers(&conn, &rtx).map_err(&err)?;
         }
+        let mut notes = Vec::new();
+        if first_break.is_none() {
+            first_break = check_seals(
+                &conn,
+                &keys,
+                walker.last_seq(),
+                walker.last_hash(),
+                &mut notes,
+            )
+            .map_err(&err)?;
+        }
+        let sealed_by = keys.last().map(|k| k.key_id.clone());
+        if first_break.is_none()
+            && let Some(held) = self.sealing_key_id()
+            && sealed_by.as_deref() != Some(held.as_str())
+        {
+            first_break = Some(ChainBreak::KeyNotHeld {
+                journal_key: sealed_by.clone().unwrap_or_default(),
+                held_key: held,
+            });
+        }
         Ok(VerifyReport {
             entries_checked: walker.checked(),
             last_seq: walker.last_seq(),
             last_hash: walker.last_hash().to_string(),
             first_break,
+            sealed_by,
+            key_home,
+            notes,
         })
     }
+}
+
+/// The seals of a journal whose chain is whole: every entry from the first key entry on has a seal, the last one
+/// holds under the key in force, and if it does not, the first entry whose seal fails is found by bisection (every
+/// seal after a rewritten entry fails, every one before it holds). Rotations not endorsed by the previous key are
+/// noted.
+fn check_seals(
+    conn: &Connection,
+    keys: &[seal::KeyEntry],
+    last_seq: i64,
+    last_hash: &str,
+    notes: &mut Vec<String>,
+) -> rusqlite::Result<Option<ChainBreak>> {
+    let Some(first) = keys.first() else {
+        if last_seq > 0 {
+            notes.push("the journal is not sealed: it names no key, so a rewrite that recomputes the chain would go unseen".into());
+        }
+        return Ok(None);
+    };
+    if first.seq > 1 {
+        notes.push(format!(
+            "entries 1 to {} were written before the journal was sealed (an older cadodesk, or a ledger put in place outside cadodesk); the seal of entry {} covers them from then on",
+            first.seq - 1,
+            first.seq
+        ));
+    }
+    for k in keys.iter().filter(|k| k.endorsed == Some(false)) {
+        notes.push(format!(
+            "entry {}: the sealing key changed to {} without the previous key's endorsement (a lost keychain, or someone re-sealing from here on)",
+            k.seq, k.key_id
+        ));
+    }
+    let missing: Option<i64> = conn.query_row(
+        "SELECT MIN(j.seq) FROM journal j LEFT JOIN journal_seals s ON s.seq = j.seq
+         WHERE j.seq >= ?1 AND s.seq IS NULL",
+        [first.seq],
+        |r| r.get(0),
+    )?;
+    if let Some(seq) = missing {
+        return Ok(Some(ChainBreak::SealMissing { seq }));
+    }
+    if seal::seal_holds(conn, keys, last_seq, last_hash)? {
+        return Ok(None);
+    }
+    let hash_of = |seq: i64| -> rusqlite::Result<String> {
+        conn.query_row("SELECT hash FROM journal WHERE seq = ?1", [seq], |r| {
+            r.get(0)
+        })
+    };
+    let (mut lo, mut hi) = (first.seq, last_seq);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if seal::seal_holds(conn, keys, mid, &hash_of(mid)?)? {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    Ok(Some(ChainBreak::SealBroken { seq: lo }))
 }
 
 fn show(v: &rusqlite::types::Value) -> String {

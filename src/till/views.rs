@@ -366,6 +366,10 @@ fn timeline_entry(e: &Entry) -> TimelineEntry {
     }
 }
 
+fn short(hex: &str) -> &str {
+    hex.get(..16).unwrap_or(hex)
+}
+
 /// A journal event in a sentence, French and English.
 pub fn describe(ev: &Event) -> (String, String) {
     match ev {
@@ -513,6 +517,31 @@ pub fn describe(ev: &Event) -> (String, String) {
             format!("Réglage modifié : {key}"),
             format!("Setting changed: {key}"),
         ),
+        Event::JournalKey { public_key, home } => (
+            format!(
+                "Clé de scellement du journal : {} ({home})",
+                short(public_key)
+            ),
+            format!("Journal sealing key: {} ({home})", short(public_key)),
+        ),
+        Event::JournalKeyRotated {
+            public_key,
+            endorsement,
+            ..
+        } => {
+            let (fr, en) = if endorsement.is_some() {
+                ("signée par la clé précédente", "signed by the previous key")
+            } else {
+                (
+                    "SANS la signature de la clé précédente",
+                    "WITHOUT the previous key's signature",
+                )
+            };
+            (
+                format!("Nouvelle clé de scellement {} ({fr})", short(public_key)),
+                format!("New sealing key {} ({en})", short(public_key)),
+            )
+        }
         Event::ManagerPin {
             action, outcome, ..
         } => {

@@ -231,7 +231,8 @@ fn an_operator_written_behind_the_apps_back_keeps_the_till_closed() {
     // The settings are read checked against the journal: the altered one is named, and nothing opens.
     match cadodesk::app::settings::load(&ledger, &cadodesk::app::Overrides::default()) {
         Err(cadodesk::ledger::LedgerError::SettingAltered { key, seq }) => {
-            assert_eq!((key.as_str(), seq), ("operator", 1));
+            // Entry 1 names the journal's sealing key; entry 2 set the operator.
+            assert_eq!((key.as_str(), seq), ("operator", 2));
         }
         other => panic!("settings altered in the file were read: {other:?}"),
     }

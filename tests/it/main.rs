@@ -11,6 +11,7 @@ mod cli_process;
 mod cli_refund_close;
 mod direct_client;
 mod direct_wire;
+mod forged_journal;
 mod ledger_export;
 mod ledger_integrity;
 mod manager_pin;

@@ -47,9 +47,7 @@ async fn shop_with_pin(dir: &Path, base: &str, rule: &[&str]) -> (Till, Cli) {
     args.extend_from_slice(rule);
     let out = cli.run_input(&args, "2468\n").await;
     assert!(out.status.success(), "{}", stderr_of(&out));
-    let mut config = cadodesk::till::TillConfig::new(dir, base, credentials());
-    config.operator = "ana".into();
-    (Till::open(config).unwrap(), cli)
+    (till(dir, base, "ana"), cli)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -4,9 +4,8 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)] // reason: a failed expectation is the test failing
 
 use cadodesk::domain::{Amount, TestClock};
-use cadodesk::ledger::Ledger;
 use cadodesk::sandbox::{RunningSandbox, SandboxConfig};
-use cadodesk::till::{DirectGateway, Gateway, NewCheckout, Till, TillConfig};
+use cadodesk::till::{DirectGateway, Gateway, NewCheckout, Till};
 use cadodesk::vault::{ApiCredentials, Secret, sandbox_defaults};
 use serde_json::Value;
 
@@ -39,11 +38,18 @@ pub fn credentials() -> ApiCredentials {
 }
 
 /// A till over `<dir>/ledger.sqlite3` and the sandbox at `base_url`.
+/// Its ledger is opened as the app and the command line open it (sealed with the till's journal key), so that it
+/// can share a data directory with the binary.
 pub fn till(dir: &std::path::Path, base_url: &str, operator: &str) -> Till {
-    let mut config = TillConfig::new(dir, base_url, credentials());
-    config.operator = operator.into();
-    config.return_url = Some("https://shop.example/back".into());
-    no_pin_needed(Till::open(config).expect("till opens"))
+    let ledger = cadodesk::app::open_ledger(dir).expect("ledger opens");
+    let gateway = DirectGateway::new(base_url, &credentials()).expect("gateway");
+    no_pin_needed(Till::with_gateway(
+        ledger,
+        std::sync::Arc::new(gateway),
+        operator,
+        180,
+        Some("https://shop.example/back".into()),
+    ))
 }
 
 /// The tests' shop asks no manager PIN (the rule is journaled like any shop's): the PIN's own tests set one.
@@ -70,7 +76,7 @@ pub fn till_on_clock(
     clock: &TestClock,
     gateway: Option<std::sync::Arc<dyn Gateway>>,
 ) -> Till {
-    let ledger = Ledger::open_in(dir)
+    let ledger = cadodesk::app::open_ledger(dir)
         .expect("ledger")
         .with_clock(clock.shared());
     let gateway = gateway.unwrap_or_else(|| {

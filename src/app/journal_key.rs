@@ -1,0 +1,143 @@
+//! Where a till's journal sealing key lives, and the ledger opened with it.
+//!
+//! The key's home, in order: a key file already next to the ledger (`journal.key`, a till that started without a
+//! keychain keeps it), else the OS keychain (user `journal/<ledger id>`, the id being a hash of the ledger's path),
+//! else a new key file, written once, readable by its owner only. A key in a file protects less: whoever can read
+//! the data directory can re-seal the journal. `ledger verify` says which home the journal names.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::ledger::{JournalKey, KeyHome, Ledger, LedgerError};
+use crate::vault::{Backend, Secret, Vault};
+
+/// The key file's name in the data directory, when no keychain is usable.
+pub const KEY_FILE: &str = "journal.key";
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn seed_of(hex_seed: &str) -> Option<[u8; 32]> {
+    let s = hex_seed.trim();
+    if s.len() != 64 {
+        return None;
+    }
+    let bytes: Option<Vec<u8>> = (0..64)
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok())
+        .collect();
+    bytes.and_then(|b| <[u8; 32]>::try_from(b).ok())
+}
+
+/// The keychain's name for the ledger in `dir`: a hash of its absolute path.
+fn ledger_id(dir: &Path) -> String {
+    let abs = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    hex(&Sha256::digest(abs.to_string_lossy().as_bytes())[..8])
+}
+
+fn key_file(dir: &Path) -> PathBuf {
+    dir.join(KEY_FILE)
+}
+
+fn unreadable(path: &Path, why: &str) -> LedgerError {
+    LedgerError::CannotOpen {
+        path: path.display().to_string(),
+        detail: format!("the journal key {why}"),
+    }
+}
+
+/// The till's key for the ledger in `dir`, if it has one (nothing is created).
+pub fn existing(
+    dir: &Path,
+    vault: &dyn Fn() -> Option<Vault>,
+) -> Result<Option<JournalKey>, LedgerError> {
+    let file = key_file(dir);
+    if file.exists() {
+        let text = std::fs::read_to_string(&file).map_err(|e| unreadable(&file, &e.to_string()))?;
+        let seed = seed_of(&text).ok_or_else(|| unreadable(&file, "is not 64 hex digits"))?;
+        return Ok(Some(JournalKey::from_seed(
+            seed,
+            KeyHome::File(file.display().to_string()),
+        )));
+    }
+    if let Some(v) = vault()
+        && let Ok(Some(secret)) = v.load_journal_key(&ledger_id(dir))
+        && let Some(seed) = seed_of(secret.expose())
+    {
+        return Ok(Some(JournalKey::from_seed(seed, KeyHome::Keychain)));
+    }
+    Ok(None)
+}
+
+/// The till's key for the ledger in `dir`, made (in the keychain, else in a key file) when there is none yet.
+/// Returns the key and whether it existed before.
+pub fn load_or_create(
+    dir: &Path,
+    vault: &dyn Fn() -> Option<Vault>,
+) -> Result<(JournalKey, bool), LedgerError> {
+    if let Some(k) = existing(dir, vault)? {
+        return Ok((k, true));
+    }
+    if let Some(v) = vault() {
+        let key = JournalKey::generate(KeyHome::Keychain);
+        if v.store_journal_key(&ledger_id(dir), &Secret::new(hex(&key.seed())))
+            .is_ok()
+        {
+            return Ok((key, false));
+        }
+    }
+    let file = key_file(dir);
+    let key = JournalKey::generate(KeyHome::File(file.display().to_string()));
+    // Written whole to a private temporary file, then linked to its name: the name appears with its content, and
+    // only once (a second process that gets there first wins, and its key is used).
+    let tmp = dir.join(format!(".{KEY_FILE}.{}", uuid::Uuid::new_v4().simple()));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let written = options.open(&tmp).and_then(|mut f| {
+        f.write_all(hex(&key.seed()).as_bytes())?;
+        f.sync_all()
+    });
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(unreadable(&file, &format!("cannot be written ({e})")));
+    }
+    let linked = std::fs::hard_link(&tmp, &file);
+    let _ = std::fs::remove_file(&tmp);
+    match linked {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            return match existing(dir, vault)? {
+                Some(k) => Ok((k, true)),
+                None => Err(unreadable(&file, "vanished while it was read")),
+            };
+        }
+        Err(e) => return Err(unreadable(&file, &format!("cannot be created ({e})"))),
+    }
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok((key, false))
+}
+
+/// The platform keychain, when usable.
+pub fn platform_vault() -> Option<Vault> {
+    Vault::open(Backend::Platform).ok()
+}
+
+/// The ledger in `dir` sealing with the till's key (made on first use): see [`Ledger::with_journal_key`].
+pub fn seal(
+    ledger: Ledger,
+    dir: &Path,
+    vault: &dyn Fn() -> Option<Vault>,
+) -> Result<Ledger, LedgerError> {
+    let (key, _) = load_or_create(dir, vault)?;
+    ledger.with_journal_key(key, None)
+}
