@@ -9,6 +9,7 @@
 //! a new one. Time comes from the ledger's [`crate::domain::Clock`].
 
 mod checkout;
+mod compare;
 mod direct_gateway;
 mod error;
 pub mod gateway;

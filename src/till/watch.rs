@@ -366,6 +366,14 @@ impl Till {
                 .append_all(self.operator(), &evs)
                 .map_err(TillError::from_ledger)?;
         }
+        // What still differs once everything above is recorded: amounts, states, totals.
+        let platform: Vec<_> = refund_ops.iter().map(OperationReading::as_refund).collect();
+        let refunds = ledger
+            .refunds_of_checkout(id)
+            .map_err(TillError::from_ledger)?;
+        let tenders = ledger.tenders(id).map_err(TillError::from_ledger)?;
+        out.differences
+            .extend(super::compare::differences(&refunds, &tenders, &platform));
         Ok(out)
     }
 

@@ -293,3 +293,52 @@ fn set_read_only(dir: &Path, ro: bool) {
         std::fs::set_permissions(&p, perms).unwrap();
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reconcile_compares_each_refund_amount_and_each_tenders_refunded_total_with_the_platform() {
+    let sb = sandbox(0).await;
+    let base = sb.base_url();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let till = till(d, &base, "ana");
+    let id = paid_sale(&till, 5000, &[CADO_50], None).await;
+    let payment = till.checkout(&id).unwrap().unwrap().tenders[0]
+        .payment_id
+        .to_string();
+    till.refund(RefundCommand {
+        payment_id: payment.clone(),
+        amount: eur(400),
+        reason: "retour".into(),
+    })
+    .await
+    .unwrap();
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Europe::Paris)
+        .date_naive();
+    let clean = till.reconcile(today, today).await.unwrap();
+    assert!(
+        !clean
+            .differences
+            .iter()
+            .any(|d| d.contains("in the ledger")),
+        "{:#?}",
+        clean.differences
+    );
+    // The derived row changed behind the till (the journal keeps its seals): reconcile names it by number.
+    let conn = rusqlite::Connection::open(d.join(cadodesk::ledger::LEDGER_FILE)).unwrap();
+    conn.execute_batch("UPDATE refunds SET amount_cents = 40 WHERE number = 1")
+        .unwrap();
+    drop(conn);
+    let report = till.reconcile(today, today).await.unwrap();
+    let said = report.differences.join("\n");
+    assert!(
+        said.contains("refund n°1: 0,40\u{a0}€ in the ledger, 4,00\u{a0}€ on the platform"),
+        "{said}"
+    );
+    assert!(
+        said.contains(&format!(
+            "payment {payment}: 0,40\u{a0}€ refunded in the ledger, 4,00\u{a0}€ on the platform"
+        )),
+        "{said}"
+    );
+}
