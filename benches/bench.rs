@@ -26,8 +26,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use cadodesk::direct::signing;
-use cadodesk::ledger::Ledger;
 use cadodesk::ledger::journal::Event;
+use cadodesk::ledger::{JournalKey, KeyHome, Ledger};
 
 /// One request to sign.
 struct SigningInput {
@@ -476,18 +476,36 @@ fn raw_insert(tx: &rusqlite::Transaction<'_>, i: u64) {
     .expect("insert");
 }
 
-/// Single appends for about `budget`, each its own transaction (as the till writes): entries per second.
-fn appends_single(dir: &Path, budget: Duration) -> (f64, f64) {
-    let ledger = Ledger::open(&dir.join("single.sqlite3")).expect("ledger");
-    let start = Instant::now();
-    let mut i = 0u64;
-    while start.elapsed() < budget {
+/// The ledger at `path`, sealing each entry with a fresh journal key when `sealed` (as the app and the command line
+/// open it), or unsealed (as before seals).
+fn bench_ledger(path: &Path, sealed: bool) -> Ledger {
+    let ledger = Ledger::open(path).expect("ledger");
+    if sealed {
         ledger
-            .append(OPERATOR, &paid_checkout(10_000_000 + i)[0])
-            .expect("append");
-        i += 1;
+            .with_journal_key(JournalKey::generate(KeyHome::File("bench".into())), None)
+            .expect("key")
+    } else {
+        ledger
     }
-    let ours = i as f64 / start.elapsed().as_secs_f64();
+}
+
+/// Single appends for about `budget`, each its own transaction (as the till writes): entries per second, unsealed,
+/// sealed, and the raw reference.
+fn appends_single(dir: &Path, budget: Duration) -> (f64, f64, f64) {
+    let rate = |sealed: bool, name: &str| {
+        let ledger = bench_ledger(&dir.join(name), sealed);
+        let start = Instant::now();
+        let mut i = 0u64;
+        while start.elapsed() < budget {
+            ledger
+                .append(OPERATOR, &paid_checkout(10_000_000 + i)[0])
+                .expect("append");
+            i += 1;
+        }
+        i as f64 / start.elapsed().as_secs_f64()
+    };
+    let ours = rate(false, "single.sqlite3");
+    let sealed = rate(true, "single-sealed.sqlite3");
     let mut conn = raw_connection(&dir.join("single-raw.sqlite3"));
     let start = Instant::now();
     let mut j = 0u64;
@@ -497,23 +515,27 @@ fn appends_single(dir: &Path, budget: Duration) -> (f64, f64) {
         tx.commit().expect("commit");
         j += 1;
     }
-    (ours, j as f64 / start.elapsed().as_secs_f64())
+    (ours, sealed, j as f64 / start.elapsed().as_secs_f64())
 }
 
 /// Appends in transactions of 1 000 (as `append_all` does for a reconciliation): entries per second, which shows
 /// the chain's and derived tables' own cost once the fsync is shared.
-fn appends_batched(dir: &Path, total: u64) -> (f64, f64) {
-    let ledger = Ledger::open(&dir.join("batched.sqlite3")).expect("ledger");
-    let start = Instant::now();
-    let mut i = 0u64;
-    while i < total {
-        let batch: Vec<Event> = (i..i + 1000)
-            .map(|k| paid_checkout(20_000_000 + k)[0].clone())
-            .collect();
-        ledger.append_all(OPERATOR, &batch).expect("append_all");
-        i += 1000;
-    }
-    let ours = total as f64 / start.elapsed().as_secs_f64();
+fn appends_batched(dir: &Path, total: u64) -> (f64, f64, f64) {
+    let rate = |sealed: bool, name: &str| {
+        let ledger = bench_ledger(&dir.join(name), sealed);
+        let start = Instant::now();
+        let mut i = 0u64;
+        while i < total {
+            let batch: Vec<Event> = (i..i + 1000)
+                .map(|k| paid_checkout(20_000_000 + k)[0].clone())
+                .collect();
+            ledger.append_all(OPERATOR, &batch).expect("append_all");
+            i += 1000;
+        }
+        total as f64 / start.elapsed().as_secs_f64()
+    };
+    let ours = rate(false, "batched.sqlite3");
+    let sealed = rate(true, "batched-sealed.sqlite3");
     let mut conn = raw_connection(&dir.join("batched-raw.sqlite3"));
     let start = Instant::now();
     let mut j = 0u64;
@@ -525,18 +547,33 @@ fn appends_batched(dir: &Path, total: u64) -> (f64, f64) {
         tx.commit().expect("commit");
         j += 1000;
     }
-    (ours, total as f64 / start.elapsed().as_secs_f64())
+    (ours, sealed, total as f64 / start.elapsed().as_secs_f64())
 }
 
 fn ledger_section(dir: &Path, refunds: u64) {
     std::fs::create_dir_all(dir).expect("dir");
     let scratch = tempfile::tempdir_in(dir).expect("scratch dir");
-    let (single, single_raw) = appends_single(scratch.path(), Duration::from_secs(3));
+    let (single, single_sealed, single_raw) =
+        appends_single(scratch.path(), Duration::from_secs(3));
     println!("ledger_append_single_per_s={single:.0}");
+    println!("ledger_append_single_sealed_per_s={single_sealed:.0}");
     println!("raw_insert_single_per_s={single_raw:.0}");
-    let (batched, batched_raw) = appends_batched(scratch.path(), 50_000);
+    let (batched, batched_sealed, batched_raw) = appends_batched(scratch.path(), 50_000);
     println!("ledger_append_batched_per_s={batched:.0}");
+    println!("ledger_append_batched_sealed_per_s={batched_sealed:.0}");
     println!("raw_insert_batched_per_s={batched_raw:.0}");
+
+    // The same journal unsealed, for verify's cost without seals.
+    let unsealed = bench_ledger(&scratch.path().join("unsealed.sqlite3"), false);
+    fill(&unsealed, refunds / 10, 10);
+    let start = Instant::now();
+    let report = unsealed.verify().expect("verify");
+    assert!(report.is_sound(), "the unsealed journal does not verify");
+    println!(
+        "ledger_verify_unsealed_s={:.3}",
+        start.elapsed().as_secs_f64()
+    );
+    drop(unsealed);
     drop(scratch);
 
     let path = dir.join("ledger.sqlite3");
@@ -545,7 +582,8 @@ fn ledger_section(dir: &Path, refunds: u64) {
         let _ = std::fs::remove_file(dir.join("ledger.sqlite3-wal"));
         let _ = std::fs::remove_file(dir.join("ledger.sqlite3-shm"));
     }
-    let ledger = Ledger::open(&path).expect("ledger");
+    // Sealed, as the app and the command line write it.
+    let ledger = bench_ledger(&path, true);
     let per_checkout = 10;
     let start = Instant::now();
     fill(&ledger, refunds / per_checkout, per_checkout);

@@ -147,11 +147,14 @@ LEDGER_DIR="$OUT/ledger"
 L="$OUT/ledger.txt"
 echo "ledger appends, one transaction each (WAL, synchronous=FULL): cadodesk $(get "$L" ledger_append_single_per_s)/s, raw rusqlite insert without chain $(get "$L" raw_insert_single_per_s)/s, ratio $(div "$(get "$L" ledger_append_single_per_s)" "$(get "$L" raw_insert_single_per_s)")"
 echo "ledger appends, 1 000 per transaction: cadodesk $(get "$L" ledger_append_batched_per_s)/s, raw rusqlite insert without chain $(get "$L" raw_insert_batched_per_s)/s, ratio $(div "$(get "$L" ledger_append_batched_per_s)" "$(get "$L" raw_insert_batched_per_s)")"
+echo "ledger appends sealed (Ed25519 per entry), one transaction each: cadodesk $(get "$L" ledger_append_single_sealed_per_s)/s, unsealed $(get "$L" ledger_append_single_per_s)/s, ratio $(div "$(get "$L" ledger_append_single_sealed_per_s)" "$(get "$L" ledger_append_single_per_s)")"
+echo "ledger appends sealed, 1 000 per transaction: cadodesk $(get "$L" ledger_append_batched_sealed_per_s)/s, unsealed $(get "$L" ledger_append_batched_per_s)/s, ratio $(div "$(get "$L" ledger_append_batched_sealed_per_s)" "$(get "$L" ledger_append_batched_per_s)")"
 entries="$(get "$L" ledger_verify_entries)"
 # The command an accountant runs, as a process.
 /usr/bin/time -f '%e %M' -o "$OUT/verify-cli.time" "$CADODESK" --data-dir "$LEDGER_DIR" ledger verify >"$OUT/verify-cli.out" 2>&1 || true
 read -r verify_cli_s verify_cli_kib <"$OUT/verify-cli.time" || true
-echo "ledger verify ($entries entries): cadodesk $(get "$L" ledger_verify_s) s (\`cadodesk ledger verify\` process ${verify_cli_s:-?} s, $(( ${verify_cli_kib:-0} / 1024 )) MiB), plain rusqlite scan of the same columns $(get "$L" raw_scan_s) s, ratio $(div "$(get "$L" raw_scan_s)" "$(get "$L" ledger_verify_s)")"
+echo "ledger verify sealed ($entries entries): cadodesk $(get "$L" ledger_verify_s) s, the same journal unsealed $(get "$L" ledger_verify_unsealed_s) s, ratio $(div "$(get "$L" ledger_verify_unsealed_s)" "$(get "$L" ledger_verify_s)")"
+echo "ledger verify ($entries entries, sealed): cadodesk $(get "$L" ledger_verify_s) s (\`cadodesk ledger verify\` process ${verify_cli_s:-?} s, $(( ${verify_cli_kib:-0} / 1024 )) MiB), plain rusqlite scan of the same columns $(get "$L" raw_scan_s) s, ratio $(div "$(get "$L" raw_scan_s)" "$(get "$L" ledger_verify_s)")"
 
 # ----- 5. export ------------------------------------------------------------------------------------------------
 log "export"

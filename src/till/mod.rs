@@ -120,9 +120,18 @@ impl Deref for Till {
 }
 
 impl Till {
-    /// Opens the ledger in `config.data_dir` and the platform client for `config.base_url`.
+    /// Opens the ledger in `config.data_dir`, unsealed, and the platform client for `config.base_url`: for tools
+    /// and tests on a ledger of their own. The app and the command line open a sealed ledger
+    /// (`crate::app::open_ledger`) and wire the till from it; a sealed ledger is refused here, since entries
+    /// written without its key would break its seals.
     pub fn open(config: TillConfig) -> Result<Till> {
         let ledger = Ledger::open_in(&config.data_dir).map_err(TillError::Ledger)?;
+        if ledger.current_key().map_err(TillError::Ledger)?.is_some() {
+            return Err(TillError::Config(format!(
+                "the ledger in {} is sealed: open it as the app does (with its journal key)",
+                config.data_dir.display()
+            )));
+        }
         let gateway =
             DirectGateway::new(&config.base_url, &config.credentials).map_err(TillError::Config)?;
         Ok(Till::with_gateway(

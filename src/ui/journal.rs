@@ -17,6 +17,8 @@ pub struct Verdict {
     pub entries: u64,
     /// The first broken entry, in words.
     pub detail: String,
+    /// The seal and the notes, in words.
+    pub seal: Vec<String>,
 }
 
 /// The journal screen's state.
@@ -40,6 +42,7 @@ impl JournalPanel {
                 ok,
                 entries,
                 detail,
+                seal,
             } => {
                 self.running = false;
                 self.error = None;
@@ -47,6 +50,7 @@ impl JournalPanel {
                     ok: *ok,
                     entries: *entries,
                     detail: detail.clone(),
+                    seal: seal.clone(),
                 });
             }
             Event::Failed {
@@ -96,6 +100,9 @@ impl JournalPanel {
                 ui.label(&v.detail);
             }
             ui.label(format!("{} {}", v.entries, text::ENTRIES.get(lang)));
+            for line in &v.seal {
+                ui.label(line);
+            }
         }
         if let Some(e) = &self.error {
             widgets::error_ui(ui, lang, e, "verify");

@@ -1,14 +1,16 @@
-//! The fault-injection run: a few hundred sales and refunds through the `cadodesk` binary against `cadodesk sandbox`
+//! The fault-injection run: a thousand sales and refunds through the `cadodesk` binary against `cadodesk sandbox`
 //! while the sandbox's switchboard adds latency beyond the client's timeout, bursts of 5xx, connections dropped after
-//! the operation was committed and 409 "in progress" answers, and while the binary is killed with SIGKILL at random
-//! moments and restarted (`cadodesk resume`, or the same read again). At the end the ledger is compared with the
+//! the operation was committed and 409 "in progress" answers; while the binary is killed with SIGKILL at random
+//! moments and restarted (`cadodesk resume`, or the same read again); while another process tries `refund-close` on
+//! refunds in flight or left unanswered by a killed process; and while the sandbox itself is killed and restarted
+//! on its address in the middle of refunds. At the end the ledger is compared with the
 //! platform's own state: every platform refund appears exactly once in the ledger, no refund the ledger asked for is
 //! missing or doubled at the platform, sums match per tender, and `ledger verify` passes. It prints one line:
 //! `chaos: N operations, F faults, K kills, L lost, D duplicated`.
 //!
 //! It takes minutes, so it is ignored by `cargo test`; `scripts/chaos.sh` runs it. Knobs (environment):
-//! `CADODESK_CHAOS_OPS` (operations to aim for, default 300), `CADODESK_CHAOS_SECONDS` (time budget of the
-//! fault phase, default 300), `CADODESK_CHAOS_SLOW` (requests held beyond the client's 20 s timeout, default 2),
+//! `CADODESK_CHAOS_OPS` (operations to aim for, default 1000), `CADODESK_CHAOS_SECONDS` (time budget of the
+//! fault phase, default 900), `CADODESK_CHAOS_SLOW` (requests held beyond the client's 20 s timeout, default 2),
 //! `CADODESK_CHAOS_SEED`, `CADODESK_CHAOS_DIR` (where the ledger, logs and exports are kept; a temporary directory
 //! otherwise), `CADODESK_CHAOS_API_SECRET` and `CADODESK_CHAOS_WEBHOOK_SECRET` (the secrets the sandbox and the
 //! till share; random otherwise).
@@ -72,6 +74,14 @@ struct Run {
     panics: u64,
     /// How long a command usually takes here (ms, moving average): kill moments are drawn within it.
     typical_ms: f64,
+    /// The platform's own process, killed and restarted on its address mid-run.
+    sandbox: Option<SandboxProcess>,
+    /// The API and webhook secrets it is started with.
+    secrets: (String, String),
+    sandbox_restarts: u64,
+    /// `refund-close` tried on refunds in flight or left unsettled, and how many went through.
+    closes_tried: u64,
+    closes_done: u64,
 }
 
 impl Run {
@@ -395,7 +405,13 @@ impl Run {
         ];
         let r = self.op(&args, kill).await;
         match r.code() {
-            _ if r.killed => self.restart().await,
+            _ if r.killed => {
+                // An operator may close what the dead process left unanswered before anyone resumes it.
+                if self.rng.chance(0.5) {
+                    self.close_unsettled(&t.payment_id).await;
+                }
+                self.restart().await
+            }
             Some(0) => {
                 let v = json_of(&r.out);
                 let id = v["refundId"].as_str().unwrap_or_default().to_string();
@@ -424,6 +440,184 @@ impl Run {
     }
 }
 
+impl Run {
+    /// A tender with something left, and an amount within it.
+    fn pick_refund(&mut self) -> Option<(String, String, i64)> {
+        let candidates: Vec<(usize, usize)> = self
+            .sales
+            .iter()
+            .enumerate()
+            .flat_map(|(i, s)| {
+                s.tenders
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, t)| t.refundable > 0)
+                    .map(move |(j, _)| (i, j))
+            })
+            .collect();
+        if candidates.is_empty() {
+            return None;
+        }
+        let (i, j) = *self.rng.pick(&candidates);
+        let t = self.sales[i].tenders[j].clone();
+        let cents = self.rng.range(1, t.refundable);
+        Some((self.sales[i].id.clone(), t.payment_id, cents))
+    }
+
+    /// `cadodesk refund …` started in the background (the command another process runs meanwhile).
+    fn spawn_refund(&mut self, payment_id: &str, cents: i64) -> tokio::task::JoinHandle<Output> {
+        self.ops += 1;
+        let cli = self.cli.clone();
+        let amount = format!("{},{:02}", cents / 100, cents % 100);
+        let payment_id = payment_id.to_string();
+        tokio::spawn(async move {
+            cli.run(&[
+                "refund",
+                "--payment-id",
+                &payment_id,
+                "--amount",
+                &amount,
+                "--reason",
+                "retour client",
+                "--json",
+            ])
+            .await
+        })
+    }
+
+    /// The numbers of the refunds on `payment_id` that have no answer yet.
+    async fn unsettled_on(&mut self, payment_id: &str) -> Vec<i64> {
+        let (from, to) = (day_offset(-1), day_offset(1));
+        let r = self
+            .op(&["refunds", "--from", &from, "--to", &to, "--json"], None)
+            .await;
+        if !r.out.status.success() {
+            return Vec::new();
+        }
+        json_of(&r.out)
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|v| v["paymentId"] == payment_id)
+            .filter(|v| v["status"] == "requested" || v["status"] == "unknown")
+            .filter_map(|v| v["number"].as_i64())
+            .collect()
+    }
+
+    /// `refund-close` on whatever is unsettled on the tender: refused while it may still be carried out or when
+    /// the platform shows it; closed only when the platform, asked by its key, never saw it.
+    async fn close_unsettled(&mut self, payment_id: &str) -> Vec<Ran> {
+        let mut out = Vec::new();
+        for n in self.unsettled_on(payment_id).await {
+            self.closes_tried += 1;
+            let r = self
+                .op(
+                    &["refund-close", &n.to_string(), "--reason", "caisse arrêtée"],
+                    None,
+                )
+                .await;
+            if r.out.status.success() {
+                self.closes_done += 1;
+            }
+            out.push(r);
+        }
+        out
+    }
+
+    /// A refund the platform holds a few seconds, and an operator who tries to close it meanwhile from another
+    /// process: the close must be refused (the refund is being sent), and the money never leaves twice.
+    async fn close_while_in_flight(&mut self) {
+        let Some((sale_id, payment_id, cents)) = self.pick_refund() else {
+            return;
+        };
+        let latency = self.rng.range(1500, 3000);
+        let armed = self
+            .arm(json!([{"operation": "refund", "latencyMs": latency, "count": 1}]))
+            .await;
+        let sending = self.spawn_refund(&payment_id, cents);
+        // The intent is written before the request: wait for it to show.
+        let mut closes = Vec::new();
+        for _ in 0..20 {
+            closes = self.close_unsettled(&payment_id).await;
+            if !closes.is_empty() || sending.is_finished() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let out = sending.await.expect("the refund process ran");
+        for c in &closes {
+            if c.out.status.success() {
+                self.note(
+                    "refund-close went through while the refund was being sent",
+                    c,
+                );
+            }
+        }
+        self.settle_background(&out, &payment_id, cents, armed)
+            .await;
+        if let Some(v) = self.read_sale(&sale_id, None).await {
+            self.absorb(&v);
+        }
+    }
+
+    /// The platform's own process dies (SIGKILL) while a refund is on its way, and comes back on its address with
+    /// its stored state.
+    async fn sandbox_dies_during_a_refund(&mut self) {
+        let Some((sale_id, payment_id, cents)) = self.pick_refund() else {
+            return;
+        };
+        let sending = self.spawn_refund(&payment_id, cents);
+        let at = self.rng.range(0, self.typical_ms.max(20.0) as i64);
+        tokio::time::sleep(Duration::from_millis(at as u64)).await;
+        self.restart_sandbox().await;
+        let out = sending.await.expect("the refund process ran");
+        self.settle_background(&out, &payment_id, cents, 0).await;
+        if let Some(v) = self.read_sale(&sale_id, None).await {
+            self.absorb(&v);
+        }
+    }
+
+    async fn restart_sandbox(&mut self) {
+        let Some(old) = self.sandbox.take() else {
+            return;
+        };
+        let listen = self.base.trim_start_matches("http://").to_string();
+        old.kill().await;
+        self.faults += 1;
+        self.sandbox_restarts += 1;
+        let dir = self.dir.clone();
+        let (api, webhook) = self.secrets.clone();
+        let sb = SandboxProcess::start(SandboxOptions {
+            api_secret: &api,
+            webhook_secret: &webhook,
+            data: Some(&dir.join("sandbox-state.json")),
+            refund_delay_ms: 300,
+            log: &dir.join("sandbox-stderr.log"),
+            listen: Some(&listen),
+        })
+        .await;
+        assert_eq!(sb.url, self.base, "the sandbox came back on its address");
+        self.sandbox = Some(sb);
+    }
+
+    /// What a background refund printed: a refund done is expected at the platform; anything else is settled by
+    /// a restart.
+    async fn settle_background(&mut self, out: &Output, payment_id: &str, cents: i64, armed: u64) {
+        if stderr_of(out).contains("panicked") {
+            self.panics += 1;
+        }
+        if out.status.code() == Some(0) {
+            let v = json_of(out);
+            let id = v["refundId"].as_str().unwrap_or_default().to_string();
+            self.printed_refunds
+                .push((id, payment_id.to_string(), cents));
+        } else {
+            self.restart().await;
+        }
+        self.disarm(armed).await;
+    }
+}
+
 fn day_offset(days: i64) -> String {
     (chrono::Utc::now()
         .with_timezone(&chrono_tz::Europe::Paris)
@@ -435,8 +629,8 @@ fn day_offset(days: i64) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "minutes long: scripts/chaos.sh runs it (cargo test --test it chaos::chaos_run -- --ignored)"]
 async fn chaos_run() {
-    let target_ops: u64 = env_or("CADODESK_CHAOS_OPS", 300);
-    let budget = Duration::from_secs(env_or("CADODESK_CHAOS_SECONDS", 300));
+    let target_ops: u64 = env_or("CADODESK_CHAOS_OPS", 1000);
+    let budget = Duration::from_secs(env_or("CADODESK_CHAOS_SECONDS", 900));
     let slow_total: u64 = env_or("CADODESK_CHAOS_SLOW", 2);
     let seed: u64 = env_or("CADODESK_CHAOS_SEED", fresh_seed());
     let mut rng = Rng::new(seed);
@@ -463,6 +657,7 @@ async fn chaos_run() {
         data: Some(&dir.join("sandbox-state.json")),
         refund_delay_ms: 300,
         log: &dir.join("sandbox-stderr.log"),
+        listen: None,
     })
     .await;
     let base = sandbox.url.clone();
@@ -483,6 +678,11 @@ async fn chaos_run() {
         odd: Vec::new(),
         panics: 0,
         typical_ms: 300.0,
+        sandbox: Some(sandbox),
+        secrets: (api_secret.clone(), webhook_secret.clone()),
+        sandbox_restarts: 0,
+        closes_tried: 0,
+        closes_done: 0,
     };
 
     let started = Instant::now();
@@ -504,6 +704,10 @@ async fn chaos_run() {
             run.new_sale().await;
         } else if run.rng.chance(0.08) {
             run.restart().await;
+        } else if run.rng.chance(0.08) {
+            run.close_while_in_flight().await;
+        } else if run.rng.chance(0.03) {
+            run.sandbox_dies_during_a_refund().await;
         } else {
             run.refund(false).await;
         }
@@ -665,11 +869,14 @@ async fn chaos_run() {
     }
     eprintln!(
         "chaos: {} sales, {} platform refunds, {} ledger refunds, {tenders_checked} tenders compared, {} odd exits, \
-         fault phase {}s, seed {seed}",
+         {} sandbox kills and restarts, {} refund-close tried ({} closed), fault phase {}s, seed {seed}",
         run.sales.len(),
         p_refunds.len(),
         ledger_refunds.len(),
         run.odd.len(),
+        run.sandbox_restarts,
+        run.closes_tried,
+        run.closes_done,
         fault_phase.as_secs()
     );
     println!(
@@ -683,7 +890,9 @@ async fn chaos_run() {
     assert!(leaks.is_empty(), "a secret was written to {leaks:?}");
     assert_eq!((lost, duplicated), (0, 0), "{problems:#?}");
     assert!(problems.is_empty(), "{problems:#?}");
-    drop(sandbox);
+    if let Some(sb) = run.sandbox.take() {
+        sb.kill().await;
+    }
 }
 
 /// What the comparison of the ledger with the platform found.

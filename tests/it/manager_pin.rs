@@ -252,9 +252,13 @@ async fn manager_pin_protects_nothing_a_rule_changed_in_the_file_is_refused_and_
         )
         .unwrap();
         tamper(d, &sql);
-        let mut config = cadodesk::till::TillConfig::new(d, &base, credentials());
-        config.operator = "ana".into();
-        let till = Till::open(config).unwrap();
+        let till = Till::with_gateway(
+            cadodesk::app::open_ledger(d).unwrap(),
+            std::sync::Arc::new(cadodesk::till::DirectGateway::new(&base, &credentials()).unwrap()),
+            "ana",
+            180,
+            None,
+        );
         let e = till
             .refund_with_pin(
                 RefundCommand {

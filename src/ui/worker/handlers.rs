@@ -248,11 +248,13 @@ pub(super) async fn handle_inner(
                 entries: report.entries_checked,
                 detail: report
                     .first_break
+                    .as_ref()
                     .map(|b| match lang {
                         crate::i18n::Lang::Fr => b.describe_fr(),
                         crate::i18n::Lang::En => b.describe_en(),
                     })
                     .unwrap_or_default(),
+                seal: seal_lines(&report, lang),
             });
             Ok(())
         }
@@ -350,4 +352,23 @@ pub(super) fn origin_of(command: &Command) -> Origin {
         Command::SaveSettings { .. } => Origin::Settings,
         Command::TestConnection { .. } => Origin::Connection,
     }
+}
+
+/// The journal's seal in words: which key and where it is kept (a file protects less), then each note (notes are
+/// in English: they quote entry numbers and key ids).
+fn seal_lines(report: &crate::till::VerifyReport, lang: crate::i18n::Lang) -> Vec<String> {
+    let mut out = Vec::new();
+    match (&report.sealed_by, report.key_home.as_deref()) {
+        (Some(k), Some(home)) if home.starts_with("file:") => out.push(lang.pick(
+            &format!("Scellé par la clé {k}, gardée dans un fichier ({}) : quiconque lit ce fichier peut resceller le journal", home.trim_start_matches("file:")),
+            &format!("Sealed by key {k}, kept in a file ({}): whoever can read that file can re-seal the journal", home.trim_start_matches("file:")),
+        ).to_string()),
+        (Some(k), _) => out.push(lang.pick(
+            &format!("Scellé par la clé {k}, gardée dans le trousseau du système"),
+            &format!("Sealed by key {k}, kept in the OS keychain"),
+        ).to_string()),
+        (None, _) => {}
+    }
+    out.extend(report.notes.iter().cloned());
+    out
 }

@@ -212,6 +212,8 @@ pub enum Event {
         entries: u64,
         /// The first broken entry, in words, when not ok.
         detail: String,
+        /// The seal: which key, where it is kept; and the notes (a key change without endorsement), in words.
+        seal: Vec<String>,
     },
     /// Settings were saved and applied.
     SettingsSaved {

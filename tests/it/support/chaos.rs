@@ -57,7 +57,7 @@ pub fn fresh_seed() -> u64 {
 pub struct SandboxProcess {
     pub url: String,
     // Held so that the process lives as long as the handle (killed on drop).
-    _child: tokio::process::Child,
+    child: tokio::process::Child,
 }
 
 /// What the sandbox process is started with.
@@ -68,6 +68,8 @@ pub struct SandboxOptions<'a> {
     pub refund_delay_ms: u64,
     /// Where its standard error goes.
     pub log: &'a Path,
+    /// `--listen` (a restarted sandbox takes its old address back); `127.0.0.1:0` when `None`.
+    pub listen: Option<&'a str>,
 }
 
 impl SandboxProcess {
@@ -82,7 +84,7 @@ impl SandboxProcess {
             .args([
                 "sandbox",
                 "--listen",
-                "127.0.0.1:0",
+                o.listen.unwrap_or("127.0.0.1:0"),
                 "--merchant-id",
                 MERCHANT,
             ])
@@ -110,7 +112,13 @@ impl SandboxProcess {
         assert!(url.starts_with("http://127.0.0.1:"), "loopback only: {url}");
         // Keep draining stdout so the sandbox never blocks on a full pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        SandboxProcess { url, _child: child }
+        SandboxProcess { url, child }
+    }
+
+    /// SIGKILL, and waits until it is gone (its port free again).
+    pub async fn kill(mut self) {
+        let _ = self.child.start_kill();
+        let _ = self.child.wait().await;
     }
 }
 
