@@ -40,6 +40,27 @@ pub enum Command {
     /// The manager PIN and its rule.
     #[command(subcommand)]
     Pin(PinCommand),
+    /// Close the day (the "Z"): its totals and the perpetual totals, frozen in the journal. Months and fiscal years
+    /// that ended are closed with it.
+    Close(JsonArgs),
+    /// List the closings made.
+    Closings(ClosingsArgs),
+}
+
+/// `closings`
+#[derive(Debug, Clone, Args)]
+pub struct ClosingsArgs {
+    /// Only this kind: day, month or year.
+    #[arg(long, value_parser = parse_closing_kind)]
+    pub kind: Option<crate::domain::closing::ClosingKind>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_closing_kind(s: &str) -> Result<crate::domain::closing::ClosingKind, String> {
+    crate::domain::closing::ClosingKind::from_code(s)
+        .ok_or_else(|| format!("'{s}' is not a closing kind: use day, month or year"))
 }
 
 /// `pin …`

@@ -5,7 +5,10 @@ use serde_json::json;
 use super::Outcome;
 use super::amount;
 use super::args::*;
-use super::print::{checkout_json, print_checkout, print_json, print_refund, refund_json};
+use super::print::{
+    checkout_json, closing_json, print_checkout, print_closing, print_json, print_refund,
+    refund_json,
+};
 use crate::domain::{CheckoutState, RefundState};
 use crate::till::manager::{Pin, PinRule};
 use crate::till::{
@@ -139,6 +142,38 @@ pub(super) fn records_command(
                         (false, None) => "no refund".to_string(),
                     }
                 );
+            }
+            Ok(Outcome::Ok)
+        })()),
+        Command::Close(a) => Ok((|| -> anyhow::Result<Outcome> {
+            let made = records.close_day()?;
+            let rows = records.closing_list(None)?;
+            let row_of = |c: &crate::domain::closing::Closing| {
+                rows.iter()
+                    .find(|r| r.closing.kind == c.kind && r.closing.number == c.number)
+                    .cloned()
+            };
+            let mut printed: Vec<crate::till::ClosingRow> =
+                made.iter().filter_map(row_of).collect();
+            if a.json {
+                let mut v = closing_json(&printed.remove(0));
+                v["alsoClosed"] = json!(printed.iter().map(closing_json).collect::<Vec<_>>());
+                print_json(&v)?;
+            } else {
+                for r in &printed {
+                    print_closing(r);
+                }
+            }
+            Ok(Outcome::Ok)
+        })()),
+        Command::Closings(a) => Ok((|| -> anyhow::Result<Outcome> {
+            let rows = records.closing_list(a.kind)?;
+            if a.json {
+                print_json(&json!(rows.iter().map(closing_json).collect::<Vec<_>>()))?;
+            } else {
+                for r in &rows {
+                    print_closing(r);
+                }
             }
             Ok(Outcome::Ok)
         })()),
@@ -295,6 +330,8 @@ pub(super) async fn till_command(till: &Till, cmd: Command) -> anyhow::Result<Ou
         | Command::Refunds(_)
         | Command::Export(_)
         | Command::Pin(_)
+        | Command::Close(_)
+        | Command::Closings(_)
         | Command::Ledger(_) => Ok(Outcome::Ok),
     }
 }

@@ -280,6 +280,24 @@ async fn till_command(global: &GlobalArgs, cmd: Command) -> anyhow::Result<Outco
             TillError::OperatorInvalid(settings.operator.chars().take(60).collect()).into(),
         );
     }
+    // A start closes what is due: a day left open, the months and years that ended.
+    let records = Records::new(ledger.clone(), &settings.operator);
+    match records.close_due() {
+        Ok(made) => {
+            for c in made {
+                eprintln!(
+                    "cadodesk: {} closing n°{} ({}) made at start",
+                    c.kind.code(),
+                    c.number,
+                    c.label
+                );
+            }
+        }
+        // The command still runs; the closing is made at the next start.
+        Err(e) => eprintln!(
+            "cadodesk: the closing due could not be made ({e}); it will be made at the next start"
+        ),
+    }
     // The commands that only read or write the ledger need no platform: none is started or asked.
     let cmd =
         match dispatch::records_command(&Records::new(ledger.clone(), &settings.operator), cmd) {

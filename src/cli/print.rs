@@ -109,3 +109,60 @@ pub(super) fn print_refund(r: &RefundView) {
         if r.external { "  (external)" } else { "" }
     );
 }
+
+/// A closing as `close --json` and `closings --json` print it.
+pub(super) fn closing_json(row: &crate::till::ClosingRow) -> Value {
+    let c = &row.closing;
+    json!({
+        "kind": c.kind.code(),
+        "number": c.number,
+        "till": c.till,
+        "label": c.label,
+        "from": c.from,
+        "to": c.to,
+        "firstSeq": c.first_seq,
+        "lastSeq": c.last_seq,
+        "salesCount": c.totals.sales_count,
+        "refundsCount": c.totals.refunds_count,
+        "paymentsCents": c.totals.payments_cents,
+        "refundsCents": c.totals.refunds_cents,
+        "periodTotalCents": c.period_total_cents,
+        "perpetualTotalCents": c.perpetual_total_cents,
+        "perpetualAbsoluteTotalCents": c.perpetual_absolute_total_cents,
+        "byTender": c.totals.by_tender.iter().map(|t| json!({
+            "kind": t.kind,
+            "paymentsCents": t.payments_cents,
+            "refundsCents": t.refunds_cents,
+        })).collect::<Vec<_>>(),
+        "headHash": c.head_hash,
+        "previous": c.previous,
+        "seq": row.seq,
+        "signature": row.signature,
+        "keyFingerprint": row.key_id,
+    })
+}
+
+/// A closing in one line.
+pub(super) fn print_closing(row: &crate::till::ClosingRow) {
+    let c = &row.closing;
+    let euros = |cents: i64| {
+        let a =
+            crate::domain::Amount::from_cents(cents.abs()).unwrap_or(crate::domain::Amount::ZERO);
+        format!("{}{}", if cents < 0 { "-" } else { "" }, a.fr())
+    };
+    println!(
+        "{} n°{} {} (entries {}–{}): {} sales, {} refunds, payments {}, refunds {}, period {}, perpetual {}, absolute {}",
+        c.kind.code(),
+        c.number,
+        c.label,
+        c.first_seq,
+        c.last_seq,
+        c.totals.sales_count,
+        c.totals.refunds_count,
+        euros(c.totals.payments_cents),
+        euros(c.totals.refunds_cents),
+        euros(c.period_total_cents),
+        euros(c.perpetual_total_cents),
+        euros(c.perpetual_absolute_total_cents)
+    );
+}

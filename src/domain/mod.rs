@@ -4,10 +4,12 @@
 //! - [`ids`]: the platform's ids and the idempotence key as validated newtypes.
 //! - [`state`]: where a checkout and a refund stand, how they move, and the platform's statuses mapped onto them.
 //! - [`tender`]: the tender kinds and the one definition of what is left to refund.
+//! - [`closing`]: a closing's record and a period's totals (French till law).
 //! - [`clock`]: time, passed in ([`SystemClock`] for the program, [`TestClock`] for tests).
 
 pub mod amount;
 pub mod clock;
+pub mod closing;
 pub mod ids;
 pub mod state;
 pub mod tender;

@@ -184,6 +184,11 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         fingerprint: Option<String>,
     },
+    /// A closing (day, month or fiscal year): its period and totals, frozen (see [`crate::domain::closing`]).
+    ClosingMade {
+        /// The closing.
+        closing: crate::domain::closing::Closing,
+    },
     /// The public key that seals the journal's entries from here on (see [`super::seal`]).
     JournalKey {
         /// The Ed25519 public key, hex.
@@ -248,6 +253,7 @@ impl Event {
             Event::SettingChanged { .. } => "setting_changed",
             Event::ManagerPin { .. } => "manager_pin",
             Event::JournalKey { .. } => "journal_key",
+            Event::ClosingMade { .. } => "closing_made",
             Event::JournalKeyRotated { .. } => "journal_key_rotated",
         }
     }

@@ -8,6 +8,7 @@
 
 mod append;
 mod breaks;
+mod closings;
 mod error;
 pub mod export;
 mod export_rows;

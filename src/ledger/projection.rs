@@ -283,6 +283,7 @@ pub(super) fn apply(
         | Event::SettingChanged { .. }
         | Event::ManagerPin { .. }
         | Event::JournalKey { .. }
+        | Event::ClosingMade { .. }
         | Event::JournalKeyRotated { .. } => {}
     }
     Ok(())

@@ -34,6 +34,8 @@ pub mod keys {
     pub const NO_THRESHOLD: &str = "none";
     /// `true` when every refund needs the manager PIN.
     pub const REQUIRE_PIN_FOR_ALL: &str = "require_pin_for_all";
+    /// The first month of the fiscal year (1–12; January when unset).
+    pub const FISCAL_YEAR_START_MONTH: &str = "fiscal_year_start_month";
     /// Settings whose value is not copied into the journal.
     pub const HIDDEN_IN_JOURNAL: &[&str] = &[MANAGER_PIN_HASH];
 }

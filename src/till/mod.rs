@@ -9,6 +9,8 @@
 //! a new one. Time comes from the ledger's [`crate::domain::Clock`].
 
 mod checkout;
+mod close;
+pub mod closing;
 mod compare;
 mod direct_gateway;
 mod error;
@@ -37,6 +39,7 @@ use crate::vault::ApiCredentials;
 
 pub use crate::ledger::VerifyReport;
 pub use crate::ledger::export::{CsvFormat, ExportSummary};
+pub use close::{ClosingRow, TILL_CODE};
 pub use direct_gateway::DirectGateway;
 pub use error::TillError;
 pub use gateway::{Gateway, GatewayError};

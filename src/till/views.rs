@@ -517,6 +517,34 @@ pub fn describe(ev: &Event) -> (String, String) {
             format!("Réglage modifié : {key}"),
             format!("Setting changed: {key}"),
         ),
+        Event::ClosingMade { closing } => {
+            let (fr, en) = match closing.kind {
+                crate::domain::closing::ClosingKind::Day => ("journalière", "daily"),
+                crate::domain::closing::ClosingKind::Month => ("mensuelle", "monthly"),
+                crate::domain::closing::ClosingKind::Year => ("annuelle", "yearly"),
+            };
+            let total =
+                Amount::from_cents(closing.period_total_cents.abs()).unwrap_or(Amount::ZERO);
+            let sign = if closing.period_total_cents < 0 {
+                "-"
+            } else {
+                ""
+            };
+            (
+                format!(
+                    "Clôture {fr} n°{} ({}) : {sign}{}",
+                    closing.number,
+                    closing.label,
+                    total.fr()
+                ),
+                format!(
+                    "Closing {en} no. {} ({}): {sign}{}",
+                    closing.number,
+                    closing.label,
+                    total.en()
+                ),
+            )
+        }
         Event::JournalKey { public_key, home } => (
             format!(
                 "Clé de scellement du journal : {} ({home})",

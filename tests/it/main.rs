@@ -9,6 +9,7 @@ mod chaos;
 mod chaos_concurrency;
 mod cli_process;
 mod cli_refund_close;
+mod closings;
 mod direct_client;
 mod direct_wire;
 mod forged_journal;

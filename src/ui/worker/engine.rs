@@ -213,6 +213,19 @@ pub(super) async fn open_engine(config: WorkerConfig, outbox: &Outbox) -> Option
             // Refunds without an answer and unpaid checkouts left by the last run are settled now.
             let outbox = outbox.clone();
             tokio::spawn(async move {
+                // A day left open, and the months and years that ended, are closed at start.
+                let closing = till.clone();
+                match tokio::task::spawn_blocking(move || closing.close_due()).await {
+                    Ok(Ok(made)) => {
+                        for c in made {
+                            tracing::info!(kind = c.kind.code(), number = c.number, label = %c.label, "closing made at start");
+                        }
+                    }
+                    Ok(Err(e)) => {
+                        tracing::warn!(error = %e, "the closing due could not be made; next start")
+                    }
+                    Err(e) => tracing::warn!(error = %e, "the closing task stopped"),
+                }
                 match till.resume().await {
                     Ok(n) if n > 0 => tracing::info!(items = n, "resumed unfinished work"),
                     Ok(_) => {}

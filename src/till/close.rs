@@ -1,0 +1,277 @@
+//! Closings: the operator's daily closing (the "Z"), the day left open closed at the next start, and the monthly and
+//! fiscal-year closings that follow once their period has ended. Each is a journal entry (sealed like every entry)
+//! that never changes; a refund answered after a closing counts in the next period.
+
+use chrono::{DateTime, Datelike, Utc};
+use chrono_tz::Europe::Paris;
+
+use crate::domain::closing::{Closing, ClosingKind, Movement, PeriodTotals, totals};
+use crate::ledger::{Event, keys};
+
+use super::closing::MoneyFlow;
+use super::{Records, Result, TillError};
+
+/// The till's code until till identities exist: written on every closing.
+pub const TILL_CODE: &str = "T01";
+
+/// A closing as listed: the closing, its journal entry and its seal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClosingRow {
+    /// The closing.
+    pub closing: Closing,
+    /// Its journal entry.
+    pub seq: i64,
+    /// The seal's signature (hex), when the ledger is sealed.
+    pub signature: Option<String>,
+    /// The sealing key's id.
+    pub key_id: Option<String>,
+}
+
+fn paris_day(at: DateTime<Utc>) -> String {
+    at.with_timezone(&Paris).format("%Y-%m-%d").to_string()
+}
+
+/// The fiscal year a month (`YYYY-MM`) belongs to, named by the year it starts in (`2026`, or `2026-04` when it
+/// starts in April).
+fn fiscal_year(month: &str, start_month: u32) -> Option<String> {
+    let (y, m) = month.split_once('-')?;
+    let (y, m): (i32, u32) = (y.parse().ok()?, m.parse().ok()?);
+    let start_year = if m >= start_month { y } else { y - 1 };
+    Some(if start_month == 1 {
+        format!("{start_year}")
+    } else {
+        format!("{start_year}-{start_month:02}")
+    })
+}
+
+/// The closing of several closings of the kind below (a month of days, a year of months), summed.
+fn summed(
+    kind: ClosingKind,
+    number: i64,
+    label: String,
+    parts: &[&Closing],
+    previous: Option<i64>,
+) -> Option<Closing> {
+    let (first, last) = (parts.first()?, parts.last()?);
+    let totals = PeriodTotals::sum(parts.iter().map(|c| &c.totals));
+    Some(Closing {
+        kind,
+        number,
+        till: last.till.clone(),
+        label,
+        from: first.from,
+        to: last.to,
+        first_seq: first.first_seq,
+        last_seq: last.last_seq,
+        period_total_cents: totals.net_cents(),
+        totals,
+        perpetual_total_cents: last.perpetual_total_cents,
+        perpetual_absolute_total_cents: last.perpetual_absolute_total_cents,
+        head_hash: last.head_hash.clone(),
+        previous,
+    })
+}
+
+impl Records {
+    /// The operator's daily closing, now: from the end of the previous daily closing. Then the monthly and yearly
+    /// closings that became due. Returns the daily closing first.
+    pub fn close_day(&self) -> Result<Vec<Closing>> {
+        let mut out = vec![self.make_day()?];
+        out.extend(self.close_periods()?);
+        Ok(out)
+    }
+
+    /// What a start closes by itself: a day left open (money entries after the last daily closing, the last of them
+    /// on an earlier day than today, Europe/Paris), then the months and years that ended.
+    pub fn close_due(&self) -> Result<Vec<Closing>> {
+        let ledger = self.ledger();
+        let closed_to = ledger
+            .closings()
+            .map_err(TillError::from_ledger)?
+            .iter()
+            .rev()
+            .find(|(_, c)| c.kind == ClosingKind::Day)
+            .map_or(0, |(_, c)| c.last_seq);
+        let mut out = Vec::new();
+        if let Some(at) = ledger
+            .last_money_entry_after(closed_to)
+            .map_err(TillError::from_ledger)?
+            && paris_day(at) < paris_day(self.now())
+        {
+            tracing::info!(day = %paris_day(at), "closing the day left open");
+            out.push(self.make_day()?);
+        }
+        out.extend(self.close_periods()?);
+        Ok(out)
+    }
+
+    /// The closings made, oldest first, of one kind or all.
+    pub fn closing_list(&self, kind: Option<ClosingKind>) -> Result<Vec<ClosingRow>> {
+        let ledger = self.ledger();
+        let mut out = Vec::new();
+        for (seq, closing) in ledger.closings().map_err(TillError::from_ledger)? {
+            if kind.is_some_and(|k| k != closing.kind) {
+                continue;
+            }
+            let seal = ledger.seal_of(seq).map_err(TillError::from_ledger)?;
+            out.push(ClosingRow {
+                closing,
+                seq,
+                key_id: seal.as_ref().map(|s| s.0.clone()),
+                signature: seal.map(|s| s.1),
+            });
+        }
+        Ok(out)
+    }
+
+    fn make_day(&self) -> Result<Closing> {
+        let ledger = self.ledger();
+        // Another writer may append between the reading and the closing: then the closing is computed again.
+        for _ in 0..5 {
+            let (head, head_hash) = ledger
+                .head()
+                .map_err(TillError::from_ledger)?
+                .unwrap_or_else(|| (0, String::new()));
+            let closings = ledger.closings().map_err(TillError::from_ledger)?;
+            let previous = closings
+                .iter()
+                .rev()
+                .find(|(_, c)| c.kind == ClosingKind::Day)
+                .map(|(_, c)| c.clone());
+            let first_seq = previous.as_ref().map_or(1, |c| c.last_seq + 1);
+            let mut flow = MoneyFlow::default();
+            let mut moves: Vec<Movement> = Vec::new();
+            let (mut first_at, mut last_at) = (None, None);
+            ledger
+                .for_each_entry(head, |seq, at, event| {
+                    let moved = flow.step(seq, event);
+                    if seq < first_seq || matches!(event, Event::ClosingMade { .. }) {
+                        return;
+                    }
+                    if let Some(m) = moved {
+                        moves.push(m);
+                    }
+                    first_at.get_or_insert(at);
+                    last_at = Some(at);
+                })
+                .map_err(TillError::from_ledger)?;
+            let now = self.now();
+            let totals = totals(&moves);
+            let (perpetual, absolute) = previous.as_ref().map_or((0, 0), |c| {
+                (c.perpetual_total_cents, c.perpetual_absolute_total_cents)
+            });
+            let closing = Closing {
+                kind: ClosingKind::Day,
+                number: previous.as_ref().map_or(1, |c| c.number + 1),
+                till: TILL_CODE.to_string(),
+                label: paris_day(last_at.unwrap_or(now)),
+                from: previous.as_ref().map(|c| c.to).or(first_at).unwrap_or(now),
+                to: now,
+                first_seq,
+                last_seq: head,
+                period_total_cents: totals.net_cents(),
+                perpetual_total_cents: perpetual + totals.net_cents(),
+                perpetual_absolute_total_cents: absolute + totals.absolute_cents(),
+                totals,
+                head_hash,
+                previous: previous.map(|c| c.number),
+            };
+            let written = ledger
+                .append_at_head(
+                    self.operator(),
+                    &Event::ClosingMade {
+                        closing: closing.clone(),
+                    },
+                    head,
+                )
+                .map_err(TillError::from_ledger)?;
+            if written.is_some() {
+                tracing::info!(number = closing.number, label = %closing.label, "daily closing made");
+                return Ok(closing);
+            }
+        }
+        Err(TillError::Ledger(crate::ledger::LedgerError::Locked))
+    }
+
+    /// The monthly closings of the months that ended (summing their days), then the fiscal years that ended
+    /// (summing their months).
+    fn close_periods(&self) -> Result<Vec<Closing>> {
+        let ledger = self.ledger();
+        let start_month: u32 = ledger
+            .setting(keys::FISCAL_YEAR_START_MONTH)
+            .map_err(TillError::from_ledger)?
+            .and_then(|v| v.parse().ok())
+            .filter(|m| (1..=12).contains(m))
+            .unwrap_or(1);
+        let now = self.now().with_timezone(&Paris);
+        let this_month = format!("{}-{:02}", now.year(), now.month());
+        let this_year = fiscal_year(&this_month, start_month).unwrap_or_default();
+        let mut out = Vec::new();
+        for (kind, below, group, current) in [
+            (ClosingKind::Month, ClosingKind::Day, 0u8, this_month),
+            (ClosingKind::Year, ClosingKind::Month, 1u8, this_year),
+        ] {
+            let closings: Vec<Closing> = ledger
+                .closings()
+                .map_err(TillError::from_ledger)?
+                .into_iter()
+                .map(|(_, c)| c)
+                .collect();
+            let made: Vec<&Closing> = closings.iter().filter(|c| c.kind == kind).collect();
+            let mut number = made.last().map_or(0, |c| c.number);
+            let mut previous = made.last().map(|c| c.number);
+            let period_of = |c: &Closing| -> Option<String> {
+                let month = c.label.get(..7)?.to_string();
+                if group == 0 {
+                    Some(month)
+                } else {
+                    fiscal_year(&month, start_month)
+                }
+            };
+            let mut periods: Vec<String> = closings
+                .iter()
+                .filter(|c| c.kind == below)
+                .filter_map(period_of)
+                .collect();
+            periods.dedup();
+            for period in periods {
+                if period >= current || made.iter().any(|c| c.label == period) {
+                    continue;
+                }
+                let parts: Vec<&Closing> = closings
+                    .iter()
+                    .filter(|c| c.kind == below && period_of(c).as_deref() == Some(period.as_str()))
+                    .collect();
+                number += 1;
+                let Some(closing) = summed(kind, number, period.clone(), &parts, previous) else {
+                    continue;
+                };
+                ledger
+                    .append(
+                        self.operator(),
+                        &Event::ClosingMade {
+                            closing: closing.clone(),
+                        },
+                    )
+                    .map_err(TillError::from_ledger)?;
+                tracing::info!(kind = kind.code(), label = %period, "closing made");
+                previous = Some(number);
+                out.push(closing);
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fiscal_year_is_named_by_the_year_it_starts_in() {
+        assert_eq!(fiscal_year("2026-11", 1).as_deref(), Some("2026"));
+        assert_eq!(fiscal_year("2026-03", 4).as_deref(), Some("2025-04"));
+        assert_eq!(fiscal_year("2026-04", 4).as_deref(), Some("2026-04"));
+        assert_eq!(fiscal_year("nonsense", 1), None);
+    }
+}

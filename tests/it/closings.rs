@@ -1,0 +1,239 @@
+//! Closings (French till law): days, months and fiscal years, with their perpetual totals, on the test clock and
+//! through the binary.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)] // reason: a failed expectation is the test failing
+
+use cadodesk::domain::closing::{Closing, ClosingKind};
+use cadodesk::till::{RefundCommand, Till};
+use serde_json::Value;
+
+use crate::support::binary::{Cli, json_of, stderr_of};
+use crate::support::till::*;
+
+async fn refund(till: &Till, id: &str, cents: i64) {
+    let payment = till.checkout(id).unwrap().unwrap().tenders[0]
+        .payment_id
+        .to_string();
+    till.refund(RefundCommand {
+        payment_id: payment,
+        amount: eur(cents),
+        reason: "retour".into(),
+    })
+    .await
+    .unwrap();
+}
+
+fn kinds(closings: &[Closing], kind: ClosingKind) -> Vec<&Closing> {
+    closings.iter().filter(|c| c.kind == kind).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_days_a_month_and_a_year_with_their_perpetual_totals() {
+    let sb = sandbox(0).await;
+    let base = sb.base_url();
+    let dir = tempfile::tempdir().unwrap();
+    let clock = test_clock();
+    // Noon in Paris on 2026-11-29, whatever the day the test runs.
+    clock.set(
+        chrono::DateTime::parse_from_rfc3339("2026-11-29T11:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc),
+    );
+    let till = till_on_clock(dir.path(), &base, &clock, None);
+
+    // Day 1: a 50 € sale, closed by the operator.
+    let sale1 = paid_sale(&till, 5000, &[CADO_50], None).await;
+    let day1 = till.close_day().unwrap();
+    assert_eq!(day1.len(), 1, "{day1:#?}");
+    let d1 = &day1[0];
+    assert_eq!(
+        (d1.kind, d1.number, d1.label.as_str()),
+        (ClosingKind::Day, 1, "2026-11-29")
+    );
+    assert_eq!(
+        (
+            d1.totals.sales_count,
+            d1.totals.payments_cents,
+            d1.period_total_cents,
+            d1.perpetual_total_cents
+        ),
+        (1, 5000, 5000, 5000)
+    );
+
+    // Day 2: a refund of day 1's sale (after its closing: it counts today) and a 20 € sale; the day is left open.
+    clock.advance(chrono::Duration::days(1));
+    refund(&till, &sale1, 1000).await;
+    paid_sale(&till, 2000, &[], Some(VISA)).await;
+    assert!(
+        till.close_due().unwrap().is_empty(),
+        "nothing due on the same day"
+    );
+
+    // Day 3, December 1st: the first start closes day 2, then November (ended) from its two days.
+    clock.advance(chrono::Duration::days(1));
+    let due = till.close_due().unwrap();
+    assert_eq!(due.len(), 2, "{due:#?}");
+    let d2 = &due[0];
+    assert_eq!(
+        (d2.kind, d2.number, d2.label.as_str()),
+        (ClosingKind::Day, 2, "2026-11-30")
+    );
+    assert_eq!(
+        (
+            d2.totals.payments_cents,
+            d2.totals.refunds_cents,
+            d2.period_total_cents
+        ),
+        (2000, 1000, 1000)
+    );
+    assert_eq!(
+        (d2.perpetual_total_cents, d2.perpetual_absolute_total_cents),
+        (6000, 8000)
+    );
+    assert_eq!(d2.first_seq, d1.last_seq + 1);
+    let by_kind: Vec<(&str, i64, i64)> = d2
+        .totals
+        .by_tender
+        .iter()
+        .map(|t| (t.kind.as_str(), t.payments_cents, t.refunds_cents))
+        .collect();
+    assert_eq!(by_kind, [("gift_card", 0, 1000), ("visa", 2000, 0)]);
+    let month = &due[1];
+    assert_eq!(
+        (month.kind, month.label.as_str(), month.number),
+        (ClosingKind::Month, "2026-11", 1)
+    );
+    assert_eq!(month.period_total_cents, 6000);
+    assert_eq!(month.perpetual_total_cents, 6000);
+    assert_eq!(
+        (month.first_seq, month.last_seq),
+        (d1.first_seq, d2.last_seq)
+    );
+    assert_eq!(month.totals.sales_count, 2);
+    // Day 3's sale, closed by the operator: only the day (December has not ended).
+    let day3_sale = paid_sale(&till, 2000, &[], Some(VISA)).await;
+    let made = till.close_day().unwrap();
+    assert_eq!(made.len(), 1, "{made:#?}");
+
+    // A closed period never changes: later entries leave every closing as it was.
+    let before = till.ledger().closings().unwrap();
+    refund(&till, &day3_sale, 500).await;
+    // January: December and the fiscal year 2026 close at the first start.
+    clock.advance(chrono::Duration::days(35));
+    let due = till.close_due().unwrap();
+    let after = till.ledger().closings().unwrap();
+    assert_eq!(&after[..before.len()], &before[..]);
+    let all: Vec<Closing> = after.into_iter().map(|(_, c)| c).collect();
+    let days = kinds(&all, ClosingKind::Day);
+    assert_eq!(days.len(), 4, "{due:#?}");
+    let dec = kinds(&all, ClosingKind::Month)
+        .into_iter()
+        .find(|c| c.label == "2026-12")
+        .expect("December closed");
+    assert_eq!(dec.period_total_cents, 2000 - 500);
+    let year = kinds(&all, ClosingKind::Year);
+    assert_eq!(year.len(), 1);
+    assert_eq!(year[0].label, "2026");
+    // Perpetual totals are the sums over every day.
+    let sum: i64 = days.iter().map(|d| d.period_total_cents).sum();
+    let abs: i64 = days
+        .iter()
+        .map(|d| d.totals.payments_cents + d.totals.refunds_cents)
+        .sum();
+    let last = days.last().unwrap();
+    assert_eq!(
+        (
+            last.perpetual_total_cents,
+            last.perpetual_absolute_total_cents
+        ),
+        (sum, abs)
+    );
+    assert_eq!(year[0].period_total_cents, sum);
+    assert_eq!(year[0].perpetual_total_cents, sum);
+    assert_eq!(sum, 5000 - 1000 + 2000 + 2000 - 500);
+    assert!(till.verify_ledger().unwrap().is_sound());
+}
+
+async fn binary_sale(cli: &Cli, amount: &str) -> String {
+    let out = cli
+        .run(&["checkout", "create", "--amount", amount, "--json"])
+        .await;
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let v = json_of(&out);
+    pay(v["redirectUrl"].as_str().unwrap(), &[], Some(VISA)).await;
+    let id = v["hostedCheckoutId"].as_str().unwrap().to_string();
+    let out = cli.run(&["checkout", "status", &id, "--json"]).await;
+    assert_eq!(json_of(&out)["status"], "paid", "{}", stderr_of(&out));
+    id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn close_through_the_binary_gives_the_period_and_the_perpetual_totals() {
+    let sb = sandbox(0).await;
+    let base = sb.base_url();
+    let dir = tempfile::tempdir().unwrap();
+    let cli = Cli::sandbox(dir.path(), &base);
+    let first = binary_sale(&cli, "42,50").await;
+    let out = cli.run(&["close", "--json"]).await;
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let z1 = json_of(&out);
+    assert_eq!(
+        (
+            z1["kind"].as_str(),
+            z1["periodTotalCents"].as_i64(),
+            z1["perpetualTotalCents"].as_i64()
+        ),
+        (Some("day"), Some(4250), Some(4250)),
+        "{z1}"
+    );
+    assert!(
+        z1["signature"].as_str().is_some_and(|s| s.len() == 128),
+        "{z1}"
+    );
+    assert!(z1["keyFingerprint"].is_string(), "{z1}");
+
+    let status = json_of(&cli.run(&["checkout", "status", &first, "--json"]).await);
+    let payment = status["tenders"][0]["paymentId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let out = cli
+        .run(&[
+            "refund",
+            "--payment-id",
+            &payment,
+            "--amount",
+            "10,00",
+            "--reason",
+            "retour",
+            "--json",
+        ])
+        .await;
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    binary_sale(&cli, "20,00").await;
+    let z2 = json_of(&cli.run(&["close", "--json"]).await);
+    assert_eq!(
+        (
+            z2["periodTotalCents"].as_i64(),
+            z2["perpetualTotalCents"].as_i64(),
+            z2["perpetualAbsoluteTotalCents"].as_i64(),
+            z2["number"].as_i64(),
+            z2["previous"].as_i64(),
+        ),
+        (Some(1000), Some(5250), Some(7250), Some(2), Some(1)),
+        "{z2}"
+    );
+    let list = json_of(&cli.run(&["closings", "--kind", "day", "--json"]).await);
+    let numbers: Vec<i64> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c: &Value| c["number"].as_i64())
+        .collect();
+    assert_eq!(numbers, [1, 2]);
+    let out = cli.run(&["closings", "--kind", "week"]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    assert!(stderr_of(&out).contains("day, month or year"));
+    let verify = cli.run(&["ledger", "verify"]).await;
+    assert!(verify.status.success(), "{}", stderr_of(&verify));
+}
