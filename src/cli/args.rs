@@ -45,6 +45,35 @@ pub enum Command {
     Close(JsonArgs),
     /// List the closings made.
     Closings(ClosingsArgs),
+    /// The till's identity: its code (on closings and documents), UUID, shop and address.
+    #[command(subcommand)]
+    Till(TillCommand),
+}
+
+/// `till …`
+#[derive(Debug, Subcommand)]
+pub enum TillCommand {
+    /// Name the till (its code cannot change once on a closing; the shop and address can).
+    Init(TillInitArgs),
+    /// Show the till's identity.
+    Show(JsonArgs),
+}
+
+/// `till init`
+#[derive(Debug, Clone, Args)]
+pub struct TillInitArgs {
+    /// 1 to 8 capital letters or digits, such as T01.
+    #[arg(long)]
+    pub code: String,
+    /// The shop's name, for documents.
+    #[arg(long)]
+    pub shop: Option<String>,
+    /// The shop's address, for documents.
+    #[arg(long)]
+    pub address: Option<String>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `closings`

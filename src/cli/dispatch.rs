@@ -166,6 +166,38 @@ pub(super) fn records_command(
             }
             Ok(Outcome::Ok)
         })()),
+        Command::Till(t) => Ok((|| -> anyhow::Result<Outcome> {
+            let (id, json) = match t {
+                TillCommand::Init(a) => (
+                    records.till_init(&a.code, a.shop.as_deref(), a.address.as_deref())?,
+                    a.json,
+                ),
+                TillCommand::Show(a) => (records.till_identity()?, a.json),
+            };
+            if json {
+                print_json(&json!({
+                    "code": id.code,
+                    "uuid": id.uuid,
+                    "shop": id.shop,
+                    "address": id.address,
+                }))?;
+            } else {
+                println!(
+                    "till {} ({}){}{}",
+                    id.code,
+                    id.uuid,
+                    id.shop
+                        .as_deref()
+                        .map(|s| format!(", {s}"))
+                        .unwrap_or_default(),
+                    id.address
+                        .as_deref()
+                        .map(|s| format!(", {s}"))
+                        .unwrap_or_default()
+                );
+            }
+            Ok(Outcome::Ok)
+        })()),
         Command::Closings(a) => Ok((|| -> anyhow::Result<Outcome> {
             let rows = records.closing_list(a.kind)?;
             if a.json {
@@ -332,6 +364,7 @@ pub(super) async fn till_command(till: &Till, cmd: Command) -> anyhow::Result<Ou
         | Command::Pin(_)
         | Command::Close(_)
         | Command::Closings(_)
+        | Command::Till(_)
         | Command::Ledger(_) => Ok(Outcome::Ok),
     }
 }

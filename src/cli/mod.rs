@@ -280,8 +280,17 @@ async fn till_command(global: &GlobalArgs, cmd: Command) -> anyhow::Result<Outco
             TillError::OperatorInvalid(settings.operator.chars().take(60).collect()).into(),
         );
     }
-    // A start closes what is due: a day left open, the months and years that ended.
+    // A start names the till (T01 until `till init` says otherwise) and closes what is due: a day left open, the
+    // months and years that ended. `till init` itself names it first.
     let records = Records::new(ledger.clone(), &settings.operator);
+    let named = if let Command::Till(TillCommand::Init(a)) = &cmd {
+        records
+            .till_init(&a.code, a.shop.as_deref(), a.address.as_deref())
+            .map(|_| ())
+    } else {
+        records.till_identity().map(|_| ())
+    };
+    named?;
     match records.close_due() {
         Ok(made) => {
             for c in made {

@@ -117,6 +117,7 @@ pub(super) fn closing_json(row: &crate::till::ClosingRow) -> Value {
         "kind": c.kind.code(),
         "number": c.number,
         "till": c.till,
+        "tillUuid": c.till_uuid,
         "label": c.label,
         "from": c.from,
         "to": c.to,

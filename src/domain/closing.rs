@@ -49,6 +49,9 @@ pub struct Closing {
     pub number: i64,
     /// The till's code.
     pub till: String,
+    /// The till's UUID.
+    #[serde(default)]
+    pub till_uuid: String,
     /// What it closes, in words: `2026-11-29`, `2026-11`, `2026` (Europe/Paris).
     pub label: String,
     /// Start of the period (the previous closing's end, or the first entry).

@@ -9,6 +9,19 @@ use super::queries::time;
 use super::{Entry, Event, Ledger, LedgerError, Result};
 use crate::domain::closing::Closing;
 
+/// Who a till is (see [`Event::TillIdentified`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TillIdentity {
+    /// `T01`.
+    pub code: String,
+    /// Its UUID.
+    pub uuid: String,
+    /// The shop's name.
+    pub shop: Option<String>,
+    /// The shop's address.
+    pub address: Option<String>,
+}
+
 /// The entries that move or may move money: a day holding one of them is closed.
 const MONEY_KINDS: [&str; 10] = [
     "checkout_requested",
@@ -130,6 +143,34 @@ impl Ledger {
             .optional()
             .map_err(&err)?;
         at.map(|a| time(&a).map_err(&err)).transpose()
+    }
+
+    /// The till's identity as the journal last gave it: (code, uuid, shop, address).
+    pub fn till_identity(&self) -> Result<Option<TillIdentity>> {
+        let conn = self.lock();
+        let err = self.err();
+        let payload: Option<String> = conn
+            .query_row(
+                "SELECT payload FROM journal WHERE kind = 'till_identified' ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(&err)?;
+        Ok(payload.and_then(|p| match serde_json::from_str(&p) {
+            Ok(Event::TillIdentified {
+                code,
+                uuid,
+                shop,
+                address,
+            }) => Some(TillIdentity {
+                code,
+                uuid,
+                shop,
+                address,
+            }),
+            _ => None,
+        }))
     }
 
     /// The seal of entry `seq`: the key's id and the signature (hex), when it has one.

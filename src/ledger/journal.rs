@@ -184,6 +184,20 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         fingerprint: Option<String>,
     },
+    /// Who this till is: its short code (on closings and documents), its UUID (never changes), and the shop's name
+    /// and address for documents. The last one holds.
+    TillIdentified {
+        /// `T01`: 1 to 8 capital letters or digits.
+        code: String,
+        /// The till's UUID.
+        uuid: String,
+        /// The shop's name.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        shop: Option<String>,
+        /// The shop's address.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        address: Option<String>,
+    },
     /// A closing (day, month or fiscal year): its period and totals, frozen (see [`crate::domain::closing`]).
     ClosingMade {
         /// The closing.
@@ -254,6 +268,7 @@ impl Event {
             Event::ManagerPin { .. } => "manager_pin",
             Event::JournalKey { .. } => "journal_key",
             Event::ClosingMade { .. } => "closing_made",
+            Event::TillIdentified { .. } => "till_identified",
             Event::JournalKeyRotated { .. } => "journal_key_rotated",
         }
     }

@@ -30,6 +30,7 @@ use rusqlite::{Connection, TransactionBehavior};
 
 use crate::domain::{RefundState, SharedClock, SystemClock};
 
+pub use closings::TillIdentity;
 pub use error::LedgerError;
 pub use export_rows::{ExportReadError, RefundExportRow};
 pub use guard::RefundIntent;

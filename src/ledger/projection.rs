@@ -284,6 +284,7 @@ pub(super) fn apply(
         | Event::ManagerPin { .. }
         | Event::JournalKey { .. }
         | Event::ClosingMade { .. }
+        | Event::TillIdentified { .. }
         | Event::JournalKeyRotated { .. } => {}
     }
     Ok(())

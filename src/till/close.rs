@@ -6,13 +6,21 @@ use chrono::{DateTime, Datelike, Utc};
 use chrono_tz::Europe::Paris;
 
 use crate::domain::closing::{Closing, ClosingKind, Movement, PeriodTotals, totals};
-use crate::ledger::{Event, keys};
+use crate::ledger::{Event, TillIdentity, keys};
 
 use super::closing::MoneyFlow;
 use super::{Records, Result, TillError};
 
-/// The till's code until till identities exist: written on every closing.
+/// The code a till gets when none was chosen.
 pub const TILL_CODE: &str = "T01";
+
+/// A till code: 1 to 8 capital letters or digits (`T01`, `CAISSE2`).
+pub fn valid_till_code(code: &str) -> bool {
+    (1..=8).contains(&code.len())
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+}
 
 /// A closing as listed: the closing, its journal entry and its seal.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,6 +66,7 @@ fn summed(
         kind,
         number,
         till: last.till.clone(),
+        till_uuid: last.till_uuid.clone(),
         label,
         from: first.from,
         to: last.to,
@@ -73,6 +82,70 @@ fn summed(
 }
 
 impl Records {
+    /// Who this till is; a ledger that never said so becomes till [`TILL_CODE`] with a new UUID (a journal entry).
+    pub fn till_identity(&self) -> Result<TillIdentity> {
+        if let Some(id) = self
+            .ledger()
+            .till_identity()
+            .map_err(TillError::from_ledger)?
+        {
+            return Ok(id);
+        }
+        self.till_init(TILL_CODE, None, None)
+    }
+
+    /// Names the till: its code (kept once a closing carries it), the shop's name and address. Its UUID is made
+    /// once and never changes.
+    pub fn till_init(
+        &self,
+        code: &str,
+        shop: Option<&str>,
+        address: Option<&str>,
+    ) -> Result<TillIdentity> {
+        let code = code.trim();
+        if !valid_till_code(code) {
+            return Err(TillError::TillCodeInvalid(code.chars().take(20).collect()));
+        }
+        let ledger = self.ledger();
+        let current = ledger.till_identity().map_err(TillError::from_ledger)?;
+        if let Some(c) = &current
+            && c.code != code
+            && !ledger
+                .closings()
+                .map_err(TillError::from_ledger)?
+                .is_empty()
+        {
+            return Err(TillError::TillCodeFixed(c.code.clone()));
+        }
+        let text = |s: Option<&str>| {
+            s.map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
+        let identity = TillIdentity {
+            code: code.to_string(),
+            uuid: current
+                .as_ref()
+                .map_or_else(|| uuid::Uuid::new_v4().to_string(), |c| c.uuid.clone()),
+            shop: text(shop).or_else(|| current.as_ref().and_then(|c| c.shop.clone())),
+            address: text(address).or_else(|| current.as_ref().and_then(|c| c.address.clone())),
+        };
+        if current.as_ref() != Some(&identity) {
+            ledger
+                .append(
+                    self.operator(),
+                    &Event::TillIdentified {
+                        code: identity.code.clone(),
+                        uuid: identity.uuid.clone(),
+                        shop: identity.shop.clone(),
+                        address: identity.address.clone(),
+                    },
+                )
+                .map_err(TillError::from_ledger)?;
+        }
+        Ok(identity)
+    }
+
     /// The operator's daily closing, now: from the end of the previous daily closing. Then the monthly and yearly
     /// closings that became due. Returns the daily closing first.
     pub fn close_day(&self) -> Result<Vec<Closing>> {
@@ -160,10 +233,12 @@ impl Records {
             let (perpetual, absolute) = previous.as_ref().map_or((0, 0), |c| {
                 (c.perpetual_total_cents, c.perpetual_absolute_total_cents)
             });
+            let identity = self.till_identity()?;
             let closing = Closing {
                 kind: ClosingKind::Day,
                 number: previous.as_ref().map_or(1, |c| c.number + 1),
-                till: TILL_CODE.to_string(),
+                till: identity.code,
+                till_uuid: identity.uuid,
                 label: paris_day(last_at.unwrap_or(now)),
                 from: previous.as_ref().map(|c| c.to).or(first_at).unwrap_or(now),
                 to: now,

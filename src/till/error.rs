@@ -161,6 +161,14 @@ pub enum TillError {
         "current PIN: changing the manager PIN or its rule needs the current PIN (first line on standard input, or the Settings field)"
     )]
     PinCurrentNeeded,
+    /// The till code is not 1 to 8 capital letters or digits.
+    #[error("till code '{0}': use 1 to 8 capital letters or digits, such as T01")]
+    TillCodeInvalid(String),
+    /// The till code is on closings already.
+    #[error(
+        "till code: this till is {0} on its closings already; its code cannot change (the shop and address can)"
+    )]
+    TillCodeFixed(String),
     /// The PIN threshold typed is not an amount.
     #[error("threshold: {}", .0.localize(Lang::En))]
     ThresholdInvalid(AmountError),
@@ -387,6 +395,12 @@ impl Localize for TillError {
                     .into()
             }
             TillError::PinUnacceptable => "Nouveau code : utilisez 4 à 12 chiffres".into(),
+            TillError::TillCodeInvalid(c) => format!(
+                "Code de caisse « {c} » : utilisez 1 à 8 lettres majuscules ou chiffres, comme T01"
+            ),
+            TillError::TillCodeFixed(c) => format!(
+                "Code de caisse : cette caisse est {c} sur ses clôtures ; son code ne peut plus changer (le nom et l'adresse du magasin, si)"
+            ),
             TillError::ThresholdInvalid(e) => format!("Seuil : {}", e.localize(Lang::Fr)),
             TillError::Allocation(m) => format!("Montant : {m}"),
             TillError::Refused(e) => format!("La plateforme a refusé : {}", e.detail()),

@@ -39,7 +39,7 @@ use crate::vault::ApiCredentials;
 
 pub use crate::ledger::VerifyReport;
 pub use crate::ledger::export::{CsvFormat, ExportSummary};
-pub use close::{ClosingRow, TILL_CODE};
+pub use close::{ClosingRow, TILL_CODE, valid_till_code};
 pub use direct_gateway::DirectGateway;
 pub use error::TillError;
 pub use gateway::{Gateway, GatewayError};

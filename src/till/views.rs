@@ -517,6 +517,20 @@ pub fn describe(ev: &Event) -> (String, String) {
             format!("Réglage modifié : {key}"),
             format!("Setting changed: {key}"),
         ),
+        Event::TillIdentified { code, shop, .. } => (
+            format!(
+                "Caisse {code}{}",
+                shop.as_deref()
+                    .map(|s| format!(" ({s})"))
+                    .unwrap_or_default()
+            ),
+            format!(
+                "Till {code}{}",
+                shop.as_deref()
+                    .map(|s| format!(" ({s})"))
+                    .unwrap_or_default()
+            ),
+        ),
         Event::ClosingMade { closing } => {
             let (fr, en) = match closing.kind {
                 crate::domain::closing::ClosingKind::Day => ("journalière", "daily"),

@@ -173,6 +173,24 @@ async fn close_through_the_binary_gives_the_period_and_the_perpetual_totals() {
     let base = sb.base_url();
     let dir = tempfile::tempdir().unwrap();
     let cli = Cli::sandbox(dir.path(), &base);
+    // The till's name, before anything: its code goes on every closing.
+    let out = cli
+        .run(&[
+            "till",
+            "init",
+            "--code",
+            "T02",
+            "--shop",
+            "Boutique Zoé",
+            "--json",
+        ])
+        .await;
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let till = json_of(&out);
+    assert_eq!(till["code"], "T02");
+    let uuid = till["uuid"].as_str().unwrap().to_string();
+    let out = cli.run(&["till", "init", "--code", "t-2"]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
     let first = binary_sale(&cli, "42,50").await;
     let out = cli.run(&["close", "--json"]).await;
     assert!(out.status.success(), "{}", stderr_of(&out));
@@ -190,6 +208,33 @@ async fn close_through_the_binary_gives_the_period_and_the_perpetual_totals() {
         z1["signature"].as_str().is_some_and(|s| s.len() == 128),
         "{z1}"
     );
+    assert_eq!(z1["till"], "T02");
+    // Its code is on a closing now: it cannot change; the shop can.
+    let out = cli.run(&["till", "init", "--code", "T03"]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("cannot change"),
+        "{}",
+        stderr_of(&out)
+    );
+    let out = cli
+        .run(&[
+            "till",
+            "init",
+            "--code",
+            "T02",
+            "--address",
+            "1 rue de Paris",
+            "--json",
+        ])
+        .await;
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(
+        json_of(&out)["uuid"],
+        uuid.as_str(),
+        "the UUID never changes"
+    );
+    assert_eq!(json_of(&out)["shop"], "Boutique Zoé");
     assert!(z1["keyFingerprint"].is_string(), "{z1}");
 
     let status = json_of(&cli.run(&["checkout", "status", &first, "--json"]).await);

@@ -213,9 +213,15 @@ pub(super) async fn open_engine(config: WorkerConfig, outbox: &Outbox) -> Option
             // Refunds without an answer and unpaid checkouts left by the last run are settled now.
             let outbox = outbox.clone();
             tokio::spawn(async move {
-                // A day left open, and the months and years that ended, are closed at start.
+                // The till is named (T01 unless chosen), and a day left open, the months and years that ended,
+                // are closed at start.
                 let closing = till.clone();
-                match tokio::task::spawn_blocking(move || closing.close_due()).await {
+                match tokio::task::spawn_blocking(move || {
+                    closing.till_identity()?;
+                    closing.close_due()
+                })
+                .await
+                {
                     Ok(Ok(made)) => {
                         for c in made {
                             tracing::info!(kind = c.kind.code(), number = c.number, label = %c.label, "closing made at start");
