@@ -130,26 +130,50 @@ impl Records {
             shop: text(shop).or_else(|| current.as_ref().and_then(|c| c.shop.clone())),
             address: text(address).or_else(|| current.as_ref().and_then(|c| c.address.clone())),
         };
-        if current.as_ref() != Some(&identity) {
-            ledger
-                .append(
-                    self.operator(),
-                    &Event::TillIdentified {
-                        code: identity.code.clone(),
-                        uuid: identity.uuid.clone(),
-                        shop: identity.shop.clone(),
-                        address: identity.address.clone(),
-                    },
-                )
-                .map_err(TillError::from_ledger)?;
+        if current.as_ref() == Some(&identity) {
+            return Ok(identity);
         }
-        Ok(identity)
+        // Written only if nothing was written since the identity was read: two processes starting together name
+        // the till once, with one UUID.
+        let head = ledger
+            .head()
+            .map_err(TillError::from_ledger)?
+            .map_or(0, |h| h.0);
+        if ledger.till_identity().map_err(TillError::from_ledger)? != current {
+            return self.till_init(code, shop, address);
+        }
+        let written = ledger
+            .append_at_head(
+                self.operator(),
+                &Event::TillIdentified {
+                    code: identity.code.clone(),
+                    uuid: identity.uuid.clone(),
+                    shop: identity.shop.clone(),
+                    address: identity.address.clone(),
+                },
+                head,
+            )
+            .map_err(TillError::from_ledger)?;
+        match written {
+            Some(_) => Ok(identity),
+            None => {
+                // Another entry came first: read again, and name the till only if it still needs it.
+                match ledger.till_identity().map_err(TillError::from_ledger)? {
+                    Some(now)
+                        if now.code == identity.code && shop.is_none() && address.is_none() =>
+                    {
+                        Ok(now)
+                    }
+                    _ => self.till_init(code, shop, address),
+                }
+            }
+        }
     }
 
     /// The operator's daily closing, now: from the end of the previous daily closing. Then the monthly and yearly
     /// closings that became due. Returns the daily closing first.
     pub fn close_day(&self) -> Result<Vec<Closing>> {
-        let mut out = vec![self.make_day()?];
+        let mut out: Vec<Closing> = self.make_day(false)?.into_iter().collect();
         out.extend(self.close_periods()?);
         Ok(out)
     }
@@ -170,9 +194,10 @@ impl Records {
             .last_money_entry_after(closed_to)
             .map_err(TillError::from_ledger)?
             && paris_day(at) < paris_day(self.now())
+            && let Some(day) = self.make_day(true)?
         {
-            tracing::info!(day = %paris_day(at), "closing the day left open");
-            out.push(self.make_day()?);
+            tracing::info!(day = %paris_day(at), "closed the day left open");
+            out.push(day);
         }
         out.extend(self.close_periods()?);
         Ok(out)
@@ -197,7 +222,9 @@ impl Records {
         Ok(out)
     }
 
-    fn make_day(&self) -> Result<Closing> {
+    /// The daily closing from the previous one to now. With `only_if_due` (a start), nothing when another
+    /// process closed the day first.
+    fn make_day(&self, only_if_due: bool) -> Result<Option<Closing>> {
         let ledger = self.ledger();
         // Another writer may append between the reading and the closing: then the closing is computed again.
         for _ in 0..5 {
@@ -212,6 +239,15 @@ impl Records {
                 .find(|(_, c)| c.kind == ClosingKind::Day)
                 .map(|(_, c)| c.clone());
             let first_seq = previous.as_ref().map_or(1, |c| c.last_seq + 1);
+            if only_if_due {
+                let due = ledger
+                    .last_money_entry_after(first_seq - 1)
+                    .map_err(TillError::from_ledger)?
+                    .is_some_and(|at| paris_day(at) < paris_day(self.now()));
+                if !due {
+                    return Ok(None);
+                }
+            }
             let mut flow = MoneyFlow::default();
             let mut moves: Vec<Movement> = Vec::new();
             let (mut first_at, mut last_at) = (None, None);
@@ -262,7 +298,7 @@ impl Records {
                 .map_err(TillError::from_ledger)?;
             if written.is_some() {
                 tracing::info!(number = closing.number, label = %closing.label, "daily closing made");
-                return Ok(closing);
+                return Ok(Some(closing));
             }
         }
         Err(TillError::Ledger(crate::ledger::LedgerError::Locked))
@@ -271,7 +307,16 @@ impl Records {
     /// The monthly closings of the months that ended (summing their days), then the fiscal years that ended
     /// (summing their months).
     fn close_periods(&self) -> Result<Vec<Closing>> {
+        self.close_periods_attempt(0)
+    }
+
+    fn close_periods_attempt(&self, attempt: u32) -> Result<Vec<Closing>> {
         let ledger = self.ledger();
+        // Each closing is written only if the journal still ends where it was read.
+        let mut head = ledger
+            .head()
+            .map_err(TillError::from_ledger)?
+            .map_or(0, |h| h.0);
         let start_month: u32 = ledger
             .setting(keys::FISCAL_YEAR_START_MONTH)
             .map_err(TillError::from_ledger)?
@@ -321,14 +366,26 @@ impl Records {
                 let Some(closing) = summed(kind, number, period.clone(), &parts, previous) else {
                     continue;
                 };
-                ledger
-                    .append(
+                let written = ledger
+                    .append_at_head(
                         self.operator(),
                         &Event::ClosingMade {
                             closing: closing.clone(),
                         },
+                        head,
                     )
                     .map_err(TillError::from_ledger)?;
+                if written.is_none() {
+                    // Another process wrote meanwhile (perhaps this very closing): read everything again.
+                    return if attempt < 5 {
+                        let mut again = out;
+                        again.extend(self.close_periods_attempt(attempt + 1)?);
+                        Ok(again)
+                    } else {
+                        Err(TillError::Ledger(crate::ledger::LedgerError::Locked))
+                    };
+                }
+                head += 1;
                 tracing::info!(kind = kind.code(), label = %period, "closing made");
                 previous = Some(number);
                 out.push(closing);

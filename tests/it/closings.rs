@@ -282,3 +282,76 @@ async fn close_through_the_binary_gives_the_period_and_the_perpetual_totals() {
     let verify = cli.run(&["ledger", "verify"]).await;
     assert!(verify.status.success(), "{}", stderr_of(&verify));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn processes_starting_together_name_the_till_once() {
+    let sb = sandbox(0).await;
+    let base = sb.base_url();
+    let dir = tempfile::tempdir().unwrap();
+    let cli = Cli::sandbox(dir.path(), &base);
+    let runs: Vec<_> = (0..4)
+        .map(|_| {
+            let c = cli.clone();
+            tokio::spawn(async move { c.run(&["till", "show", "--json"]).await })
+        })
+        .collect();
+    let mut uuids = Vec::new();
+    for r in runs {
+        let out = r.await.unwrap();
+        assert!(out.status.success(), "{}", stderr_of(&out));
+        uuids.push(json_of(&out)["uuid"].as_str().unwrap().to_string());
+    }
+    uuids.dedup();
+    assert_eq!(uuids.len(), 1, "one UUID: {uuids:?}");
+    let ledger = cadodesk::app::open_ledger(dir.path()).unwrap();
+    let named = ledger
+        .entries(1, 1000)
+        .unwrap()
+        .iter()
+        .filter(|e| e.kind == "till_identified")
+        .count();
+    assert_eq!(named, 1);
+    assert!(ledger.verify().unwrap().is_sound());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tills_starting_together_on_a_later_day_close_the_open_day_once() {
+    let sb = sandbox(0).await;
+    let base = sb.base_url();
+    let dir = tempfile::tempdir().unwrap();
+    let clock = test_clock();
+    let till = till_on_clock(dir.path(), &base, &clock, None);
+    paid_sale(&till, 2000, &[], Some(VISA)).await;
+    clock.advance(chrono::Duration::days(1));
+    let starts: Vec<_> = (0..4)
+        .map(|_| {
+            let d = dir.path().to_path_buf();
+            let c = clock.clone();
+            std::thread::spawn(move || {
+                let ledger = cadodesk::app::open_ledger(&d)
+                    .unwrap()
+                    .with_clock(c.shared());
+                cadodesk::till::Records::new(ledger, "ana")
+                    .close_due()
+                    .unwrap()
+            })
+        })
+        .collect();
+    let made: usize = starts
+        .into_iter()
+        .map(|t| {
+            t.join()
+                .unwrap()
+                .iter()
+                .filter(|c| c.kind == ClosingKind::Day)
+                .count()
+        })
+        .sum();
+    assert_eq!(
+        made, 1,
+        "one process closes the day, the others find it closed"
+    );
+    let days = till.closing_list(Some(ClosingKind::Day)).unwrap();
+    assert_eq!(days.len(), 1);
+    assert_eq!(days[0].closing.period_total_cents, 2000);
+}
