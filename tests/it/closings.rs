@@ -327,14 +327,17 @@ async fn tills_starting_together_on_a_later_day_close_the_open_day_once() {
         .map(|_| {
             let d = dir.path().to_path_buf();
             let c = clock.clone();
-            std::thread::spawn(move || {
-                let ledger = cadodesk::app::open_ledger(&d)
-                    .unwrap()
-                    .with_clock(c.shared());
-                cadodesk::till::Records::new(ledger, "ana")
-                    .close_due()
-                    .unwrap()
-            })
+            std::thread::Builder::new()
+                .name("till-start".into())
+                .spawn(move || {
+                    let ledger = cadodesk::app::open_ledger(&d)
+                        .unwrap()
+                        .with_clock(c.shared());
+                    cadodesk::till::Records::new(ledger, "ana")
+                        .close_due()
+                        .unwrap()
+                })
+                .unwrap()
         })
         .collect();
     let made: usize = starts
