@@ -222,72 +222,89 @@ impl Records {
         Ok(out)
     }
 
+    /// What the daily closing would be now, without making it: the totals the operator confirms first.
+    pub fn preview_day(&self) -> Result<Closing> {
+        self.compute_day(false)?
+            .map(|(c, _)| c)
+            .ok_or_else(|| TillError::Config("the day's totals could not be computed".into()))
+    }
+
+    /// The daily closing from the previous one to the journal's head, and that head. With `only_if_due` (a
+    /// start), `None` when no day is left open.
+    fn compute_day(&self, only_if_due: bool) -> Result<Option<(Closing, i64)>> {
+        let ledger = self.ledger();
+        let (head, head_hash) = ledger
+            .head()
+            .map_err(TillError::from_ledger)?
+            .unwrap_or_else(|| (0, String::new()));
+        let closings = ledger.closings().map_err(TillError::from_ledger)?;
+        let previous = closings
+            .iter()
+            .rev()
+            .find(|(_, c)| c.kind == ClosingKind::Day)
+            .map(|(_, c)| c.clone());
+        let first_seq = previous.as_ref().map_or(1, |c| c.last_seq + 1);
+        if only_if_due {
+            let due = ledger
+                .last_money_entry_after(first_seq - 1)
+                .map_err(TillError::from_ledger)?
+                .is_some_and(|at| paris_day(at) < paris_day(self.now()));
+            if !due {
+                return Ok(None);
+            }
+        }
+        let mut flow = MoneyFlow::default();
+        let mut moves: Vec<Movement> = Vec::new();
+        let (mut first_at, mut last_at) = (None, None);
+        ledger
+            .for_each_entry(head, |seq, at, event| {
+                let moved = flow.step(seq, event);
+                if seq < first_seq || matches!(event, Event::ClosingMade { .. }) {
+                    return;
+                }
+                if let Some(m) = moved {
+                    moves.push(m);
+                }
+                first_at.get_or_insert(at);
+                last_at = Some(at);
+            })
+            .map_err(TillError::from_ledger)?;
+        let now = self.now();
+        let totals = totals(&moves);
+        let (perpetual, absolute) = previous.as_ref().map_or((0, 0), |c| {
+            (c.perpetual_total_cents, c.perpetual_absolute_total_cents)
+        });
+        let identity = self.till_identity()?;
+        let closing = Closing {
+            kind: ClosingKind::Day,
+            number: previous.as_ref().map_or(1, |c| c.number + 1),
+            till: identity.code,
+            till_uuid: identity.uuid,
+            label: paris_day(last_at.unwrap_or(now)),
+            from: previous.as_ref().map(|c| c.to).or(first_at).unwrap_or(now),
+            to: now,
+            first_seq,
+            last_seq: head,
+            period_total_cents: totals.net_cents(),
+            perpetual_total_cents: perpetual + totals.net_cents(),
+            perpetual_absolute_total_cents: absolute + totals.absolute_cents(),
+            totals,
+            head_hash,
+            previous: previous.map(|c| c.number),
+        };
+        Ok(Some((closing, head)))
+    }
+
     /// The daily closing from the previous one to now. With `only_if_due` (a start), nothing when another
     /// process closed the day first.
     fn make_day(&self, only_if_due: bool) -> Result<Option<Closing>> {
-        let ledger = self.ledger();
         // Another writer may append between the reading and the closing: then the closing is computed again.
         for _ in 0..5 {
-            let (head, head_hash) = ledger
-                .head()
-                .map_err(TillError::from_ledger)?
-                .unwrap_or_else(|| (0, String::new()));
-            let closings = ledger.closings().map_err(TillError::from_ledger)?;
-            let previous = closings
-                .iter()
-                .rev()
-                .find(|(_, c)| c.kind == ClosingKind::Day)
-                .map(|(_, c)| c.clone());
-            let first_seq = previous.as_ref().map_or(1, |c| c.last_seq + 1);
-            if only_if_due {
-                let due = ledger
-                    .last_money_entry_after(first_seq - 1)
-                    .map_err(TillError::from_ledger)?
-                    .is_some_and(|at| paris_day(at) < paris_day(self.now()));
-                if !due {
-                    return Ok(None);
-                }
-            }
-            let mut flow = MoneyFlow::default();
-            let mut moves: Vec<Movement> = Vec::new();
-            let (mut first_at, mut last_at) = (None, None);
-            ledger
-                .for_each_entry(head, |seq, at, event| {
-                    let moved = flow.step(seq, event);
-                    if seq < first_seq || matches!(event, Event::ClosingMade { .. }) {
-                        return;
-                    }
-                    if let Some(m) = moved {
-                        moves.push(m);
-                    }
-                    first_at.get_or_insert(at);
-                    last_at = Some(at);
-                })
-                .map_err(TillError::from_ledger)?;
-            let now = self.now();
-            let totals = totals(&moves);
-            let (perpetual, absolute) = previous.as_ref().map_or((0, 0), |c| {
-                (c.perpetual_total_cents, c.perpetual_absolute_total_cents)
-            });
-            let identity = self.till_identity()?;
-            let closing = Closing {
-                kind: ClosingKind::Day,
-                number: previous.as_ref().map_or(1, |c| c.number + 1),
-                till: identity.code,
-                till_uuid: identity.uuid,
-                label: paris_day(last_at.unwrap_or(now)),
-                from: previous.as_ref().map(|c| c.to).or(first_at).unwrap_or(now),
-                to: now,
-                first_seq,
-                last_seq: head,
-                period_total_cents: totals.net_cents(),
-                perpetual_total_cents: perpetual + totals.net_cents(),
-                perpetual_absolute_total_cents: absolute + totals.absolute_cents(),
-                totals,
-                head_hash,
-                previous: previous.map(|c| c.number),
+            let Some((closing, head)) = self.compute_day(only_if_due)? else {
+                return Ok(None);
             };
-            let written = ledger
+            let written = self
+                .ledger()
                 .append_at_head(
                     self.operator(),
                     &Event::ClosingMade {

@@ -7,6 +7,7 @@ use egui::{RichText, Ui};
 use crate::app::settings::{Environment, Settings};
 use crate::i18n::Lang;
 use crate::ui::cashier::CashierPanel;
+use crate::ui::closings::ClosingsPanel;
 use crate::ui::journal::JournalPanel;
 use crate::ui::model::{KeychainState, UiError};
 use crate::ui::refunds::RefundsPanel;
@@ -30,14 +31,17 @@ pub enum Tab {
     Settings,
     /// Journal.
     Journal,
+    /// Clôtures.
+    Closings,
 }
 
 impl Tab {
     /// Every tab, in order.
-    pub const ALL: [Tab; 5] = [
+    pub const ALL: [Tab; 6] = [
         Tab::Cashier,
         Tab::Transactions,
         Tab::Refunds,
+        Tab::Closings,
         Tab::Settings,
         Tab::Journal,
     ];
@@ -50,6 +54,7 @@ impl Tab {
             Tab::Refunds => text::TAB_REFUNDS,
             Tab::Settings => text::TAB_SETTINGS,
             Tab::Journal => text::TAB_JOURNAL,
+            Tab::Closings => text::TAB_CLOSINGS,
         }
     }
 
@@ -61,6 +66,7 @@ impl Tab {
             "refunds" | "remboursements" => Some(Tab::Refunds),
             "settings" | "reglages" | "réglages" => Some(Tab::Settings),
             "journal" => Some(Tab::Journal),
+            "closings" | "clotures" | "clôtures" => Some(Tab::Closings),
             _ => None,
         }
     }
@@ -73,6 +79,7 @@ impl Tab {
             Tab::Refunds => "refunds",
             Tab::Settings => "settings",
             Tab::Journal => "journal",
+            Tab::Closings => "closings",
         }
     }
 }
@@ -144,6 +151,8 @@ pub struct CadodeskApp {
     pub settings_panel: SettingsPanel,
     /// The journal screen.
     pub journal: JournalPanel,
+    /// The closings screen.
+    pub closings: ClosingsPanel,
     tour: Option<Tour>,
     styled: bool,
 }
@@ -195,6 +204,7 @@ impl CadodeskApp {
             refunds: RefundsPanel::default(),
             settings_panel: SettingsPanel::default(),
             journal: JournalPanel::default(),
+            closings: ClosingsPanel::default(),
             tour: None,
             styled: false,
         }
@@ -249,6 +259,7 @@ impl CadodeskApp {
             Tab::Transactions => commands.push(self.transactions.reload_command()),
             Tab::Refunds => commands.push(self.refunds.reload_command()),
             Tab::Settings => self.settings_panel.load(&self.settings, &self.keychain),
+            Tab::Closings => commands.push(self.closings.reload_command()),
             Tab::Cashier | Tab::Journal => {}
         }
         self.send_all(commands);
@@ -326,6 +337,7 @@ impl CadodeskApp {
                 self.refunds.on_event(&other);
                 self.settings_panel.on_event(&other);
                 self.journal.on_event(&other);
+                self.closings.on_event(&other);
                 self.send_all(commands);
             }
         }
@@ -404,6 +416,7 @@ impl CadodeskApp {
                 Tab::Refunds => self.refunds.ui(ui, &mut cx),
                 Tab::Settings => self.settings_panel.ui(ui, &mut cx),
                 Tab::Journal => self.journal.ui(ui, &mut cx),
+                Tab::Closings => self.closings.ui(ui, &mut cx),
             }
         });
         if let Some(lang) = self.settings_panel.take_lang_change() {

@@ -10,6 +10,7 @@
 pub mod app;
 pub mod bench;
 pub mod cashier;
+pub mod closings;
 pub mod convert;
 pub mod file_dialog;
 pub mod journal;

@@ -47,6 +47,28 @@ pub const TAB_REFUNDS: Tx = tx("Remboursements", "Refunds");
 pub const TAB_SETTINGS: Tx = tx("Réglages", "Settings");
 /// Tab: journal.
 pub const TAB_JOURNAL: Tx = tx("Journal", "Journal");
+/// Tab.
+pub const TAB_CLOSINGS: Tx = tx("Clôtures", "Closings");
+/// Heading.
+pub const CLOSINGS_HEADING: Tx = tx("Clôtures", "Closings");
+/// Explanation.
+pub const CLOSINGS_EXPLAIN: Tx = tx(
+    "Chaque clôture fige les totaux de sa période et le total perpétuel, scellés dans le journal. Une journée restée ouverte est clôturée au démarrage suivant ; les mois et les exercices le sont quand ils sont finis.",
+    "Each closing freezes its period's totals and the perpetual total, sealed in the journal. A day left open is closed at the next start; months and fiscal years are closed once they have ended.",
+);
+/// Button.
+pub const CLOSE_DAY: Tx = tx("Clôturer la journée", "Close the day");
+/// Confirmation title.
+pub const CLOSE_DAY_CONFIRM: Tx = tx(
+    "Clôturer la journée avec ces totaux ?",
+    "Close the day with these totals?",
+);
+/// Confirm.
+pub const CLOSE_DAY_YES: Tx = tx("Confirmer la clôture", "Confirm the closing");
+/// Done.
+pub const DAY_CLOSED: Tx = tx("Journée clôturée", "Day closed");
+/// Empty list.
+pub const NO_CLOSINGS: Tx = tx("Aucune clôture pour l'instant.", "No closing yet.");
 /// Shown while the worker starts the sandbox and opens the ledger.
 pub const STARTING: Tx = tx("Démarrage…", "Starting…");
 /// Shown when the start failed.

@@ -48,6 +48,10 @@ enum Step {
     ShotSettings,
     Journal,
     ShotJournal,
+    Closings,
+    ShotClosingConfirm,
+    ConfirmClosing,
+    ShotClosings,
     Finish,
     Done,
 }
@@ -299,7 +303,22 @@ impl Tour {
                 self.go(Step::ShotJournal);
             }
             Step::ShotJournal if app.journal.verdict().is_some() && self.settled(800) => {
-                self.ask("shot:journal".into(), Step::Finish);
+                self.ask("shot:journal".into(), Step::Closings);
+            }
+            Step::Closings => {
+                app.set_tab(Tab::Closings);
+                cx.send(Command::PreviewDay);
+                self.go(Step::ShotClosingConfirm);
+            }
+            Step::ShotClosingConfirm if app.closings.preview().is_some() && self.settled(800) => {
+                self.ask("shot:closing-confirm".into(), Step::ConfirmClosing);
+            }
+            Step::ConfirmClosing => {
+                cx.send(Command::CloseDay);
+                self.go(Step::ShotClosings);
+            }
+            Step::ShotClosings if !app.closings.rows().is_empty() && self.settled(800) => {
+                self.ask("shot:closings".into(), Step::Finish);
             }
             Step::Finish => {
                 self.ask("done".into(), Step::Done);

@@ -106,6 +106,7 @@ fn opens_in_french_with_every_tab_and_the_sandbox_badge() {
         "Encaisser",
         "Transactions",
         "Remboursements",
+        "Clôtures",
         "Réglages",
         "Journal",
     ] {
@@ -504,6 +505,45 @@ fn the_pin_and_its_rule_change_only_with_the_current_pin_in_the_settings() {
         2,
         "the wrong and the right PIN are journaled: {outcomes:?}"
     );
+}
+
+#[test]
+fn the_day_is_closed_from_the_closings_screen_after_its_totals_are_shown() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut h = harness(dir.path());
+    wait_ready(&mut h);
+    paid_sale(&mut h, "87,50 €");
+    click(&mut h, "Clôtures");
+    assert!(has_label(&h, "Aucune clôture pour l'instant."));
+    click(&mut h, "Clôturer la journée");
+    wait_for(&mut h, "the day's totals", |h| {
+        h.state().closings.preview().is_some()
+    });
+    h.run_steps(3);
+    assert!(has_label(&h, "Clôturer la journée avec ces totaux ?"));
+    assert!(
+        h.query_all_by_label_contains("87,50").count() >= 2,
+        "the confirmation shows the day's total first (paid in, period, perpetual)"
+    );
+    assert!(
+        h.state().closings.rows().is_empty(),
+        "nothing closed before the confirmation"
+    );
+    click(&mut h, "Confirmer la clôture");
+    wait_for(&mut h, "the closing in the list", |h| {
+        h.state().closings.rows().len() == 1
+    });
+    let c = &h.state().closings.rows()[0].closing;
+    assert_eq!(
+        (c.number, c.period_total_cents, c.perpetual_total_cents),
+        (1, 8750, 8750)
+    );
+    assert!(
+        h.state().closings.rows()[0].signature.is_some(),
+        "the closing is sealed"
+    );
+    h.run_steps(3);
+    assert!(h.query_by_label_contains("Journée clôturée").is_some());
 }
 
 #[test]

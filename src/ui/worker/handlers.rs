@@ -239,6 +239,27 @@ pub(super) async fn handle_inner(
             outbox.send(Event::ExportFileChosen(chosen));
             Ok(())
         }
+        Command::LoadClosings => {
+            let till = engine.till()?;
+            let rows = blocking(move || till.closing_list(None)).await?;
+            outbox.send(Event::Closings(rows));
+            Ok(())
+        }
+        Command::PreviewDay => {
+            let till = engine.till()?;
+            let preview = blocking(move || till.preview_day()).await?;
+            outbox.send(Event::DayPreview(Box::new(preview)));
+            Ok(())
+        }
+        Command::CloseDay => {
+            let till = engine.till()?;
+            let lister = till.clone();
+            let made = blocking(move || till.close_day()).await?;
+            outbox.send(Event::DayClosed(made));
+            let rows = blocking(move || lister.closing_list(None)).await?;
+            outbox.send(Event::Closings(rows));
+            Ok(())
+        }
         Command::VerifyLedger => {
             let till = engine.till()?;
             let report = blocking(move || till.verify_ledger()).await?;
@@ -349,6 +370,7 @@ pub(super) fn origin_of(command: &Command) -> Origin {
         Command::Export { .. } => Origin::Export,
         Command::ChooseExportFile { .. } => Origin::ExportFile,
         Command::VerifyLedger => Origin::Verify,
+        Command::LoadClosings | Command::PreviewDay | Command::CloseDay => Origin::Closings,
         Command::SaveSettings { .. } => Origin::Settings,
         Command::TestConnection { .. } => Origin::Connection,
     }

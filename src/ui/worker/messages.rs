@@ -84,6 +84,12 @@ pub enum Command {
     },
     /// Walk the journal's hash chain.
     VerifyLedger,
+    /// Load the closings made.
+    LoadClosings,
+    /// Compute the daily closing's totals without making it, for the confirmation.
+    PreviewDay,
+    /// Make the daily closing (and the month's and year's when due).
+    CloseDay,
     /// Store settings (and the secret in the keychain), then reopen the till with them. The manager PIN and its
     /// rule change first, through the till (which asks for the current PIN); if that is refused nothing is stored.
     SaveSettings {
@@ -121,6 +127,7 @@ impl Command {
         matches!(
             self,
             Command::CreateCheckout { .. }
+                | Command::CloseDay
                 | Command::Refund { .. }
                 | Command::Export { .. }
                 | Command::SaveSettings { .. }
@@ -155,6 +162,8 @@ pub enum Origin {
     ExportFile,
     /// Verifying the journal.
     Verify,
+    /// Closings.
+    Closings,
     /// Saving settings.
     Settings,
     /// Testing the connection.
@@ -204,6 +213,12 @@ pub enum Event {
     },
     /// The save dialog closed: the file chosen for the export, or `None` when it was cancelled.
     ExportFileChosen(Option<PathBuf>),
+    /// The closings made, oldest first.
+    Closings(Vec<crate::till::ClosingRow>),
+    /// What the daily closing would be now.
+    DayPreview(Box<crate::domain::closing::Closing>),
+    /// The closings just made (the day's first).
+    DayClosed(Vec<crate::domain::closing::Closing>),
     /// The journal check finished.
     Verified {
         /// No entry was edited, removed or reordered.
