@@ -1,8 +1,8 @@
 //! Where a till's journal sealing key lives, and the ledger opened with it.
 //!
-//! The key's home, in order: a key file already next to the ledger (`journal.key`, a till that started without a
-//! keychain keeps it), else the OS keychain (user `journal/<ledger id>`, the id being a hash of the ledger's path),
-//! else a new key file, written once, readable by its owner only. A key in a file protects less: whoever can read
+//! The key's home, in order: the OS keychain (user `journal/<ledger id>`, the id being a hash of the ledger's path),
+//! else a key file already next to the ledger (`journal.key`: a till that started without a keychain keeps it),
+//! else a new key in the keychain, else a new key file, written once, readable by its owner only. A key in a file protects less: whoever can read
 //! the data directory can re-seal the journal. `ledger verify` says which home the journal names.
 
 use std::io::Write;
@@ -54,6 +54,13 @@ pub fn existing(
     dir: &Path,
     vault: &dyn Fn() -> Option<Vault>,
 ) -> Result<Option<JournalKey>, LedgerError> {
+    // The keychain first: a key file planted in the data directory does not replace a key the keychain holds.
+    if let Some(v) = vault()
+        && let Ok(Some(secret)) = v.load_journal_key(&ledger_id(dir))
+        && let Some(seed) = seed_of(secret.expose())
+    {
+        return Ok(Some(JournalKey::from_seed(seed, KeyHome::Keychain)));
+    }
     let file = key_file(dir);
     if file.exists() {
         let text = std::fs::read_to_string(&file).map_err(|e| unreadable(&file, &e.to_string()))?;
@@ -62,12 +69,6 @@ pub fn existing(
             seed,
             KeyHome::File(file.display().to_string()),
         )));
-    }
-    if let Some(v) = vault()
-        && let Ok(Some(secret)) = v.load_journal_key(&ledger_id(dir))
-        && let Some(seed) = seed_of(secret.expose())
-    {
-        return Ok(Some(JournalKey::from_seed(seed, KeyHome::Keychain)));
     }
     Ok(None)
 }

@@ -96,8 +96,7 @@ fn parse_closing_kind(s: &str) -> Result<crate::domain::closing::ClosingKind, St
 #[derive(Debug, Subcommand)]
 pub enum PinCommand {
     /// Set the manager PIN and its rule. Standard input gives the current PIN on its first line (once a PIN is
-    /// set), then the new PIN (an empty line keeps the current one). The rule becomes exactly what the options
-    /// say: the threshold given (or the current one), "always" only with --always.
+    /// set), then the new PIN (an empty line keeps the current one). What no option names stays as it is.
     Set(PinSetArgs),
     /// Show whether a PIN is set and its rule (never the PIN or its hash).
     Show(JsonArgs),
@@ -113,8 +112,11 @@ pub struct PinSetArgs {
     #[arg(long)]
     pub no_threshold: bool,
     /// Every refund needs the PIN.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "not_always")]
     pub always: bool,
+    /// Only refunds above the threshold need the PIN (turns "always" off).
+    #[arg(long)]
+    pub not_always: bool,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,

@@ -404,16 +404,20 @@ fn pin_set(records: &Records, a: &PinSetArgs) -> anyhow::Result<Outcome> {
     };
     let new_pin = Pin::new(&stdin_line("new PIN")?);
     let new_pin = (!new_pin.is_empty()).then_some(new_pin);
-    let rule = PinRule {
-        threshold,
-        always: a.always,
+    let always = if a.always {
+        true
+    } else if a.not_always {
+        false
+    } else {
+        policy.rule.always
     };
+    let rule = PinRule { threshold, always };
     records.set_pin_rules(current.as_ref(), new_pin.as_ref(), rule)?;
     if a.json {
         print_json(&json!({
             "set": new_pin.is_some() || policy.is_set(),
             "thresholdCents": threshold.map(|t| t.cents()),
-            "always": a.always,
+            "always": always,
         }))?;
     } else {
         println!(

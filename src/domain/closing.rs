@@ -115,6 +115,10 @@ pub struct PeriodTotals {
     pub payments_cents: i64,
     /// Refunds whose money left.
     pub refunds_cents: i64,
+    /// Every movement's amount without its sign (a capture taken back or a refund declined after being pending
+    /// counts too): what the perpetual absolute total adds.
+    #[serde(default)]
+    pub absolute_cents: i64,
     /// Per tender kind, in a fixed order: Bimpli CADO, Visa, Mastercard, other.
     pub by_tender: Vec<TenderTotals>,
 }
@@ -125,9 +129,9 @@ impl PeriodTotals {
         self.payments_cents - self.refunds_cents
     }
 
-    /// Payments plus refunds: what the perpetual absolute total adds.
+    /// Every movement without its sign: what the perpetual absolute total adds.
     pub fn absolute_cents(&self) -> i64 {
-        self.payments_cents + self.refunds_cents
+        self.absolute_cents
     }
 
     /// The sum of several periods (a month of days, a year of months).
@@ -138,6 +142,7 @@ impl PeriodTotals {
             out.refunds_count += p.refunds_count;
             out.payments_cents += p.payments_cents;
             out.refunds_cents += p.refunds_cents;
+            out.absolute_cents += p.absolute_cents;
             for t in &p.by_tender {
                 out.line(&t.kind).payments_cents += t.payments_cents;
                 out.line(&t.kind).refunds_cents += t.refunds_cents;
@@ -188,6 +193,7 @@ pub fn totals<'a>(moves: impl IntoIterator<Item = &'a Movement>) -> PeriodTotals
         out.refunds_count += m.refunds;
         out.payments_cents += m.payment_cents;
         out.refunds_cents += m.refund_cents;
+        out.absolute_cents += m.payment_cents.abs() + m.refund_cents.abs();
         let line = out.line(kind_code(m.kind));
         line.payments_cents += m.payment_cents;
         line.refunds_cents += m.refund_cents;

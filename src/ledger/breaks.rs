@@ -72,6 +72,19 @@ pub enum ChainBreak {
         /// The first entry without a seal.
         seq: i64,
     },
+    /// The sealing key changed without the previous key's endorsement: entries from here on may have been re-sealed
+    /// by someone else (or the till lost its keychain).
+    KeyChanged {
+        /// The entry naming the new key.
+        seq: i64,
+        /// The new key's id.
+        key_id: String,
+    },
+    /// Entries were written before the journal named its first key: they could have been rewritten before it.
+    SealedLate {
+        /// The entry naming the first key.
+        first_key_seq: i64,
+    },
     /// The journal is sealed by another key than the one this till holds (or by none).
     KeyNotHeld {
         /// The key the journal names last (empty when none).
@@ -93,7 +106,9 @@ impl ChainBreak {
             }
             ChainBreak::DerivedMismatch { seq, .. }
             | ChainBreak::SealBroken { seq }
-            | ChainBreak::SealMissing { seq } => *seq,
+            | ChainBreak::SealMissing { seq }
+            | ChainBreak::KeyChanged { seq, .. } => *seq,
+            ChainBreak::SealedLate { first_key_seq } => *first_key_seq,
             ChainBreak::GuardChanged { .. } | ChainBreak::KeyNotHeld { .. } => 0,
         }
     }
@@ -135,6 +150,13 @@ impl ChainBreak {
             ),
             ChainBreak::SealMissing { seq } => format!(
                 "entry {seq} has no seal although the journal is sealed: seals were removed"
+            ),
+            ChainBreak::KeyChanged { seq, key_id } => format!(
+                "entry {seq}: the sealing key changed to {key_id} without the previous key's endorsement: the entries from {seq} on may have been re-sealed by someone else (or the keychain was lost)"
+            ),
+            ChainBreak::SealedLate { first_key_seq } => format!(
+                "entries 1 to {} were written before the journal named its sealing key (entry {first_key_seq}): they may have been rewritten before it",
+                first_key_seq - 1
             ),
             ChainBreak::KeyNotHeld {
                 journal_key,
@@ -193,6 +215,13 @@ impl ChainBreak {
             ),
             ChainBreak::SealMissing { seq } => format!(
                 "l'écriture {seq} n'a pas de sceau alors que le journal est scellé : des sceaux ont été supprimés"
+            ),
+            ChainBreak::KeyChanged { seq, key_id } => format!(
+                "écriture {seq} : la clé de scellement est devenue {key_id} sans l'aval de la précédente : les écritures à partir de {seq} ont pu être rescellées par quelqu'un d'autre (ou le trousseau a été perdu)"
+            ),
+            ChainBreak::SealedLate { first_key_seq } => format!(
+                "les écritures 1 à {} ont été écrites avant que le journal ne nomme sa clé (écriture {first_key_seq}) : elles ont pu être réécrites avant",
+                first_key_seq - 1
             ),
             ChainBreak::KeyNotHeld {
                 journal_key,

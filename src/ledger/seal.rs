@@ -1,7 +1,7 @@
 //! The journal's seals: every entry written by a till that holds a journal key is signed (Ed25519) over its number
 //! and chain hash, in the same transaction, in `journal_seals`. The key's public half is itself a journal entry
 //! (`journal_key`), so anyone can check the journal with the file alone; a new key is a `journal_key_rotated` entry
-//! endorsed by the previous key's signature when the till still holds it, and reported by `verify` when not.
+//! endorsed by the previous key's signature when the till still holds it, and named by `verify` when not.
 //!
 //! Someone holding the SQLite file but not the key can still recompute the SHA-256 chain after an edit, but not the
 //! seals: `verify` checks the last seal, and when it fails, finds the first entry whose seal fails (by bisection,

@@ -55,21 +55,53 @@ struct Journaled {
     fingerprint: Option<String>,
 }
 
-/// The last journaled change of every setting.
-fn journaled(conn: &Connection) -> rusqlite::Result<BTreeMap<String, Journaled>> {
+/// The last journaled change of every setting. Each entry read is checked against its own hash and the next
+/// entry's link to it, so an entry edited in the file is refused here (`Err(seq, key)`), not trusted: rewriting it
+/// and the chain after it breaks the last entry's seal, which the till checks when it opens the ledger.
+fn journaled(
+    conn: &Connection,
+) -> rusqlite::Result<Result<BTreeMap<String, Journaled>, (i64, String)>> {
     let mut out = BTreeMap::new();
     let mut stmt = conn.prepare_cached(
-        "SELECT seq, payload FROM journal WHERE kind = 'setting_changed' ORDER BY seq",
+        "SELECT j.seq, j.at, j.kind, j.operator, j.payload, j.prev_hash, j.hash, n.prev_hash
+         FROM journal j LEFT JOIN journal n ON n.seq = j.seq + 1
+         WHERE j.kind = 'setting_changed' ORDER BY j.seq",
     )?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
         let seq: i64 = r.get(0)?;
-        let payload: String = r.get(1)?;
+        let (at, kind, operator, payload, prev_hash, hash): (
+            String,
+            String,
+            String,
+            String,
+            String,
+            String,
+        ) = (
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get(4)?,
+            r.get(5)?,
+            r.get(6)?,
+        );
+        let next_link: Option<String> = r.get(7)?;
+        let parsed = serde_json::from_str(&payload);
+        let key = match &parsed {
+            Ok(Event::SettingChanged { key, .. }) => key.clone(),
+            _ => String::new(),
+        };
+        let whole = super::journal::entry_hash(seq, &at, &kind, &operator, &payload, &prev_hash)
+            == hash
+            && next_link.as_ref().is_none_or(|l| *l == hash);
+        if !whole {
+            return Ok(Err((seq, key)));
+        }
         if let Ok(Event::SettingChanged {
             key,
             value,
             fingerprint,
-        }) = serde_json::from_str(&payload)
+        }) = parsed
         {
             out.insert(
                 key,
@@ -81,14 +113,17 @@ fn journaled(conn: &Connection) -> rusqlite::Result<BTreeMap<String, Journaled>>
             );
         }
     }
-    Ok(out)
+    Ok(Ok(out))
 }
 
 /// The stored settings checked against the journal: the first one that differs, as a [`ChainBreak`], or all of them.
 pub(super) fn checked(
     conn: &Connection,
 ) -> rusqlite::Result<std::result::Result<BTreeMap<String, String>, ChainBreak>> {
-    let journal = journaled(conn)?;
+    let journal = match journaled(conn)? {
+        Ok(j) => j,
+        Err((seq, _)) => return Ok(Err(ChainBreak::Edited { seq })),
+    };
     let mut stored = BTreeMap::new();
     {
         let mut stmt = conn.prepare_cached("SELECT key, value FROM settings ORDER BY key")?;
@@ -159,7 +194,10 @@ impl Ledger {
             Err(ChainBreak::DerivedMismatch { key, seq, .. }) => {
                 Err(LedgerError::SettingAltered { key, seq })
             }
-            Err(other) => Err(LedgerError::Decode(format!("{other:?}"))),
+            Err(other) => Err(LedgerError::SettingAltered {
+                key: "(a settings entry of the journal)".into(),
+                seq: other.seq(),
+            }),
         }
     }
 
@@ -182,7 +220,12 @@ impl Ledger {
             Err(ChainBreak::DerivedMismatch { key, seq, .. }) => {
                 return Err(LedgerError::SettingAltered { key, seq });
             }
-            Err(other) => return Err(LedgerError::Decode(format!("{other:?}"))),
+            Err(other) => {
+                return Err(LedgerError::SettingAltered {
+                    key: "(a settings entry of the journal)".into(),
+                    seq: other.seq(),
+                });
+            }
         };
         let now = self.clock.now();
         for (key, value) in changes {

@@ -208,17 +208,15 @@ fn check_seals(
         return Ok(None);
     };
     if first.seq > 1 {
-        notes.push(format!(
-            "entries 1 to {} were written before the journal was sealed (an older cadodesk, or a ledger put in place outside cadodesk); the seal of entry {} covers them from then on",
-            first.seq - 1,
-            first.seq
-        ));
+        return Ok(Some(ChainBreak::SealedLate {
+            first_key_seq: first.seq,
+        }));
     }
-    for k in keys.iter().filter(|k| k.endorsed == Some(false)) {
-        notes.push(format!(
-            "entry {}: the sealing key changed to {} without the previous key's endorsement (a lost keychain, or someone re-sealing from here on)",
-            k.seq, k.key_id
-        ));
+    if let Some(k) = keys.iter().find(|k| k.endorsed == Some(false)) {
+        return Ok(Some(ChainBreak::KeyChanged {
+            seq: k.seq,
+            key_id: k.key_id.clone(),
+        }));
     }
     let missing: Option<i64> = conn.query_row(
         "SELECT MIN(j.seq) FROM journal j LEFT JOIN journal_seals s ON s.seq = j.seq

@@ -169,7 +169,7 @@ async fn forged_journal_that_verifies_is_named_by_its_seal() {
 }
 
 #[test]
-fn a_key_change_without_the_previous_key_and_entries_before_the_first_key_are_noted() {
+fn a_key_change_without_the_previous_key_and_entries_before_the_first_key_are_named() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let key_a = || JournalKey::from_seed([1; 32], KeyHome::File("a".into()));
@@ -187,7 +187,7 @@ fn a_key_change_without_the_previous_key_and_entries_before_the_first_key_are_no
     l.set_setting("ana", "language", Some("en")).unwrap();
     let r = l.verify().unwrap();
     assert!(r.is_sound() && r.notes.is_empty(), "{r:?}");
-    // A key that appears without B's endorsement (a lost keychain, or someone re-sealing): noted, never silent.
+    // A key that appears without B's endorsement (a lost keychain, or someone re-sealing): verify names the entry.
     let key_c = JournalKey::from_seed([3; 32], KeyHome::Keychain);
     let c_id = key_c.key_id();
     let l = Ledger::open_in(d)
@@ -195,23 +195,24 @@ fn a_key_change_without_the_previous_key_and_entries_before_the_first_key_are_no
         .with_journal_key(key_c, None)
         .unwrap();
     let r = l.verify().unwrap();
-    assert!(r.is_sound(), "{:?}", r.first_break);
     assert_eq!(r.sealed_by.as_deref(), Some(c_id.as_str()));
-    assert!(
-        r.notes
-            .iter()
-            .any(|n| n.contains("without the previous key's endorsement")),
-        "{:?}",
-        r.notes
-    );
+    match r.first_break {
+        Some(ChainBreak::KeyChanged { key_id, .. }) => assert_eq!(key_id, c_id),
+        other => panic!("an unendorsed key change must be named: {other:?}"),
+    }
     // Held by another key than the journal's: named.
-    let held = Ledger::open_in(d).unwrap().holding_key(key_a());
+    let third = tempfile::tempdir().unwrap();
+    Ledger::open_in(third.path())
+        .unwrap()
+        .with_journal_key(key_b(), None)
+        .unwrap();
+    let held = Ledger::open_in(third.path()).unwrap().holding_key(key_a());
     assert!(matches!(
         held.verify().unwrap().first_break,
         Some(ChainBreak::KeyNotHeld { .. })
     ));
-    // A journal that names no key (an older cadodesk, or one put in place outside cadodesk): sealed from the next
-    // open on, and the entries before are noted.
+    // A journal that names no key (an older cadodesk, or one put in place outside cadodesk, its key entry and
+    // seals stripped): sealed from the next open on, and verify names the entries written before the key.
     let other = tempfile::tempdir().unwrap();
     Ledger::open_in(other.path())
         .unwrap()
@@ -221,14 +222,9 @@ fn a_key_change_without_the_previous_key_and_entries_before_the_first_key_are_no
         .unwrap()
         .with_journal_key(key_a(), None)
         .unwrap();
-    let r = l.verify().unwrap();
-    assert!(r.is_sound(), "{:?}", r.first_break);
-    assert!(
-        r.notes
-            .iter()
-            .any(|n| n.contains("entries 1 to 1 were written before the journal was sealed")),
-        "{:?}",
-        r.notes
+    assert_eq!(
+        l.verify().unwrap().first_break,
+        Some(ChainBreak::SealedLate { first_key_seq: 2 })
     );
 }
 
