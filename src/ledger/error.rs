@@ -91,6 +91,12 @@ pub enum LedgerError {
     /// A stored payload no longer decodes (hand-edited database).
     #[error("a journal entry cannot be read: {0}")]
     Decode(String),
+    /// Another refund of the sale came first: this one would pass what the manager's rule (or approval) allowed.
+    #[error("the sale's refunds would pass {} with this one: another refund of the sale came first", .limit.en())]
+    SaleLimit {
+        /// What was allowed for the sale.
+        limit: Amount,
+    },
     /// The journal's last seal does not hold under this till's key: it was rewritten without the key.
     #[error(
         "the journal's last entry is not sealed by this till's key: the journal was rewritten outside cadodesk; nothing was written. Run `cadodesk ledger verify` to find the first rewritten entry, and restore the ledger from a backup"
@@ -180,6 +186,10 @@ impl Localize for LedgerError {
                 LedgerError::Constraint(m) => format!("Le journal a refusé l'écriture : {m}"),
                 LedgerError::Sqlite(m) => format!("Erreur du journal : {m}"),
                 LedgerError::Decode(m) => format!("Une écriture du journal est illisible : {m}"),
+                LedgerError::SaleLimit { limit } => format!(
+                    "Les remboursements de la vente dépasseraient {} avec celui-ci : un autre remboursement de la vente est passé avant",
+                    limit.fr()
+                ),
                 LedgerError::SealBroken => "La dernière écriture du journal n'est pas scellée par la clé de cette caisse : le journal a été réécrit hors de cadodesk ; rien n'a été écrit. Lancez « cadodesk ledger verify » pour trouver la première écriture réécrite, et restaurez le journal depuis une sauvegarde".into(),
                 LedgerError::SettingAltered { key, seq } => format!(
                     "Le réglage « {key} » n'est pas celui que dit le journal (écriture {seq}) : il a été modifié hors de cadodesk ; rien n'a été fait. Lancez « cadodesk ledger verify » et refaites ce réglage dans cadodesk"

@@ -33,6 +33,21 @@ impl Ledger {
         amount: Amount,
         reason: &str,
     ) -> Result<RefundIntent> {
+        self.request_refund_within(operator, payment_id, amount, reason, None)
+    }
+
+    /// [`Ledger::request_refund`], refused with [`LedgerError::SaleLimit`] when the sale's refunds (all but the
+    /// declined ones) and this one would add up to more than `sale_limit`: the total the manager's rule (or a
+    /// manager's approval) allowed, checked again in the guard's transaction so that two processes refunding two
+    /// cards of one sale at once cannot pass the manager's threshold together.
+    pub fn request_refund_within(
+        &self,
+        operator: &str,
+        payment_id: &str,
+        amount: Amount,
+        reason: &str,
+        sale_limit: Option<Amount>,
+    ) -> Result<RefundIntent> {
         let mut conn = self.lock();
         let err = self.err();
         let tx = conn
@@ -94,6 +109,19 @@ impl Ledger {
                 payment_id: payment_id.to_string(),
                 left,
             });
+        }
+        if let Some(limit) = sale_limit {
+            let sale: i64 = tx
+                .query_row(
+                    "SELECT COALESCE(SUM(amount_cents), 0) FROM refunds
+                     WHERE hosted_checkout_id = ?1 AND state != 'declined'",
+                    [&hosted_checkout_id],
+                    |r| r.get(0),
+                )
+                .map_err(&err)?;
+            if sale + amount.cents() > limit.cents() {
+                return Err(LedgerError::SaleLimit { limit });
+            }
         }
         let number = next_refund_number(&tx).map_err(&err)?;
         let idempotence_key = IdempotenceKey::fresh();

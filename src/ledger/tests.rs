@@ -403,3 +403,21 @@ fn a_send_claim_is_exclusive_until_released_expired_or_its_holder_dead() {
     );
     assert!(l.verify().expect("verify").is_sound());
 }
+
+#[test]
+fn the_guard_refuses_a_refund_that_would_pass_the_sales_limit_set_before_another_came_first() {
+    let (_dir, l) = ledger();
+    sale(&l, "CD-1", "h1", &[("1_0", 3103, 5000), ("2_0", 1, 5000)]);
+    let a = |c| Amount::from_cents(c).expect("amount");
+    // Both refunds were judged under the 50 € threshold alone (30 € each); the second to reach the guard sees the
+    // first and is refused.
+    l.request_refund_within("ana", "1_0", a(3000), "retour", Some(a(5000)))
+        .expect("the first passes");
+    assert!(matches!(
+        l.request_refund_within("ana", "2_0", a(3000), "retour", Some(a(5000))),
+        Err(LedgerError::SaleLimit { .. })
+    ));
+    // Without a limit (the rule asks nothing, or a manager approved more) it goes through.
+    l.request_refund_within("ana", "2_0", a(3000), "retour", None)
+        .expect("no limit");
+}

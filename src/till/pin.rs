@@ -56,12 +56,19 @@ pub struct RefundApproval {
     hosted_checkout_id: String,
     up_to: Amount,
     at: DateTime<Utc>,
+    /// The manager's PIN was checked for it (else the rule asked for none, and each refund is judged by the rule).
+    pin_given: bool,
 }
 
 /// How long an approval lasts.
 const APPROVAL_LIFETIME: chrono::Duration = chrono::Duration::minutes(5);
 
 impl RefundApproval {
+    /// The sale's total it allows.
+    pub(super) fn up_to(&self) -> Amount {
+        self.up_to
+    }
+
     /// Does it cover a refund that brings this sale's refunds to `at_stake`, now?
     pub(super) fn covers(
         &self,
@@ -69,7 +76,8 @@ impl RefundApproval {
         at_stake: Amount,
         now: DateTime<Utc>,
     ) -> bool {
-        self.hosted_checkout_id == hosted_checkout_id
+        self.pin_given
+            && self.hosted_checkout_id == hosted_checkout_id
             && at_stake <= self.up_to
             && now >= self.at
             && now - self.at <= APPROVAL_LIFETIME
@@ -193,11 +201,13 @@ impl Records {
         pin: Option<&Pin>,
     ) -> Result<RefundApproval> {
         let at_stake = self.sale_refunds_with(hosted_checkout_id, amount)?;
+        let pin_given = self.pin_policy()?.rule.needs_pin(at_stake);
         self.authorize(PinAction::Refund, at_stake, Some(amount), pin)?;
         Ok(RefundApproval {
             hosted_checkout_id: hosted_checkout_id.to_string(),
             up_to: at_stake,
             at: self.now(),
+            pin_given,
         })
     }
 

@@ -153,14 +153,35 @@ impl Till {
             });
         }
         let at_stake = self.sale_refunds_with(tender.hosted_checkout_id.as_str(), cmd.amount)?;
-        if !approval
-            .is_some_and(|a| a.covers(tender.hosted_checkout_id.as_str(), at_stake, self.now()))
-        {
-            self.authorize(PinAction::Refund, at_stake, Some(cmd.amount), None)?;
-        }
+        // The sale's total this refund may bring it to, checked again by the guard in its transaction: what the
+        // approval covers, or what the rule lets through without the PIN.
+        let sale_limit = match approval {
+            Some(a) if a.covers(tender.hosted_checkout_id.as_str(), at_stake, self.now()) => {
+                Some(a.up_to())
+            }
+            _ => {
+                self.authorize(PinAction::Refund, at_stake, Some(cmd.amount), None)?;
+                let rule = self.pin_policy()?.rule;
+                if rule.always { None } else { rule.threshold }
+            }
+        };
         let intent = ledger
-            .request_refund(self.operator(), &cmd.payment_id, cmd.amount, &reason)
-            .map_err(TillError::from_ledger)?;
+            .request_refund_within(
+                self.operator(),
+                &cmd.payment_id,
+                cmd.amount,
+                &reason,
+                sale_limit,
+            )
+            .map_err(|e| match e {
+                crate::ledger::LedgerError::SaleLimit { .. } => TillError::PinRequired {
+                    rule: self
+                        .pin_policy()
+                        .map(|p| p.rule)
+                        .unwrap_or_else(|_| super::pin::default_rule()),
+                },
+                other => TillError::from_ledger(other),
+            })?;
         tracing::info!(number = intent.number, payment_id = %cmd.payment_id, amount = %cmd.amount, "refund intent recorded");
         let record = ledger
             .refund_by_key(&intent.idempotence_key)
