@@ -2,8 +2,9 @@
 //!
 //! The key's home, in order: the OS keychain (user `journal/<ledger id>`, the id being a hash of the ledger's path),
 //! else a key file already next to the ledger (`journal.key`: a till that started without a keychain keeps it),
-//! else a new key in the keychain, else a new key file, written once, readable by its owner only. A key in a file protects less: whoever can read
-//! the data directory can re-seal the journal. `ledger verify` says which home the journal names.
+//! else a new key in the keychain, else a new key file, written once, readable by its owner only. A key in a file
+//! protects less: whoever can read the data directory can re-seal the journal. `ledger verify` says which home the
+//! journal names.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -22,7 +23,8 @@ fn hex(bytes: &[u8]) -> String {
 
 fn seed_of(hex_seed: &str) -> Option<[u8; 32]> {
     let s = hex_seed.trim();
-    if s.len() != 64 {
+    // ASCII only: a file holding anything else is refused, never sliced inside a character.
+    if s.len() != 64 || !s.is_ascii() {
         return None;
     }
     let bytes: Option<Vec<u8>> = (0..64)
@@ -141,4 +143,22 @@ pub fn seal(
 ) -> Result<Ledger, LedgerError> {
     let (key, _) = load_or_create(dir, vault)?;
     ledger.with_journal_key(key, None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_file_holds_64_hex_digits_and_nothing_else_is_read_as_a_key() {
+        assert_eq!(seed_of(&"07".repeat(32)), Some([7; 32]));
+        assert_eq!(
+            seed_of(&format!(" {}\n", "ab".repeat(32))),
+            Some([0xab; 32])
+        );
+        assert_eq!(seed_of(&"zz".repeat(32)), None);
+        assert_eq!(seed_of("0102"), None);
+        // 64 bytes, but not 64 ASCII characters: refused, not sliced inside a character.
+        assert_eq!(seed_of(&format!("é{}", "0".repeat(62))), None);
+    }
 }
