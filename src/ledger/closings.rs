@@ -173,6 +173,56 @@ impl Ledger {
         }))
     }
 
+    /// The time of the first entry after `seq` that moved or may move money, if any.
+    pub fn first_money_entry_after(&self, seq: i64) -> Result<Option<DateTime<Utc>>> {
+        let conn = self.lock();
+        let err = self.err();
+        let mut first: Option<i64> = None;
+        for kind in MONEY_KINDS {
+            let s: Option<i64> = conn
+                .prepare_cached("SELECT MIN(seq) FROM journal WHERE kind = ?1 AND seq > ?2")
+                .and_then(|mut st| st.query_row(params![kind, seq], |r| r.get(0)))
+                .map_err(&err)?;
+            first = match (first, s) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+        }
+        let Some(first) = first else {
+            return Ok(None);
+        };
+        let at: Option<String> = conn
+            .query_row("SELECT at FROM journal WHERE seq = ?1", [first], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(&err)?;
+        at.map(|a| time(&a).map_err(&err)).transpose()
+    }
+
+    /// The last entry written before `at` (entries are in time order: the search stops at the first one from the
+    /// end).
+    pub fn last_seq_before(&self, at: DateTime<Utc>) -> Result<Option<i64>> {
+        let conn = self.lock();
+        conn.query_row(
+            "SELECT seq FROM journal WHERE at < ?1 ORDER BY seq DESC LIMIT 1",
+            [super::journal::format_time(at)],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(self.err())
+    }
+
+    /// The chain hash of entry `seq`.
+    pub fn hash_of(&self, seq: i64) -> Result<Option<String>> {
+        let conn = self.lock();
+        conn.query_row("SELECT hash FROM journal WHERE seq = ?1", [seq], |r| {
+            r.get(0)
+        })
+        .optional()
+        .map_err(self.err())
+    }
+
     /// The seal of entry `seq`: the key's id and the signature (hex), when it has one.
     pub fn seal_of(&self, seq: i64) -> Result<Option<(String, String)>> {
         let conn = self.lock();

@@ -35,6 +35,15 @@ pub struct ClosingRow {
     pub key_id: Option<String>,
 }
 
+/// The first instant of `day` in Europe/Paris.
+fn paris_midnight(day: chrono::NaiveDate) -> Option<DateTime<Utc>> {
+    use chrono::TimeZone;
+    Paris
+        .from_local_datetime(&day.and_hms_opt(0, 0, 0)?)
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+}
+
 fn paris_day(at: DateTime<Utc>) -> String {
     at.with_timezone(&Paris).format("%Y-%m-%d").to_string()
 }
@@ -173,33 +182,55 @@ impl Records {
     /// The operator's daily closing, now: from the end of the previous daily closing. Then the monthly and yearly
     /// closings that became due. Returns the daily closing first.
     pub fn close_day(&self) -> Result<Vec<Closing>> {
-        let mut out: Vec<Closing> = self.make_day(false)?.into_iter().collect();
+        let mut out = self.close_earlier_days()?;
+        out.extend(self.make_day(None)?);
         out.extend(self.close_periods()?);
         Ok(out)
     }
 
-    /// What a start closes by itself: a day left open (money entries after the last daily closing, the last of them
-    /// on an earlier day than today, Europe/Paris), then the months and years that ended.
+    /// What a start closes by itself: each earlier day (Europe/Paris) with sales or refunds and no closing, cut at
+    /// its midnight, then the months and years that ended.
     pub fn close_due(&self) -> Result<Vec<Closing>> {
-        let ledger = self.ledger();
-        let closed_to = ledger
-            .closings()
-            .map_err(TillError::from_ledger)?
-            .iter()
-            .rev()
-            .find(|(_, c)| c.kind == ClosingKind::Day)
-            .map_or(0, |(_, c)| c.last_seq);
-        let mut out = Vec::new();
-        if let Some(at) = ledger
-            .last_money_entry_after(closed_to)
-            .map_err(TillError::from_ledger)?
-            && paris_day(at) < paris_day(self.now())
-            && let Some(day) = self.make_day(true)?
-        {
-            tracing::info!(day = %paris_day(at), "closed the day left open");
-            out.push(day);
-        }
+        let mut out = self.close_earlier_days()?;
         out.extend(self.close_periods()?);
+        Ok(out)
+    }
+
+    /// One daily closing per earlier day left open: from the first money entry not closed yet, the day it belongs
+    /// to is closed at its midnight, and so on until today.
+    fn close_earlier_days(&self) -> Result<Vec<Closing>> {
+        let ledger = self.ledger();
+        let mut out = Vec::new();
+        let today = self.now().with_timezone(&Paris).date_naive();
+        for _ in 0..366 {
+            let closed_to = ledger
+                .closings()
+                .map_err(TillError::from_ledger)?
+                .iter()
+                .rev()
+                .find(|(_, c)| c.kind == ClosingKind::Day)
+                .map_or(0, |(_, c)| c.last_seq);
+            let Some(first) = ledger
+                .first_money_entry_after(closed_to)
+                .map_err(TillError::from_ledger)?
+            else {
+                break;
+            };
+            let day = first.with_timezone(&Paris).date_naive();
+            if day >= today {
+                break;
+            }
+            let Some(end) = day.succ_opt().and_then(paris_midnight) else {
+                break;
+            };
+            match self.make_day(Some(end))? {
+                Some(c) => {
+                    tracing::info!(day = %c.label, "closed a day left open");
+                    out.push(c);
+                }
+                None => break,
+            }
+        }
         Ok(out)
     }
 
@@ -224,19 +255,20 @@ impl Records {
 
     /// What the daily closing would be now, without making it: the totals the operator confirms first.
     pub fn preview_day(&self) -> Result<Closing> {
-        self.compute_day(false)?
+        self.compute_day(None)?
             .map(|(c, _)| c)
             .ok_or_else(|| TillError::Config("the day's totals could not be computed".into()))
     }
 
-    /// The daily closing from the previous one to the journal's head, and that head. With `only_if_due` (a
-    /// start), `None` when no day is left open.
-    fn compute_day(&self, only_if_due: bool) -> Result<Option<(Closing, i64)>> {
+    /// The daily closing from the previous one to the journal's head, or to the last entry before `cut` (a
+    /// midnight), and the head it was computed at. `None` when a cut closing has nothing to close (another process
+    /// closed that day first).
+    fn compute_day(&self, cut: Option<DateTime<Utc>>) -> Result<Option<(Closing, i64)>> {
         let ledger = self.ledger();
-        let (head, head_hash) = ledger
+        let head = ledger
             .head()
             .map_err(TillError::from_ledger)?
-            .unwrap_or_else(|| (0, String::new()));
+            .map_or(0, |h| h.0);
         let closings = ledger.closings().map_err(TillError::from_ledger)?;
         let previous = closings
             .iter()
@@ -244,20 +276,30 @@ impl Records {
             .find(|(_, c)| c.kind == ClosingKind::Day)
             .map(|(_, c)| c.clone());
         let first_seq = previous.as_ref().map_or(1, |c| c.last_seq + 1);
-        if only_if_due {
-            let due = ledger
-                .last_money_entry_after(first_seq - 1)
+        let last_seq = match cut {
+            None => head,
+            Some(at) => ledger
+                .last_seq_before(at)
                 .map_err(TillError::from_ledger)?
-                .is_some_and(|at| paris_day(at) < paris_day(self.now()));
-            if !due {
-                return Ok(None);
-            }
+                .unwrap_or(0),
+        };
+        if cut.is_some()
+            && ledger
+                .first_money_entry_after(first_seq - 1)
+                .map_err(TillError::from_ledger)?
+                .is_none_or(|at| cut.is_some_and(|c| at >= c))
+        {
+            return Ok(None);
         }
+        let head_hash = ledger
+            .hash_of(last_seq)
+            .map_err(TillError::from_ledger)?
+            .unwrap_or_default();
         let mut flow = MoneyFlow::default();
         let mut moves: Vec<Movement> = Vec::new();
-        let (mut first_at, mut last_at) = (None, None);
+        let mut first_at = None;
         ledger
-            .for_each_entry(head, |seq, at, event| {
+            .for_each_entry(last_seq, |seq, at, event| {
                 let moved = flow.step(seq, event);
                 if seq < first_seq || matches!(event, Event::ClosingMade { .. }) {
                     return;
@@ -266,7 +308,6 @@ impl Records {
                     moves.push(m);
                 }
                 first_at.get_or_insert(at);
-                last_at = Some(at);
             })
             .map_err(TillError::from_ledger)?;
         let now = self.now();
@@ -280,11 +321,15 @@ impl Records {
             number: previous.as_ref().map_or(1, |c| c.number + 1),
             till: identity.code,
             till_uuid: identity.uuid,
-            label: paris_day(last_at.unwrap_or(now)),
+            // A cut closing is its day's; the operator's closing is today's.
+            label: match cut {
+                Some(end) => paris_day(end - chrono::Duration::milliseconds(1)),
+                None => paris_day(now),
+            },
             from: previous.as_ref().map(|c| c.to).or(first_at).unwrap_or(now),
-            to: now,
+            to: cut.unwrap_or(now),
             first_seq,
-            last_seq: head,
+            last_seq,
             period_total_cents: totals.net_cents(),
             perpetual_total_cents: perpetual + totals.net_cents(),
             perpetual_absolute_total_cents: absolute + totals.absolute_cents(),
@@ -295,12 +340,12 @@ impl Records {
         Ok(Some((closing, head)))
     }
 
-    /// The daily closing from the previous one to now. With `only_if_due` (a start), nothing when another
-    /// process closed the day first.
-    fn make_day(&self, only_if_due: bool) -> Result<Option<Closing>> {
+    /// The daily closing from the previous one to now, or to the midnight `cut` (nothing when another process
+    /// closed that day first).
+    fn make_day(&self, cut: Option<DateTime<Utc>>) -> Result<Option<Closing>> {
         // Another writer may append between the reading and the closing: then the closing is computed again.
         for _ in 0..5 {
-            let Some((closing, head)) = self.compute_day(only_if_due)? else {
+            let Some((closing, head)) = self.compute_day(cut)? else {
                 return Ok(None);
             };
             let written = self

@@ -358,3 +358,44 @@ async fn tills_starting_together_on_a_later_day_close_the_open_day_once() {
     assert_eq!(days.len(), 1);
     assert_eq!(days[0].closing.period_total_cents, 2000);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closing_made_after_midnight_keeps_each_day_and_each_month_whole() {
+    let sb = sandbox(0).await;
+    let base = sb.base_url();
+    let dir = tempfile::tempdir().unwrap();
+    let clock = test_clock();
+    let at = |s: &str| {
+        chrono::DateTime::parse_from_rfc3339(s)
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+    };
+    // 23:30 in Paris on November 30th, then 00:10 on December 1st.
+    clock.set(at("2026-11-30T22:30:00Z"));
+    let till = till_on_clock(dir.path(), &base, &clock, None);
+    paid_sale(&till, 2000, &[], Some(VISA)).await;
+    clock.set(at("2026-11-30T23:10:00Z"));
+    paid_sale(&till, 3000, &[], Some(VISA)).await;
+    // The operator closes at 00:30: November 30th is closed at its midnight, then December 1st so far, then November.
+    clock.set(at("2026-11-30T23:30:00Z"));
+    let made = till.close_day().unwrap();
+    let seen: Vec<(ClosingKind, &str, i64)> = made
+        .iter()
+        .map(|c| (c.kind, c.label.as_str(), c.period_total_cents))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (ClosingKind::Day, "2026-11-30", 2000),
+            (ClosingKind::Day, "2026-12-01", 3000),
+            (ClosingKind::Month, "2026-11", 2000),
+        ]
+    );
+    assert_eq!(
+        made[0].to,
+        at("2026-11-30T23:00:00Z"),
+        "cut at Paris midnight"
+    );
+    assert_eq!(made[1].first_seq, made[0].last_seq + 1);
+    assert_eq!(made[1].perpetual_total_cents, 5000);
+}
