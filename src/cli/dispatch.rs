@@ -155,8 +155,17 @@ pub(super) fn records_command(
             };
             let mut printed: Vec<crate::till::ClosingRow> =
                 made.iter().filter_map(row_of).collect();
+            anyhow::ensure!(
+                !printed.is_empty(),
+                "the closing was made but could not be read back: run `cadodesk closings`"
+            );
             if a.json {
-                let mut v = closing_json(&printed.remove(0));
+                // Today's closing is the last daily one made; earlier days and the months come along.
+                let today = printed
+                    .iter()
+                    .rposition(|r| r.closing.kind == crate::domain::closing::ClosingKind::Day)
+                    .unwrap_or(0);
+                let mut v = closing_json(&printed.remove(today));
                 v["alsoClosed"] = json!(printed.iter().map(closing_json).collect::<Vec<_>>());
                 print_json(&v)?;
             } else {

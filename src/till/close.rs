@@ -179,8 +179,8 @@ impl Records {
         }
     }
 
-    /// The operator's daily closing, now: from the end of the previous daily closing. Then the monthly and yearly
-    /// closings that became due. Returns the daily closing first.
+    /// The operator's daily closing, now: first each earlier day left open (cut at its midnight), then today's from
+    /// the end of the previous daily closing, then the monthly and yearly closings that became due, in that order.
     pub fn close_day(&self) -> Result<Vec<Closing>> {
         let mut out = self.close_earlier_days()?;
         out.extend(self.make_day(None)?);

@@ -67,7 +67,12 @@ impl ClosingsPanel {
                 self.busy = false;
             }
             Event::DayClosed(made) => {
-                self.just_closed = made.first().cloned();
+                // Today's closing is the last daily one made (earlier days left open come before it).
+                self.just_closed = made
+                    .iter()
+                    .rev()
+                    .find(|c| c.kind == ClosingKind::Day)
+                    .cloned();
                 self.preview = None;
                 self.busy = false;
             }

@@ -217,7 +217,7 @@ pub enum Event {
     Closings(Vec<crate::till::ClosingRow>),
     /// What the daily closing would be now.
     DayPreview(Box<crate::domain::closing::Closing>),
-    /// The closings just made (the day's first).
+    /// The closings just made: earlier days left open, today's, then months and years.
     DayClosed(Vec<crate::domain::closing::Closing>),
     /// The journal check finished.
     Verified {
