@@ -11,27 +11,17 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+use crate::ledger::journal::{hex, unhex};
 use crate::ledger::{JournalKey, KeyHome, Ledger, LedgerError};
 use crate::vault::{Backend, Secret, Vault};
 
 /// The key file's name in the data directory, when no keychain is usable.
 pub const KEY_FILE: &str = "journal.key";
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
+/// A key file's or keychain entry's 64 hex digits as a seed; anything else is refused (never sliced inside a
+/// character).
 fn seed_of(hex_seed: &str) -> Option<[u8; 32]> {
-    let s = hex_seed.trim();
-    // ASCII only: a file holding anything else is refused, never sliced inside a character.
-    if s.len() != 64 || !s.is_ascii() {
-        return None;
-    }
-    let bytes: Option<Vec<u8>> = (0..64)
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok())
-        .collect();
-    bytes.and_then(|b| <[u8; 32]>::try_from(b).ok())
+    unhex(hex_seed.trim()).and_then(|b| <[u8; 32]>::try_from(b).ok())
 }
 
 /// The keychain's name for the ledger in `dir`: a hash of its absolute path.

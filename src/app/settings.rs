@@ -89,8 +89,8 @@ impl Default for Settings {
             operator: DEFAULT_OPERATOR.into(),
             lang: Lang::Fr,
             pin_hash: None,
-            pin_threshold: Amount::from_cents(5000),
-            pin_always: false,
+            pin_threshold: PinRule::default_rule().threshold,
+            pin_always: PinRule::default_rule().always,
         }
     }
 }
@@ -135,26 +135,13 @@ pub fn load(ledger: &Ledger, overrides: &Overrides) -> Result<Settings, LedgerEr
         s.lang = Lang::from_code(&v);
     }
     s.pin_hash = get(keys::MANAGER_PIN_HASH)?;
-    if let Some(v) = get(keys::PIN_THRESHOLD_CENTS)? {
-        s.pin_threshold = if v == keys::NO_THRESHOLD {
-            None
-        } else {
-            Some(
-                v.parse::<i64>()
-                    .ok()
-                    .and_then(Amount::from_cents)
-                    .ok_or_else(|| {
-                        LedgerError::Decode(format!(
-                            "setting {}: '{v}' is not an amount in cents",
-                            keys::PIN_THRESHOLD_CENTS
-                        ))
-                    })?,
-            )
-        };
-    }
-    if let Some(v) = get(keys::REQUIRE_PIN_FOR_ALL)? {
-        s.pin_always = v == "true";
-    }
+    let rule = PinRule::from_stored(
+        stored.get(keys::PIN_THRESHOLD_CENTS).map(String::as_str),
+        stored.get(keys::REQUIRE_PIN_FOR_ALL).map(String::as_str),
+    )
+    .map_err(LedgerError::Decode)?;
+    s.pin_threshold = rule.threshold;
+    s.pin_always = rule.always;
     // The command line wins over what is stored, for this run only.
     if let Some(e) = &overrides.endpoint {
         s.environment = Environment::from_code(e);

@@ -331,7 +331,8 @@ pub fn entry_hash(
     hex(&h.finalize())
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// Bytes as lower-case hex: the form of every hash, key and signature the ledger stores.
+pub fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(bytes.len() * 2);
     for b in bytes {
@@ -339,6 +340,17 @@ fn hex(bytes: &[u8]) -> String {
         s.push(char::from(DIGITS[usize::from(b & 0x0f)]));
     }
     s
+}
+
+/// Lower-case or upper-case hex back to bytes; `None` for anything else (an odd length, a non-hex character).
+pub fn unhex(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
 }
 
 /// Walks entries in stored order, keeping only what the next step needs, so a chain of any length is checked in

@@ -12,6 +12,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use sha2::{Digest, Sha256};
 
 use super::append::append_tx;
+use super::journal::{hex, unhex};
 use super::{Event, Ledger, LedgerError, Result};
 
 /// Where a till's journal key is kept: said by `verify`, since a key in a file next to the ledger protects less.
@@ -46,20 +47,6 @@ impl std::fmt::Debug for JournalKey {
             .field("home", &self.home)
             .finish()
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(s: &str) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-        .collect()
 }
 
 /// A public key's id: the first 16 hex digits of its SHA-256.

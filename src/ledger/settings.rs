@@ -42,10 +42,7 @@ pub mod keys {
 
 /// The SHA-256 of a hidden setting's value, hex: what its journal entry holds.
 pub fn fingerprint(value: &str) -> String {
-    Sha256::digest(value.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    super::journal::hex(&Sha256::digest(value.as_bytes()))
 }
 
 /// What the journal says one setting holds: its last change's entry number and value (or fingerprint).

@@ -126,6 +126,14 @@ impl Records {
         {
             return Err(TillError::TillCodeFixed(c.code.clone()));
         }
+        // Printed on documents, one line each: no control characters (a line break could forge a line), bounded.
+        for (field, value, max) in [("shop", shop, 80), ("address", address, 200)] {
+            if let Some(v) = value
+                && (v.chars().count() > max || v.chars().any(char::is_control))
+            {
+                return Err(TillError::TillTextInvalid { field, max });
+            }
+        }
         let text = |s: Option<&str>| {
             s.map(str::trim)
                 .filter(|s| !s.is_empty())

@@ -164,6 +164,14 @@ pub enum TillError {
     /// The till code is not 1 to 8 capital letters or digits.
     #[error("till code '{0}': use 1 to 8 capital letters or digits, such as T01")]
     TillCodeInvalid(String),
+    /// The shop's name or address holds a line break or another control character, or is too long.
+    #[error("{field}: one line of at most {max} characters, without control characters")]
+    TillTextInvalid {
+        /// `shop` or `address`.
+        field: &'static str,
+        /// Its longest length.
+        max: usize,
+    },
     /// The till code is on closings already.
     #[error(
         "till code: this till is {0} on its closings already; its code cannot change (the shop and address can)"
@@ -397,6 +405,14 @@ impl Localize for TillError {
             TillError::PinUnacceptable => "Nouveau code : utilisez 4 à 12 chiffres".into(),
             TillError::TillCodeInvalid(c) => format!(
                 "Code de caisse « {c} » : utilisez 1 à 8 lettres majuscules ou chiffres, comme T01"
+            ),
+            TillError::TillTextInvalid { field, max } => format!(
+                "{} : une seule ligne de {max} caractères au plus, sans caractère de contrôle",
+                if *field == "shop" {
+                    "Nom du magasin"
+                } else {
+                    "Adresse"
+                }
             ),
             TillError::TillCodeFixed(c) => format!(
                 "Code de caisse : cette caisse est {c} sur ses clôtures ; son code ne peut plus changer (le nom et l'adresse du magasin, si)"

@@ -10,6 +10,8 @@ use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
 
 use crate::domain::Amount;
+use crate::ledger::journal::hex;
+use crate::ledger::keys;
 
 /// A PIN as typed. Never printed: its `Debug` form hides it.
 #[derive(Clone, PartialEq, Eq)]
@@ -47,10 +49,6 @@ impl fmt::Debug for Pin {
 fn argon2() -> Argon2<'static> {
     let params = Params::new(19 * 1024, 2, 1, None).unwrap_or_default();
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Hashes a new PIN with a fresh random salt, as a PHC string (`$argon2id$v=19$m=19456,t=2,p=1$salt$hash`).
@@ -136,6 +134,41 @@ pub struct PinRule {
 }
 
 impl PinRule {
+    /// The rule when nothing is stored: refunds above 50,00 € on one sale need the PIN.
+    pub fn default_rule() -> PinRule {
+        PinRule {
+            threshold: Amount::from_cents(5000),
+            always: false,
+        }
+    }
+
+    /// The rule the stored settings give (the threshold in cents, or [`keys::NO_THRESHOLD`]; "always" as `true` or
+    /// `false`), the default for what is not stored. The one reading of these settings, for the till and the screens.
+    pub fn from_stored(threshold: Option<&str>, always: Option<&str>) -> Result<PinRule, String> {
+        let mut rule = PinRule::default_rule();
+        if let Some(v) = threshold {
+            rule.threshold = if v == keys::NO_THRESHOLD {
+                None
+            } else {
+                Some(
+                    v.parse::<i64>()
+                        .ok()
+                        .and_then(Amount::from_cents)
+                        .ok_or_else(|| {
+                            format!(
+                                "setting {}: '{v}' is not an amount in cents",
+                                keys::PIN_THRESHOLD_CENTS
+                            )
+                        })?,
+                )
+            };
+        }
+        if let Some(v) = always {
+            rule.always = v == "true";
+        }
+        Ok(rule)
+    }
+
     /// Does a refund that brings the sale's refunds to `amount` need the manager PIN?
     pub fn needs_pin(&self, amount: Amount) -> bool {
         self.always || self.threshold.is_some_and(|t| amount > t)

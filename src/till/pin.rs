@@ -84,14 +84,6 @@ impl RefundApproval {
     }
 }
 
-/// The rule when nothing is stored: refunds above 50,00 € on one sale need the PIN.
-pub fn default_rule() -> PinRule {
-    PinRule {
-        threshold: Amount::from_cents(5000),
-        always: false,
-    }
-}
-
 impl Records {
     /// The manager PIN's rule as the ledger holds it, checked against the journal.
     pub fn pin_policy(&self) -> Result<PinPolicy> {
@@ -99,27 +91,11 @@ impl Records {
             .ledger()
             .settings_checked()
             .map_err(TillError::from_ledger)?;
-        let mut rule = default_rule();
-        if let Some(v) = settings.get(keys::PIN_THRESHOLD_CENTS) {
-            rule.threshold = if v == keys::NO_THRESHOLD {
-                None
-            } else {
-                Some(
-                    v.parse::<i64>()
-                        .ok()
-                        .and_then(Amount::from_cents)
-                        .ok_or_else(|| {
-                            TillError::Config(format!(
-                                "setting {}: '{v}' is not an amount in cents",
-                                keys::PIN_THRESHOLD_CENTS
-                            ))
-                        })?,
-                )
-            };
-        }
-        if let Some(v) = settings.get(keys::REQUIRE_PIN_FOR_ALL) {
-            rule.always = v == "true";
-        }
+        let rule = PinRule::from_stored(
+            settings.get(keys::PIN_THRESHOLD_CENTS).map(String::as_str),
+            settings.get(keys::REQUIRE_PIN_FOR_ALL).map(String::as_str),
+        )
+        .map_err(TillError::Config)?;
         Ok(PinPolicy {
             rule,
             hash: settings.get(keys::MANAGER_PIN_HASH).cloned(),
@@ -149,18 +125,18 @@ impl Records {
             .needs_pin(self.sale_refunds_with(hosted_checkout_id, amount)?))
     }
 
-    /// Lets an action through when the rule does not ask for the PIN at `at_stake`, or when `pin` is the manager's.
-    /// Each PIN checked is journaled, right or wrong.
+    /// Lets an action through when the rule does not ask for the PIN at `at_stake`, or when `pin` is the manager's,
+    /// and returns the rule it was judged by. Each PIN checked is journaled, right or wrong.
     pub fn authorize(
         &self,
         action: PinAction,
         at_stake: Amount,
         amount: Option<Amount>,
         pin: Option<&Pin>,
-    ) -> Result<()> {
+    ) -> Result<PinRule> {
         let policy = self.pin_policy()?;
         if !policy.rule.needs_pin(at_stake) {
-            return Ok(());
+            return Ok(policy.rule);
         }
         let Some(hash) = &policy.hash else {
             self.journal_pin(action, amount, PinOutcome::Missing)?;
@@ -170,7 +146,8 @@ impl Records {
             self.journal_pin(action, amount, PinOutcome::Missing)?;
             return Err(TillError::PinRequired { rule: policy.rule });
         };
-        self.check_pin(action, amount, pin, hash)
+        self.check_pin(action, amount, pin, hash)?;
+        Ok(policy.rule)
     }
 
     /// Journals one time the PIN was asked for, and what came of it (never the PIN).
@@ -201,8 +178,8 @@ impl Records {
         pin: Option<&Pin>,
     ) -> Result<RefundApproval> {
         let at_stake = self.sale_refunds_with(hosted_checkout_id, amount)?;
-        let pin_given = self.pin_policy()?.rule.needs_pin(at_stake);
-        self.authorize(PinAction::Refund, at_stake, Some(amount), pin)?;
+        let rule = self.authorize(PinAction::Refund, at_stake, Some(amount), pin)?;
+        let pin_given = rule.needs_pin(at_stake);
         Ok(RefundApproval {
             hosted_checkout_id: hosted_checkout_id.to_string(),
             up_to: at_stake,

@@ -10,7 +10,7 @@ use crate::ledger::{Claim, Event, RefundRecord};
 
 use super::gateway::{GatewayError, RefundReading};
 use super::logic::{self, AllocationError};
-use super::manager::Pin;
+use super::manager::{Pin, PinRule};
 use super::pin::RefundApproval;
 use super::sender;
 use super::views::{self, RefundCommand, RefundView};
@@ -160,8 +160,7 @@ impl Till {
                 Some(a.up_to())
             }
             _ => {
-                self.authorize(PinAction::Refund, at_stake, Some(cmd.amount), None)?;
-                let rule = self.pin_policy()?.rule;
+                let rule = self.authorize(PinAction::Refund, at_stake, Some(cmd.amount), None)?;
                 if rule.always { None } else { rule.threshold }
             }
         };
@@ -178,7 +177,7 @@ impl Till {
                     rule: self
                         .pin_policy()
                         .map(|p| p.rule)
-                        .unwrap_or_else(|_| super::pin::default_rule()),
+                        .unwrap_or_else(|_| PinRule::default_rule()),
                 },
                 other => TillError::from_ledger(other),
             })?;
@@ -202,16 +201,7 @@ impl Till {
     /// Nothing is sent without the refund's send claim: while another process holds it (it is sending the same
     /// refund), or once the refund is answered or closed, the refund is left as the ledger shows it.
     pub(super) async fn settle_refund(&self, r: &RefundRecord, fresh: bool) -> Result<RefundView> {
-        let holder = sender::holder();
-        let claim = self
-            .ledger()
-            .claim_send(
-                r.idempotence_key.as_str(),
-                &holder,
-                self.now() + sender::SEND_CLAIM,
-                &sender::is_dead,
-            )
-            .map_err(TillError::from_ledger)?;
+        let (holder, claim) = self.claim(r)?;
         match claim {
             Claim::Taken => {}
             Claim::Busy { until, .. } => {
@@ -234,6 +224,21 @@ impl Till {
         };
         self.release(r, &holder);
         result
+    }
+
+    /// Asks for the refund's send claim under a fresh holder name: the name (to give it back) and the answer.
+    fn claim(&self, r: &RefundRecord) -> Result<(String, Claim)> {
+        let holder = sender::holder();
+        let claim = self
+            .ledger()
+            .claim_send(
+                r.idempotence_key.as_str(),
+                &holder,
+                self.now() + sender::SEND_CLAIM,
+                &sender::is_dead,
+            )
+            .map_err(TillError::from_ledger)?;
+        Ok((holder, claim))
     }
 
     /// Gives a send claim back. A claim that cannot be given back (a full disk) ends with its time, or at once
@@ -430,15 +435,7 @@ impl Till {
             Some(record.amount),
             pin,
         )?;
-        let holder = sender::holder();
-        let claim = ledger
-            .claim_send(
-                record.idempotence_key.as_str(),
-                &holder,
-                self.now() + sender::SEND_CLAIM,
-                &sender::is_dead,
-            )
-            .map_err(TillError::from_ledger)?;
+        let (holder, claim) = self.claim(&record)?;
         match claim {
             Claim::Taken => {}
             Claim::Busy { until, .. } => {

@@ -335,7 +335,8 @@ impl Run {
         self.absorb(&v);
     }
 
-    async fn refund(&mut self, slow: bool) {
+    /// A sale's tender with something left to refund, drawn at random.
+    fn pick_tender(&mut self) -> Option<(String, Tender)> {
         let candidates: Vec<(usize, usize)> = self
             .sales
             .iter()
@@ -349,11 +350,16 @@ impl Run {
             })
             .collect();
         if candidates.is_empty() {
-            return;
+            return None;
         }
         let (i, j) = *self.rng.pick(&candidates);
-        let t = self.sales[i].tenders[j].clone();
-        let sale_id = self.sales[i].id.clone();
+        Some((self.sales[i].id.clone(), self.sales[i].tenders[j].clone()))
+    }
+
+    async fn refund(&mut self, slow: bool) {
+        let Some((sale_id, t)) = self.pick_tender() else {
+            return;
+        };
         let over = self.rng.chance(0.12);
         let cents = if over {
             t.refundable + self.rng.range(1, 500)
@@ -443,25 +449,9 @@ impl Run {
 impl Run {
     /// A tender with something left, and an amount within it.
     fn pick_refund(&mut self) -> Option<(String, String, i64)> {
-        let candidates: Vec<(usize, usize)> = self
-            .sales
-            .iter()
-            .enumerate()
-            .flat_map(|(i, s)| {
-                s.tenders
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, t)| t.refundable > 0)
-                    .map(move |(j, _)| (i, j))
-            })
-            .collect();
-        if candidates.is_empty() {
-            return None;
-        }
-        let (i, j) = *self.rng.pick(&candidates);
-        let t = self.sales[i].tenders[j].clone();
+        let (sale_id, t) = self.pick_tender()?;
         let cents = self.rng.range(1, t.refundable);
-        Some((self.sales[i].id.clone(), t.payment_id, cents))
+        Some((sale_id, t.payment_id, cents))
     }
 
     /// `cadodesk refund …` started in the background (the command another process runs meanwhile).

@@ -191,6 +191,14 @@ async fn close_through_the_binary_gives_the_period_and_the_perpetual_totals() {
     let uuid = till["uuid"].as_str().unwrap().to_string();
     let out = cli.run(&["till", "init", "--code", "t-2"]).await;
     assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    // The shop's name goes on documents one line long: a line break (a forged line) or a novel is refused.
+    for shop in ["Boutique\nTOTAL 0,00", &"x".repeat(81)] {
+        let out = cli
+            .run(&["till", "init", "--code", "T02", "--shop", shop])
+            .await;
+        assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+        assert!(stderr_of(&out).contains("Shop"), "{}", stderr_of(&out));
+    }
     let first = binary_sale(&cli, "42,50").await;
     let out = cli.run(&["close", "--json"]).await;
     assert!(out.status.success(), "{}", stderr_of(&out));
