@@ -102,15 +102,11 @@ impl Ledger {
     /// Every closing made, in journal order, with its entry's number.
     pub fn closings(&self) -> Result<Vec<(i64, Closing)>> {
         let conn = self.lock();
-        let err = self.err();
-        let mut stmt = conn
-            .prepare("SELECT seq, payload FROM journal WHERE kind = 'closing_made' ORDER BY seq")
-            .map_err(&err)?;
-        let mut rows = stmt.query([]).map_err(&err)?;
-        let mut out = Vec::new();
-        while let Some(r) = rows.next().map_err(&err)? {
-            let seq: i64 = r.get(0).map_err(&err)?;
-            let payload: String = r.get(1).map_err(&err)?;
+        let entries = super::journal::entries_of_kind(&conn, "closing_made").map_err(self.err())?;
+        // A closing edited in the file would carry its forged totals into the next one: refused here.
+        let entries = entries.map_err(|(seq, _)| LedgerError::ClosingAltered { seq })?;
+        let mut out = Vec::with_capacity(entries.len());
+        for (seq, payload) in entries {
             match serde_json::from_str(&payload) {
                 Ok(Event::ClosingMade { closing }) => out.push((seq, closing)),
                 _ => return Err(LedgerError::Decode(format!("entry {seq}: not a closing"))),

@@ -97,6 +97,14 @@ pub enum LedgerError {
         /// What was allowed for the sale.
         limit: Amount,
     },
+    /// A closing's journal entry was changed in the file.
+    #[error(
+        "the closing in journal entry {seq} was changed outside cadodesk: no closing is made from it. Run `cadodesk ledger verify` and restore the ledger from a backup"
+    )]
+    ClosingAltered {
+        /// The entry.
+        seq: i64,
+    },
     /// The journal's last seal does not hold under this till's key: it was rewritten without the key.
     #[error(
         "the journal's last entry is not sealed by this till's key: the journal was rewritten outside cadodesk; nothing was written. Run `cadodesk ledger verify` to find the first rewritten entry, and restore the ledger from a backup"
@@ -189,6 +197,9 @@ impl Localize for LedgerError {
                 LedgerError::SaleLimit { limit } => format!(
                     "Les remboursements de la vente dépasseraient {} avec celui-ci : un autre remboursement de la vente est passé avant",
                     limit.fr()
+                ),
+                LedgerError::ClosingAltered { seq } => format!(
+                    "La clôture de l'écriture {seq} a été modifiée hors de cadodesk : aucune clôture n'est faite à partir d'elle. Lancez « cadodesk ledger verify » et restaurez le journal depuis une sauvegarde"
                 ),
                 LedgerError::SealBroken => "La dernière écriture du journal n'est pas scellée par la clé de cette caisse : le journal a été réécrit hors de cadodesk ; rien n'a été écrit. Lancez « cadodesk ledger verify » pour trouver la première écriture réécrite, et restaurez le journal depuis une sauvegarde".into(),
                 LedgerError::SettingAltered { key, seq } => format!(

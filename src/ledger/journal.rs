@@ -342,6 +342,39 @@ pub fn hex(bytes: &[u8]) -> String {
     s
 }
 
+/// An entry's number and its payload.
+pub(crate) type NumberedPayload = (i64, String);
+
+/// The entries of one kind, in order, each checked against its own hash and the next entry's link to it before its
+/// payload is trusted: `Err((seq, payload))` names the first one edited in the file. (Rewriting it and the chain after
+/// it breaks the last entry's seal, which the till checks when it opens the ledger.) For what the till reads back to
+/// decide (settings, closings), without a whole `verify`.
+pub(crate) fn entries_of_kind(
+    conn: &rusqlite::Connection,
+    kind: &str,
+) -> rusqlite::Result<Result<Vec<NumberedPayload>, NumberedPayload>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT j.seq, j.at, j.operator, j.payload, j.prev_hash, j.hash, n.prev_hash
+         FROM journal j LEFT JOIN journal n ON n.seq = j.seq + 1
+         WHERE j.kind = ?1 ORDER BY j.seq",
+    )?;
+    let mut rows = stmt.query([kind])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        let seq: i64 = r.get(0)?;
+        let (at, operator, payload, prev_hash, hash): (String, String, String, String, String) =
+            (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?);
+        let next_link: Option<String> = r.get(6)?;
+        let whole = entry_hash(seq, &at, kind, &operator, &payload, &prev_hash) == hash
+            && next_link.as_ref().is_none_or(|l| *l == hash);
+        if !whole {
+            return Ok(Err((seq, payload)));
+        }
+        out.push((seq, payload));
+    }
+    Ok(Ok(out))
+}
+
 /// Lower-case or upper-case hex back to bytes; `None` for anything else (an odd length, a non-hex character).
 pub fn unhex(s: &str) -> Option<Vec<u8>> {
     if !s.len().is_multiple_of(2) {

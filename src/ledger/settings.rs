@@ -59,41 +59,18 @@ fn journaled(
     conn: &Connection,
 ) -> rusqlite::Result<Result<BTreeMap<String, Journaled>, (i64, String)>> {
     let mut out = BTreeMap::new();
-    let mut stmt = conn.prepare_cached(
-        "SELECT j.seq, j.at, j.kind, j.operator, j.payload, j.prev_hash, j.hash, n.prev_hash
-         FROM journal j LEFT JOIN journal n ON n.seq = j.seq + 1
-         WHERE j.kind = 'setting_changed' ORDER BY j.seq",
-    )?;
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        let seq: i64 = r.get(0)?;
-        let (at, kind, operator, payload, prev_hash, hash): (
-            String,
-            String,
-            String,
-            String,
-            String,
-            String,
-        ) = (
-            r.get(1)?,
-            r.get(2)?,
-            r.get(3)?,
-            r.get(4)?,
-            r.get(5)?,
-            r.get(6)?,
-        );
-        let next_link: Option<String> = r.get(7)?;
-        let parsed = serde_json::from_str(&payload);
-        let key = match &parsed {
-            Ok(Event::SettingChanged { key, .. }) => key.clone(),
-            _ => String::new(),
-        };
-        let whole = super::journal::entry_hash(seq, &at, &kind, &operator, &payload, &prev_hash)
-            == hash
-            && next_link.as_ref().is_none_or(|l| *l == hash);
-        if !whole {
+    let entries = match super::journal::entries_of_kind(conn, "setting_changed")? {
+        Ok(e) => e,
+        Err((seq, payload)) => {
+            let key = match serde_json::from_str(&payload) {
+                Ok(Event::SettingChanged { key, .. }) => key,
+                _ => String::new(),
+            };
             return Ok(Err((seq, key)));
         }
+    };
+    for (seq, payload) in entries {
+        let parsed = serde_json::from_str(&payload);
         if let Ok(Event::SettingChanged {
             key,
             value,

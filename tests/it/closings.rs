@@ -407,3 +407,41 @@ async fn a_closing_made_after_midnight_keeps_each_day_and_each_month_whole() {
     assert_eq!(made[1].first_seq, made[0].last_seq + 1);
     assert_eq!(made[1].perpetual_total_cents, 5000);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closing_edited_in_the_file_never_carries_its_totals_into_the_next() {
+    let sb = sandbox(0).await;
+    let base = sb.base_url();
+    let dir = tempfile::tempdir().unwrap();
+    let till = till(dir.path(), &base, "ana");
+    paid_sale(&till, 2000, &[], Some(VISA)).await;
+    let z = till.close_day().unwrap();
+    assert_eq!(z[0].perpetual_total_cents, 2000);
+    // The perpetual total of the closing lowered in the file, the journal's guard put back.
+    let conn = rusqlite::Connection::open(dir.path().join(cadodesk::ledger::LEDGER_FILE)).unwrap();
+    let guard: String = conn
+        .query_row(
+            "SELECT sql FROM sqlite_master WHERE name = 'journal_no_update'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    conn.execute_batch(&format!(
+        "DROP TRIGGER journal_no_update;
+         UPDATE journal SET payload = replace(payload, '\"perpetual_total_cents\":2000',
+                                              '\"perpetual_total_cents\":20')
+          WHERE kind = 'closing_made';
+         {guard};"
+    ))
+    .unwrap();
+    drop(conn);
+    let e = till.close_day().unwrap_err();
+    assert!(
+        matches!(
+            e,
+            cadodesk::till::TillError::Ledger(cadodesk::ledger::LedgerError::ClosingAltered { .. })
+        ),
+        "{e:?}"
+    );
+    assert!(!till.verify_ledger().unwrap().is_sound());
+}
