@@ -48,6 +48,48 @@ pub enum Command {
     /// The till's identity: its code (on closings and documents), UUID, shop and address.
     #[command(subcommand)]
     Till(TillCommand),
+    /// Write a signed archive of the closings of a period and the entries they cover (`archive --from … --to … -o
+    /// FILE`), or check one with nothing but the file (`archive verify FILE`). The format is in ARCHIVE.md.
+    Archive(ArchiveArgs),
+}
+
+/// `archive`
+#[derive(Debug, Clone, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct ArchiveArgs {
+    /// Check an archive instead.
+    #[command(subcommand)]
+    pub verify: Option<ArchiveCommand>,
+    /// First day (YYYY-MM-DD, Europe/Paris), inclusive.
+    #[arg(long, value_parser = parse_day, required = true)]
+    pub from: Option<NaiveDate>,
+    /// Last day (YYYY-MM-DD, Europe/Paris), inclusive.
+    #[arg(long, value_parser = parse_day, required = true)]
+    pub to: Option<NaiveDate>,
+    /// The file to write (it must not exist).
+    #[arg(short = 'o', long = "output", required = true)]
+    pub output: Option<PathBuf>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `archive verify`
+#[derive(Debug, Clone, Subcommand)]
+pub enum ArchiveCommand {
+    /// Check an archive: its members against the signed manifest, the chain and every seal, the closings recomputed
+    /// from the entries. Names the first thing that differs and exits 1.
+    Verify(ArchiveVerifyArgs),
+}
+
+/// `archive verify FILE`
+#[derive(Debug, Clone, Args)]
+pub struct ArchiveVerifyArgs {
+    /// The archive.
+    pub file: PathBuf,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `till …`

@@ -116,6 +116,11 @@ pub fn run(cli: Cli) -> ExitCode {
         )),
         Some(Command::Sandbox(args)) => crate::sandbox::run_cli(args).map(|()| Outcome::Ok),
         Some(Command::Keychain(k)) => keychain(&global, k).map(|()| Outcome::Ok),
+        // Checking an archive needs the file only: no data directory, ledger or platform.
+        Some(Command::Archive(ArchiveArgs {
+            verify: Some(ArchiveCommand::Verify(a)),
+            ..
+        })) => dispatch::archive_verify(&a),
         Some(other) => run_till_command(&global, other),
     };
     match result {
@@ -150,6 +155,7 @@ fn is_refusal(e: &TillError) -> bool {
         | TillError::Vault(_)
         | TillError::Config(_) => false,
         TillError::AnswerNotRecorded { .. } => false,
+        TillError::Archive(crate::till::archive::ArchiveError::Io { .. }) => false,
         _ => true,
     }
 }

@@ -232,7 +232,63 @@ pub enum Event {
         /// What came of it.
         outcome: PinOutcome,
     },
+    /// The till program started (the desktop app).
+    AppStarted {
+        /// The program's version.
+        version: String,
+        /// Whether the previous start ended with [`Event::AppStopped`] (`false`: it was killed or crashed).
+        previous_stop_clean: bool,
+    },
+    /// The till program stopped cleanly.
+    AppStopped {
+        /// The program's version.
+        version: String,
+    },
+    /// The journal's integrity was checked (`ledger verify`, or the app's check).
+    IntegrityChecked {
+        /// Entries checked.
+        entries: u64,
+        /// Whether everything held.
+        ok: bool,
+        /// The first problem found, in one line, when not.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        problem: Option<String>,
+    },
+    /// A signed archive was written (see `ARCHIVE.md`).
+    ArchiveMade {
+        /// First day (Europe/Paris), inclusive.
+        from: String,
+        /// Last day (Europe/Paris), inclusive.
+        to: String,
+        /// The first entry it holds.
+        first_seq: i64,
+        /// The last entry it holds.
+        last_seq: i64,
+        /// Closings it holds.
+        closings: u64,
+        /// The archive file's SHA-256 (hex).
+        sha256: String,
+        /// The file's name (without its folder).
+        file: String,
+    },
 }
+
+/// The entry kinds that are technical events (the JET): an archive lists them apart.
+pub const TECHNICAL_KINDS: [&str; 13] = [
+    "app_started",
+    "app_stopped",
+    "setting_changed",
+    "manager_pin",
+    "journal_key",
+    "journal_key_rotated",
+    "till_identified",
+    "integrity_checked",
+    "export_made",
+    "reconcile_done",
+    "archive_made",
+    "closing_made",
+    "receipt_printed",
+];
 
 /// What came of asking for the manager PIN.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -270,6 +326,10 @@ impl Event {
             Event::ClosingMade { .. } => "closing_made",
             Event::TillIdentified { .. } => "till_identified",
             Event::JournalKeyRotated { .. } => "journal_key_rotated",
+            Event::AppStarted { .. } => "app_started",
+            Event::AppStopped { .. } => "app_stopped",
+            Event::IntegrityChecked { .. } => "integrity_checked",
+            Event::ArchiveMade { .. } => "archive_made",
         }
     }
 }
@@ -406,6 +466,15 @@ impl Default for ChainWalker {
 }
 
 impl ChainWalker {
+    /// A walk that starts after entry `before_seq`, whose hash is `prev_hash` (an archive's opening link).
+    pub fn resume(before_seq: i64, prev_hash: &str) -> ChainWalker {
+        ChainWalker {
+            expected_seq: before_seq + 1,
+            prev_hash: prev_hash.to_string(),
+            checked: 0,
+        }
+    }
+
     /// Checks the next entry. The first problem found is returned; the caller stops there.
     pub fn step(
         &mut self,

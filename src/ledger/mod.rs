@@ -20,6 +20,7 @@ mod schema;
 mod seal;
 mod sends;
 mod settings;
+mod stored;
 mod verify;
 
 use std::path::{Path, PathBuf};
@@ -38,9 +39,12 @@ pub use journal::{ChainBreak, Entry, Event, PinOutcome};
 pub use queries::{
     CheckoutListFilter, CheckoutRecord, CheckoutSummary, RefundRecord, TenderRecord,
 };
-pub use seal::{JournalKey, KeyHome, key_id_of};
+pub use seal::{
+    JournalKey, KeyHome, document_message, endorsement_message, key_id_of, seal_message, verifies,
+};
 pub use sends::Claim;
 pub use settings::keys;
+pub use stored::StoredEntry;
 pub use verify::VerifyReport;
 
 /// The database file's name inside the data directory.

@@ -285,7 +285,11 @@ pub(super) fn apply(
         | Event::JournalKey { .. }
         | Event::ClosingMade { .. }
         | Event::TillIdentified { .. }
-        | Event::JournalKeyRotated { .. } => {}
+        | Event::JournalKeyRotated { .. }
+        | Event::AppStarted { .. }
+        | Event::AppStopped { .. }
+        | Event::IntegrityChecked { .. }
+        | Event::ArchiveMade { .. } => {}
     }
     Ok(())
 }

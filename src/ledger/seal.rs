@@ -88,13 +88,14 @@ impl JournalKey {
         &self.home
     }
 
-    fn sign(&self, message: &[u8]) -> String {
+    /// Signs `message` (hex signature): seals, endorsements and documents each sign their own framed message.
+    pub fn sign(&self, message: &[u8]) -> String {
         hex(&self.signing.sign(message).to_bytes())
     }
 }
 
 /// What a seal signs: a fixed label, the entry's number and its chain hash.
-fn seal_message(seq: i64, hash: &str) -> Vec<u8> {
+pub fn seal_message(seq: i64, hash: &str) -> Vec<u8> {
     let mut m = b"cadodesk-seal-v1\0".to_vec();
     m.extend_from_slice(&seq.to_be_bytes());
     m.extend_from_slice(hash.as_bytes());
@@ -102,14 +103,14 @@ fn seal_message(seq: i64, hash: &str) -> Vec<u8> {
 }
 
 /// What a rotation's endorsement signs: the new public key, by the previous key.
-fn endorsement_message(new_public_hex: &str) -> Vec<u8> {
+pub fn endorsement_message(new_public_hex: &str) -> Vec<u8> {
     let mut m = b"cadodesk-key-rotation-v1\0".to_vec();
     m.extend_from_slice(new_public_hex.as_bytes());
     m
 }
 
 /// Does `signature` (hex) verify `message` under `public` (hex)?
-fn verifies(public_hex: &str, message: &[u8], signature_hex: &str) -> bool {
+pub fn verifies(public_hex: &str, message: &[u8], signature_hex: &str) -> bool {
     let Some(public) = unhex(public_hex).and_then(|p| <[u8; 32]>::try_from(p).ok()) else {
         return false;
     };
@@ -311,6 +312,45 @@ impl Ledger {
     pub fn sealing_key_id(&self) -> Option<String> {
         self.key.as_ref().map(|k| k.key_id())
     }
+
+    /// Signs a document the till hands out (an archive's manifest) with the journal key: (public key hex,
+    /// signature hex) of `document_message(label, bytes)`; `None` when the ledger holds no key.
+    pub fn sign_document(&self, label: &str, bytes: &[u8]) -> Option<(String, String)> {
+        let key = self.key.as_ref()?;
+        Some((
+            hex(&key.public()),
+            key.sign(&document_message(label, bytes)),
+        ))
+    }
+
+    /// The key in force at entry `seq` (the last `journal_key` or `journal_key_rotated` at or before it): (entry
+    /// number, public key hex).
+    pub fn key_as_of(&self, seq: i64) -> Result<Option<(i64, String)>> {
+        let conn = self.lock();
+        let row: Option<(i64, String)> = conn
+            .query_row(
+                "SELECT seq, payload FROM journal WHERE kind IN ('journal_key', 'journal_key_rotated')
+                 AND seq <= ?1 ORDER BY seq DESC LIMIT 1",
+                [seq],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(self.err())?;
+        Ok(row.and_then(|(seq, p)| match serde_json::from_str(&p) {
+            Ok(Event::JournalKey { public_key, .. })
+            | Ok(Event::JournalKeyRotated { public_key, .. }) => Some((seq, public_key)),
+            _ => None,
+        }))
+    }
+}
+
+/// What a document signature signs: `label`, a zero byte, then the document's bytes.
+pub fn document_message(label: &str, bytes: &[u8]) -> Vec<u8> {
+    let mut m = Vec::with_capacity(label.len() + 1 + bytes.len());
+    m.extend_from_slice(label.as_bytes());
+    m.push(0);
+    m.extend_from_slice(bytes);
+    m
 }
 
 #[cfg(test)]

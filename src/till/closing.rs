@@ -5,7 +5,9 @@
 //! taken back in the period where a pending refund turns out declined. So each movement belongs to the period of the
 //! entry that made it, and a closed period never changes: a refund answered after a closing belongs to the next one.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde::{Deserialize, Serialize};
 
 use crate::domain::closing::Movement;
 use crate::domain::{RefundState, TenderKind};
@@ -14,6 +16,7 @@ use crate::ledger::Event;
 #[derive(Debug, Clone)]
 struct RefundSeen {
     kind: TenderKind,
+    product: i32,
     amount: i64,
     state: RefundState,
 }
@@ -27,9 +30,110 @@ pub struct MoneyFlow {
     checkouts_paid: std::collections::HashSet<String>,
 }
 
+/// What [`MoneyFlow`] knows after some entries, in a stable written form: an archive's opening state, from which
+/// the closings it holds are recomputed without the entries before it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FlowState {
+    /// Each payment seen: its product and what was last read as captured.
+    pub payments: BTreeMap<String, PaymentSeen>,
+    /// Each refund asked: its tender's kind, its amount and its state.
+    pub refunds: BTreeMap<String, RefundSeenState>,
+    /// The hosted checkouts already counted as a sale.
+    pub paid_checkouts: BTreeSet<String>,
+}
+
+/// A payment in a [`FlowState`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PaymentSeen {
+    /// The payment product.
+    pub product_id: i32,
+    /// The captured amount last read.
+    pub captured_cents: i64,
+}
+
+/// A refund in a [`FlowState`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RefundSeenState {
+    /// The payment product of its tender.
+    pub product_id: i32,
+    /// Its amount.
+    pub amount_cents: i64,
+    /// Where it stands.
+    pub state: RefundState,
+}
+
 impl MoneyFlow {
-    fn kind_of(&self, payment_id: &str) -> TenderKind {
-        TenderKind::from_product(self.products.get(payment_id).copied().unwrap_or(0))
+    /// What it knows, written down.
+    pub fn state(&self) -> FlowState {
+        FlowState {
+            payments: self
+                .captured
+                .iter()
+                .map(|(id, cents)| {
+                    (
+                        id.clone(),
+                        PaymentSeen {
+                            product_id: self.products.get(id).copied().unwrap_or(0),
+                            captured_cents: *cents,
+                        },
+                    )
+                })
+                .collect(),
+            refunds: self
+                .refunds
+                .iter()
+                .map(|(key, r)| {
+                    (
+                        key.clone(),
+                        RefundSeenState {
+                            product_id: r.product,
+                            amount_cents: r.amount,
+                            state: r.state,
+                        },
+                    )
+                })
+                .collect(),
+            paid_checkouts: self.checkouts_paid.iter().cloned().collect(),
+        }
+    }
+
+    /// Goes on from a written state.
+    pub fn from_state(state: &FlowState) -> MoneyFlow {
+        MoneyFlow {
+            captured: state
+                .payments
+                .iter()
+                .map(|(id, p)| (id.clone(), p.captured_cents))
+                .collect(),
+            products: state
+                .payments
+                .iter()
+                .map(|(id, p)| (id.clone(), p.product_id))
+                .collect(),
+            refunds: state
+                .refunds
+                .iter()
+                .map(|(key, r)| {
+                    (
+                        key.clone(),
+                        RefundSeen {
+                            kind: TenderKind::from_product(r.product_id),
+                            product: r.product_id,
+                            amount: r.amount_cents,
+                            state: r.state,
+                        },
+                    )
+                })
+                .collect(),
+            checkouts_paid: state.paid_checkouts.iter().cloned().collect(),
+        }
+    }
+
+    fn product_of(&self, payment_id: &str) -> i32 {
+        self.products.get(payment_id).copied().unwrap_or(0)
     }
 
     /// The money entry `seq` moved, if any.
@@ -77,11 +181,13 @@ impl MoneyFlow {
                 amount_cents,
                 ..
             } => {
-                let kind = self.kind_of(payment_id.as_str());
+                let product = self.product_of(payment_id.as_str());
+                let kind = TenderKind::from_product(product);
                 self.refunds.insert(
                     idempotence_key.to_string(),
                     RefundSeen {
                         kind,
+                        product,
                         amount: *amount_cents,
                         state: RefundState::Requested,
                     },
@@ -95,11 +201,13 @@ impl MoneyFlow {
                 state,
                 ..
             } => {
-                let kind = self.kind_of(payment_id.as_str());
+                let product = self.product_of(payment_id.as_str());
+                let kind = TenderKind::from_product(product);
                 self.refunds.insert(
                     idempotence_key.to_string(),
                     RefundSeen {
                         kind,
+                        product,
                         amount: *amount_cents,
                         state: *state,
                     },

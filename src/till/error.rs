@@ -229,6 +229,9 @@ pub enum TillError {
     /// The keychain failed.
     #[error(transparent)]
     Vault(#[from] VaultError),
+    /// An archive could not be made.
+    #[error(transparent)]
+    Archive(#[from] super::archive::ArchiveError),
     /// The configuration is not usable.
     #[error("configuration: {0}")]
     Config(String),
@@ -306,6 +309,7 @@ impl Localize for TillError {
                 TillError::Amount(e) => format!("Amount: {}", e.localize(Lang::En)),
                 TillError::Ledger(e) => e.localize(lang),
                 TillError::Export(e) => e.localize(lang),
+                TillError::Archive(e) => e.localize(lang),
                 TillError::Vault(e) => e.localize(lang),
                 other => capitalise(other.to_string()),
             };
@@ -442,6 +446,7 @@ impl Localize for TillError {
             ),
             TillError::Ledger(e) => e.localize(lang),
             TillError::Export(e) => e.localize(lang),
+            TillError::Archive(e) => e.localize(lang),
             TillError::Vault(e) => e.localize(lang),
             TillError::Config(m) => format!("Configuration : {m}"),
         }

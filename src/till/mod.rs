@@ -8,12 +8,14 @@
 //! processes cannot refund more than what is left, and a lost answer is settled with the same idempotence key, never
 //! a new one. Time comes from the ledger's [`crate::domain::Clock`].
 
+pub mod archive;
 mod checkout;
 mod close;
 pub mod closing;
 mod compare;
 mod direct_gateway;
 mod error;
+mod event_words;
 pub mod gateway;
 pub mod logic;
 pub mod manager;

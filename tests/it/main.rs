@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod architecture;
+mod archive;
 mod bad_input;
 mod chaos;
 mod chaos_concurrency;
