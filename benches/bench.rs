@@ -14,6 +14,11 @@
 //! - `--watcher URL SECONDS`: 50 open checkouts watched through a counting proxy for SECONDS, against what the
 //!   schedule asks for in the same window; and the schedule alone over a simulated hour.
 //!
+//! - `--closing DIR ENTRIES`: a daily closing of a journal of ENTRIES entries (`closing_day_ms`).
+//! - `--archive DIR ENTRIES`: a journal of about ENTRIES entries closed, archived to `DIR/year.tar` and the archive
+//!   checked in-process (`archive_make_s`, `archive_verify_s`); `scripts/bench.sh` then times `cadodesk archive
+//!   verify`, the Python verifier and `sha256sum` on the same file, with their peak memory.
+//!
 //! Every section prints `key=value` lines; `scripts/bench.sh` puts them side by side with their references.
 
 // A measurement tool, not product code: a broken fixture should stop it loudly.
@@ -623,6 +628,70 @@ fn ledger_section(dir: &Path, refunds: u64) {
     println!("raw_scan_s={scan_s:.3}");
 }
 
+// ----- closings and archives -------------------------------------------------------------------------------------
+
+/// Today in Europe/Paris: the label of a closing made now.
+fn paris_today() -> chrono::NaiveDate {
+    chrono::Utc::now()
+        .with_timezone(&chrono_tz::Europe::Paris)
+        .date_naive()
+}
+
+/// A sealed ledger at `path` (any old one removed) with `entries` entries of paid checkouts and refunds.
+fn filled_ledger(path: &Path, entries: u64) -> Ledger {
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    let ledger = bench_ledger(path, true);
+    // 4 entries per checkout and 10 refunds each: 14 entries per checkout.
+    let checkouts = (entries / 14).max(1);
+    fill(&ledger, checkouts, 10);
+    ledger
+}
+
+/// Closing a day of `entries` entries (the whole journal, replayed from entry 1).
+fn closing_section(dir: &Path, entries: u64) {
+    std::fs::create_dir_all(dir).expect("dir");
+    let ledger = filled_ledger(&dir.join("closing.sqlite3"), entries);
+    let records = cadodesk::till::Records::new(ledger.clone(), OPERATOR);
+    records.till_identity().expect("till");
+    let start = Instant::now();
+    let made = records.close_day().expect("close");
+    let ms = start.elapsed().as_secs_f64() * 1000.0;
+    assert_eq!(made.len(), 1);
+    println!("closing_day_entries={}", ledger.journal_len().expect("len"));
+    println!("closing_day_ms={ms:.1}");
+    println!(
+        "closing_day_payments_cents={}",
+        made[0].totals.payments_cents
+    );
+}
+
+/// A year's journal of about `entries` entries, closed, then archived to `file`; the archive checked in-process.
+fn archive_section(dir: &Path, file: &Path, entries: u64) {
+    std::fs::create_dir_all(dir).expect("dir");
+    let ledger = filled_ledger(&dir.join("archive.sqlite3"), entries);
+    let records = cadodesk::till::Records::new(ledger.clone(), OPERATOR);
+    records.till_identity().expect("till");
+    let start = Instant::now();
+    records.close_day().expect("close");
+    println!("archive_closing_s={:.3}", start.elapsed().as_secs_f64());
+    let _ = std::fs::remove_file(file);
+    let today = paris_today();
+    let start = Instant::now();
+    let s = records.archive(today, today, file).expect("archive");
+    println!("archive_make_s={:.3}", start.elapsed().as_secs_f64());
+    println!("archive_entries={}", s.entries);
+    println!(
+        "archive_bytes={}",
+        std::fs::metadata(file).expect("archive").len()
+    );
+    let start = Instant::now();
+    let r = cadodesk::till::archive::verify_archive(file).expect("the archive verifies");
+    println!("archive_verify_s={:.3}", start.elapsed().as_secs_f64());
+    println!("archive_verify_seals={}", r.seals);
+}
+
 // ----- UI -------------------------------------------------------------------------------------------------------
 
 fn vm_kib(field: &str) -> u64 {
@@ -869,7 +938,15 @@ fn main() {
         println!("{}", signing_inputs_json());
         return;
     }
-    let sections = ["--signing", "--roundtrip", "--ledger", "--ui", "--watcher"];
+    let sections = [
+        "--signing",
+        "--roundtrip",
+        "--ledger",
+        "--ui",
+        "--watcher",
+        "--closing",
+        "--archive",
+    ];
     let everything = !sections.iter().any(|s| wants(s));
     if everything || wants("--signing") {
         let rate = signing_per_second(Duration::from_secs(2));
@@ -895,6 +972,24 @@ fn main() {
             .and_then(|v| v.parse().ok())
             .unwrap_or(100_000);
         ui_section(n);
+    }
+    if wants("--closing") || everything {
+        let dir = after("--closing", 0)
+            .map(PathBuf::from)
+            .unwrap_or_else(|| std::env::temp_dir().join("cadodesk-bench-closing"));
+        let entries = after("--closing", 1)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(10_000);
+        closing_section(&dir, entries);
+    }
+    if wants("--archive") || everything {
+        let dir = after("--archive", 0)
+            .map(PathBuf::from)
+            .unwrap_or_else(|| std::env::temp_dir().join("cadodesk-bench-archive"));
+        let entries = after("--archive", 1)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(100_000);
+        archive_section(&dir, &dir.join("year.tar"), entries);
     }
     if let Some(url) = after("--watcher", 0) {
         let secs = after("--watcher", 1)

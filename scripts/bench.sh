@@ -24,10 +24,11 @@ for arg in "$@"; do
 done
 
 if ((quick)); then
-  REFUNDS=100000; ROUNDS=100; WRK_SECONDS=5; WATCH_SECONDS=20
+  REFUNDS=100000; ROUNDS=100; WRK_SECONDS=5; WATCH_SECONDS=20; ARCHIVE_ENTRIES=100000
 else
-  REFUNDS=1000000; ROUNDS=300; WRK_SECONDS=15; WATCH_SECONDS=60
+  REFUNDS=1000000; ROUNDS=300; WRK_SECONDS=15; WATCH_SECONDS=60; ARCHIVE_ENTRIES=1000000
 fi
+ARCHIVE_ENTRIES="${BENCH_ARCHIVE_ENTRIES:-$ARCHIVE_ENTRIES}"
 UI_CHECKOUTS=100000
 # Overrides, for checking the harness itself at a tiny scale.
 REFUNDS="${BENCH_REFUNDS:-$REFUNDS}"; UI_CHECKOUTS="${BENCH_UI_CHECKOUTS:-$UI_CHECKOUTS}"
@@ -53,8 +54,9 @@ if ((${#missing[@]})); then
 fi
 VENV="${CADODESK_BENCH_VENV:-$ROOT/.venv-bench}"
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
-"$VENV/bin/python" -c 'import onlinepayments, requests' 2>/dev/null ||
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check onlinepayments-sdk-python3==10.3.0 requests >&2
+"$VENV/bin/python" -c 'import onlinepayments, requests, cryptography' 2>/dev/null ||
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check onlinepayments-sdk-python3==10.3.0 requests \
+    cryptography==50.0.2 >&2
 PY="$VENV/bin/python"
 
 # ----- build ----------------------------------------------------------------------------------------------------
@@ -174,6 +176,24 @@ read -r sql_s sql_kib <"$OUT/export-sqlite.time"
 rows_c=$(($(wc -l <"$OUT/refunds-fr.csv") - 1)); rows_s=$(($(wc -l <"$OUT/refunds-sqlite.csv") - 1))
 echo "export $rows_c refunds (French CSV) time: cadodesk ${exp_s} s, sqlite3 -csv ($rows_s rows) ${sql_s} s, ratio $(div "$sql_s" "$exp_s")"
 echo "export peak memory (max RSS): cadodesk $((exp_kib / 1024)) MiB, sqlite3 -csv $((sql_kib / 1024)) MiB, ratio $(div "$sql_kib" "$exp_kib")"
+
+# ----- 5b. closings and archives ---------------------------------------------------------------------------------
+log "closing a day of 10 000 entries"
+"$BENCH_BIN" --closing "$OUT/closing" 10000 >"$OUT/closing.txt"
+C="$OUT/closing.txt"
+echo "closing a day of $(get "$C" closing_day_entries) entries (replayed from entry 1, sealed): cadodesk $(get "$C" closing_day_ms) ms"
+log "archive of a year of $ARCHIVE_ENTRIES entries"
+/usr/bin/time -f '%e %M' -o "$OUT/archive-make.time" "$BENCH_BIN" --archive "$OUT/archive" "$ARCHIVE_ENTRIES" >"$OUT/archive.txt"
+A="$OUT/archive.txt"
+TAR="$OUT/archive/year.tar"
+/usr/bin/time -f '%e %M' -o "$OUT/archive-verify.time" "$CADODESK" archive verify "$TAR" >"$OUT/archive-verify.out"
+/usr/bin/time -f '%e %M' -o "$OUT/archive-verify-py.time" "$PY" scripts/archive/verify.py "$TAR" >"$OUT/archive-verify-py.out"
+/usr/bin/time -f '%e %M' -o "$OUT/archive-sha.time" sha256sum "$TAR" >/dev/null
+read -r av_s av_kib <"$OUT/archive-verify.time"; read -r ap_s ap_kib <"$OUT/archive-verify-py.time"
+read -r as_s as_kib <"$OUT/archive-sha.time"; read -r _ am_kib <"$OUT/archive-make.time"
+ar_entries="$(get "$A" archive_entries)"; ar_mib="$(div "$(get "$A" archive_bytes)" 1048576)"
+echo "archive of $ar_entries entries ($ar_mib MiB, one daily closing over them $(get "$A" archive_closing_s) s): written in $(get "$A" archive_make_s) s (bench process peak $((am_kib / 1024)) MiB, ledger filling included)"
+echo "archive verify $ar_entries entries ($(get "$A" archive_verify_seals) Ed25519 seals, chain, closings recomputed): cadodesk archive verify ${av_s} s $((av_kib / 1024)) MiB, Python verifier ${ap_s} s $((ap_kib / 1024)) MiB, sha256sum of the same bytes ${as_s} s $((as_kib / 1024)) MiB, ratio $(div "$as_s" "$av_s") (sha256sum/cadodesk time), $(div "$ap_s" "$av_s") (Python/cadodesk time)"
 
 # ----- 6. UI ----------------------------------------------------------------------------------------------------
 log "UI ($UI_CHECKOUTS checkouts)"

@@ -12,7 +12,7 @@ pub use paths::data_dir;
 
 use std::path::{Path, PathBuf};
 
-use crate::ledger::{Ledger, LedgerError};
+use crate::ledger::{Event, Ledger, LedgerError};
 
 /// Opens (creating if needed) the ledger of the data directory `dir`, sealing every entry with the till's journal
 /// key ([`journal_key`]), and keeping the till's other files there (the embedded sandbox's state, the key file)
@@ -20,6 +20,68 @@ use crate::ledger::{Ledger, LedgerError};
 pub fn open_ledger(dir: &Path) -> Result<Ledger, LedgerError> {
     let ledger = Ledger::open_in(dir)?.protecting(own_files(dir));
     journal_key::seal(ledger, dir, &journal_key::platform_vault)
+}
+
+/// The program's version, as the technical events journal it.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Journals the desktop app's start (a technical event): returns whether the previous start ended with a clean
+/// stop (`false` after a kill, a crash or a power cut).
+pub fn journal_start(ledger: &Ledger, operator: &str) -> Result<bool, LedgerError> {
+    let previous_stop_clean = ledger
+        .last_kind_among(&["app_started", "app_stopped"])?
+        .is_none_or(|k| k == "app_stopped");
+    ledger.append(
+        operator,
+        &Event::AppStarted {
+            version: VERSION.into(),
+            previous_stop_clean,
+        },
+    )?;
+    Ok(previous_stop_clean)
+}
+
+/// Journals the desktop app's clean stop.
+pub fn journal_stop(ledger: &Ledger, operator: &str) -> Result<(), LedgerError> {
+    ledger
+        .append(
+            operator,
+            &Event::AppStopped {
+                version: VERSION.into(),
+            },
+        )
+        .map(|_| ())
+}
+
+/// Journals an integrity check of the ledger in `dir` and its result, when the ledger there can be written and its
+/// key is held (a copy an inspector checks is never written to). `Err` says why it was not journaled.
+pub fn journal_integrity_check(
+    dir: &Path,
+    operator: &str,
+    entries: u64,
+    problem: Option<String>,
+) -> Result<(), LedgerError> {
+    // Only the till's own ledger, sealed by the key this machine holds: never a key made or rotated for a check.
+    let key = journal_key::existing(dir, &journal_key::platform_vault)?;
+    let ledger = Ledger::open_in(dir)?.protecting(own_files(dir));
+    let named = ledger.current_key()?.map(|(id, _)| id);
+    let Some(key) = key.filter(|k| named.as_deref() == Some(k.key_id().as_str())) else {
+        return Err(LedgerError::CannotOpen {
+            path: dir.display().to_string(),
+            detail: "this machine does not hold the key that seals this journal".into(),
+        });
+    };
+    let ledger = ledger.with_journal_key(key, None)?;
+    ledger
+        .append(
+            operator,
+            &Event::IntegrityChecked {
+                entries,
+                ok: problem.is_none(),
+                problem,
+            },
+        )
+        .map(|_| ())
 }
 
 fn own_files(dir: &Path) -> Vec<PathBuf> {
@@ -93,6 +155,13 @@ fn tempfile_probe(dir: &Path) -> bool {
 /// The private copy a check was made on, removed when dropped.
 #[derive(Debug)]
 pub struct ScratchCopy(Option<PathBuf>);
+
+impl ScratchCopy {
+    /// Whether the check runs on a private copy (the ledger itself could not be written).
+    pub fn is_copy(&self) -> bool {
+        self.0.is_some()
+    }
+}
 
 impl Drop for ScratchCopy {
     fn drop(&mut self) {

@@ -243,41 +243,6 @@ pub(super) fn records_command(
             }
             Ok(Outcome::Ok)
         })()),
-        Command::Ledger(LedgerCommand::Verify(a)) => Ok((|| -> anyhow::Result<Outcome> {
-            let r = records.verify_ledger()?;
-            if a.json {
-                let mut v = serde_json::to_value(&r)?;
-                v["sound"] = json!(r.is_sound());
-                v["message"] = json!(r.first_break.as_ref().map(|b| b.describe_en()));
-                print_json(&v)?;
-            } else {
-                if r.is_sound() {
-                    println!(
-                        "journal sound: {} entries, last hash {}",
-                        r.entries_checked, r.last_hash
-                    );
-                }
-                match (&r.sealed_by, &r.key_home) {
-                    (Some(k), Some(home)) if home.starts_with("file:") => println!(
-                        "sealed by key {k}, kept in a file ({}): whoever can read that file can re-seal the journal",
-                        home.trim_start_matches("file:")
-                    ),
-                    (Some(k), _) => println!("sealed by key {k}, kept in the OS keychain"),
-                    (None, _) => {}
-                }
-                for n in &r.notes {
-                    println!("note: {n}");
-                }
-            }
-            Ok(match &r.first_break {
-                None => Outcome::Ok,
-                Some(b) => Outcome::Refused(format!(
-                    "journal broken at entry {}: {}",
-                    b.seq(),
-                    b.describe_en()
-                )),
-            })
-        })()),
         other => Err(Box::new(other)),
     }
 }
@@ -402,6 +367,47 @@ pub(super) async fn till_command(till: &Till, cmd: Command) -> anyhow::Result<Ou
         | Command::Till(_)
         | Command::Ledger(_) => Ok(Outcome::Ok),
     }
+}
+
+/// `ledger verify`: prints the report; the outcome and the report (to journal the check).
+pub(super) fn ledger_verify(
+    records: &Records,
+    a: &JsonArgs,
+) -> anyhow::Result<(Outcome, crate::ledger::VerifyReport)> {
+    let r = records.verify_ledger()?;
+    if a.json {
+        let mut v = serde_json::to_value(&r)?;
+        v["sound"] = json!(r.is_sound());
+        v["message"] = json!(r.first_break.as_ref().map(|b| b.describe_en()));
+        print_json(&v)?;
+    } else {
+        if r.is_sound() {
+            println!(
+                "journal sound: {} entries, last hash {}",
+                r.entries_checked, r.last_hash
+            );
+        }
+        match (&r.sealed_by, &r.key_home) {
+            (Some(k), Some(home)) if home.starts_with("file:") => println!(
+                "sealed by key {k}, kept in a file ({}): whoever can read that file can re-seal the journal",
+                home.trim_start_matches("file:")
+            ),
+            (Some(k), _) => println!("sealed by key {k}, kept in the OS keychain"),
+            (None, _) => {}
+        }
+        for n in &r.notes {
+            println!("note: {n}");
+        }
+    }
+    let outcome = match &r.first_break {
+        None => Outcome::Ok,
+        Some(b) => Outcome::Refused(format!(
+            "journal broken at entry {}: {}",
+            b.seq(),
+            b.describe_en()
+        )),
+    };
+    Ok((outcome, r))
 }
 
 /// `archive verify FILE`: the file alone; the first difference is one line and exit 1.

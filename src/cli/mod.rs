@@ -266,18 +266,31 @@ async fn till_command(global: &GlobalArgs, cmd: Command) -> anyhow::Result<Outco
         return Err(TillError::OperatorInvalid(o.chars().take(60).collect()).into());
     }
     let dir = global.data_dir()?;
-    if let Command::Ledger(_) = cmd {
-        // The check writes nothing and reads no setting: it runs on a read-only copy, and names the problem on a
-        // ledger whose settings or seals were altered.
-        let (ledger, _scratch) = app::open_ledger_to_verify(&dir).map_err(TillError::Ledger)?;
+    if let Command::Ledger(LedgerCommand::Verify(a)) = cmd {
+        // The check itself writes nothing and reads no setting (on a read-only ledger it runs on a private copy),
+        // so it names the problem on a ledger whose settings or seals were altered; its result is journaled after.
+        let (ledger, scratch) = app::open_ledger_to_verify(&dir).map_err(TillError::Ledger)?;
         let operator = global
             .operator
             .as_deref()
             .unwrap_or(app::settings::DEFAULT_OPERATOR);
-        return match dispatch::records_command(&Records::new(ledger, operator), cmd) {
-            Ok(outcome) => outcome,
-            Err(cmd) => Err(anyhow::anyhow!("{cmd:?}: not a ledger command")),
-        };
+        let (outcome, report) = dispatch::ledger_verify(&Records::new(ledger, operator), &a)?;
+        // The check and its result are a technical event of the till's own ledger (never of a copy).
+        if !scratch.is_copy() {
+            drop(scratch);
+            if let Err(e) = app::journal_integrity_check(
+                &dir,
+                operator,
+                report.entries_checked,
+                report.first_break.as_ref().map(|b| b.describe_en()),
+            ) {
+                eprintln!(
+                    "cadodesk: note: this check was not journaled ({})",
+                    e.localize(Lang::En)
+                );
+            }
+        }
+        return Ok(outcome);
     }
     let ledger = app::open_ledger(&dir).map_err(TillError::Ledger)?;
     let settings = app::settings::load(&ledger, &global.overrides()).map_err(TillError::Ledger)?;

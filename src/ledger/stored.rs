@@ -60,3 +60,24 @@ impl Ledger {
         Ok(())
     }
 }
+
+impl Ledger {
+    /// The kind of the last entry whose kind is one of `kinds`, if any.
+    pub fn last_kind_among(&self, kinds: &[&str]) -> super::Result<Option<String>> {
+        let conn = self.lock();
+        let err = self.err();
+        let mut last: Option<(i64, String)> = None;
+        for kind in kinds {
+            let seq: Option<i64> = conn
+                .prepare_cached("SELECT MAX(seq) FROM journal WHERE kind = ?1")
+                .and_then(|mut st| st.query_row([kind], |r| r.get(0)))
+                .map_err(&err)?;
+            if let Some(seq) = seq
+                && last.as_ref().is_none_or(|(s, _)| seq > *s)
+            {
+                last = Some((seq, (*kind).to_string()));
+            }
+        }
+        Ok(last.map(|(_, k)| k))
+    }
+}

@@ -26,6 +26,7 @@ mod sandbox_more;
 mod sandbox_persist;
 mod sandbox_refund;
 mod support;
+mod technical_events;
 mod till_corrections;
 mod till_flow;
 mod till_uncertain;

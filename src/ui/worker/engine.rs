@@ -190,6 +190,18 @@ pub(super) async fn open_engine(config: WorkerConfig, outbox: &Outbox) -> Option
             }
         }
     };
+    {
+        let ledger = ledger.clone();
+        let operator = settings.operator.clone();
+        match tokio::task::spawn_blocking(move || crate::app::journal_start(&ledger, &operator))
+            .await
+        {
+            Ok(Ok(true)) => {}
+            Ok(Ok(false)) => tracing::warn!("the previous run did not stop cleanly (journaled)"),
+            Ok(Err(e)) => tracing::warn!(error = %e, "the start could not be journaled"),
+            Err(e) => tracing::warn!(error = %e, "the start could not be journaled"),
+        }
+    }
     let engine = Arc::new(Engine {
         config,
         ledger,

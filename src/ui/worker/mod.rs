@@ -78,6 +78,22 @@ pub struct WorkerHandle {
     commands: mpsc::Sender<Command>,
     events: std_mpsc::Receiver<Event>,
     ctx: Arc<OnceLock<egui::Context>>,
+    stopped: std_mpsc::Receiver<()>,
+}
+
+/// How long the window's closing waits for the worker to finish its last command and journal the stop.
+const STOP_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+impl Drop for WorkerHandle {
+    /// The window closed: the command queue closes, and the worker finishes what it was doing and journals the
+    /// stop before the process ends (at most [`STOP_WAIT`]; past it the next start notes an unclean stop).
+    fn drop(&mut self) {
+        let (closed, _) = mpsc::channel(1);
+        drop(std::mem::replace(&mut self.commands, closed));
+        if self.stopped.recv_timeout(STOP_WAIT).is_err() {
+            tracing::warn!("the worker did not stop in time; the next start will note it");
+        }
+    }
 }
 
 impl WorkerHandle {
@@ -137,6 +153,7 @@ impl Outbox {
 pub fn start(config: WorkerConfig) -> std::io::Result<WorkerHandle> {
     let (command_tx, command_rx) = mpsc::channel(COMMAND_QUEUE);
     let (event_tx, event_rx) = std_mpsc::channel();
+    let (stopped_tx, stopped_rx) = std_mpsc::channel();
     let ctx = Arc::new(OnceLock::new());
     let outbox = Outbox {
         events: event_tx,
@@ -152,11 +169,14 @@ pub fn start(config: WorkerConfig) -> std::io::Result<WorkerHandle> {
         .spawn(move || {
             runtime.block_on(run(config, command_rx, outbox));
             // Dropping the runtime here stops the watcher and the sandbox with the window.
+            drop(runtime);
+            let _ = stopped_tx.send(());
         })?;
     Ok(WorkerHandle {
         commands: command_tx,
         events: event_rx,
         ctx,
+        stopped: stopped_rx,
     })
 }
 
@@ -202,6 +222,13 @@ async fn run(config: WorkerConfig, mut commands: mpsc::Receiver<Command>, outbox
     drop(in_order);
     let _ = serial.await;
     watcher.abort();
+    let operator = engine.settings().operator;
+    let ledger = engine.ledger.clone();
+    match tokio::task::spawn_blocking(move || crate::app::journal_stop(&ledger, &operator)).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::warn!(error = %e, "the stop could not be journaled"),
+        Err(e) => tracing::warn!(error = %e, "the stop could not be journaled"),
+    }
     // Dropping the handle stops the sandbox's thread.
     drop(engine.sandbox.lock().await.take());
     tracing::info!("worker stopping: the window closed");
