@@ -31,7 +31,7 @@ log() { printf 'install-deps: %s\n' "$*"; }
 #   dbus gnome-keyring libsecret-tools keyutils   the real OS keychain backends
 #   sqlite3                           inspecting ledger files in scripts
 #   python3-venv                      the venv for the official Python SDK
-APT_PACKAGES=(chromium xvfb xauth imagemagick xdotool dbus gnome-keyring libsecret-tools keyutils sqlite3 python3-venv
+APT_PACKAGES=(poppler-utils chromium xvfb xauth imagemagick xdotool dbus gnome-keyring libsecret-tools keyutils sqlite3 python3-venv
     ca-certificates)
 
 is_installed() {

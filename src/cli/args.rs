@@ -45,6 +45,8 @@ pub enum Command {
     Close(JsonArgs),
     /// List the closings made.
     Closings(ClosingsArgs),
+    /// Write a closing's Z report as a PDF (the last daily closing unless told otherwise).
+    ZReport(ZReportArgs),
     /// The till's identity: its code (on closings and documents), UUID, shop and address.
     #[command(subcommand)]
     Till(TillCommand),
@@ -113,6 +115,26 @@ pub struct TillInitArgs {
     /// The shop's address, for documents.
     #[arg(long)]
     pub address: Option<String>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `z-report`
+#[derive(Debug, Clone, Args)]
+pub struct ZReportArgs {
+    /// The kind: day, month or year.
+    #[arg(long, value_parser = parse_closing_kind, default_value = "day")]
+    pub kind: crate::domain::closing::ClosingKind,
+    /// The closing's number among its kind (the last one when omitted).
+    #[arg(long)]
+    pub number: Option<i64>,
+    /// French (default) or English.
+    #[arg(long, default_value = "fr", value_parser = ["fr", "en"])]
+    pub lang: String,
+    /// The PDF to write (it must not exist).
+    #[arg(short = 'o', long = "output")]
+    pub output: PathBuf,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,

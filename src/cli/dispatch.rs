@@ -232,6 +232,30 @@ pub(super) fn records_command(
             }
             Ok(Outcome::Ok)
         })()),
+        Command::ZReport(a) => Ok((|| -> anyhow::Result<Outcome> {
+            let lang = if a.lang == "en" {
+                crate::i18n::Lang::En
+            } else {
+                crate::i18n::Lang::Fr
+            };
+            let (row, pdf) = records.z_report(a.kind, a.number, lang)?;
+            write_new_file(&a.output, &pdf)?;
+            if a.json {
+                let mut v = closing_json(&row);
+                v["path"] = json!(a.output);
+                v["bytes"] = json!(pdf.len());
+                print_json(&v)?;
+            } else {
+                println!(
+                    "Z report of the {} closing n°{} ({}) written to {}",
+                    row.closing.kind.code(),
+                    row.closing.number,
+                    row.closing.label,
+                    a.output.display()
+                );
+            }
+            Ok(Outcome::Ok)
+        })()),
         Command::Closings(a) => Ok((|| -> anyhow::Result<Outcome> {
             let rows = records.closing_list(a.kind)?;
             if a.json {
@@ -363,6 +387,7 @@ pub(super) async fn till_command(till: &Till, cmd: Command) -> anyhow::Result<Ou
         | Command::Pin(_)
         | Command::Close(_)
         | Command::Closings(_)
+        | Command::ZReport(_)
         | Command::Archive(_)
         | Command::Till(_)
         | Command::Ledger(_) => Ok(Outcome::Ok),
@@ -408,6 +433,40 @@ pub(super) fn ledger_verify(
         )),
     };
     Ok((outcome, r))
+}
+
+/// Writes `bytes` to `path`, a file that must not exist, whole or not at all (a temporary file beside it, synced,
+/// then linked into place).
+fn write_new_file(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let tmp = dir.join(format!(
+        ".{}.{}.partial",
+        path.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        std::process::id()
+    ));
+    let written = (|| -> std::io::Result<()> {
+        let mut f = std::fs::File::options()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::hard_link(&tmp, path)
+    })();
+    let _ = std::fs::remove_file(&tmp);
+    written.map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            anyhow::Error::from(TillError::OutputExists(path.display().to_string()))
+        } else {
+            anyhow::anyhow!("{}: {e}", path.display())
+        }
+    })
 }
 
 /// `archive verify FILE`: the file alone; the first difference is one line and exit 1.

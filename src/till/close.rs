@@ -261,6 +261,37 @@ impl Records {
         Ok(out)
     }
 
+    /// The Z report of closing `number` of `kind` (the last one of that kind when `None`), as a PDF in `lang`.
+    pub fn z_report(
+        &self,
+        kind: ClosingKind,
+        number: Option<i64>,
+        lang: crate::i18n::Lang,
+    ) -> Result<(ClosingRow, Vec<u8>)> {
+        let rows = self.closing_list(Some(kind))?;
+        let row = match number {
+            None => rows.last(),
+            Some(n) => rows.iter().find(|r| r.closing.number == n),
+        }
+        .cloned()
+        .ok_or(TillError::NoSuchClosing {
+            kind: kind.code(),
+            number,
+        })?;
+        let identity = self.till_identity()?;
+        let pdf = crate::paper::z_report_pdf(&crate::paper::ZReport {
+            closing: &row.closing,
+            seq: row.seq,
+            signature: row.signature.as_deref(),
+            key_id: row.key_id.as_deref(),
+            shop: identity.shop.as_deref(),
+            address: identity.address.as_deref(),
+            lang,
+            printed_at: self.now(),
+        });
+        Ok((row, pdf))
+    }
+
     /// What the daily closing would be now, without making it: the totals the operator confirms first.
     pub fn preview_day(&self) -> Result<Closing> {
         self.compute_day(None)?

@@ -229,6 +229,19 @@ pub enum TillError {
     /// The keychain failed.
     #[error(transparent)]
     Vault(#[from] VaultError),
+    /// A document would overwrite a file.
+    #[error(
+        "output {0}: the file exists; choose another name (nothing is ever written over a file)"
+    )]
+    OutputExists(String),
+    /// No closing of that kind and number.
+    #[error("closing: no {kind} closing{} yet; see `cadodesk closings`", .number.map(|n| format!(" n°{n}")).unwrap_or_default())]
+    NoSuchClosing {
+        /// `day`, `month` or `year`.
+        kind: &'static str,
+        /// The number asked for.
+        number: Option<i64>,
+    },
     /// An archive could not be made.
     #[error(transparent)]
     Archive(#[from] super::archive::ArchiveError),
@@ -447,6 +460,18 @@ impl Localize for TillError {
             TillError::Ledger(e) => e.localize(lang),
             TillError::Export(e) => e.localize(lang),
             TillError::Archive(e) => e.localize(lang),
+            TillError::OutputExists(p) => format!(
+                "Fichier {p} : il existe déjà ; choisissez un autre nom (rien n'est jamais écrit par-dessus un fichier)"
+            ),
+            TillError::NoSuchClosing { kind, number } => format!(
+                "Clôture : aucune clôture {}{} pour l'instant ; voyez la liste des clôtures",
+                match *kind {
+                    "day" => "journalière",
+                    "month" => "mensuelle",
+                    _ => "annuelle",
+                },
+                number.map(|n| format!(" n°{n}")).unwrap_or_default()
+            ),
             TillError::Vault(e) => e.localize(lang),
             TillError::Config(m) => format!("Configuration : {m}"),
         }

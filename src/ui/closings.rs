@@ -23,6 +23,8 @@ pub struct ClosingsPanel {
     busy: bool,
     /// The day's closing just made.
     just_closed: Option<Closing>,
+    /// The Z report just written.
+    report: Option<std::path::PathBuf>,
     error: Option<UiError>,
 }
 
@@ -60,6 +62,10 @@ impl ClosingsPanel {
         match event {
             Event::Closings(rows) => {
                 self.rows = rows.clone();
+                self.busy = false;
+            }
+            Event::ZReportWritten(path) => {
+                self.report = Some(path.clone());
                 self.busy = false;
             }
             Event::DayPreview(c) => {
@@ -121,12 +127,27 @@ impl ClosingsPanel {
                 ),
             );
         }
+        if let Some(path) = &self.report {
+            ui.colored_label(
+                widgets::OK_GREEN,
+                format!(
+                    "{} {}",
+                    lang.pick("Rapport Z écrit :", "Z report written:"),
+                    path.display()
+                ),
+            );
+        }
         if let Some(e) = &self.error {
             widgets::error_ui(ui, lang, e, "closings");
         }
         self.confirm_ui(ui, cx);
         ui.add_space(10.0);
-        self.table_ui(ui, lang);
+        if let Some((kind, number)) = self.table_ui(ui, lang, cx.ready && !self.busy) {
+            self.busy = true;
+            self.error = None;
+            self.report = None;
+            cx.send(Command::ZReport { kind, number });
+        }
     }
 
     fn confirm_ui(&mut self, ui: &mut Ui, cx: &mut Cx<'_>) {
@@ -188,11 +209,13 @@ impl ClosingsPanel {
         }
     }
 
-    fn table_ui(&self, ui: &mut Ui, lang: Lang) {
+    /// The table; the closing whose Z report was asked for, if one was.
+    fn table_ui(&self, ui: &mut Ui, lang: Lang, enabled: bool) -> Option<(ClosingKind, i64)> {
         if self.rows.is_empty() {
             ui.label(text::NO_CLOSINGS.get(lang));
-            return;
+            return None;
         }
+        let mut asked = None;
         TableBuilder::new(ui)
             .id_salt("closings-table")
             .striped(true)
@@ -202,7 +225,8 @@ impl ClosingsPanel {
             .column(Column::auto().at_least(60.0))
             .column(Column::auto().at_least(90.0))
             .column(Column::auto().at_least(110.0))
-            .column(Column::remainder().at_least(110.0))
+            .column(Column::auto().at_least(110.0))
+            .column(Column::remainder().at_least(80.0))
             .header(22.0, |mut h| {
                 for title in [
                     lang.pick("Type", "Kind"),
@@ -212,6 +236,7 @@ impl ClosingsPanel {
                     lang.pick("Rembours.", "Refunds"),
                     lang.pick("Total période", "Period total"),
                     lang.pick("Total perpétuel", "Perpetual total"),
+                    lang.pick("Rapport Z", "Z report"),
                 ] {
                     h.col(|ui| {
                         ui.strong(title);
@@ -243,8 +268,20 @@ impl ClosingsPanel {
                         row.col(|ui| {
                             ui.label(euros(c.perpetual_total_cents, lang));
                         });
+                        row.col(|ui| {
+                            let button = ui
+                                .add_enabled(enabled, egui::Button::new("PDF").small())
+                                .on_hover_text(lang.pick(
+                                    "Écrire le rapport Z en PDF et l'ouvrir",
+                                    "Write the Z report as a PDF and open it",
+                                ));
+                            if button.clicked() {
+                                asked = Some((c.kind, c.number));
+                            }
+                        });
                     });
                 }
             });
+        asked
     }
 }

@@ -41,7 +41,7 @@ fn day(s: &str) -> NaiveDate {
 
 /// Four days over November and December 2026, their months and the year, on the test clock: a sale paid with a
 /// gift card, a refund of it the next day, card sales, a refund after a closing.
-async fn a_year_of_closings(dir: &Path, base: &str) -> Till {
+pub(crate) async fn a_year_of_closings(dir: &Path, base: &str) -> Till {
     let clock = test_clock();
     clock.set(
         chrono::DateTime::parse_from_rfc3339("2026-11-29T11:00:00Z")

@@ -33,3 +33,4 @@ mod till_uncertain;
 mod till_watch;
 mod ui;
 mod vault_real;
+mod z_report;

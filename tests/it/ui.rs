@@ -43,6 +43,8 @@ pub fn harness_with(
         keyring_core::mock::Store::new().expect("mock keychain"),
     ));
     config.sandbox_refund_delay_ms = Some(2500);
+    // A Z report written in a test is read back from its file, never opened in a viewer.
+    config.open_documents = false;
     change(&mut config);
     let handle = worker::start(config).expect("worker thread");
     let app = CadodeskApp::new(handle);
@@ -544,6 +546,18 @@ fn the_day_is_closed_from_the_closings_screen_after_its_totals_are_shown() {
     );
     h.run_steps(3);
     assert!(h.query_by_label_contains("Journée clôturée").is_some());
+    // Its Z report, written as a PDF in the data directory.
+    click(&mut h, "PDF");
+    wait_for(&mut h, "the Z report", |h| {
+        h.query_by_label_contains("Rapport Z écrit").is_some()
+    });
+    let pdf = dir.path().join("rapports").join("Z-T01-day-0001.pdf");
+    let bytes = std::fs::read(&pdf).expect("the Z report's file");
+    assert!(bytes.starts_with(b"%PDF-"));
+    assert!(
+        crate::z_report::holds(&bytes, "87,50\u{a0}€"),
+        "the day's total in the PDF"
+    );
 }
 
 #[test]

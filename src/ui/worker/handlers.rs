@@ -239,6 +239,30 @@ pub(super) async fn handle_inner(
             outbox.send(Event::ExportFileChosen(chosen));
             Ok(())
         }
+        Command::ZReport { kind, number } => {
+            let till = engine.till()?;
+            let lang = engine.settings().lang;
+            let folder = engine.config.data_dir.join("rapports");
+            let open = engine.config.open_documents;
+            let path = blocking(move || {
+                let (row, pdf) = till.z_report(kind, Some(number), lang)?;
+                let name = format!(
+                    "Z-{}-{}-{:04}.pdf",
+                    row.closing.till,
+                    kind.code(),
+                    row.closing.number
+                );
+                write_document(&folder, &name, &pdf).map_err(|e| {
+                    TillError::Config(format!("{}: {e}", folder.join(&name).display()))
+                })
+            })
+            .await?;
+            if open && let Err(e) = open::that_detached(&path) {
+                tracing::warn!(path = %path.display(), error = %e, "the Z report could not be opened");
+            }
+            outbox.send(Event::ZReportWritten(path));
+            Ok(())
+        }
         Command::LoadClosings => {
             let till = engine.till()?;
             let rows = blocking(move || till.closing_list(None)).await?;
@@ -370,7 +394,10 @@ pub(super) fn origin_of(command: &Command) -> Origin {
         Command::Export { .. } => Origin::Export,
         Command::ChooseExportFile { .. } => Origin::ExportFile,
         Command::VerifyLedger => Origin::Verify,
-        Command::LoadClosings | Command::PreviewDay | Command::CloseDay => Origin::Closings,
+        Command::LoadClosings
+        | Command::PreviewDay
+        | Command::CloseDay
+        | Command::ZReport { .. } => Origin::Closings,
         Command::SaveSettings { .. } => Origin::Settings,
         Command::TestConnection { .. } => Origin::Connection,
     }
@@ -393,4 +420,27 @@ fn seal_lines(report: &crate::till::VerifyReport, lang: crate::i18n::Lang) -> Ve
     }
     out.extend(report.notes.iter().cloned());
     out
+}
+
+/// Writes a document the till can make again (a Z report) into `folder`, whole: a temporary file, synced, renamed
+/// over the previous copy.
+fn write_document(
+    folder: &std::path::Path,
+    name: &str,
+    bytes: &[u8],
+) -> std::io::Result<std::path::PathBuf> {
+    use std::io::Write;
+    std::fs::create_dir_all(folder)?;
+    let path = folder.join(name);
+    let tmp = folder.join(format!(".{name}.{}.partial", std::process::id()));
+    let written = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, &path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written.map(|()| path)
 }

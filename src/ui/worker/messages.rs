@@ -90,6 +90,13 @@ pub enum Command {
     PreviewDay,
     /// Make the daily closing (and the month's and year's when due).
     CloseDay,
+    /// Write a closing's Z report as a PDF in the data directory's `rapports` folder and open it.
+    ZReport {
+        /// Its kind.
+        kind: crate::domain::closing::ClosingKind,
+        /// Its number among its kind.
+        number: i64,
+    },
     /// Store settings (and the secret in the keychain), then reopen the till with them. The manager PIN and its
     /// rule change first, through the till (which asks for the current PIN); if that is refused nothing is stored.
     SaveSettings {
@@ -219,6 +226,8 @@ pub enum Event {
     DayPreview(Box<crate::domain::closing::Closing>),
     /// The closings just made: earlier days left open, today's, then months and years.
     DayClosed(Vec<crate::domain::closing::Closing>),
+    /// A Z report was written there.
+    ZReportWritten(std::path::PathBuf),
     /// The journal check finished.
     Verified {
         /// No entry was edited, removed or reordered.

@@ -47,6 +47,8 @@ pub struct WorkerConfig {
     /// Whether the system's save dialog can open; `None` asks the machine ([`crate::ui::file_dialog::available`]),
     /// tests say.
     pub file_dialog: Option<bool>,
+    /// Whether a document written (a Z report) is opened in the system's viewer; tests say no.
+    pub open_documents: bool,
 }
 
 impl WorkerConfig {
@@ -69,6 +71,7 @@ impl WorkerConfig {
             vault: None,
             sandbox_refund_delay_ms: None,
             file_dialog: None,
+            open_documents: true,
         }
     }
 }
