@@ -116,6 +116,7 @@ pub(super) fn closing_json(row: &crate::till::ClosingRow) -> Value {
     json!({
         "kind": c.kind.code(),
         "number": c.number,
+        "documentNumber": c.document_number(),
         "till": c.till,
         "tillUuid": c.till_uuid,
         "label": c.label,

@@ -123,6 +123,19 @@ pub struct PeriodTotals {
     pub by_tender: Vec<TenderTotals>,
 }
 
+impl Closing {
+    /// Its document number, unique among every till of a shop: `T01-Z-0002` for the till's second daily closing,
+    /// `T01-M-…` for a month, `T01-Y-…` for a fiscal year.
+    pub fn document_number(&self) -> String {
+        let letter = match self.kind {
+            ClosingKind::Day => 'Z',
+            ClosingKind::Month => 'M',
+            ClosingKind::Year => 'Y',
+        };
+        format!("{}-{letter}-{:04}", self.till, self.number)
+    }
+}
+
 impl PeriodTotals {
     /// Payments less refunds.
     pub fn net_cents(&self) -> i64 {

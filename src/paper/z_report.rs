@@ -92,10 +92,11 @@ pub fn z_report_lines(r: &ZReport<'_>) -> Vec<Line> {
     };
     let mut out = vec![line(
         format!(
-            "{} — {kind} {} {}",
+            "{} — {kind} {} {} ({})",
             l.pick("Rapport Z", "Z report"),
             l.pick("n°", "no."),
-            c.number
+            c.number,
+            c.document_number()
         ),
         None,
         true,

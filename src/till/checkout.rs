@@ -72,11 +72,15 @@ impl Till {
         // The intent first. A generated reference may be taken by another process between reading the counter and
         // writing; the UNIQUE key refuses it and the next number is tried.
         let mut attempt = 0;
+        let till_code = match &typed_reference {
+            Some(_) => String::new(),
+            None => self.till_identity()?.code,
+        };
         let merchant_reference = loop {
             let reference = match &typed_reference {
                 Some(r) => r.clone(),
                 None => ledger
-                    .next_merchant_reference(&logic::reference_prefix(self.now()))
+                    .next_merchant_reference(&logic::reference_prefix(&till_code, self.now()))
                     .map_err(TillError::from_ledger)?,
             };
             let event = Event::CheckoutRequested {

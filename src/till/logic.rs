@@ -145,9 +145,10 @@ pub fn allocate(
     Ok(out)
 }
 
-/// The generated order reference's prefix for a day: `CD-20261126-`.
-pub fn reference_prefix(now: DateTime<Utc>) -> String {
-    format!("CD-{}-", now.with_timezone(&Paris).format("%Y%m%d"))
+/// The generated order reference's prefix for a till and a day: `CD-T01-20261126-`. The till's code keeps two
+/// tills of one shop from ever making the same reference.
+pub fn reference_prefix(till: &str, now: DateTime<Utc>) -> String {
+    format!("CD-{till}-{}-", now.with_timezone(&Paris).format("%Y%m%d"))
 }
 
 /// Checks a merchant reference typed by a person: 1–40 letters, digits, `-`, `_` or `.` (what the error says). No
@@ -349,7 +350,10 @@ mod tests {
         let (a, b) = (d("2026-11-01").expect("day"), d("2026-11-30").expect("day"));
         assert_eq!(ordered_days(a, b), Some((a, b)));
         assert_eq!(ordered_days(b, a), None);
-        assert_eq!(reference_prefix(at("2026-11-26T23:30:00Z")), "CD-20261127-");
+        assert_eq!(
+            reference_prefix("T02", at("2026-11-26T23:30:00Z")),
+            "CD-T02-20261127-"
+        );
         let (f, t) = local_days_to_utc(
             NaiveDate::from_ymd_opt(2026, 11, 1).expect("d"),
             NaiveDate::from_ymd_opt(2026, 11, 30).expect("d"),

@@ -24,7 +24,7 @@ async fn sale_with_two_gift_cards_and_a_visa_then_partial_and_full_refunds() {
 
     let created = till.create_checkout(sale(12_000)).await.expect("created");
     assert!(
-        created.merchant_reference.starts_with("CD-"),
+        created.merchant_reference.starts_with("CD-T01-"),
         "{}",
         created.merchant_reference
     );

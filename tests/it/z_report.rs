@@ -134,6 +134,8 @@ async fn z_report_through_the_binary_never_overwrites_a_file() {
     let made = cli.run(&["z-report", "-o", t, "--json"]).await;
     assert!(made.status.success(), "{}", stderr_of(&made));
     assert_eq!(json_of(&made)["number"], 1);
+    // Numbers carry the till's code: two tills of one shop never print the same one.
+    assert_eq!(json_of(&made)["documentNumber"], "T01-Z-0001");
     let before = std::fs::read(&target).unwrap();
     assert!(before.starts_with(b"%PDF-"));
     let again = cli.run(&["z-report", "-o", t]).await;
