@@ -273,6 +273,28 @@ async fn an_archive_verifies_alone_and_every_tampering_is_named() {
         name: "reordered-entries.tar",
         names: Some("entries.jsonl"),
     });
+    // One entry's seal altered (the chain untouched): the seal names it, whatever else differs after it.
+    let mut m = good.clone();
+    let entries = member(&mut m, "entries.jsonl");
+    let text = String::from_utf8(entries.clone()).unwrap();
+    let line5 = text.lines().nth(4).unwrap();
+    let sig = serde_json::from_str::<Value>(line5).unwrap()["signature"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let flipped = format!(
+        "{}{}",
+        if sig.starts_with('0') { "1" } else { "0" },
+        &sig[1..]
+    );
+    *entries = text
+        .replacen(line5, &line5.replace(&sig, &flipped), 1)
+        .into_bytes();
+    write_members(&file("resealed-entry.tar"), &m);
+    cases.push(Case {
+        name: "resealed-entry.tar",
+        names: Some("seal"),
+    });
     // A closing forged by someone holding the key.
     forge_with_the_key(
         dir.path(),

@@ -10,8 +10,8 @@ use sha2::{Digest, Sha256};
 
 use crate::domain::closing::{ClosingKind, Movement, PeriodTotals, totals};
 use crate::ledger::journal::{ChainWalker, TECHNICAL_KINDS, hex, unhex};
+use crate::ledger::verifies;
 use crate::ledger::{ChainBreak, Event, document_message, endorsement_message, key_id_of};
-use crate::ledger::{seal_message, verifies};
 
 use super::super::closing::MoneyFlow;
 use super::ArchiveError;
@@ -19,6 +19,7 @@ use super::format::{
     ClosingLine, EntryLine, FORMAT, HASHED_MEMBERS, MANIFEST_LABEL, MEMBERS, Manifest, Opening,
     VERSION,
 };
+use super::seals::SealChecker;
 
 /// What a good archive holds, as `archive verify --json` prints it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -62,7 +63,7 @@ fn disagrees(member: &str, detail: impl Into<String>) -> ArchiveError {
 
 /// The sealing key in force while walking: its public key (hex) and id.
 struct Key {
-    public: String,
+    public: std::sync::Arc<str>,
     id: String,
 }
 
@@ -201,18 +202,58 @@ fn json_lines<T: serde::de::DeserializeOwned>(member: &str, bytes: &[u8]) -> Che
         .collect()
 }
 
-/// A day closing being recomputed.
+/// A day closing being recomputed: its movements summed as they come, a batch at a time (constant memory).
 struct DayWindow {
     index: usize,
     first_seq: i64,
     last_seq: i64,
+    sum: PeriodTotals,
     moves: Vec<Movement>,
+}
+
+impl DayWindow {
+    fn add(&mut self, m: Movement) {
+        self.moves.push(m);
+        if self.moves.len() >= 4096 {
+            self.fold();
+        }
+    }
+
+    fn fold(&mut self) {
+        let batch = totals(&self.moves);
+        self.sum = PeriodTotals::sum([&self.sum, &batch]);
+        self.moves.clear();
+    }
+
+    fn totals(mut self) -> PeriodTotals {
+        self.fold();
+        self.sum
+    }
 }
 
 fn check_entries(
     manifest: &Manifest,
     small: &BTreeMap<&str, Vec<u8>>,
     entries: impl Read,
+) -> Check<ArchiveReport> {
+    let mut seals = SealChecker::new();
+    let walked = walk_entries(manifest, small, entries, &mut seals);
+    // The first failing seal was handed over before whatever stopped the walk: it comes first, unless the walk
+    // stopped at an earlier entry's chain.
+    match (walked, seals.finish()) {
+        (walked, None) => walked,
+        (Err(ArchiveError::Chain(b)), Some(bad)) if b.seq() < bad => Err(ArchiveError::Chain(b)),
+        (_, Some(bad)) => Err(ArchiveError::Chain(Box::new(ChainBreak::SealBroken {
+            seq: bad,
+        }))),
+    }
+}
+
+fn walk_entries(
+    manifest: &Manifest,
+    small: &BTreeMap<&str, Vec<u8>>,
+    entries: impl Read,
+    seals_checker: &mut SealChecker,
 ) -> Check<ArchiveReport> {
     let opening: Opening = serde_json::from_slice(&small["opening.json"])
         .map_err(|e| unreadable("opening.json", e))?;
@@ -332,11 +373,12 @@ fn check_entries(
         }
         match (&key, &e.key_id, &e.signature) {
             (Some(k), Some(id), Some(sig)) => {
-                if *id != k.id || !verifies(&k.public, &seal_message(e.seq, &e.hash), sig) {
+                if *id != k.id {
                     return Err(ArchiveError::Chain(Box::new(ChainBreak::SealBroken {
                         seq: e.seq,
                     })));
                 }
+                seals_checker.check(e.seq, &e.hash, sig, &k.public);
                 seals += 1;
             }
             (Some(_), _, _) => {
@@ -399,6 +441,7 @@ fn check_entries(
                     index: days[next_day],
                     first_seq: c.first_seq,
                     last_seq: c.last_seq,
+                    sum: PeriodTotals::default(),
                     moves: Vec::new(),
                 });
                 next_day += 1;
@@ -410,16 +453,19 @@ fn check_entries(
                 && !matches!(event, Event::ClosingMade { .. })
                 && let Some(m) = moved
             {
-                w.moves.push(m);
+                w.add(m);
             }
-            if e.seq >= w.last_seq {
-                day_totals[w.index] = Some(totals(&w.moves));
-                window = None;
+            if e.seq >= w.last_seq
+                && let Some(w) = window.take()
+            {
+                let index = w.index;
+                day_totals[index] = Some(w.totals());
             }
         }
     }
     if let Some(w) = window.take() {
-        day_totals[w.index] = Some(totals(&w.moves));
+        let index = w.index;
+        day_totals[index] = Some(w.totals());
     }
 
     let entries_member = manifest.members.iter().find(|m| m.name == "entries.jsonl");

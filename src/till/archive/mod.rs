@@ -5,6 +5,7 @@
 mod check;
 mod closings;
 pub mod format;
+mod seals;
 mod write;
 
 pub use check::{ArchiveReport, verify_archive};
