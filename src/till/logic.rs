@@ -211,6 +211,12 @@ pub fn local_days_to_utc(from: NaiveDate, to: NaiveDate) -> (DateTime<Utc>, Date
     )
 }
 
+/// The next midnight in Europe/Paris after `now`: when a till left running closes the day that just ended.
+pub fn next_paris_midnight(now: DateTime<Utc>) -> DateTime<Utc> {
+    let today = now.with_timezone(&Paris).date_naive();
+    paris_midnight(today.succ_opt().unwrap_or(today))
+}
+
 fn paris_midnight(d: NaiveDate) -> DateTime<Utc> {
     let naive = d.and_hms_opt(0, 0, 0).unwrap_or_default();
     // Midnight always exists in Paris (changes happen at 2 or 3 am); `earliest` covers any other case.
@@ -219,6 +225,40 @@ fn paris_midnight(d: NaiveDate) -> DateTime<Utc> {
         .earliest()
         .map(|t| t.with_timezone(&Utc))
         .unwrap_or_else(|| Utc.from_utc_datetime(&naive))
+}
+
+#[cfg(test)]
+mod midnight_tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s)
+            .expect("time")
+            .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn the_next_paris_midnight_follows_the_clock_change() {
+        // Winter: Paris is UTC+1.
+        assert_eq!(
+            next_paris_midnight(at("2026-11-29T11:00:00Z")),
+            at("2026-11-29T23:00:00Z")
+        );
+        // 23:30 UTC is already the 30th in Paris.
+        assert_eq!(
+            next_paris_midnight(at("2026-11-29T23:30:00Z")),
+            at("2026-11-30T23:00:00Z")
+        );
+        // Summer: UTC+2; the night of the change to winter time.
+        assert_eq!(
+            next_paris_midnight(at("2026-07-01T12:00:00Z")),
+            at("2026-07-01T22:00:00Z")
+        );
+        assert_eq!(
+            next_paris_midnight(at("2026-10-25T12:00:00Z")),
+            at("2026-10-25T23:00:00Z")
+        );
+    }
 }
 
 #[cfg(test)]

@@ -196,6 +196,7 @@ async fn run(config: WorkerConfig, mut commands: mpsc::Receiver<Command>, outbox
         return;
     };
     let watcher = tokio::spawn(watch(engine.clone(), outbox.clone()));
+    let closer = tokio::spawn(close_at_midnight(engine.clone(), outbox.clone()));
     // Commands that change something go through one queue, one after another, in the order they were sent (a
     // sale rung up after the settings were saved is rung up with the new settings); reads run alongside.
     let (in_order, mut queue) = mpsc::unbounded_channel::<Command>();
@@ -225,6 +226,7 @@ async fn run(config: WorkerConfig, mut commands: mpsc::Receiver<Command>, outbox
     drop(in_order);
     let _ = serial.await;
     watcher.abort();
+    closer.abort();
     let operator = engine.settings().operator;
     let ledger = engine.ledger.clone();
     match tokio::task::spawn_blocking(move || crate::app::journal_stop(&ledger, &operator)).await {
@@ -258,6 +260,43 @@ async fn watch(engine: Shared, outbox: Outbox) {
             Err(_) => crate::till::watcher::IDLE,
         };
         tokio::time::sleep(wake).await;
+    }
+}
+
+/// A till left running closes the day that ended at each midnight (Europe/Paris), as a start on a later day would:
+/// the day, then the month and the fiscal year when they ended.
+async fn close_at_midnight(engine: Shared, outbox: Outbox) {
+    loop {
+        let now = chrono::Utc::now();
+        let midnight = crate::till::logic::next_paris_midnight(now);
+        // A little after midnight, so that the day's last entries are all before it.
+        let wait = (midnight - now + chrono::Duration::seconds(5))
+            .to_std()
+            .unwrap_or(std::time::Duration::from_secs(60));
+        tokio::time::sleep(wait).await;
+        let Ok(till) = engine.till() else {
+            continue;
+        };
+        let lister = till.clone();
+        match tokio::task::spawn_blocking(move || till.close_due()).await {
+            Ok(Ok(made)) if !made.is_empty() => {
+                tracing::info!(
+                    closings = made.len(),
+                    "the day that ended was closed at midnight"
+                );
+                outbox.send(Event::DayClosed(made));
+                if let Ok(Ok(rows)) =
+                    tokio::task::spawn_blocking(move || lister.closing_list(None)).await
+                {
+                    outbox.send(Event::Closings(rows));
+                }
+            }
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "the closing due at midnight failed; it is made at the next start or closing")
+            }
+            Err(e) => tracing::warn!(error = %e, "the midnight closing task stopped"),
+        }
     }
 }
 
