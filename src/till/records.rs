@@ -152,6 +152,24 @@ impl Records {
     pub fn verify_ledger(&self) -> Result<VerifyReport> {
         self.ledger().verify().map_err(TillError::from_ledger)
     }
+
+    /// [`Records::verify_ledger`], then the check and its result journaled (a technical event). A check whose
+    /// result cannot be journaled still reports what it found.
+    pub fn check_integrity(&self) -> Result<VerifyReport> {
+        let report = self.verify_ledger()?;
+        let journaled = self.ledger().append(
+            self.operator(),
+            &Event::IntegrityChecked {
+                entries: report.entries_checked,
+                ok: report.is_sound(),
+                problem: report.first_break.as_ref().map(|b| b.describe_en()),
+            },
+        );
+        if let Err(e) = journaled {
+            tracing::warn!(error = %e, "the integrity check could not be journaled");
+        }
+        Ok(report)
+    }
 }
 
 /// A period whose first day comes after its last is refused before anything is read or written.

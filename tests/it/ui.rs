@@ -450,6 +450,20 @@ fn a_sale_paid_with_two_gift_cards_and_a_visa_then_refunded_in_part_and_exported
             .is_some_and(|v| v.ok && v.entries > 0)
     );
     assert!(has_label(&h, "Journal intègre"));
+    // The check and its result are a technical event of the journal.
+    let checked = h.state().journal.verdict().map(|v| v.entries).unwrap_or(0);
+    drop(h);
+    let ledger = cadodesk::app::open_ledger(dir.path()).expect("ledger");
+    let entries = ledger.entries(1, 100_000).expect("entries");
+    assert!(
+        entries.iter().any(|e| e.event()
+            == Some(cadodesk::ledger::Event::IntegrityChecked {
+                entries: checked,
+                ok: true,
+                problem: None
+            })),
+        "the check is journaled"
+    );
 }
 
 #[test]

@@ -286,7 +286,7 @@ pub(super) async fn handle_inner(
         }
         Command::VerifyLedger => {
             let till = engine.till()?;
-            let report = blocking(move || till.verify_ledger()).await?;
+            let report = blocking(move || till.check_integrity()).await?;
             let lang = engine.settings().lang;
             outbox.send(Event::Verified {
                 ok: report.is_sound(),
