@@ -313,6 +313,11 @@ impl Ledger {
         self.key.as_ref().map(|k| k.key_id())
     }
 
+    /// The public key (hex) this ledger seals with, if it holds a key.
+    pub fn sealing_public_key(&self) -> Option<String> {
+        self.key.as_ref().map(|k| hex(&k.public()))
+    }
+
     /// Signs a document the till hands out (an archive's manifest) with the journal key: (public key hex,
     /// signature hex) of `document_message(label, bytes)`; `None` when the ledger holds no key.
     pub fn sign_document(&self, label: &str, bytes: &[u8]) -> Option<(String, String)> {

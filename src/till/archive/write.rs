@@ -125,6 +125,7 @@ impl Records {
         if out.exists() {
             return Err(ArchiveError::Exists(out.display().to_string()).into());
         }
+        let public_key = ledger.sealing_public_key().ok_or(ArchiveError::NoKey)?;
         let identity = self.till_identity()?;
         let all = ledger.closings().map_err(TillError::from_ledger)?;
         let covered: Vec<&(i64, Closing)> = all
@@ -237,9 +238,6 @@ impl Records {
             }
         };
 
-        let (public_key, _) = ledger
-            .sign_document(MANIFEST_LABEL, b"")
-            .ok_or(ArchiveError::NoKey)?;
         let public_bytes: [u8; 32] = crate::ledger::journal::unhex(&public_key)
             .and_then(|b| b.try_into().ok())
             .ok_or(ArchiveError::NoKey)?;
