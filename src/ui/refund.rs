@@ -79,6 +79,13 @@ impl RefundDialog {
         )
     }
 
+    /// The reason picked from the list, if one was.
+    pub fn reason_picked(&self) -> Option<&'static str> {
+        self.reason_index
+            .and_then(|i| text::REASONS.get(i))
+            .map(|t| t.get(crate::i18n::Lang::Fr))
+    }
+
     /// The last error the till gave for this refund, if any.
     pub fn error(&self) -> Option<&UiError> {
         self.error.as_ref()

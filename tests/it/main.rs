@@ -11,6 +11,7 @@ mod chaos_concurrency;
 mod cli_process;
 mod cli_refund_close;
 mod closings;
+mod counter;
 mod direct_client;
 mod direct_wire;
 mod forged_journal;

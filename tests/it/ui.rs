@@ -87,11 +87,11 @@ fn diagnosis(h: &Harness<'static, CadodeskApp>) -> String {
     )
 }
 
-fn has_label(h: &Harness<'static, CadodeskApp>, label: &str) -> bool {
+pub(crate) fn has_label(h: &Harness<'static, CadodeskApp>, label: &str) -> bool {
     h.query_all_by_label(label).next().is_some()
 }
 
-fn type_into(h: &mut Harness<'static, CadodeskApp>, label: &str, text: &str) {
+pub(crate) fn type_into(h: &mut Harness<'static, CadodeskApp>, label: &str, text: &str) {
     h.get_by_label(label).focus();
     h.run_steps(2);
     assert!(h.get_by_label(label).is_focused(), "{label} took the focus");
@@ -188,7 +188,7 @@ fn every_symbol_the_screens_use_has_a_glyph() {
     assert!(!h.ctx.fonts_mut(|f| f.has_glyph(&font, '\u{10FFFD}')));
 }
 
-fn wait_ready(h: &mut Harness<'static, CadodeskApp>) {
+pub(crate) fn wait_ready(h: &mut Harness<'static, CadodeskApp>) {
     wait_for(h, "the till to open on the embedded sandbox", |h| {
         matches!(h.state().startup(), Startup::Ready) && h.state().sandbox_url().is_some()
     });
@@ -196,7 +196,7 @@ fn wait_ready(h: &mut Harness<'static, CadodeskApp>) {
 
 /// Clicks a widget by label, as a pointer does: at its place in the last frame, so the layout settles first (a
 /// message that just appeared can move the buttons below it by a frame).
-fn click(h: &mut Harness<'static, CadodeskApp>, label: &str) {
+pub(crate) fn click(h: &mut Harness<'static, CadodeskApp>, label: &str) {
     h.run_steps(2);
     h.get_by_label(label).click();
     h.run_steps(3);
@@ -214,7 +214,7 @@ fn retype_field(h: &mut Harness<'static, CadodeskApp>, label: &str, text: &str) 
 }
 
 /// Replaces a field's text as a person would: select all, then type.
-fn retype(h: &mut Harness<'static, CadodeskApp>, label: &str, text: &str) {
+pub(crate) fn retype(h: &mut Harness<'static, CadodeskApp>, label: &str, text: &str) {
     h.get_by_label(label).focus();
     h.run_steps(2);
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
@@ -239,7 +239,10 @@ fn pay_as_customer(redirect_url: &str) {
 
 /// Rings up `amount` on the cashier screen, pays it on the hosted page as the customer would (two gift cards and a
 /// Visa), refreshes, and returns the sale once the screen says it is paid.
-fn paid_sale(h: &mut Harness<'static, CadodeskApp>, amount: &str) -> cadodesk::ui::model::Checkout {
+pub(crate) fn paid_sale(
+    h: &mut Harness<'static, CadodeskApp>,
+    amount: &str,
+) -> cadodesk::ui::model::Checkout {
     click(h, "Encaisser");
     type_into(h, "Montant", amount);
     click(h, "Créer le paiement");
