@@ -31,8 +31,10 @@ log() { printf 'install-deps: %s\n' "$*"; }
 #   dbus gnome-keyring libsecret-tools keyutils   the real OS keychain backends
 #   sqlite3                           inspecting ledger files in scripts
 #   python3-venv                      the venv for the official Python SDK
-APT_PACKAGES=(poppler-utils chromium xvfb xauth imagemagick xdotool dbus gnome-keyring libsecret-tools keyutils sqlite3 python3-venv
-    ca-certificates)
+#   poppler-utils                     pdftotext and pdftoppm, the readers of the Z report
+#   postgresql                        the central ledger's server (scripts/central-test.sh)
+APT_PACKAGES=(poppler-utils postgresql chromium xvfb xauth imagemagick xdotool dbus gnome-keyring libsecret-tools
+    keyutils sqlite3 python3-venv ca-certificates)
 
 is_installed() {
     dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'

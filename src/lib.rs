@@ -9,7 +9,8 @@
 //!   decisions, webhook verification. It knows base URLs, never whether the other end is the sandbox.
 //! - [`sandbox`]: the embedded emulator of Worldline Direct: API routes, the Bimpli CADO hosted page, test cards,
 //!   persistence, faults. It speaks to the rest of the program only over HTTP.
-//! - [`ledger`]: all SQL: migrations, the append-only hash-chained journal, queries for the screens, CSV export.
+//! - [`central`]: the central ledger in PostgreSQL for several tills: schema, roles, each till's upload.
+//! - [`ledger`]: all SQLite: migrations, the append-only hash-chained journal, queries for the screens, CSV export.
 //! - [`till`]: the use cases: create a checkout, watch it, refund, reconcile, resume after a crash, closings,
 //!   signed archives.
 //! - [`paper`]: the documents the till hands out (the Z report), laid out and rendered to PDF; pure.
@@ -18,6 +19,7 @@
 //! - [`cli`]: the command line, the edge where errors become exit codes.
 
 pub mod app;
+pub mod central;
 pub mod cli;
 pub mod direct;
 pub mod domain;

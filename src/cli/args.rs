@@ -50,9 +50,56 @@ pub enum Command {
     /// The till's identity: its code (on closings and documents), UUID, shop and address.
     #[command(subcommand)]
     Till(TillCommand),
+    /// The central ledger (PostgreSQL) for several tills: set it up and register tills (the administrator's).
+    #[command(subcommand)]
+    Central(CentralCommand),
+    /// Send this till's journal entries the centre does not hold yet (`CADODESK_CENTRAL_URL`: the till's URL).
+    Sync(SyncArgs),
     /// Write a signed archive of the closings of a period and the entries they cover (`archive --from … --to … -o
     /// FILE`), or check one with nothing but the file (`archive verify FILE`). The format is in ARCHIVE.md.
     Archive(ArchiveArgs),
+}
+
+/// `central …`
+#[derive(Debug, Clone, Subcommand)]
+pub enum CentralCommand {
+    /// Create or upgrade the centre's schema and roles.
+    Init(CentralInitArgs),
+    /// Register a till and make its login role; prints its connection URL once.
+    AddTill(CentralAddTillArgs),
+}
+
+/// `central init`
+#[derive(Debug, Clone, Args)]
+pub struct CentralInitArgs {
+    /// The administrator's URL (postgres://USER:PASSWORD@HOST:PORT/DATABASE); better in the environment.
+    #[arg(long, env = "CADODESK_CENTRAL_ADMIN_URL", hide_env_values = true)]
+    pub url: String,
+}
+
+/// `central add-till`
+#[derive(Debug, Clone, Args)]
+pub struct CentralAddTillArgs {
+    /// The administrator's URL; better in the environment.
+    #[arg(long, env = "CADODESK_CENTRAL_ADMIN_URL", hide_env_values = true)]
+    pub url: String,
+    /// The till's code, as `till init` named it: T02.
+    #[arg(long)]
+    pub till: String,
+    /// The shop it belongs to.
+    #[arg(long)]
+    pub shop: Option<String>,
+}
+
+/// `sync`
+#[derive(Debug, Clone, Args)]
+pub struct SyncArgs {
+    /// The till's URL, as `central add-till` printed it; better in the environment.
+    #[arg(long, env = "CADODESK_CENTRAL_URL", hide_env_values = true)]
+    pub url: String,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `archive`

@@ -389,6 +389,8 @@ pub(super) async fn till_command(till: &Till, cmd: Command) -> anyhow::Result<Ou
         | Command::Closings(_)
         | Command::ZReport(_)
         | Command::Archive(_)
+        | Command::Central(_)
+        | Command::Sync(_)
         | Command::Till(_)
         | Command::Ledger(_) => Ok(Outcome::Ok),
     }

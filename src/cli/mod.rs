@@ -116,6 +116,8 @@ pub fn run(cli: Cli) -> ExitCode {
         )),
         Some(Command::Sandbox(args)) => crate::sandbox::run_cli(args).map(|()| Outcome::Ok),
         Some(Command::Keychain(k)) => keychain(&global, k).map(|()| Outcome::Ok),
+        // The administrator's commands need the centre only.
+        Some(Command::Central(c)) => central(c),
         // Checking an archive needs the file only: no data directory, ledger or platform.
         Some(Command::Archive(ArchiveArgs {
             verify: Some(ArchiveCommand::Verify(a)),
@@ -223,6 +225,33 @@ fn keychain(global: &GlobalArgs, k: KeychainCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn central(cmd: CentralCommand) -> anyhow::Result<Outcome> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async {
+        let done = match cmd {
+            CentralCommand::Init(a) => crate::central::init(&a.url).await.map(|v| {
+                println!("central ledger ready: schema version {v}");
+            }),
+            CentralCommand::AddTill(a) => crate::central::add_till(&a.url, &a.till, a.shop.as_deref())
+                .await
+                .map(|url| {
+                    eprintln!(
+                        "till {} registered; its connection URL (shown once: keep it in the till's keychain or CADODESK_CENTRAL_URL):",
+                        a.till
+                    );
+                    println!("{url}");
+                }),
+        };
+        Ok(match done {
+            Ok(()) => Outcome::Ok,
+            Err(e) => Outcome::Refused(e.localize(Lang::En)),
+        })
+    })
+}
+
 fn run_till_command(global: &GlobalArgs, cmd: Command) -> anyhow::Result<Outcome> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -325,6 +354,26 @@ async fn till_command(global: &GlobalArgs, cmd: Command) -> anyhow::Result<Outco
         Err(e) => eprintln!(
             "cadodesk: the closing due could not be made ({e}); it will be made at the next start"
         ),
+    }
+    // Sync needs the ledger and the centre, not the platform.
+    if let Command::Sync(a) = &cmd {
+        return match crate::central::sync(&ledger, &settings.operator, &a.url).await {
+            Ok(r) => {
+                if a.json {
+                    print::print_json(&serde_json::to_value(&r)?)?;
+                } else {
+                    println!(
+                        "till {}: {} entries sent; the centre holds up to entry {}, {} still to send",
+                        r.till, r.uploaded, r.acknowledged_seq, r.pending
+                    );
+                }
+                Ok(Outcome::Ok)
+            }
+            Err(e @ crate::central::CentralError::Ledger(_)) => {
+                Err(anyhow::anyhow!(e.localize(Lang::En)))
+            }
+            Err(e) => Ok(Outcome::Refused(e.localize(Lang::En))),
+        };
     }
     // The commands that only read or write the ledger need no platform: none is started or asked.
     let cmd =

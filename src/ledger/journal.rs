@@ -254,6 +254,13 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         problem: Option<String>,
     },
+    /// The central ledger acknowledged this till's entries up to `seq` (`cadodesk sync`).
+    CentralAcknowledged {
+        /// The last entry the centre holds.
+        seq: i64,
+        /// Its hash, as the centre holds it.
+        hash: String,
+    },
     /// A signed archive was written (see `ARCHIVE.md`).
     ArchiveMade {
         /// First day (Europe/Paris), inclusive.
@@ -330,6 +337,7 @@ impl Event {
             Event::AppStopped { .. } => "app_stopped",
             Event::IntegrityChecked { .. } => "integrity_checked",
             Event::ArchiveMade { .. } => "archive_made",
+            Event::CentralAcknowledged { .. } => "central_acknowledged",
         }
     }
 }

@@ -289,7 +289,8 @@ pub(super) fn apply(
         | Event::AppStarted { .. }
         | Event::AppStopped { .. }
         | Event::IntegrityChecked { .. }
-        | Event::ArchiveMade { .. } => {}
+        | Event::ArchiveMade { .. }
+        | Event::CentralAcknowledged { .. } => {}
     }
     Ok(())
 }

@@ -249,6 +249,10 @@ pub fn describe(ev: &Event) -> (String, String) {
                 )
             }
         }
+        Event::CentralAcknowledged { seq, .. } => (
+            format!("Serveur central : écritures reçues jusqu'à la n°{seq}"),
+            format!("Central ledger: entries received up to no. {seq}"),
+        ),
         Event::ArchiveMade {
             from, to, closings, ..
         } => (

@@ -212,6 +212,10 @@ fn the_client_and_the_sandbox_meet_only_over_http() {
 #[test]
 fn only_the_ledger_speaks_sql() {
     assert_eq!(offenders("rusqlite::", &["ledger/"]), Vec::<String>::new());
+    assert_eq!(
+        offenders("tokio_postgres::", &["central/"]),
+        Vec::<String>::new()
+    );
 }
 
 #[test]

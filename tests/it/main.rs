@@ -6,6 +6,7 @@
 mod architecture;
 mod archive;
 mod bad_input;
+mod central;
 mod chaos;
 mod chaos_concurrency;
 mod cli_process;

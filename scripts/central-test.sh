@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# The central ledger against a real PostgreSQL server: starts a throwaway one (scripts/postgres.sh), runs the
+# integration tests that need it (ignored in plain `cargo test`), checks a till's rights with `psql` as that till,
+# and closes with `central-test: N passed, M failed`.
+#
+# Usage: bash scripts/central-test.sh
+set -euo pipefail
+
+JUDGE_NAME=central-test
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=scripts/postgres.sh
+source "$(dirname "${BASH_SOURCE[0]}")/postgres.sh"
+cd "$JUDGES_ROOT"
+
+pg_start
+passed=0
+failed=0
+
+judges_log "cargo test central -- --ignored"
+if cargo test --quiet --test it central:: -- --ignored --test-threads 2 2>&1 | tee "$PG_DIR/cargo.log" |
+    grep -E '^test |test result'; then
+    read -r ok ko < <(sed -n 's/^test result: [a-zA-Z]*\. \([0-9]*\) passed; \([0-9]*\) failed.*/\1 \2/p' "$PG_DIR/cargo.log" | tail -1)
+    passed=$((passed + ${ok:-0}))
+    failed=$((failed + ${ko:-0}))
+else
+    failed=$((failed + 1))
+    tail -40 "$PG_DIR/cargo.log" >&2
+fi
+
+# With psql, as a till: its rights are the centre's, whatever client it uses.
+cadodesk_build
+db="cadodesk_psql"
+psql -q "$CADODESK_TEST_PG_URL" -c "CREATE DATABASE $db"
+ADMIN="${CADODESK_TEST_PG_URL%/*}/$db"
+"$CADODESK_BIN" central init --url "$ADMIN" >/dev/null
+TILL_A="$("$CADODESK_BIN" central add-till --url "$ADMIN" --till T01 2>/dev/null)"
+"$CADODESK_BIN" central add-till --url "$ADMIN" --till T02 >/dev/null 2>&1
+check() { # check NAME SQL EXPECTED-WORDS
+    local out
+    out="$(psql -X -q "$TILL_A" -v ON_ERROR_STOP=1 -c "$2" 2>&1 || true)"
+    if grep -q "$3" <<<"$out"; then
+        judges_log "ok    $1"
+        passed=$((passed + 1))
+    else
+        judges_log "FAIL  $1: $out"
+        failed=$((failed + 1))
+    fi
+}
+Z64="$(printf '0%.0s' $(seq 64))"
+check "till A cannot insert an entry of till B" \
+    "INSERT INTO cadodesk.entries (till, seq, at, kind, operator, payload, prev_hash, hash) VALUES ('T02', 1, 'x', 'x', 'x', '{}', '$Z64', '$Z64')" \
+    "only its own entries"
+check "till A cannot update an entry" "UPDATE cadodesk.entries SET operator = 'x'" "permission denied"
+check "till A cannot delete an entry" "DELETE FROM cadodesk.entries" "permission denied"
+check "till A cannot move a chain's head" "UPDATE cadodesk.heads SET seq = 0" "permission denied"
+check "till A cannot read the roles' passwords" "SELECT rolname, rolpassword FROM pg_authid" "permission denied"
+check "till A cannot register a till" "INSERT INTO cadodesk.tills (code, role_name) VALUES ('T09', 'x')" "permission denied"
+
+echo "central-test: $passed passed, $failed failed"
+((failed == 0 && passed > 0))

@@ -1,0 +1,272 @@
+//! The central ledger on a real PostgreSQL server (`scripts/central-test.sh` starts one and runs these): a till
+//! uploads its signed chain, the centre checks it entry by entry and refuses anything else, and a till's role can
+//! neither write another till's entries nor change anything.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)] // reason: a failed expectation is the test failing
+
+use cadodesk::central::{self, CentralError};
+use cadodesk::ledger::journal::entry_hash;
+use serde_json::Value;
+
+use crate::support::binary::{Cli, json_of, stderr_of};
+use crate::support::till::*;
+
+/// A fresh database on the test server, and its administrator's URL.
+async fn fresh_centre() -> String {
+    let admin = std::env::var("CADODESK_TEST_PG_URL")
+        .expect("CADODESK_TEST_PG_URL (scripts/central-test.sh)");
+    let client = central::connect(&admin).await.expect("the test server");
+    let name = format!("cadodesk_t_{}", uuid::Uuid::new_v4().simple());
+    client
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("a database");
+    let (base, _) = admin.rsplit_once('/').expect("a database in the URL");
+    let url = format!("{base}/{name}");
+    assert_eq!(central::init(&url).await.expect("init"), 1);
+    url
+}
+
+async fn count_at_centre(admin: &str, till: &str) -> (i64, i64) {
+    let c = central::connect(admin).await.unwrap();
+    let row = c
+        .query_one(
+            "SELECT count(*), COALESCE(max(seq), 0) FROM cadodesk.entries WHERE till = $1",
+            &[&till],
+        )
+        .await
+        .unwrap();
+    (row.get(0), row.get(1))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL: scripts/central-test.sh starts one and runs it"]
+async fn a_till_uploads_its_chain_once_and_the_centre_holds_it_whole() {
+    let admin = fresh_centre().await;
+    // Upgrading an up-to-date centre changes nothing.
+    assert_eq!(central::init(&admin).await.unwrap(), 1);
+    let sb = sandbox(0).await;
+    let dir = tempfile::tempdir().unwrap();
+    let till = till(dir.path(), &sb.base_url(), "ana");
+    let sale = paid_sale(&till, 5000, &[CADO_50], None).await;
+    let payment = till.checkout(&sale).unwrap().unwrap().tenders[0]
+        .payment_id
+        .to_string();
+    till.refund(cadodesk::till::RefundCommand {
+        payment_id: payment,
+        amount: eur(1000),
+        reason: "retour".into(),
+    })
+    .await
+    .unwrap();
+    let url = central::add_till(&admin, "T01", Some("Boutique Zoé"))
+        .await
+        .unwrap();
+    assert!(
+        matches!(
+            central::add_till(&admin, "T01", None).await,
+            Err(CentralError::Exists(_))
+        ),
+        "a till is added once"
+    );
+    let head = till.ledger().head().unwrap().unwrap().0;
+    let first = central::sync(till.ledger(), "ana", &url).await.unwrap();
+    assert_eq!(first.uploaded as i64, head);
+    assert_eq!(first.acknowledged_seq, head);
+    assert_eq!(
+        first.pending, 1,
+        "the acknowledgement itself is the one entry left"
+    );
+    assert_eq!(count_at_centre(&admin, "T01").await, (head, head));
+    // The acknowledgement goes next, without another one after it.
+    let second = central::sync(till.ledger(), "ana", &url).await.unwrap();
+    assert_eq!((second.uploaded, second.pending), (1, 0));
+    let third = central::sync(till.ledger(), "ana", &url).await.unwrap();
+    assert_eq!((third.uploaded, third.pending), (0, 0));
+    assert_eq!(count_at_centre(&admin, "T01").await, (head + 1, head + 1));
+    let acks: Vec<_> = till
+        .ledger()
+        .entries(1, 10_000)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == "central_acknowledged")
+        .collect();
+    assert_eq!(acks.len(), 1, "one acknowledgement journaled");
+
+    // Through the binary, with the till's URL in the environment.
+    drop(till);
+    let cli = Cli::sandbox(dir.path(), &sb.base_url());
+    let out = cli
+        .command(&["sync", "--json"])
+        .env("CADODESK_CENTRAL_URL", &url)
+        .output()
+        .await
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let v: Value = json_of(&out);
+    assert_eq!(v["till"], "T01");
+    assert_eq!(v["pending"], 0);
+    // Another till's URL is refused with the reason.
+    let other = central::add_till(&admin, "T02", None).await.unwrap();
+    let out = cli
+        .command(&["sync"])
+        .env("CADODESK_CENTRAL_URL", &other)
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("till T02's connection"),
+        "{}",
+        stderr_of(&out)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL: scripts/central-test.sh starts one and runs it"]
+async fn a_ledger_restored_from_an_older_copy_is_refused_and_nothing_is_overwritten() {
+    let admin = fresh_centre().await;
+    let sb = sandbox(0).await;
+    let dir = tempfile::tempdir().unwrap();
+    let older = tempfile::tempdir().unwrap();
+    let url = central::add_till(&admin, "T01", None).await.unwrap();
+    {
+        let till = till(dir.path(), &sb.base_url(), "ana");
+        paid_sale(&till, 2000, &[], Some(VISA)).await;
+        central::sync(till.ledger(), "ana", &url).await.unwrap();
+    }
+    // A copy of the data directory, then more sales, all sent.
+    for f in std::fs::read_dir(dir.path()).unwrap() {
+        let f = f.unwrap();
+        if f.file_type().unwrap().is_file() {
+            std::fs::copy(f.path(), older.path().join(f.file_name())).unwrap();
+        }
+    }
+    {
+        let till = till(dir.path(), &sb.base_url(), "ana");
+        paid_sale(&till, 3000, &[], Some(VISA)).await;
+        central::sync(till.ledger(), "ana", &url).await.unwrap();
+    }
+    let held = count_at_centre(&admin, "T01").await;
+    // The older copy, with a sale of its own: its entries after the copy are not the centre's.
+    let restored = till(older.path(), &sb.base_url(), "ana");
+    paid_sale(&restored, 4000, &[], Some(VISA)).await;
+    match central::sync(restored.ledger(), "ana", &url).await {
+        Err(CentralError::Diverged { why, .. }) => assert!(why.contains("older copy"), "{why}"),
+        other => panic!("a restored ledger must be refused: {other:?}"),
+    }
+    assert_eq!(
+        count_at_centre(&admin, "T01").await,
+        held,
+        "nothing overwritten"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL: scripts/central-test.sh starts one and runs it"]
+async fn a_till_s_role_writes_only_its_own_chain_and_changes_nothing() {
+    let admin = fresh_centre().await;
+    let sb = sandbox(0).await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = central::add_till(&admin, "T01", None).await.unwrap();
+    central::add_till(&admin, "T02", None).await.unwrap();
+    let till = till(dir.path(), &sb.base_url(), "ana");
+    paid_sale(&till, 2000, &[], Some(VISA)).await;
+    central::sync(till.ledger(), "ana", &url).await.unwrap();
+    let (_, head) = count_at_centre(&admin, "T01").await;
+    let me = central::connect(&url).await.unwrap();
+    let row = me
+        .query_one("SELECT hash FROM cadodesk.heads WHERE till = 'T01'", &[])
+        .await
+        .unwrap();
+    let prev: String = row.get(0);
+    let insert = "INSERT INTO cadodesk.entries (till, seq, at, kind, operator, payload, prev_hash, hash, key_id, signature)
+                  VALUES ($1, $2, $3, 'export_made', 'x', $4, $5, $6, $7, $8)";
+    let at = "2026-11-29T10:00:00.000Z".to_string();
+    let payload = r#"{"kind":"export_made","from":"2026-11-01","to":"2026-11-30","format":"excel-fr","rows":0}"#.to_string();
+    let key_id: Option<String> = me
+        .query_one(
+            "SELECT key_id FROM cadodesk.entries WHERE till = 'T01' AND seq = $1",
+            &[&head],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let seq = head + 1;
+    let hash = entry_hash(seq, &at, "export_made", "x", &payload, &prev);
+    let refusal = |e: tokio_postgres::Error| {
+        e.as_db_error()
+            .map(|d| d.message().to_string())
+            .unwrap_or_else(|| e.to_string())
+    };
+    // Another till's chain: row-level security.
+    let other = me
+        .execute(
+            insert,
+            &[
+                &"T02",
+                &1i64,
+                &at,
+                &payload,
+                &"0".repeat(64),
+                &entry_hash(1, &at, "export_made", "x", &payload, &"0".repeat(64)),
+                &key_id,
+                &"00".repeat(64),
+            ],
+        )
+        .await
+        .map_err(refusal)
+        .unwrap_err();
+    assert!(other.contains("only its own entries"), "{other}");
+    // Its own chain, with a hash that is not its content.
+    let bad_hash = me
+        .execute(
+            insert,
+            &[
+                &"T01",
+                &seq,
+                &at,
+                &payload,
+                &prev,
+                &"ab".repeat(32),
+                &key_id,
+                &"00".repeat(64),
+            ],
+        )
+        .await
+        .map_err(refusal)
+        .unwrap_err();
+    assert!(bad_hash.contains("hash does not match"), "{bad_hash}");
+    // Chained right, but sealed by someone without the key: refused at commit.
+    let forged = me
+        .execute(
+            insert,
+            &[
+                &"T01",
+                &seq,
+                &at,
+                &payload,
+                &prev,
+                &hash,
+                &key_id,
+                &"00".repeat(64),
+            ],
+        )
+        .await
+        .map_err(refusal)
+        .unwrap_err();
+    assert!(forged.contains("seal does not verify"), "{forged}");
+    // Nothing changes or goes.
+    for sql in [
+        "UPDATE cadodesk.entries SET operator = 'x' WHERE till = 'T01'",
+        "DELETE FROM cadodesk.entries WHERE till = 'T01'",
+        "TRUNCATE cadodesk.entries",
+        "UPDATE cadodesk.heads SET seq = 0",
+        "DELETE FROM cadodesk.tills",
+        "SELECT rolpassword FROM pg_authid",
+    ] {
+        let e = me.batch_execute(sql).await.map_err(refusal).unwrap_err();
+        assert!(e.contains("permission denied"), "{sql}: {e}");
+    }
+    assert_eq!(count_at_centre(&admin, "T01").await, (head, head));
+}
