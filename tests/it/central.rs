@@ -270,3 +270,76 @@ async fn a_till_s_role_writes_only_its_own_chain_and_changes_nothing() {
     }
     assert_eq!(count_at_centre(&admin, "T01").await, (head, head));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs PostgreSQL: scripts/central-test.sh starts one and runs it"]
+async fn five_tills_selling_and_syncing_at_once_leave_every_entry_once_and_every_chain_whole() {
+    let admin = fresh_centre().await;
+    let sb = sandbox(0).await;
+    let base = sb.base_url();
+    let mut tasks = Vec::new();
+    for n in 1..=5 {
+        let code = format!("T0{n}");
+        let url = central::add_till(&admin, &code, Some("Boutique Zoé"))
+            .await
+            .unwrap();
+        let base = base.clone();
+        tasks.push(tokio::spawn(async move {
+            let dir = tempfile::tempdir().unwrap();
+            let till = till(dir.path(), &base, "ana");
+            till.till_init(&code, Some("Boutique Zoé"), None).unwrap();
+            for i in 0..3 {
+                let sale = paid_sale(&till, 2000 + 100 * i, &[], Some(VISA)).await;
+                if i == 1 {
+                    let payment = till.checkout(&sale).unwrap().unwrap().tenders[0]
+                        .payment_id
+                        .to_string();
+                    till.refund(cadodesk::till::RefundCommand {
+                        payment_id: payment,
+                        amount: eur(500),
+                        reason: "retour".into(),
+                    })
+                    .await
+                    .unwrap();
+                }
+                // Each till syncs while the others sell and sync.
+                central::sync(till.ledger(), "ana", &url).await.unwrap();
+            }
+            let last = central::sync(till.ledger(), "ana", &url).await.unwrap();
+            assert_eq!(last.pending, 0, "{code}: {last:?}");
+            let head = till.ledger().head().unwrap().unwrap();
+            (code, head, dir)
+        }));
+    }
+    let c = central::connect(&admin).await.unwrap();
+    for t in tasks {
+        let (code, (seq, hash), _dir) = t.await.unwrap();
+        // Every entry once, numbered without a gap, the chain's head the till's own.
+        let row = c
+            .query_one(
+                "SELECT count(*), count(DISTINCT seq), max(seq) FROM cadodesk.entries WHERE till = $1",
+                &[&code],
+            )
+            .await
+            .unwrap();
+        let (n, distinct, max): (i64, i64, i64) = (row.get(0), row.get(1), row.get(2));
+        assert_eq!((n, distinct, max), (seq, seq, seq), "{code}");
+        let held: String = c
+            .query_one("SELECT hash FROM cadodesk.heads WHERE till = $1", &[&code])
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(held, hash, "{code}: the centre's head is the till's");
+        // Each link at the centre is the hash before it.
+        let broken: i64 = c
+            .query_one(
+                "SELECT count(*) FROM cadodesk.entries e JOIN cadodesk.entries p
+                 ON p.till = e.till AND p.seq = e.seq - 1 WHERE e.till = $1 AND e.prev_hash <> p.hash",
+                &[&code],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(broken, 0, "{code}");
+    }
+}
