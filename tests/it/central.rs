@@ -343,3 +343,128 @@ async fn five_tills_selling_and_syncing_at_once_leave_every_entry_once_and_every
         assert_eq!(broken, 0, "{code}");
     }
 }
+
+/// A TCP proxy to the centre that can cut every connection through it: what a network does mid-transaction.
+struct Cutter {
+    port: u16,
+    cut: std::sync::Arc<tokio::sync::Notify>,
+    /// Bytes from the till to the centre after which each connection is cut (`u64::MAX`: never).
+    budget: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl Cutter {
+    async fn start(upstream: String) -> Cutter {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let cut = std::sync::Arc::new(tokio::sync::Notify::new());
+        let budget = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(u64::MAX));
+        let (c, b) = (cut.clone(), budget.clone());
+        tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                let upstream = upstream.clone();
+                let (cut, budget) = (c.clone(), b.clone());
+                tokio::spawn(async move {
+                    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+                    let Ok(mut outbound) = tokio::net::TcpStream::connect(&upstream).await else {
+                        return;
+                    };
+                    let (mut ri, mut wi) = inbound.split();
+                    let (mut ro, mut wo) = outbound.split();
+                    let limit = budget.load(std::sync::atomic::Ordering::SeqCst);
+                    let up = async {
+                        let mut sent = 0u64;
+                        let mut buf = vec![0u8; 4096];
+                        loop {
+                            let n = ri.read(&mut buf).await.unwrap_or(0);
+                            if n == 0 || sent + n as u64 > limit {
+                                return;
+                            }
+                            sent += n as u64;
+                            if wo.write_all(&buf[..n]).await.is_err() {
+                                return;
+                            }
+                        }
+                    };
+                    let down = tokio::io::copy(&mut ro, &mut wi);
+                    tokio::select! {
+                        _ = up => {}
+                        _ = down => {}
+                        _ = cut.notified() => {}
+                    }
+                });
+            }
+        });
+        Cutter { port, cut, budget }
+    }
+
+    /// The till's URL through the proxy.
+    fn url(&self, till_url: &str) -> String {
+        let (creds, rest) = till_url.rsplit_once('@').unwrap();
+        let (_, db) = rest.split_once('/').unwrap();
+        format!("{creds}@127.0.0.1:{}/{db}", self.port)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs PostgreSQL: scripts/central-test.sh starts one and runs it"]
+async fn connections_cut_mid_upload_and_a_day_offline_lose_nothing_and_double_nothing() {
+    let admin = fresh_centre().await;
+    let sb = sandbox(0).await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = central::add_till(&admin, "T01", None).await.unwrap();
+    let upstream = url
+        .rsplit_once('@')
+        .unwrap()
+        .1
+        .split_once('/')
+        .unwrap()
+        .0
+        .to_string();
+    let proxy = Cutter::start(upstream).await;
+    let through = proxy.url(&url);
+    let till = till(dir.path(), &sb.base_url(), "ana");
+
+    // Offline: the centre cannot be reached; sales go on and the error says so.
+    let nowhere = {
+        let (creds, rest) = url.rsplit_once('@').unwrap();
+        let (_, db) = rest.split_once('/').unwrap();
+        format!("{creds}@127.0.0.1:1/{db}?connect_timeout=2")
+    };
+    for i in 0..4 {
+        paid_sale(&till, 1000 + i * 100, &[], Some(VISA)).await;
+        match central::sync(till.ledger(), "ana", &nowhere).await {
+            Err(CentralError::Unreachable(_)) => {}
+            other => panic!("an unreachable centre is said so: {other:?}"),
+        }
+    }
+    // Back, through a network that cuts each connection after a few kilobytes: each attempt commits whole
+    // batches or nothing, and the next one goes on from what the centre holds.
+    proxy
+        .budget
+        .store(12_000, std::sync::atomic::Ordering::SeqCst);
+    let head = till.ledger().head().unwrap().unwrap().0;
+    let mut attempts = 0;
+    let mut failures = 0;
+    loop {
+        attempts += 1;
+        assert!(attempts < 100, "the upload never finished");
+        match central::sync(till.ledger(), "ana", &through).await {
+            Ok(r) if r.pending == 0 => break,
+            Ok(_) => {}
+            Err(CentralError::Unreachable(_)) | Err(CentralError::Sql(_)) => failures += 1,
+            Err(e) => panic!("a cut connection is retried, not refused: {e}"),
+        }
+        if attempts > 20 {
+            // A network that recovers.
+            proxy
+                .budget
+                .store(u64::MAX, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+    assert!(failures > 0, "the proxy cut connections mid-upload");
+    proxy.cut.notify_waiters();
+    let at_centre = count_at_centre(&admin, "T01").await;
+    let local = till.ledger().head().unwrap().unwrap().0;
+    assert!(local >= head);
+    assert_eq!(at_centre, (local, local), "every entry once, none missing");
+}
