@@ -15,6 +15,8 @@
 //!   schedule asks for in the same window; and the schedule alone over a simulated hour.
 //!
 //! - `--closing DIR ENTRIES`: a daily closing of a journal of ENTRIES entries (`closing_day_ms`).
+//! - `--central ADMIN_URL ENTRIES`: a till's journal of about ENTRIES entries uploaded to a fresh centre (`sync`),
+//!   against `COPY` of the same rows into the same table and into a plain one (`central_upload_s`, …).
 //! - `--archive DIR ENTRIES`: a journal of about ENTRIES entries closed, archived to `DIR/year.tar` and the archive
 //!   checked in-process (`archive_make_s`, `archive_verify_s`); `scripts/bench.sh` then times `cadodesk archive
 //!   verify`, the Python verifier and `sha256sum` on the same file, with their peak memory.
@@ -692,6 +694,115 @@ fn archive_section(dir: &Path, file: &Path, entries: u64) {
     println!("archive_verify_seals={}", r.seals);
 }
 
+// ----- central ledger ---------------------------------------------------------------------------------------------
+
+/// CSV for `COPY … FROM STDIN (FORMAT csv)`: each field quoted, quotes doubled.
+fn csv_row(fields: &[Option<&str>]) -> String {
+    let mut out = String::new();
+    for (i, f) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        if let Some(f) = f {
+            out.push('"');
+            out.push_str(&f.replace('"', "\"\""));
+            out.push('"');
+        }
+    }
+    out.push('\n');
+    out
+}
+
+/// A till's journal of about `entries` entries uploaded to a fresh centre on the server at `admin` (`sync`, every
+/// entry checked as it arrives), against `COPY` of the same rows into the same table (the same checks, as another
+/// till) and into a plain table without them.
+fn central_section(dir: &Path, admin: &str, entries: u64) {
+    use futures_util::SinkExt;
+    std::fs::create_dir_all(dir).expect("dir");
+    let rt = runtime();
+    rt.block_on(async {
+        let server = cadodesk::central::connect(admin).await.expect("the server");
+        let name = format!("cadodesk_bench_{}", uuid::Uuid::new_v4().simple());
+        server
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("a database");
+        let (base, _) = admin.rsplit_once('/').expect("a database in the URL");
+        let url = format!("{base}/{name}");
+        cadodesk::central::init(&url).await.expect("init");
+        let till_url = cadodesk::central::add_till(&url, "T01", None).await.expect("T01");
+        cadodesk::central::add_till(&url, "T02", None).await.expect("T02");
+        let ledger = filled_ledger(&dir.join("central.sqlite3"), entries);
+        cadodesk::till::Records::new(ledger.clone(), OPERATOR)
+            .till_identity()
+            .expect("till");
+        let start = Instant::now();
+        let r = cadodesk::central::sync(&ledger, OPERATOR, &till_url)
+            .await
+            .expect("sync");
+        let upload_s = start.elapsed().as_secs_f64();
+        println!("central_upload_entries={}", r.uploaded);
+        println!("central_upload_s={upload_s:.3}");
+        // The same rows, as CSV.
+        let mut rows = String::new();
+        let till_rows = |till: &str| -> String {
+            let mut csv = String::new();
+            ledger
+                .for_each_stored(1, r.acknowledged_seq, |e| {
+                    let (key_id, sig) = e.seal.clone().unzip();
+                    let seq = e.seq.to_string();
+                    csv.push_str(&csv_row(&[
+                        Some(till),
+                        Some(&seq),
+                        Some(&e.at),
+                        Some(&e.kind),
+                        Some(&e.operator),
+                        Some(&e.payload),
+                        Some(&e.prev_hash),
+                        Some(&e.hash),
+                        key_id.as_deref(),
+                        sig.as_deref(),
+                    ]));
+                    Ok::<(), cadodesk::ledger::LedgerError>(())
+                })
+                .expect("rows");
+            csv
+        };
+        let t02 = till_rows("T02");
+        rows.push_str(&till_rows("T01"));
+        let admin_db = cadodesk::central::connect(&url).await.expect("admin");
+        admin_db
+            .batch_execute(
+                "CREATE TABLE plain_copy (till text, seq bigint, at text, kind text, operator text, payload text,
+                 prev_hash text, hash text, key_id text, signature text, PRIMARY KEY (till, seq))",
+            )
+            .await
+            .expect("plain table");
+        let columns = "(till, seq, at, kind, operator, payload, prev_hash, hash, key_id, signature)";
+        for (label, table, data) in [
+            ("central_copy_same_table_s", "cadodesk.entries", t02),
+            ("central_copy_plain_s", "plain_copy", rows),
+        ] {
+            let start = Instant::now();
+            let sink = admin_db
+                .copy_in(&format!("COPY {table} {columns} FROM STDIN (FORMAT csv)"))
+                .await
+                .expect("copy");
+            let mut sink = Box::pin(sink);
+            sink.send(std::io::Cursor::new(data.into_bytes()))
+                .await
+                .expect("copy data");
+            sink.as_mut().finish().await.expect("copy done");
+            println!("{label}={:.3}", start.elapsed().as_secs_f64());
+        }
+        drop(admin_db);
+        server
+            .batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
+            .await
+            .expect("drop");
+    });
+}
+
 // ----- UI -------------------------------------------------------------------------------------------------------
 
 fn vm_kib(field: &str) -> u64 {
@@ -946,6 +1057,7 @@ fn main() {
         "--watcher",
         "--closing",
         "--archive",
+        "--central",
     ];
     let everything = !sections.iter().any(|s| wants(s));
     if everything || wants("--signing") {
@@ -990,6 +1102,16 @@ fn main() {
             .and_then(|v| v.parse().ok())
             .unwrap_or(100_000);
         archive_section(&dir, &dir.join("year.tar"), entries);
+    }
+    if let Some(admin) = after("--central", 0) {
+        let entries = after("--central", 1)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(100_000);
+        central_section(
+            &std::env::temp_dir().join("cadodesk-bench-central"),
+            &admin,
+            entries,
+        );
     }
     if let Some(url) = after("--watcher", 0) {
         let secs = after("--watcher", 1)

@@ -24,9 +24,9 @@ for arg in "$@"; do
 done
 
 if ((quick)); then
-  REFUNDS=100000; ROUNDS=100; WRK_SECONDS=5; WATCH_SECONDS=20; ARCHIVE_ENTRIES=100000
+  REFUNDS=100000; ROUNDS=100; WRK_SECONDS=5; WATCH_SECONDS=20; ARCHIVE_ENTRIES=100000; CENTRAL_ENTRIES=20000
 else
-  REFUNDS=1000000; ROUNDS=300; WRK_SECONDS=15; WATCH_SECONDS=60; ARCHIVE_ENTRIES=1000000
+  REFUNDS=1000000; ROUNDS=300; WRK_SECONDS=15; WATCH_SECONDS=60; ARCHIVE_ENTRIES=1000000; CENTRAL_ENTRIES=100000
 fi
 ARCHIVE_ENTRIES="${BENCH_ARCHIVE_ENTRIES:-$ARCHIVE_ENTRIES}"
 UI_CHECKOUTS=100000
@@ -194,6 +194,18 @@ read -r as_s as_kib <"$OUT/archive-sha.time"; read -r _ am_kib <"$OUT/archive-ma
 ar_entries="$(get "$A" archive_entries)"; ar_mib="$(div "$(get "$A" archive_bytes)" 1048576)"
 echo "archive of $ar_entries entries ($ar_mib MiB, one daily closing over them $(get "$A" archive_closing_s) s): written in $(get "$A" archive_make_s) s (bench process peak $((am_kib / 1024)) MiB, ledger filling included)"
 echo "archive verify $ar_entries entries ($(get "$A" archive_verify_seals) Ed25519 seals, chain, closings recomputed): cadodesk archive verify ${av_s} s $((av_kib / 1024)) MiB, Python verifier ${ap_s} s $((ap_kib / 1024)) MiB, sha256sum of the same bytes ${as_s} s $((as_kib / 1024)) MiB, ratio $(div "$as_s" "$av_s") (sha256sum/cadodesk time), $(div "$ap_s" "$av_s") (Python/cadodesk time)"
+
+# ----- 5c. central ledger ---------------------------------------------------------------------------------------
+log "central ledger: a till's $CENTRAL_ENTRIES entries uploaded to a throwaway PostgreSQL server"
+(
+  # shellcheck source=scripts/postgres.sh
+  source scripts/postgres.sh
+  pg_start
+  "$BENCH_BIN" --central "$CADODESK_TEST_PG_URL" "$CENTRAL_ENTRIES"
+) >"$OUT/central.txt"
+Ce="$OUT/central.txt"
+echo "central upload of $(get "$Ce" central_upload_entries) entries (each checked as it arrives, the last seal at commit): cadodesk sync $(get "$Ce" central_upload_s) s, COPY of the same rows into the same table (the same checks) $(get "$Ce" central_copy_same_table_s) s, ratio $(div "$(get "$Ce" central_copy_same_table_s)" "$(get "$Ce" central_upload_s)")"
+echo "central upload of $(get "$Ce" central_upload_entries) entries: cadodesk sync $(get "$Ce" central_upload_s) s, COPY into a plain table without checks $(get "$Ce" central_copy_plain_s) s, ratio $(div "$(get "$Ce" central_copy_plain_s)" "$(get "$Ce" central_upload_s)")"
 
 # ----- 6. UI ----------------------------------------------------------------------------------------------------
 log "UI ($UI_CHECKOUTS checkouts)"

@@ -53,7 +53,7 @@ check "till A cannot insert an entry of till B" \
     "only its own entries"
 check "till A cannot update an entry" "UPDATE cadodesk.entries SET operator = 'x'" "permission denied"
 check "till A cannot delete an entry" "DELETE FROM cadodesk.entries" "permission denied"
-check "till A cannot move a chain's head" "UPDATE cadodesk.heads SET seq = 0" "permission denied"
+check "till A cannot change a till" "UPDATE cadodesk.tills SET shop = 'x'" "permission denied"
 check "till A cannot read the roles' passwords" "SELECT rolname, rolpassword FROM pg_authid" "permission denied"
 check "till A cannot register a till" "INSERT INTO cadodesk.tills (code, role_name) VALUES ('T09', 'x')" "permission denied"
 

@@ -140,9 +140,6 @@ pub async fn add_till(
     )
     .await
     .map_err(pg)?;
-    tx.execute("INSERT INTO cadodesk.heads (till) VALUES ($1)", &[&code])
-        .await
-        .map_err(pg)?;
     tx.commit().await.map_err(pg)?;
     url_for(admin_url, &role, &password)
 }

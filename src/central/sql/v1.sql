@@ -9,14 +9,6 @@ CREATE TABLE cadodesk.tills (
     created_at timestamptz NOT NULL DEFAULT now()
 );
 
--- Each till's chain as the centre holds it: its last entry, and the sealing key in force after it.
-CREATE TABLE cadodesk.heads (
-    till text PRIMARY KEY REFERENCES cadodesk.tills (code),
-    seq bigint NOT NULL DEFAULT 0 CHECK (seq >= 0),
-    hash text NOT NULL DEFAULT repeat('0', 64),
-    public_key text
-);
-
 CREATE TABLE cadodesk.entries (
     till text NOT NULL REFERENCES cadodesk.tills (code),
     seq bigint NOT NULL CHECK (seq > 0),
@@ -28,10 +20,20 @@ CREATE TABLE cadodesk.entries (
     hash text NOT NULL,
     key_id text,
     signature text,
+    -- The sealing key in force at this entry (hex), as the chain names it; NULL before its first key.
+    public_key text,
     received_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (till, seq)
 );
 CREATE INDEX entries_kind ON cadodesk.entries (kind, till, seq);
+
+-- Each till's chain as the centre holds it: its last entry and the key in force after it.
+CREATE VIEW cadodesk.heads AS
+    SELECT t.code AS till, COALESCE(e.seq, 0) AS seq, COALESCE(e.hash, repeat('0', 64)) AS hash, e.public_key
+    FROM cadodesk.tills t
+    LEFT JOIN LATERAL (
+        SELECT seq, hash, public_key FROM cadodesk.entries WHERE till = t.code ORDER BY seq DESC LIMIT 1
+    ) e ON true;
 
 -- The till whose role is connected (NULL for any other role).
 CREATE FUNCTION cadodesk.my_till() RETURNS text
@@ -67,34 +69,43 @@ $$ SELECT left(encode(sha256(decode(public_key, 'hex')), 'hex'), 16) $$;
 CREATE FUNCTION cadodesk.entry_arrives() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = cadodesk, pg_temp AS $$
 DECLARE
-    h cadodesk.heads%ROWTYPE;
-    held text;
-    p jsonb;
     mine text := cadodesk.my_till();
+    held text;
+    prev_hash text;
+    key text;
+    next_seq bigint;
+    p jsonb;
 BEGIN
     -- A till appends its own chain only (row-level security says so too; this says it before any other check).
     IF mine IS NOT NULL AND NEW.till IS DISTINCT FROM mine THEN
         RAISE EXCEPTION 'till %''s role may append only its own entries, not till %''s', mine, NEW.till
             USING ERRCODE = '42501';
     END IF;
-    SELECT * INTO h FROM cadodesk.heads WHERE till = NEW.till FOR UPDATE;
-    IF NOT FOUND THEN
+    IF NOT EXISTS (SELECT 1 FROM cadodesk.tills WHERE code = NEW.till) THEN
         RAISE EXCEPTION 'till % is not registered at the centre', NEW.till USING ERRCODE = 'P0001';
     END IF;
-    IF NEW.seq <= h.seq THEN
-        SELECT hash INTO held FROM cadodesk.entries WHERE till = NEW.till AND seq = NEW.seq;
+    SELECT hash INTO held FROM cadodesk.entries WHERE till = NEW.till AND seq = NEW.seq;
+    IF FOUND THEN
         IF held = NEW.hash THEN
             RETURN NULL;
         END IF;
         RAISE EXCEPTION 'entry %: the centre holds another entry % for till % (was this ledger restored from an older copy?)',
             NEW.seq, NEW.seq, NEW.till USING ERRCODE = 'P0002';
     END IF;
-    IF NEW.seq <> h.seq + 1 THEN
-        RAISE EXCEPTION 'entry %: the centre expects entry % next (entries are sent in order)', NEW.seq, h.seq + 1
-            USING ERRCODE = 'P0003';
+    IF NEW.seq = 1 THEN
+        prev_hash := repeat('0', 64);
+        key := NULL;
+    ELSE
+        SELECT e.hash, e.public_key INTO prev_hash, key FROM cadodesk.entries e
+            WHERE e.till = NEW.till AND e.seq = NEW.seq - 1;
+        IF NOT FOUND THEN
+            SELECT COALESCE(max(seq), 0) + 1 INTO next_seq FROM cadodesk.entries WHERE till = NEW.till;
+            RAISE EXCEPTION 'entry %: the centre expects entry % next (entries are sent in order)', NEW.seq, next_seq
+                USING ERRCODE = 'P0003';
+        END IF;
     END IF;
-    IF NEW.prev_hash <> h.hash THEN
-        RAISE EXCEPTION 'entry %: it does not link to entry % as the centre holds it', NEW.seq, h.seq
+    IF NEW.prev_hash <> prev_hash THEN
+        RAISE EXCEPTION 'entry %: it does not link to entry % as the centre holds it', NEW.seq, NEW.seq - 1
             USING ERRCODE = 'P0004';
     END IF;
     IF cadodesk.entry_hash(NEW.seq, NEW.at, NEW.kind, NEW.operator, NEW.payload, NEW.prev_hash) <> NEW.hash THEN
@@ -102,27 +113,27 @@ BEGIN
     END IF;
     IF NEW.kind IN ('journal_key', 'journal_key_rotated') THEN
         p := NEW.payload::jsonb;
-        IF NEW.kind = 'journal_key' AND h.public_key IS NOT NULL THEN
+        IF NEW.kind = 'journal_key' AND key IS NOT NULL THEN
             RAISE EXCEPTION 'entry %: a new sealing key without the previous key''s endorsement', NEW.seq
                 USING ERRCODE = 'P0006';
         END IF;
-        IF NEW.kind = 'journal_key_rotated' AND (h.public_key IS NULL OR p ->> 'endorsement' IS NULL
-            OR NOT cadodesk.ed25519_verify(decode(h.public_key, 'hex'),
+        IF NEW.kind = 'journal_key_rotated' AND (key IS NULL OR p ->> 'endorsement' IS NULL
+            OR NOT cadodesk.ed25519_verify(decode(key, 'hex'),
                 convert_to('cadodesk-key-rotation-v1', 'UTF8') || '\x00'::bytea
                     || convert_to(p ->> 'public_key', 'UTF8'),
                 decode(p ->> 'endorsement', 'hex'))) THEN
             RAISE EXCEPTION 'entry %: a new sealing key without the previous key''s endorsement', NEW.seq
                 USING ERRCODE = 'P0006';
         END IF;
-        h.public_key := p ->> 'public_key';
+        key := p ->> 'public_key';
     END IF;
-    IF h.public_key IS NOT NULL AND (NEW.signature IS NULL OR NEW.key_id IS DISTINCT FROM cadodesk.key_id(h.public_key)) THEN
+    IF key IS NOT NULL AND (NEW.signature IS NULL OR NEW.key_id IS DISTINCT FROM cadodesk.key_id(key)) THEN
         RAISE EXCEPTION 'entry %: it is not sealed by the till''s key', NEW.seq USING ERRCODE = 'P0007';
     END IF;
-    IF h.public_key IS NULL AND NEW.signature IS NOT NULL THEN
+    IF key IS NULL AND NEW.signature IS NOT NULL THEN
         RAISE EXCEPTION 'entry %: a seal while the till''s journal names no key', NEW.seq USING ERRCODE = 'P0007';
     END IF;
-    UPDATE cadodesk.heads SET seq = NEW.seq, hash = NEW.hash, public_key = h.public_key WHERE till = NEW.till;
+    NEW.public_key := key;
     NEW.received_at := now();
     RETURN NEW;
 END $$;
@@ -134,14 +145,12 @@ CREATE TRIGGER entries_arrive BEFORE INSERT ON cadodesk.entries
 -- checked entry by entry, ties it to every entry before it.
 CREATE FUNCTION cadodesk.head_sealed() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = cadodesk, pg_temp AS $$
-DECLARE
-    h cadodesk.heads%ROWTYPE;
 BEGIN
-    SELECT * INTO h FROM cadodesk.heads WHERE till = NEW.till;
-    IF h.seq <> NEW.seq OR h.public_key IS NULL THEN
+    IF NEW.public_key IS NULL
+        OR EXISTS (SELECT 1 FROM cadodesk.entries WHERE till = NEW.till AND seq = NEW.seq + 1) THEN
         RETURN NULL;
     END IF;
-    IF NOT cadodesk.ed25519_verify(decode(h.public_key, 'hex'), cadodesk.seal_message(NEW.seq, NEW.hash),
+    IF NOT cadodesk.ed25519_verify(decode(NEW.public_key, 'hex'), cadodesk.seal_message(NEW.seq, NEW.hash),
         decode(NEW.signature, 'hex')) THEN
         RAISE EXCEPTION 'entry %: its seal does not verify under the till''s key', NEW.seq USING ERRCODE = 'P0008';
     END IF;
