@@ -23,7 +23,7 @@ for i in $(seq 1 "$runs"); do
     else
         failed=$((failed + 1))
         echo "run $i/$runs: FAILED in $((SECONDS - started))s; output kept in $out/run-$i.log"
-        grep -E '^(test .* FAILED|failures:|---- )' "$out/run-$i.log" | head -20
+        grep -E -A1 '^(test .* FAILED|---- )|panicked at' "$out/run-$i.log" | head -30
     fi
 done
 echo "repeat-tests: ${passed} passed, ${failed} failed"

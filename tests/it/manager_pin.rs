@@ -50,6 +50,9 @@ async fn shop_with_pin(dir: &Path, base: &str, rule: &[&str]) -> (Till, Cli) {
     (till(dir, base, "ana"), cli)
 }
 
+/// A wrong PIN typed in the tests: long enough never to appear in the ledger file by chance.
+const WRONG_PIN: &str = "731958246017";
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn manager_pin_protects_nothing_the_same_refund_from_the_app_and_the_binary() {
     let sb = sandbox(50).await;
@@ -73,7 +76,7 @@ async fn manager_pin_protects_nothing_the_same_refund_from_the_app_and_the_binar
         Err(TillError::PinRequired { .. })
     ));
     assert!(matches!(
-        till.refund_with_pin(cmd(3000), Some(&Pin::new("1111")))
+        till.refund_with_pin(cmd(3000), Some(&Pin::new(WRONG_PIN)))
             .await,
         Err(TillError::PinWrong { tries_left: 4 })
     ));
@@ -105,7 +108,10 @@ async fn manager_pin_protects_nothing_the_same_refund_from_the_app_and_the_binar
         .copied()
         .chain(["--manager-pin-stdin"])
         .collect();
-    one_line_refusal(&cli.run_input(&with_stdin, "1111\n").await, "wrong PIN");
+    one_line_refusal(
+        &cli.run_input(&with_stdin, &format!("{WRONG_PIN}\n")).await,
+        "wrong PIN",
+    );
     let out = cli.run_input(&with_stdin, "2468\n").await;
     assert!(out.status.success(), "{}", stderr_of(&out));
     assert_eq!(json_of(&out)["number"], 2);
@@ -118,8 +124,12 @@ async fn manager_pin_protects_nothing_the_same_refund_from_the_app_and_the_binar
         "each attempt is in the journal"
     );
     let journal = std::fs::read(d.join(cadodesk::ledger::LEDGER_FILE)).unwrap();
+    // Twelve digits that no hash, seal or id in the file can be expected to hold by chance (four could: hex
+    // strings hold "1111" about once in 65 536 places).
     assert!(
-        !journal.windows(4).any(|w| w == b"1111"),
+        !journal
+            .windows(WRONG_PIN.len())
+            .any(|w| w == WRONG_PIN.as_bytes()),
         "a PIN typed is never written"
     );
     assert_eq!(platform_refunds(&base, &payment).await.len(), 2);
