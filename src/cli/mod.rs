@@ -277,7 +277,7 @@ fn prevalidate(cmd: &Command) -> Result<(), TillError> {
         Command::Pin(PinCommand::Set(PinSetArgs {
             threshold: Some(t), ..
         })) => Amount::parse_positive(t)
-            .map(|_| ())
+            .and_then(crate::till::manager::check_threshold)
             .map_err(TillError::ThresholdInvalid),
         _ => Ok(()),
     }

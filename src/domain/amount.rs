@@ -102,8 +102,12 @@ impl Amount {
     pub const MAX: Amount = Amount(PLATFORM_MAX_CENTS);
 
     /// An amount from cents; `None` if negative.
-    pub fn from_cents(cents: i64) -> Option<Amount> {
-        (cents >= 0).then_some(Amount(cents))
+    pub const fn from_cents(cents: i64) -> Option<Amount> {
+        if cents >= 0 {
+            Some(Amount(cents))
+        } else {
+            None
+        }
     }
 
     /// An amount written in the program itself (a test card's balance, a demo sale). Checked when the program is

@@ -175,6 +175,26 @@ impl PinRule {
     }
 }
 
+/// The highest PIN threshold: above it the PIN would protect no refund a shop makes. A shop that wants no PIN says
+/// so (no threshold, not always), never with a threshold no refund reaches.
+pub const MAX_PIN_THRESHOLD: Amount = match Amount::from_cents(1_000_000) {
+    Some(a) => a,
+    None => Amount::ZERO,
+};
+
+/// A PIN threshold that makes sense: from 0,01 € to [`MAX_PIN_THRESHOLD`].
+pub fn check_threshold(threshold: Amount) -> Result<(), crate::domain::AmountError> {
+    if threshold == Amount::ZERO {
+        return Err(crate::domain::AmountError::Zero);
+    }
+    if threshold > MAX_PIN_THRESHOLD {
+        return Err(crate::domain::AmountError::TooLarge {
+            max: MAX_PIN_THRESHOLD,
+        });
+    }
+    Ok(())
+}
+
 /// Longest operator name.
 pub const MAX_OPERATOR_LEN: usize = 40;
 

@@ -242,6 +242,9 @@ impl Records {
         {
             return Err(TillError::PinUnacceptable);
         }
+        if let Some(t) = rule.threshold {
+            manager::check_threshold(t).map_err(TillError::ThresholdInvalid)?;
+        }
         if let Some(hash) = &policy.hash {
             let Some(current) = current.filter(|p| !p.is_empty()) else {
                 self.journal_pin(PinAction::PinChange, None, PinOutcome::Missing)?;

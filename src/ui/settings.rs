@@ -44,6 +44,8 @@ pub struct SettingsPanel {
     pin_always: bool,
     /// New PIN as typed.
     pub new_pin: String,
+    /// The new PIN typed again.
+    pub new_pin_again: String,
     /// The current PIN as typed: needed to change the PIN or its rule once one is set.
     pub current_pin: String,
     pin_hash: Option<String>,
@@ -76,6 +78,7 @@ impl Default for SettingsPanel {
             pin_threshold: String::new(),
             pin_always: false,
             new_pin: String::new(),
+            new_pin_again: String::new(),
             current_pin: String::new(),
             pin_hash: None,
             stored_rule: None,
@@ -208,22 +211,36 @@ impl SettingsPanel {
             return Err(text::RETURN_URL_INVALID.get(lang).to_string());
         }
         let operator = self.operator.trim();
-        if !operator.is_empty() && !manager::valid_operator(operator) {
+        if operator.is_empty() {
+            return Err(text::OPERATOR_EMPTY.get(lang).to_string());
+        }
+        if !manager::valid_operator(operator) {
             return Err(
                 crate::till::TillError::OperatorInvalid(operator.to_string()).localize(lang),
             );
         }
-        let threshold =
-            if self.pin_threshold.trim().is_empty() {
-                None
-            } else {
-                Some(Amount::parse(&self.pin_threshold).map_err(|e| {
-                    format!("{} : {}", text::PIN_THRESHOLD.get(lang), e.localize(lang))
-                })?)
-            };
+        let threshold = if self.pin_threshold.trim().is_empty() {
+            None
+        } else {
+            Some(
+                Amount::parse(&self.pin_threshold)
+                    .and_then(|a| manager::check_threshold(a).map(|()| a))
+                    .map_err(|e| {
+                        format!(
+                            "{}{} {}",
+                            text::PIN_THRESHOLD.get(lang),
+                            lang.pick(" :", ":"),
+                            e.localize(lang)
+                        )
+                    })?,
+            )
+        };
         let new_pin = (!self.new_pin.trim().is_empty()).then(|| Pin::new(&self.new_pin));
         if new_pin.as_ref().is_some_and(|p| !p.is_acceptable()) {
             return Err(text::PIN_TOO_SHORT.get(lang).to_string());
+        }
+        if new_pin.is_some() && self.new_pin != self.new_pin_again {
+            return Err(text::PIN_MISMATCH.get(lang).to_string());
         }
         let rule = PinRule {
             threshold,
@@ -309,6 +326,7 @@ impl SettingsPanel {
                 }
                 self.saving = true;
                 self.new_pin.clear();
+                self.new_pin_again.clear();
                 self.current_pin.clear();
                 cx.send(Command::SaveSettings {
                     settings: Box::new(s),
@@ -532,6 +550,15 @@ impl SettingsPanel {
                 ui.add(
                     egui::TextEdit::singleline(&mut self.new_pin)
                         .id_salt("settings-new_pin")
+                        .password(true)
+                        .desired_width(120.0),
+                )
+                .labelled_by(l.id);
+                ui.end_row();
+                let l = ui.label(text::NEW_PIN_AGAIN.get(lang));
+                ui.add(
+                    egui::TextEdit::singleline(&mut self.new_pin_again)
+                        .id_salt("settings-new_pin_again")
                         .password(true)
                         .desired_width(120.0),
                 )

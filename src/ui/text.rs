@@ -464,6 +464,18 @@ pub const PIN_ALWAYS: Tx = tx(
 /// The current PIN field.
 pub const CURRENT_PIN: Tx = tx("Code actuel", "Current PIN");
 pub const NEW_PIN: Tx = tx("Nouveau code responsable", "New manager PIN");
+/// The new PIN again.
+pub const NEW_PIN_AGAIN: Tx = tx("Confirmer le nouveau code", "New PIN again");
+/// The two new PINs differ.
+pub const PIN_MISMATCH: Tx = tx(
+    "Confirmer le nouveau code : les deux codes diffèrent ; saisissez deux fois le même",
+    "New PIN again: the two PINs differ; type the same one twice",
+);
+/// The operator's name is empty.
+pub const OPERATOR_EMPTY: Tx = tx(
+    "Nom de l'opérateur : saisissez le nom de la personne à la caisse",
+    "Operator name: type the name of the person at the till",
+);
 /// PIN set.
 pub const PIN_IS_SET: Tx = tx("Un code responsable est défini.", "A manager PIN is set.");
 /// PIN not set.

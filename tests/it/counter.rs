@@ -5,7 +5,7 @@
 
 use egui_kittest::kittest::Queryable;
 
-use crate::ui::{click, harness, has_label, paid_sale, retype, wait_for, wait_ready};
+use crate::ui::{click, harness, has_label, paid_sale, retype, type_into, wait_for, wait_ready};
 
 /// Defect 1: a second refund was impossible until the app restarted (the reason list drawn under the dialog, and
 /// choosing a reason closed it). Two refunds in a row, each with its reason picked from the list.
@@ -70,4 +70,95 @@ fn two_refunds_in_a_row_each_with_a_reason_picked_from_the_list() {
             .detail()
             .is_some_and(|d| d.refunds.len() == 2)
     });
+}
+
+/// Clears a text field as a person does: select all, then delete.
+fn clear(h: &mut egui_kittest::Harness<'static, cadodesk::ui::app::CadodeskApp>, label: &str) {
+    h.get_by_label(label).focus();
+    h.run_steps(2);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.key_press(egui::Key::Backspace);
+    h.run_steps(2);
+}
+
+/// Defect 6: settings that make no sense are refused, naming the field and the fix, and nothing is saved: an empty
+/// operator, a PIN threshold of 0 or one no refund reaches (which would turn the PIN off), a new PIN typed two
+/// different ways.
+#[test]
+fn settings_that_make_no_sense_are_refused_with_the_field_and_the_fix() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut h = harness(dir.path());
+    wait_ready(&mut h);
+    click(&mut h, "Réglages");
+    let said = |h: &egui_kittest::Harness<'static, cadodesk::ui::app::CadodeskApp>| {
+        h.state()
+            .settings_panel
+            .field_error()
+            .unwrap_or_default()
+            .to_string()
+    };
+    clear(&mut h, "Nom de l'opérateur");
+    click(&mut h, "Enregistrer");
+    assert!(said(&h).starts_with("Nom de l'opérateur"), "{}", said(&h));
+    type_into(&mut h, "Nom de l'opérateur", "Zoé");
+    for (typed, words) in [("0", "au moins 0,01"), ("100000000", "au plus 10")] {
+        clear(&mut h, "Code responsable au-delà de");
+        type_into(&mut h, "Code responsable au-delà de", typed);
+        click(&mut h, "Enregistrer");
+        assert!(
+            said(&h).starts_with("Code responsable au-delà de") && said(&h).contains(words),
+            "{typed}: {}",
+            said(&h)
+        );
+    }
+    clear(&mut h, "Code responsable au-delà de");
+    type_into(&mut h, "Code responsable au-delà de", "50,00");
+    type_into(&mut h, "Nouveau code responsable", "2468");
+    type_into(&mut h, "Confirmer le nouveau code", "2469");
+    click(&mut h, "Enregistrer");
+    assert!(
+        said(&h).contains("les deux codes diffèrent"),
+        "{}",
+        said(&h)
+    );
+    assert!(h.state().settings().pin_hash.is_none(), "nothing saved");
+    clear(&mut h, "Confirmer le nouveau code");
+    type_into(&mut h, "Confirmer le nouveau code", "2468");
+    click(&mut h, "Enregistrer");
+    wait_for(&mut h, "the PIN to be set", |h| {
+        h.state().settings().pin_hash.is_some()
+    });
+    assert_eq!(h.state().settings().operator, "Zoé");
+}
+
+/// The same rule at the till, whatever face asks: the command line, and the till's own use case.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pin_threshold_no_refund_reaches_is_refused_by_the_till_too() {
+    let sb = crate::support::till::sandbox(0).await;
+    let dir = tempfile::tempdir().unwrap();
+    let cli = crate::support::binary::Cli::sandbox(dir.path(), &sb.base_url());
+    for (typed, words) in [("100000000", "at most"), ("0", "at least")] {
+        let out = cli
+            .run_input(&["pin", "set", "--threshold", typed], "2468\n")
+            .await;
+        let said = crate::support::binary::stderr_of(&out);
+        assert_eq!(out.status.code(), Some(1), "{said}");
+        assert!(
+            said.to_lowercase().contains("threshold") && said.contains(words),
+            "{said}"
+        );
+    }
+    let till = crate::support::till::till(dir.path(), &sb.base_url(), "ana");
+    let refused = till.set_pin_rules(
+        None,
+        None,
+        cadodesk::till::manager::PinRule {
+            threshold: cadodesk::domain::Amount::from_cents(0),
+            always: false,
+        },
+    );
+    assert!(
+        matches!(refused, Err(cadodesk::till::TillError::ThresholdInvalid(_))),
+        "{refused:?}"
+    );
 }

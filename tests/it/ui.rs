@@ -277,6 +277,7 @@ fn a_sale_paid_with_two_gift_cards_and_a_visa_then_refunded_in_part_and_exported
     // A manager PIN, required for every refund.
     click(&mut h, "Réglages");
     type_into(&mut h, "Nouveau code responsable", "2468");
+    type_into(&mut h, "Confirmer le nouveau code", "2468");
     click(&mut h, "Code responsable pour tout remboursement");
     click(&mut h, "Enregistrer");
     wait_for(&mut h, "the settings to be saved", |h| {
@@ -477,6 +478,7 @@ fn the_pin_and_its_rule_change_only_with_the_current_pin_in_the_settings() {
     click(&mut h, "Réglages");
     // No PIN yet: the first one needs nothing more.
     type_into(&mut h, "Nouveau code responsable", "2468");
+    type_into(&mut h, "Confirmer le nouveau code", "2468");
     click(&mut h, "Enregistrer");
     wait_for(&mut h, "the PIN to be set", |h| {
         h.state().settings().pin_hash.is_some()
