@@ -40,7 +40,8 @@ pub use queries::{
     CheckoutListFilter, CheckoutRecord, CheckoutSummary, RefundRecord, TenderRecord,
 };
 pub use seal::{
-    JournalKey, KeyHome, document_message, endorsement_message, key_id_of, seal_message, verifies,
+    JournalKey, KeyHome, document_message, endorsement_message, key_id_of, key_id_of_hex,
+    seal_message, verifies,
 };
 pub use sends::Claim;
 pub use settings::keys;

@@ -54,6 +54,14 @@ pub fn key_id_of(public: &[u8; 32]) -> String {
     hex(&Sha256::digest(public)[..8])
 }
 
+/// The id of a public key written in hex; empty when it is not 32 bytes of hex (no key has that id).
+pub fn key_id_of_hex(public_hex: &str) -> String {
+    unhex(public_hex)
+        .and_then(|b| <[u8; 32]>::try_from(b).ok())
+        .map(|b| key_id_of(&b))
+        .unwrap_or_default()
+}
+
 impl JournalKey {
     /// The key from its 32-byte secret seed.
     pub fn from_seed(seed: [u8; 32], home: KeyHome) -> JournalKey {
@@ -155,10 +163,7 @@ pub(super) fn key_entry(seq: i64, event: &Event, previous: Option<&KeyEntry>) ->
         Event::JournalKey { public_key, .. } => Some(KeyEntry {
             seq,
             public: public_key.clone(),
-            key_id: unhex(public_key)
-                .and_then(|p| <[u8; 32]>::try_from(p).ok())
-                .map(|p| key_id_of(&p))
-                .unwrap_or_default(),
+            key_id: key_id_of_hex(public_key),
             endorsed: previous.map(|_| false),
         }),
         Event::JournalKeyRotated {
@@ -168,10 +173,7 @@ pub(super) fn key_entry(seq: i64, event: &Event, previous: Option<&KeyEntry>) ->
         } => Some(KeyEntry {
             seq,
             public: public_key.clone(),
-            key_id: unhex(public_key)
-                .and_then(|p| <[u8; 32]>::try_from(p).ok())
-                .map(|p| key_id_of(&p))
-                .unwrap_or_default(),
+            key_id: key_id_of_hex(public_key),
             endorsed: Some(match (previous, endorsement) {
                 (Some(prev), Some(sig)) => {
                     verifies(&prev.public, &endorsement_message(public_key), sig)
@@ -233,10 +235,7 @@ fn current_key_in(conn: &rusqlite::Connection) -> rusqlite::Result<Option<(Strin
     Ok(payload.and_then(|p| match serde_json::from_str(&p) {
         Ok(Event::JournalKey { public_key, .. })
         | Ok(Event::JournalKeyRotated { public_key, .. }) => {
-            let id = unhex(&public_key)
-                .and_then(|b| <[u8; 32]>::try_from(b).ok())
-                .map(|b| key_id_of(&b))
-                .unwrap_or_default();
+            let id = key_id_of_hex(&public_key);
             Some((id, public_key))
         }
         _ => None,

@@ -35,15 +35,6 @@ pub struct ClosingRow {
     pub key_id: Option<String>,
 }
 
-/// The first instant of `day` in Europe/Paris.
-fn paris_midnight(day: chrono::NaiveDate) -> Option<DateTime<Utc>> {
-    use chrono::TimeZone;
-    Paris
-        .from_local_datetime(&day.and_hms_opt(0, 0, 0)?)
-        .earliest()
-        .map(|t| t.with_timezone(&Utc))
-}
-
 fn paris_day(at: DateTime<Utc>) -> String {
     at.with_timezone(&Paris).format("%Y-%m-%d").to_string()
 }
@@ -228,7 +219,7 @@ impl Records {
             if day >= today {
                 break;
             }
-            let Some(end) = day.succ_opt().and_then(paris_midnight) else {
+            let Some(end) = day.succ_opt().map(super::logic::paris_midnight) else {
                 break;
             };
             match self.make_day(Some(end))? {

@@ -132,8 +132,26 @@ impl MoneyFlow {
         }
     }
 
-    fn product_of(&self, payment_id: &str) -> i32 {
-        self.products.get(payment_id).copied().unwrap_or(0)
+    /// A refund asked or imported, with its tender's product as the journal knew it then: its tender's kind.
+    fn record_refund(
+        &mut self,
+        key: &str,
+        payment_id: &str,
+        amount: i64,
+        state: RefundState,
+    ) -> TenderKind {
+        let product = self.products.get(payment_id).copied().unwrap_or(0);
+        let kind = TenderKind::from_product(product);
+        self.refunds.insert(
+            key.to_string(),
+            RefundSeen {
+                kind,
+                product,
+                amount,
+                state,
+            },
+        );
+        kind
     }
 
     /// The money entry `seq` moved, if any.
@@ -181,16 +199,11 @@ impl MoneyFlow {
                 amount_cents,
                 ..
             } => {
-                let product = self.product_of(payment_id.as_str());
-                let kind = TenderKind::from_product(product);
-                self.refunds.insert(
-                    idempotence_key.to_string(),
-                    RefundSeen {
-                        kind,
-                        product,
-                        amount: *amount_cents,
-                        state: RefundState::Requested,
-                    },
+                self.record_refund(
+                    idempotence_key.as_str(),
+                    payment_id.as_str(),
+                    *amount_cents,
+                    RefundState::Requested,
                 );
                 None
             }
@@ -201,16 +214,11 @@ impl MoneyFlow {
                 state,
                 ..
             } => {
-                let product = self.product_of(payment_id.as_str());
-                let kind = TenderKind::from_product(product);
-                self.refunds.insert(
-                    idempotence_key.to_string(),
-                    RefundSeen {
-                        kind,
-                        product,
-                        amount: *amount_cents,
-                        state: *state,
-                    },
+                let kind = self.record_refund(
+                    idempotence_key.as_str(),
+                    payment_id.as_str(),
+                    *amount_cents,
+                    *state,
                 );
                 state
                     .left_money()

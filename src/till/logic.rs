@@ -217,7 +217,8 @@ pub fn next_paris_midnight(now: DateTime<Utc>) -> DateTime<Utc> {
     paris_midnight(today.succ_opt().unwrap_or(today))
 }
 
-fn paris_midnight(d: NaiveDate) -> DateTime<Utc> {
+/// The first instant of day `d` in Europe/Paris.
+pub(super) fn paris_midnight(d: NaiveDate) -> DateTime<Utc> {
     let naive = d.and_hms_opt(0, 0, 0).unwrap_or_default();
     // Midnight always exists in Paris (changes happen at 2 or 3 am); `earliest` covers any other case.
     Paris

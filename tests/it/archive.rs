@@ -12,28 +12,15 @@ use std::path::{Path, PathBuf};
 use cadodesk::i18n::{Lang, Localize};
 use cadodesk::ledger::journal::entry_hash;
 use cadodesk::ledger::{document_message, seal_message};
+use cadodesk::till::Till;
 use cadodesk::till::archive::format::{MANIFEST_LABEL, Manifest};
 use cadodesk::till::archive::verify_archive;
-use cadodesk::till::{RefundCommand, Till};
 use chrono::NaiveDate;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::support::binary::{Cli, json_of, stderr_of};
 use crate::support::till::*;
-
-async fn refund(till: &Till, id: &str, cents: i64) {
-    let payment = till.checkout(id).unwrap().unwrap().tenders[0]
-        .payment_id
-        .to_string();
-    till.refund(RefundCommand {
-        payment_id: payment,
-        amount: eur(cents),
-        reason: "retour".into(),
-    })
-    .await
-    .unwrap();
-}
 
 fn day(s: &str) -> NaiveDate {
     s.parse().unwrap()
@@ -52,13 +39,13 @@ pub(crate) async fn a_year_of_closings(dir: &Path, base: &str) -> Till {
     let sale1 = paid_sale(&till, 5000, &[CADO_50], None).await;
     till.close_day().unwrap();
     clock.advance(chrono::Duration::days(1));
-    refund(&till, &sale1, 1000).await;
+    refund_first_card(&till, &sale1, 1000).await;
     paid_sale(&till, 2000, &[], Some(VISA)).await;
     clock.advance(chrono::Duration::days(1));
     till.close_due().unwrap();
     let sale3 = paid_sale(&till, 2000, &[], Some(VISA)).await;
     till.close_day().unwrap();
-    refund(&till, &sale3, 500).await;
+    refund_first_card(&till, &sale3, 500).await;
     clock.advance(chrono::Duration::days(35));
     till.close_due().unwrap();
     till

@@ -49,16 +49,7 @@ async fn a_till_uploads_its_chain_once_and_the_centre_holds_it_whole() {
     let dir = tempfile::tempdir().unwrap();
     let till = till(dir.path(), &sb.base_url(), "ana");
     let sale = paid_sale(&till, 5000, &[CADO_50], None).await;
-    let payment = till.checkout(&sale).unwrap().unwrap().tenders[0]
-        .payment_id
-        .to_string();
-    till.refund(cadodesk::till::RefundCommand {
-        payment_id: payment,
-        amount: eur(1000),
-        reason: "retour".into(),
-    })
-    .await
-    .unwrap();
+    refund_first_card(&till, &sale, 1000).await;
     let url = central::add_till(&admin, "T01", Some("Boutique Zoé"))
         .await
         .unwrap();
@@ -291,16 +282,7 @@ async fn five_tills_selling_and_syncing_at_once_leave_every_entry_once_and_every
             for i in 0..3 {
                 let sale = paid_sale(&till, 2000 + 100 * i, &[], Some(VISA)).await;
                 if i == 1 {
-                    let payment = till.checkout(&sale).unwrap().unwrap().tenders[0]
-                        .payment_id
-                        .to_string();
-                    till.refund(cadodesk::till::RefundCommand {
-                        payment_id: payment,
-                        amount: eur(500),
-                        reason: "retour".into(),
-                    })
-                    .await
-                    .unwrap();
+                    refund_first_card(&till, &sale, 500).await;
                 }
                 // Each till syncs while the others sell and sync.
                 central::sync(till.ledger(), "ana", &url).await.unwrap();

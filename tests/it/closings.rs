@@ -4,24 +4,10 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)] // reason: a failed expectation is the test failing
 
 use cadodesk::domain::closing::{Closing, ClosingKind};
-use cadodesk::till::{RefundCommand, Till};
 use serde_json::Value;
 
 use crate::support::binary::{Cli, json_of, stderr_of};
 use crate::support::till::*;
-
-async fn refund(till: &Till, id: &str, cents: i64) {
-    let payment = till.checkout(id).unwrap().unwrap().tenders[0]
-        .payment_id
-        .to_string();
-    till.refund(RefundCommand {
-        payment_id: payment,
-        amount: eur(cents),
-        reason: "retour".into(),
-    })
-    .await
-    .unwrap();
-}
 
 fn kinds(closings: &[Closing], kind: ClosingKind) -> Vec<&Closing> {
     closings.iter().filter(|c| c.kind == kind).collect()
@@ -62,7 +48,7 @@ async fn three_days_a_month_and_a_year_with_their_perpetual_totals() {
 
     // Day 2: a refund of day 1's sale (after its closing: it counts today) and a 20 € sale; the day is left open.
     clock.advance(chrono::Duration::days(1));
-    refund(&till, &sale1, 1000).await;
+    refund_first_card(&till, &sale1, 1000).await;
     paid_sale(&till, 2000, &[], Some(VISA)).await;
     assert!(
         till.close_due().unwrap().is_empty(),
@@ -117,7 +103,7 @@ async fn three_days_a_month_and_a_year_with_their_perpetual_totals() {
 
     // A closed period never changes: later entries leave every closing as it was.
     let before = till.ledger().closings().unwrap();
-    refund(&till, &day3_sale, 500).await;
+    refund_first_card(&till, &day3_sale, 500).await;
     // January: December and the fiscal year 2026 close at the first start.
     clock.advance(chrono::Duration::days(35));
     let due = till.close_due().unwrap();

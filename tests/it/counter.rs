@@ -5,7 +5,9 @@
 
 use egui_kittest::kittest::Queryable;
 
-use crate::ui::{click, harness, has_label, paid_sale, retype, type_into, wait_for, wait_ready};
+use crate::ui::{
+    click, harness, has_label, open_sale_detail, paid_sale, retype, type_into, wait_for, wait_ready,
+};
 
 /// Defect 1: a second refund was impossible until the app restarted (the reason list drawn under the dialog, and
 /// choosing a reason closed it). Two refunds in a row, each with its reason picked from the list.
@@ -15,14 +17,7 @@ fn two_refunds_in_a_row_each_with_a_reason_picked_from_the_list() {
     let mut h = harness(dir.path());
     wait_ready(&mut h);
     let sale = paid_sale(&mut h, "87,50 €");
-    click(&mut h, "Transactions");
-    wait_for(&mut h, "the sale in the table", |h| {
-        h.state().transactions.rows().len() == 1
-    });
-    click(&mut h, &sale.reference.clone());
-    wait_for(&mut h, "the detail panel", |h| {
-        h.state().transactions.detail().is_some()
-    });
+    open_sale_detail(&mut h, &sale.reference);
     for (round, tender) in [(1, 0usize), (2, 1usize)] {
         h.get_all_by_label("Rembourser")
             .nth(tender)

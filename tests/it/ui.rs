@@ -223,6 +223,18 @@ pub(crate) fn retype(h: &mut Harness<'static, CadodeskApp>, label: &str, text: &
     h.run_steps(2);
 }
 
+/// Opens the Transactions screen on its one sale, `reference`, and waits for its detail.
+pub(crate) fn open_sale_detail(h: &mut Harness<'static, CadodeskApp>, reference: &str) {
+    click(h, "Transactions");
+    wait_for(h, "the sale in the table", |h| {
+        h.state().transactions.rows().len() == 1
+    });
+    click(h, reference);
+    wait_for(h, "the detail panel", |h| {
+        h.state().transactions.detail().is_some()
+    });
+}
+
 /// The customer's side: fills the hosted page with two gift cards (50 € and 20 €) and a Visa for the remainder,
 /// and pays.
 fn pay_as_customer(redirect_url: &str) {
@@ -300,14 +312,7 @@ fn a_sale_paid_with_two_gift_cards_and_a_visa_then_refunded_in_part_and_exported
     assert!(has_label(&h, "Nouvelle vente"));
 
     // The refund, from the Transactions detail.
-    click(&mut h, "Transactions");
-    wait_for(&mut h, "the sale in the table", |h| {
-        h.state().transactions.rows().len() == 1
-    });
-    click(&mut h, &sale.reference.clone());
-    wait_for(&mut h, "the detail panel", |h| {
-        h.state().transactions.detail().is_some()
-    });
+    open_sale_detail(&mut h, &sale.reference);
     let gift = sale
         .tenders
         .iter()
@@ -672,14 +677,7 @@ fn an_order_refund_is_split_by_the_till_and_each_card_can_be_changed() {
     };
     let (gift50, gift20, visa) = (by_cents(5000), by_cents(2000), by_cents(1750));
 
-    click(&mut h, "Transactions");
-    wait_for(&mut h, "the sale in the table", |h| {
-        h.state().transactions.rows().len() == 1
-    });
-    click(&mut h, &sale.reference.clone());
-    wait_for(&mut h, "the detail panel", |h| {
-        h.state().transactions.detail().is_some()
-    });
+    open_sale_detail(&mut h, &sale.reference);
     click(&mut h, "Rembourser un montant de la vente");
     assert!(h.state().transactions.refund.is_open());
     retype(&mut h, "Montant à rembourser", "30,00");

@@ -9,9 +9,9 @@ use std::path::Path;
 use sha2::{Digest, Sha256};
 
 use crate::domain::closing::{ClosingKind, Movement, PeriodTotals, totals};
-use crate::ledger::journal::{ChainWalker, TECHNICAL_KINDS, hex, unhex};
+use crate::ledger::journal::{ChainWalker, TECHNICAL_KINDS, hex};
 use crate::ledger::verifies;
-use crate::ledger::{ChainBreak, Event, document_message, endorsement_message, key_id_of};
+use crate::ledger::{ChainBreak, Event, document_message, endorsement_message, key_id_of_hex};
 
 use super::super::closing::MoneyFlow;
 use super::ArchiveError;
@@ -47,6 +47,11 @@ pub struct ArchiveReport {
 
 type Check<T> = Result<T, ArchiveError>;
 
+/// The largest member read whole (the manifest, the opening state, the closings and the events of a year).
+const MAX_MEMBER: u64 = 512 << 20;
+/// The longest entry line.
+const MAX_LINE: u64 = 16 << 20;
+
 fn unreadable(member: &str, detail: impl ToString) -> ArchiveError {
     ArchiveError::Unreadable {
         member: member.into(),
@@ -69,13 +74,9 @@ struct Key {
 
 impl Key {
     fn of(public: &str) -> Key {
-        let id = unhex(public)
-            .and_then(|b| <[u8; 32]>::try_from(b).ok())
-            .map(|b| key_id_of(&b))
-            .unwrap_or_default();
         Key {
             public: public.into(),
-            id,
+            id: key_id_of_hex(public),
         }
     }
 }
@@ -111,11 +112,21 @@ pub fn verify_archive(path: &Path) -> Check<ArchiveReport> {
             let manifest = read_manifest(&small)?;
             report = Some(check_entries(&manifest, &small, entry)?);
         } else {
+            // A hostile file cannot make the check read a member of any size into memory.
             let mut bytes = Vec::new();
-            let mut entry = entry;
             entry
+                .take(MAX_MEMBER + 1)
                 .read_to_end(&mut bytes)
                 .map_err(|e| unreadable(expected, e))?;
+            if bytes.len() as u64 > MAX_MEMBER {
+                return Err(unreadable(
+                    expected,
+                    format!(
+                        "larger than {} MiB: not an archive a till writes",
+                        MAX_MEMBER >> 20
+                    ),
+                ));
+            }
             small.insert(expected, bytes);
             if expected == "events.jsonl" {
                 // Everything the manifest hashes except the entries is here: checked before the long part.
@@ -331,11 +342,21 @@ fn walk_entries(
     let mut buf = Vec::with_capacity(4096);
     loop {
         buf.clear();
-        let n = reader
+        let n = (&mut reader)
+            .take(MAX_LINE + 1)
             .read_until(b'\n', &mut buf)
             .map_err(|e| unreadable("entries.jsonl", e))?;
         if n == 0 {
             break;
+        }
+        if n as u64 > MAX_LINE {
+            return Err(unreadable(
+                &format!("entries.jsonl line {}", count + 1),
+                format!(
+                    "longer than {} MiB: not an entry a till writes",
+                    MAX_LINE >> 20
+                ),
+            ));
         }
         hash.update(&buf);
         bytes_read += n as u64;

@@ -296,3 +296,21 @@ mod interposed {
         }
     }
 }
+
+/// Refunds `cents` on the first card of sale `hosted_checkout_id`, with the reason "retour".
+pub async fn refund_first_card(till: &Till, hosted_checkout_id: &str, cents: i64) {
+    let payment = till
+        .checkout(hosted_checkout_id)
+        .expect("ledger")
+        .expect("the sale")
+        .tenders[0]
+        .payment_id
+        .to_string();
+    till.refund(cadodesk::till::RefundCommand {
+        payment_id: payment,
+        amount: eur(cents),
+        reason: "retour".into(),
+    })
+    .await
+    .expect("refunded");
+}
