@@ -388,6 +388,35 @@ async fn archive_through_the_binary_after_closing_a_day() {
         .await;
     assert_eq!(again.status.code(), Some(1), "{}", stderr_of(&again));
     assert_eq!(std::fs::read(target).unwrap(), before);
+    // An entry edited behind the till's back: the till refuses to hand out an archive of it, naming the entry.
+    {
+        let c = rusqlite::Connection::open(dir.path().join("ledger.sqlite3")).unwrap();
+        c.execute_batch(
+            "DROP TRIGGER journal_no_update;
+             UPDATE journal SET operator = 'mallory'
+             WHERE seq = (SELECT MIN(seq) FROM journal WHERE kind = 'checkout_requested');",
+        )
+        .unwrap();
+    }
+    let edited = dir.path().join("edited.tar");
+    let out = cli
+        .run(&[
+            "archive",
+            "--from",
+            &today,
+            "--to",
+            &today,
+            "-o",
+            edited.to_str().unwrap(),
+        ])
+        .await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("was edited"),
+        "{}",
+        stderr_of(&out)
+    );
+    assert!(!edited.exists(), "nothing handed out");
     // A reversed period: refused before anything is read.
     let reversed = cli
         .run(&[

@@ -9,7 +9,7 @@ use chrono::{Datelike, NaiveDate};
 use sha2::{Digest, Sha256};
 
 use crate::domain::closing::{Closing, ClosingKind};
-use crate::ledger::journal::{GENESIS_HASH, TECHNICAL_KINDS, format_time, hex};
+use crate::ledger::journal::{ChainWalker, GENESIS_HASH, TECHNICAL_KINDS, format_time, hex};
 use crate::ledger::{Event, key_id_of};
 
 use super::super::closing::MoneyFlow;
@@ -218,7 +218,20 @@ impl Records {
                 hash: Sha256::new(),
                 bytes: 0,
             };
+            // A journal edited behind the till's back is refused here, naming the entry, rather than handed out.
+            let mut walker = ChainWalker::resume(before_seq, &opening.prev_hash);
             ledger.for_each_stored(first_seq, last_seq, |stored| {
+                walker
+                    .step(
+                        stored.seq,
+                        &stored.at,
+                        &stored.kind,
+                        &stored.operator,
+                        &stored.payload,
+                        &stored.prev_hash,
+                        &stored.hash,
+                    )
+                    .map_err(|b| TillError::Archive(ArchiveError::Chain(Box::new(b))))?;
                 let technical = TECHNICAL_KINDS.contains(&stored.kind.as_str());
                 let bytes = line(&EntryLine::from(stored))
                     .map_err(|e| TillError::Archive(ArchiveError::Layout(e.to_string())))?;
