@@ -340,6 +340,27 @@ impl Vault {
     }
 }
 
+impl Vault {
+    /// Stores the till's connection URL to the central ledger (it holds the till's password) for the till whose
+    /// UUID is `till` (user `central/<till>`).
+    pub fn store_central_url(&self, till: &str, url: &Secret) -> Result<(), VaultError> {
+        check_name(till, "till")?;
+        self.entry(&format!("central/{till}"))?
+            .set_password(url.expose())
+            .map_err(map_err)
+    }
+
+    /// The till's central URL, if one is stored.
+    pub fn load_central_url(&self, till: &str) -> Result<Option<Secret>, VaultError> {
+        check_name(till, "till")?;
+        match self.entry(&format!("central/{till}"))?.get_password() {
+            Ok(s) => Ok(Some(Secret(s))),
+            Err(keyring_core::Error::NoEntry) => Ok(None),
+            Err(e) => Err(map_err(e)),
+        }
+    }
+}
+
 fn check_name(s: &str, what: &'static str) -> Result<(), VaultError> {
     if s.trim().is_empty() || s.len() > 200 || s.contains('/') {
         return Err(VaultError::BadName(what));

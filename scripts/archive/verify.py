@@ -92,6 +92,11 @@ class Money:
                 self.paid.add(ev["hosted_checkout_id"])
                 sale = 1
             return (tender_kind(ev["product_id"]), delta, 0, sale, 0)
+        if kind == "foreign_tender_seen":
+            # Sold at another till: its product names a refund's kind here; no money moved here.
+            self.payments.setdefault(ev["payment_id"], {"productId": ev["product_id"], "capturedCents": 0})
+            self.payments[ev["payment_id"]]["productId"] = ev["product_id"]
+            return None
         if kind in ("refund_requested", "refund_imported"):
             product = self.payments.get(ev["payment_id"], {}).get("productId", 0)
             state = ev["state"] if kind == "refund_imported" else "requested"

@@ -84,11 +84,22 @@ pub fn journal_integrity_check(
         .map(|_| ())
 }
 
-fn own_files(dir: &Path) -> Vec<PathBuf> {
+/// The till's files in data directory `dir` that nothing it writes (an export) may ever replace: the ledger and its
+/// WAL, the sandbox's state and log, the journal key file.
+pub fn own_files(dir: &Path) -> Vec<PathBuf> {
     let sandbox = dir.join(platform::SANDBOX_FILE);
     let mut log = sandbox.as_os_str().to_owned();
     log.push(".log");
-    vec![sandbox, log.into(), dir.join(journal_key::KEY_FILE)]
+    let mut files: Vec<PathBuf> = ["", "-wal", "-shm", "-journal"]
+        .iter()
+        .map(|suffix| {
+            let mut p = dir.join(crate::ledger::LEDGER_FILE).into_os_string();
+            p.push(suffix);
+            PathBuf::from(p)
+        })
+        .collect();
+    files.extend([sandbox, log.into(), dir.join(journal_key::KEY_FILE)]);
+    files
 }
 
 /// A ledger opened only to be checked (`ledger verify`): nothing is written to `dir`. When the directory cannot be

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use crate::ledger::Ledger;
 use crate::sandbox::SandboxConfig;
 use crate::till::{DirectGateway, Till, TillError, endpoints, logic};
-use crate::vault::{self, ApiCredentials, Secret, Vault, VaultError};
+use crate::vault::{self, ApiCredentials, Backend, Secret, Vault, VaultError};
 
 use super::settings::{DEFAULT_OPERATOR, Environment, Settings};
 
@@ -168,11 +168,50 @@ pub fn till(
             operator.chars().take(60).collect(),
         ));
     }
-    Ok(Till::with_gateway(
-        ledger,
+    let central = central_url(&ledger, &|k| std::env::var(k).ok(), &|| {
+        Vault::open(Backend::Platform)
+    });
+    let till = Till::with_gateway(
+        ledger.clone(),
         Arc::new(gateway),
         operator,
         logic::DEFAULT_SESSION_TIMEOUT_MINUTES,
         return_url,
-    ))
+    );
+    Ok(match central {
+        Some(url) => till.with_central(Arc::new(crate::central::PgGuard::new(
+            url.expose(),
+            ledger,
+            operator,
+        ))),
+        None => till,
+    })
+}
+
+/// The till's connection URL to the central ledger, when it has one: `CADODESK_CENTRAL_URL`, else the keychain
+/// (under the till's UUID). A keychain that cannot be read is said in the log and counts as none.
+pub fn central_url(
+    ledger: &Ledger,
+    env: &dyn Fn(&str) -> Option<String>,
+    vault: &dyn Fn() -> Result<Vault, crate::vault::VaultError>,
+) -> Option<crate::vault::Secret> {
+    if let Some(u) = env("CADODESK_CENTRAL_URL").filter(|u| !u.trim().is_empty()) {
+        return Some(crate::vault::Secret::new(u));
+    }
+    // The keychain is asked only when the till put the URL there: a till without a centre never touches it.
+    let home = ledger
+        .setting(crate::ledger::keys::CENTRAL_URL_HOME)
+        .ok()
+        .flatten();
+    if home.as_deref() != Some("keychain") {
+        return None;
+    }
+    let uuid = ledger.till_identity().ok().flatten()?.uuid;
+    match vault().and_then(|v| v.load_central_url(&uuid)) {
+        Ok(found) => found,
+        Err(e) => {
+            tracing::warn!(error = %e, "the keychain could not be read for the central URL");
+            None
+        }
+    }
 }

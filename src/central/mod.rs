@@ -9,6 +9,8 @@
 //!
 //! The only module that speaks PostgreSQL.
 
+pub mod guard;
+pub mod query;
 pub mod schema;
 pub mod upload;
 
@@ -16,6 +18,7 @@ use std::sync::Arc;
 
 use crate::i18n::{Lang, Localize};
 
+pub use guard::PgGuard;
 pub use schema::{add_till, init};
 pub use upload::{SyncReport, sync};
 
@@ -62,6 +65,9 @@ pub enum CentralError {
     /// The local ledger failed.
     #[error(transparent)]
     Ledger(#[from] crate::ledger::LedgerError),
+    /// An export file could not be written.
+    #[error(transparent)]
+    Export(#[from] crate::ledger::export::ExportError),
     /// Any other failure at the centre.
     #[error("the centre answered: {0}")]
     Sql(String),
@@ -89,6 +95,7 @@ impl Localize for CentralError {
             CentralError::NoTill => "Ce registre n'a pas encore de code de caisse : démarrez la caisse une fois, ou lancez `cadodesk till init --code T02`".into(),
             CentralError::Exists(d) => d.clone(),
             CentralError::Ledger(e) => e.localize(lang),
+            CentralError::Export(e) => e.localize(lang),
             CentralError::Sql(d) => format!("Le serveur central a répondu : {d}"),
         }
     }
@@ -108,9 +115,14 @@ impl CentralError {
 /// Opens a connection: TLS when the server offers it (the URL's `sslmode`, `prefer` by default), through rustls
 /// with the system's certificates; the connection runs on the current tokio runtime.
 pub async fn connect(url: &str) -> Result<tokio_postgres::Client, CentralError> {
-    let config: tokio_postgres::Config = url
+    let mut config: tokio_postgres::Config = url
         .parse()
         .map_err(|e: tokio_postgres::Error| CentralError::Url(e.to_string()))?;
+    // A centre that does not answer is said so within seconds, not after the system's TCP timeout.
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(std::time::Duration::from_secs(10));
+    }
+    config.keepalives_idle(std::time::Duration::from_secs(30));
     let mut roots = rustls::RootCertStore::empty();
     for cert in rustls_native_certs::load_native_certs().certs {
         // A certificate the system holds but rustls cannot read is skipped, as every TLS client does.

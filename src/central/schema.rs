@@ -4,10 +4,29 @@
 use super::{CentralError, connect};
 
 /// Each version's SQL, in order. Version 1: the Ed25519 check, the tills, their entries, the roles' rights.
-const MIGRATIONS: [(i32, &[&str]); 1] = [(
-    1,
-    &[include_str!("sql/ed25519.sql"), include_str!("sql/v1.sql")],
-)];
+/// Version 2: the tables derived from the entries (with the ledger's own rule for a refund's forward moves), the
+/// refund guard across tills.
+fn migrations() -> [(i32, Vec<String>); 2] {
+    [
+        (
+            1,
+            vec![
+                include_str!("sql/ed25519.sql").to_string(),
+                include_str!("sql/v1.sql").to_string(),
+            ],
+        ),
+        (
+            2,
+            vec![
+                include_str!("sql/v2.sql")
+                    .replace("{{FORWARD_MOVES}}", crate::ledger::forward_moves()),
+            ],
+        ),
+    ]
+}
+
+/// The schema version this program brings a centre to.
+pub const SCHEMA_VERSION: i32 = 2;
 
 /// The group roles (cluster-wide), made when missing: two centres initialised at once on one server may both try, and one finds it made.
 const ROLES: &str = "DO $$ BEGIN
@@ -44,11 +63,11 @@ pub async fn init(admin_url: &str) -> Result<i32, CentralError> {
         .map_err(pg)?
         .get(0);
     let mut version = current;
-    for (v, parts) in MIGRATIONS {
+    for (v, parts) in migrations() {
         if v <= current {
             continue;
         }
-        for sql in parts {
+        for sql in &parts {
             tx.batch_execute(sql).await.map_err(pg)?;
         }
         tx.execute(
@@ -138,6 +157,43 @@ pub async fn add_till(
         "INSERT INTO cadodesk.tills (code, role_name, shop) VALUES ($1, $2, $3)",
         &[&code, &role, &shop],
     )
+    .await
+    .map_err(pg)?;
+    tx.commit().await.map_err(pg)?;
+    url_for(admin_url, &role, &password)
+}
+
+/// Makes a login role that reads every till and changes nothing (the accountant's), with a new random password:
+/// its connection URL, shown once.
+pub async fn add_reader(admin_url: &str, name: &str) -> Result<String, CentralError> {
+    if name.is_empty() || name.len() > 16 || !name.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(CentralError::Url(format!(
+            "reader name '{name}': use 1 to 16 letters or digits, such as compta"
+        )));
+    }
+    let password = crate::ledger::journal::hex(&rand::random::<[u8; 24]>());
+    let mut client = connect(admin_url).await?;
+    let pg = |e: tokio_postgres::Error| CentralError::from_pg(&e);
+    let tx = client.transaction().await.map_err(pg)?;
+    let database: String = tx
+        .query_one("SELECT current_database()", &[])
+        .await
+        .map_err(pg)?
+        .get(0);
+    let role = format!("{}_r", role_name(&database, name));
+    let exists = tx
+        .query_opt("SELECT 1 FROM pg_roles WHERE rolname = $1", &[&role])
+        .await
+        .map_err(pg)?;
+    if exists.is_some() {
+        return Err(CentralError::Exists(format!(
+            "reader {name} exists already; choose another name"
+        )));
+    }
+    // Checked characters only reach the statement.
+    tx.batch_execute(&format!(
+        "CREATE ROLE {role} LOGIN PASSWORD '{password}' IN ROLE cadodesk_readers"
+    ))
     .await
     .map_err(pg)?;
     tx.commit().await.map_err(pg)?;

@@ -21,7 +21,7 @@ pub enum Command {
     /// tender can be refunded again.
     RefundClose(RefundCloseArgs),
     /// List refunds between two days.
-    Refunds(RangeArgs),
+    Refunds(RefundsArgs),
     /// Re-read every checkout of a period from the platform; import refunds made elsewhere; report differences.
     Reconcile(RangeArgs),
     /// Write files for the accountant.
@@ -67,6 +67,41 @@ pub enum CentralCommand {
     Init(CentralInitArgs),
     /// Register a till and make its login role; prints its connection URL once.
     AddTill(CentralAddTillArgs),
+    /// Make a login role that reads every till and changes nothing (the accountant's); prints its URL once.
+    AddReader(CentralAddReaderArgs),
+}
+
+/// `central add-reader`
+#[derive(Debug, Clone, Args)]
+pub struct CentralAddReaderArgs {
+    /// The administrator's URL; better in the environment.
+    #[arg(long, env = "CADODESK_CENTRAL_ADMIN_URL", hide_env_values = true)]
+    pub url: String,
+    /// A name for the role: letters and digits (compta).
+    #[arg(long)]
+    pub name: String,
+}
+
+/// Which tills a back-office command covers, with `--central`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ScopeArgs {
+    /// With --central: only this till (T02).
+    #[arg(long)]
+    pub till: Option<String>,
+    /// With --central: only this shop's tills.
+    #[arg(long)]
+    pub shop: Option<String>,
+}
+
+/// `refunds`
+#[derive(Debug, Clone, Args)]
+pub struct RefundsArgs {
+    /// The days.
+    #[command(flatten)]
+    pub range: RangeArgs,
+    /// The tills, with --central.
+    #[command(flatten)]
+    pub scope: ScopeArgs,
 }
 
 /// `central init`
@@ -196,6 +231,9 @@ pub struct ClosingsArgs {
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
+    /// The tills, with --central.
+    #[command(flatten)]
+    pub scope: ScopeArgs,
 }
 
 fn parse_closing_kind(s: &str) -> Result<crate::domain::closing::ClosingKind, String> {
@@ -303,6 +341,9 @@ pub struct ListArgs {
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
+    /// The tills, with --central.
+    #[command(flatten)]
+    pub scope: ScopeArgs,
 }
 
 /// `refund`
@@ -380,6 +421,9 @@ pub struct ExportArgs {
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
+    /// The tills, with --central.
+    #[command(flatten)]
+    pub scope: ScopeArgs,
 }
 
 /// `ledger …`

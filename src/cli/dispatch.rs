@@ -71,7 +71,7 @@ pub(super) fn records_command(
             }
             Ok(Outcome::Ok)
         })()),
-        Command::Refunds(a) => Ok((|| -> anyhow::Result<Outcome> {
+        Command::Refunds(RefundsArgs { range: a, .. }) => Ok((|| -> anyhow::Result<Outcome> {
             let rows = records.refunds(&RefundFilter {
                 from: Some(a.from),
                 to: Some(a.to),

@@ -11,6 +11,7 @@
 //! a browser) should run `cadodesk sandbox` and pass its URL with `--endpoint http://127.0.0.1:PORT`.
 
 mod args;
+mod backoffice;
 mod dispatch;
 mod print;
 
@@ -60,6 +61,11 @@ pub struct GlobalArgs {
     /// Who is at the till; written on every journal entry.
     #[arg(long, env = "CADODESK_OPERATOR", global = true)]
     pub operator: Option<String>,
+    /// Read every till's records from the central ledger instead of this till's: `checkout list`, `refunds`,
+    /// `export refunds` and `closings` (with `--till` and `--shop` to narrow them). `--central=URL` (a till's or a
+    /// reader's URL), or `--central` alone for `CADODESK_CENTRAL_URL`.
+    #[arg(long, global = true, num_args = 0..=1, require_equals = true, default_missing_value = "", value_name = "URL", hide_env_values = true)]
+    pub central: Option<String>,
 }
 
 impl GlobalArgs {
@@ -123,7 +129,16 @@ pub fn run(cli: Cli) -> ExitCode {
             verify: Some(ArchiveCommand::Verify(a)),
             ..
         })) => dispatch::archive_verify(&a),
-        Some(other) => run_till_command(&global, other),
+        Some(other) => match (&global.central, backoffice::scope_of(&other)) {
+            (Some(url), _) if backoffice::handles(&other) => backoffice::run(&global, url, other),
+            (Some(_), _) => Ok(Outcome::Refused(
+                "--central applies to checkout list, refunds, export refunds and closings".into(),
+            )),
+            (None, Some(s)) if s.till.is_some() || s.shop.is_some() => Ok(Outcome::Refused(
+                "--till and --shop choose tills at the centre: add --central".into(),
+            )),
+            _ => run_till_command(&global, other),
+        },
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
@@ -241,6 +256,15 @@ fn central(cmd: CentralCommand) -> anyhow::Result<Outcome> {
                     eprintln!(
                         "till {} registered; its connection URL (shown once: keep it in the till's keychain or CADODESK_CENTRAL_URL):",
                         a.till
+                    );
+                    println!("{url}");
+                }),
+            CentralCommand::AddReader(a) => crate::central::schema::add_reader(&a.url, &a.name)
+                .await
+                .map(|url| {
+                    eprintln!(
+                        "reader {} made: it reads every till and changes nothing; its connection URL (shown once):",
+                        a.name
                     );
                     println!("{url}");
                 }),

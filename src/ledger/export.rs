@@ -272,6 +272,8 @@ impl Localize for ExportError {
 pub struct CsvSink<W: Write> {
     w: csv::Writer<W>,
     format: CsvFormat,
+    /// Each line starts with its till and shop (an export of several tills, read at the centre).
+    till_columns: bool,
     rows: u64,
     total: Amount,
     total_refunded: Amount,
@@ -289,7 +291,18 @@ impl<W: Write> std::fmt::Debug for CsvSink<W> {
 
 impl<W: Write> CsvSink<W> {
     /// Writes the BOM (French profile) and the header.
-    pub fn new(format: CsvFormat, mut out: W) -> Result<CsvSink<W>, csv::Error> {
+    pub fn new(format: CsvFormat, out: W) -> Result<CsvSink<W>, csv::Error> {
+        CsvSink::make(format, out, false)
+    }
+
+    /// Like [`CsvSink::new`], for several tills: each line starts with its till and its shop (`caisse`,
+    /// `magasin`; `till`, `shop`), then the columns of one till's export. Lines go through
+    /// [`CsvSink::write_row_of`].
+    pub fn with_till_columns(format: CsvFormat, out: W) -> Result<CsvSink<W>, csv::Error> {
+        CsvSink::make(format, out, true)
+    }
+
+    fn make(format: CsvFormat, mut out: W, till_columns: bool) -> Result<CsvSink<W>, csv::Error> {
         if format == CsvFormat::ExcelFr {
             out.write_all("\u{feff}".as_bytes())?;
         }
@@ -298,10 +311,16 @@ impl<W: Write> CsvSink<W> {
             .terminator(csv::Terminator::CRLF)
             .quote_style(csv::QuoteStyle::Necessary)
             .from_writer(out);
-        w.write_record(header(format))?;
+        let first: &[&str] = match (till_columns, format) {
+            (false, _) => &[],
+            (true, CsvFormat::ExcelFr) => &["caisse", "magasin"],
+            (true, CsvFormat::Rfc4180) => &["till", "shop"],
+        };
+        w.write_record(first.iter().chain(header(format).iter()))?;
         Ok(CsvSink {
             w,
             format,
+            till_columns,
             rows: 0,
             total: Amount::ZERO,
             total_refunded: Amount::ZERO,
@@ -311,7 +330,30 @@ impl<W: Write> CsvSink<W> {
 
     /// Writes one line.
     pub fn write_row(&mut self, row: &RefundExportRow) -> Result<(), csv::Error> {
+        debug_assert!(
+            !self.till_columns,
+            "a sink with till columns takes write_row_of"
+        );
         self.w.write_record(row_cells(row, self.format))?;
+        self.count(row);
+        Ok(())
+    }
+
+    /// Writes one line of till `till` (of shop `shop`), for a sink made by [`CsvSink::with_till_columns`].
+    pub fn write_row_of(
+        &mut self,
+        till: &str,
+        shop: Option<&str>,
+        row: &RefundExportRow,
+    ) -> Result<(), csv::Error> {
+        let first = [neutralise(till), neutralise(shop.unwrap_or(""))];
+        self.w
+            .write_record(first.iter().chain(row_cells(row, self.format).iter()))?;
+        self.count(row);
+        Ok(())
+    }
+
+    fn count(&mut self, row: &RefundExportRow) {
         self.rows += 1;
         if row.refund.state.left_money() {
             self.total = self.total.saturating_add(row.refund.amount);
@@ -321,7 +363,6 @@ impl<W: Write> CsvSink<W> {
         if row.refund.state == RefundState::Refunded {
             self.total_refunded = self.total_refunded.saturating_add(row.refund.amount);
         }
-        Ok(())
     }
 
     /// Flushes and returns the summary.
@@ -364,11 +405,10 @@ pub fn write_refunds<W: Write>(
 /// and shared-memory files, the sandbox's state), under that name or another (a hard link), or it exists and is not
 /// a regular file (a device, a folder, a symbolic link: a rename would replace the link itself, and writing through
 /// it would write elsewhere).
-fn refusal(ledger: &Ledger, path: &Path) -> Option<String> {
+fn refusal(own: &[PathBuf], path: &Path) -> Option<String> {
     let Some(target) = where_it_lands(path) else {
         return Some("it names no file".into());
     };
-    let own = ledger.own_files();
     if own
         .iter()
         .any(|f| where_it_lands(f).as_ref() == Some(&target))
@@ -412,10 +452,100 @@ fn same_file(_target: &std::fs::Metadata, _other: &Path) -> bool {
     false
 }
 
-/// Writes the export to `path` without ever touching what is not an export: what [`refusal`] names is refused
-/// before anything is read. The rows go to a new temporary file in the same folder (created exclusively, under an
-/// unpredictable name, so no link can be planted there), which is flushed to disk and renamed over `path` at the
-/// end; the folder is flushed too. An interrupted export never leaves a half file under the final name.
+/// An export being written: rows go to a new temporary file beside the target (created exclusively, under an
+/// unpredictable name, so no link can be planted there); [`ExportFile::commit`] flushes it to disk, checks the
+/// target again and renames it into place, then flushes the folder. Dropped without a commit, it removes its
+/// temporary file: an interrupted export never leaves a half file under the final name. A target that names one of
+/// `own` (the till's files: the ledger, its WAL, the sandbox's state), under that name or another, or that is not a
+/// regular file, is refused before anything is written.
+#[derive(Debug)]
+pub struct ExportFile {
+    path: PathBuf,
+    tmp: PathBuf,
+    dir: PathBuf,
+    own: Vec<PathBuf>,
+    out: Option<std::io::BufWriter<std::fs::File>>,
+}
+
+impl ExportFile {
+    /// Opens the temporary file for `path`, or says why `path` may not receive an export.
+    pub fn create(path: &Path, own: Vec<PathBuf>) -> Result<ExportFile, ExportError> {
+        if let Some(why) = refusal(&own, path) {
+            return Err(ExportError::Refused {
+                path: path.display().to_string(),
+                why,
+            });
+        }
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let tmp = dir.join(format!(".{name}.{}.partial", uuid::Uuid::new_v4().simple()));
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+            .map_err(|e| write_error(path, &e))?;
+        Ok(ExportFile {
+            path: path.to_path_buf(),
+            tmp,
+            dir,
+            own,
+            out: Some(std::io::BufWriter::new(file)),
+        })
+    }
+
+    /// Where the rows go.
+    pub fn writer(&mut self) -> &mut std::io::BufWriter<std::fs::File> {
+        #[allow(clippy::expect_used)]
+        // reason: `out` is only taken by `commit`, which consumes the value
+        self.out.as_mut().expect("an export file not committed yet")
+    }
+
+    /// Flushes the rows to disk and puts the file in place (checking the target again: it may have changed while
+    /// the rows were written).
+    pub fn commit(mut self) -> Result<PathBuf, ExportError> {
+        let werr = |e: std::io::Error| write_error(&self.path, &e);
+        let out = self
+            .out
+            .take()
+            .ok_or_else(|| write_error(&self.path, &std::io::Error::other("already committed")))?;
+        let file = out.into_inner().map_err(|e| werr(e.into_error()))?;
+        file.sync_all().map_err(werr)?;
+        drop(file);
+        if let Some(why) = refusal(&self.own, &self.path) {
+            return Err(ExportError::Refused {
+                path: self.path.display().to_string(),
+                why,
+            });
+        }
+        std::fs::rename(&self.tmp, &self.path).map_err(werr)?;
+        std::fs::File::open(&self.dir)
+            .and_then(|d| d.sync_all())
+            .map_err(werr)?;
+        Ok(self.path.clone())
+    }
+}
+
+impl Drop for ExportFile {
+    fn drop(&mut self) {
+        // Gone already after a commit's rename; otherwise the half file goes.
+        let _ = std::fs::remove_file(&self.tmp);
+    }
+}
+
+fn write_error(path: &Path, e: &dyn std::fmt::Display) -> ExportError {
+    ExportError::Write {
+        path: path.display().to_string(),
+        detail: e.to_string(),
+    }
+}
+
+/// Writes the export to `path` without ever touching what is not an export (see [`ExportFile`]).
 pub fn write_refunds_to_path(
     ledger: &Ledger,
     from: DateTime<Utc>,
@@ -423,62 +553,17 @@ pub fn write_refunds_to_path(
     format: CsvFormat,
     path: &Path,
 ) -> Result<ExportSummary, ExportError> {
-    if let Some(why) = refusal(ledger, path) {
-        return Err(ExportError::Refused {
+    let mut file = ExportFile::create(path, ledger.own_files())?;
+    let summary = write_refunds(ledger, from, to, format, file.writer()).map_err(|e| match e {
+        ExportError::Write { detail, .. } => ExportError::Write {
             path: path.display().to_string(),
-            why,
-        });
-    }
-    let werr = |e: std::io::Error| ExportError::Write {
-        path: path.display().to_string(),
-        detail: e.to_string(),
-    };
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.{}.partial", uuid::Uuid::new_v4().simple()));
-    let file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&tmp)
-        .map_err(werr)?;
-    let result = (|| -> Result<ExportSummary, ExportError> {
-        let mut out = std::io::BufWriter::new(file);
-        let summary = write_refunds(ledger, from, to, format, &mut out)?;
-        let file = out.into_inner().map_err(|e| werr(e.into_error()))?;
-        file.sync_all().map_err(werr)?;
-        // The checks again, just before the rename: the target may have changed while the rows were written.
-        if let Some(why) = refusal(ledger, path) {
-            return Err(ExportError::Refused {
-                path: path.display().to_string(),
-                why,
-            });
-        }
-        std::fs::rename(&tmp, path).map_err(werr)?;
-        std::fs::File::open(&dir)
-            .and_then(|d| d.sync_all())
-            .map_err(werr)?;
-        Ok(summary)
-    })();
-    match result {
-        Ok(mut s) => {
-            s.path = Some(path.to_path_buf());
-            Ok(s)
-        }
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            Err(match e {
-                ExportError::Write { detail, .. } => ExportError::Write {
-                    path: path.display().to_string(),
-                    detail,
-                },
-                other => other,
-            })
-        }
-    }
+            detail,
+        },
+        other => other,
+    })?;
+    let written = file.commit()?;
+    Ok(ExportSummary {
+        path: Some(written),
+        ..summary
+    })
 }

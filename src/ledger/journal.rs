@@ -78,6 +78,30 @@ pub enum Event {
         /// The platform's numeric status code.
         status_code: Option<i32>,
     },
+    /// A tender of a sale made at another till, read from the central ledger to refund it here. It moves no money at
+    /// this till (the selling till's own entries count the payment); a refund of it here is this till's refund.
+    ForeignTenderSeen {
+        /// The till that sold it.
+        till: String,
+        /// The sale's order reference.
+        merchant_reference: String,
+        /// The sale's hosted checkout.
+        hosted_checkout_id: HostedCheckoutId,
+        /// The sale's amount in cents.
+        sale_amount_cents: i64,
+        /// The platform's payment id.
+        payment_id: PaymentId,
+        /// 3103 for a Bimpli CADO card, 1 Visa, 3 Mastercard.
+        product_id: i32,
+        /// The masked card number.
+        masked_number: Option<String>,
+        /// The tender's amount in cents.
+        amount_cents: i64,
+        /// What was captured, in cents.
+        captured_cents: i64,
+        /// The platform's status, as the centre held it.
+        status: String,
+    },
     /// A refund is about to be asked of the platform (written, with its idempotence key, before the call).
     RefundRequested {
         /// The `X-GCS-Idempotence-Key`, also the refund's operation reference.
@@ -320,6 +344,7 @@ impl Event {
             Event::CheckoutFailed { .. } => "checkout_failed",
             Event::CheckoutStatusSeen { .. } => "checkout_status_seen",
             Event::TenderSeen { .. } => "tender_seen",
+            Event::ForeignTenderSeen { .. } => "foreign_tender_seen",
             Event::RefundRequested { .. } => "refund_requested",
             Event::RefundAnswered { .. } => "refund_answered",
             Event::RefundImported { .. } => "refund_imported",

@@ -15,6 +15,7 @@ mod export_rows;
 mod guard;
 pub mod journal;
 mod projection;
+pub(crate) use projection::forward_moves;
 mod queries;
 mod schema;
 mod seal;

@@ -7,7 +7,7 @@ use super::Event;
 use crate::domain::RefundState;
 
 /// The refund moves [`RefundState::may_become`] allows, as SQL row values: `VALUES ('requested', 'pending'), …`.
-fn forward_moves() -> &'static str {
+pub(crate) fn forward_moves() -> &'static str {
     static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
         let pairs: Vec<String> = RefundState::ALL
             .into_iter()
@@ -152,6 +152,53 @@ pub(super) fn apply(
                     seq
                 ])?;
             timeline_by_hosted(tx, seq, hosted_checkout_id)?;
+        }
+        Event::ForeignTenderSeen {
+            till,
+            merchant_reference,
+            hosted_checkout_id,
+            sale_amount_cents,
+            payment_id,
+            product_id,
+            masked_number,
+            amount_cents,
+            captured_cents,
+            status,
+        } => {
+            // The sale as the centre showed it, once; its tenders as they were then. Its journal is the other
+            // till's: nothing here ever polls it.
+            tx.prepare_cached(
+                "INSERT INTO checkouts(merchant_reference, hosted_checkout_id, amount_cents, currency, locale, state,
+                 platform_status, operator, created_at, updated_at, seq, sold_at_till)
+                 VALUES (?1, ?2, ?3, 'EUR', 'fr_FR', 'paid', 'FOREIGN', ?4, ?5, ?5, ?6, ?7)
+                 ON CONFLICT(merchant_reference) DO NOTHING",
+            )?
+            .execute(params![
+                merchant_reference,
+                hosted_checkout_id,
+                sale_amount_cents,
+                operator,
+                at,
+                seq,
+                till
+            ])?;
+            tx.prepare_cached("INSERT INTO tenders(payment_id, hosted_checkout_id, position, product_id, masked_number, amount_cents,
+                 captured_cents, status, status_code, updated_at, seq)
+                 VALUES (?1, ?2, (SELECT COUNT(*) + 1 FROM tenders WHERE hosted_checkout_id = ?2), ?3, ?4, ?5, ?6, ?7,
+                 NULL, ?8, ?9)
+                 ON CONFLICT(payment_id) DO UPDATE SET captured_cents = excluded.captured_cents,
+                 status = excluded.status, updated_at = excluded.updated_at, seq = excluded.seq")?.execute(params![
+                    payment_id,
+                    hosted_checkout_id,
+                    product_id,
+                    masked_number,
+                    amount_cents,
+                    captured_cents,
+                    status,
+                    at,
+                    seq
+                ])?;
+            timeline(tx, seq, merchant_reference)?;
         }
         Event::RefundRequested {
             idempotence_key,

@@ -132,4 +132,9 @@ CREATE TABLE refund_sends (
     until            TEXT NOT NULL
 ) STRICT;
 "#,
+    // Version 5: a sale made at another till, recorded to refund it here (read from the central ledger), names the
+    // till that sold it.
+    r#"
+ALTER TABLE checkouts ADD COLUMN sold_at_till TEXT;
+"#,
 ];

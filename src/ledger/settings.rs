@@ -36,6 +36,8 @@ pub mod keys {
     pub const REQUIRE_PIN_FOR_ALL: &str = "require_pin_for_all";
     /// The first month of the fiscal year (1–12; January when unset).
     pub const FISCAL_YEAR_START_MONTH: &str = "fiscal_year_start_month";
+    /// `keychain` when the till's central URL is kept in the OS keychain (`cadodesk central connect`).
+    pub const CENTRAL_URL_HOME: &str = "central_url_home";
     /// Settings whose value is not copied into the journal.
     pub const HIDDEN_IN_JOURNAL: &[&str] = &[MANAGER_PIN_HASH];
 }

@@ -193,6 +193,16 @@ impl MoneyFlow {
                     0,
                 ))
             }
+            Event::ForeignTenderSeen {
+                payment_id,
+                product_id,
+                ..
+            } => {
+                // Sold at another till: its product names a refund's kind here; no money moved here.
+                self.products.insert(payment_id.to_string(), *product_id);
+                self.captured.entry(payment_id.to_string()).or_insert(0);
+                None
+            }
             Event::RefundRequested {
                 idempotence_key,
                 payment_id,

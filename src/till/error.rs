@@ -61,6 +61,16 @@ pub enum TillError {
         "payment {0} is not in this till's ledger: check the id, or refresh its checkout first"
     )]
     UnknownPayment(String),
+    /// Neither this till nor the centre holds the tender.
+    #[error(
+        "payment {0} is neither in this till's ledger nor at the centre: check the id; a sale made at another till can be refunded here once that till has sent it to the centre (`cadodesk sync` there)"
+    )]
+    NotAtCentre(String),
+    /// The centre, needed for a refund, cannot be reached.
+    #[error(
+        "refund refused: the central ledger cannot be reached ({0}), and a refund needs it to count every till's refunds; nothing was sent, try again once the network is back"
+    )]
+    CentralUnreachable(String),
     /// The tender was not captured.
     #[error("payment {payment_id} was not captured (status {status}): there is nothing to refund")]
     NotRefundable {
@@ -367,6 +377,12 @@ impl Localize for TillError {
             ),
             TillError::UnknownPayment(p) => format!(
                 "Le paiement {p} n'est pas dans le journal de cette caisse : vérifiez l'identifiant ou actualisez d'abord sa commande"
+            ),
+            TillError::NotAtCentre(p) => format!(
+                "Le paiement {p} n'est ni dans le journal de cette caisse ni au serveur central : vérifiez l'identifiant ; une vente d'une autre caisse se rembourse ici une fois que cette caisse l'a envoyée au serveur central (« cadodesk sync » sur celle-ci)"
+            ),
+            TillError::CentralUnreachable(d) => format!(
+                "Remboursement refusé : le serveur central est injoignable ({d}), or un remboursement en a besoin pour compter ceux de toutes les caisses ; rien n'a été envoyé, réessayez quand le réseau est revenu"
             ),
             TillError::NotRefundable { payment_id, status } => format!(
                 "Le paiement {payment_id} n'a pas été encaissé (statut {status}) : il n'y a rien à rembourser"

@@ -249,6 +249,17 @@ pub fn describe(ev: &Event) -> (String, String) {
                 )
             }
         }
+        Event::ForeignTenderSeen {
+            till,
+            merchant_reference,
+            payment_id,
+            ..
+        } => (
+            format!(
+                "Vente {merchant_reference} de la caisse {till} reprise pour rembourser {payment_id}"
+            ),
+            format!("Sale {merchant_reference} of till {till} taken in to refund {payment_id}"),
+        ),
         Event::CentralAcknowledged { seq, .. } => (
             format!("Serveur central : écritures reçues jusqu'à la n°{seq}"),
             format!("Central ledger: entries received up to no. {seq}"),

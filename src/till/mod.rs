@@ -9,6 +9,7 @@
 //! a new one. Time comes from the ledger's [`crate::domain::Clock`].
 
 pub mod archive;
+pub mod central_guard;
 mod checkout;
 mod close;
 pub mod closing;
@@ -106,6 +107,8 @@ struct Core {
     session_timeout: Duration,
     return_url: Option<String>,
     polls: Mutex<HashMap<String, PollState>>,
+    /// The central ledger's refund guard, when the till has a centre.
+    central: Option<Arc<dyn central_guard::CentralGuard>>,
 }
 
 /// The till: the use cases over the ledger and the platform. Cheap to clone; clones share everything but the
@@ -162,9 +165,30 @@ impl Till {
                 session_timeout: Duration::minutes(session_timeout_minutes.clamp(1, 1440)),
                 return_url,
                 polls: Mutex::new(HashMap::new()),
+                central: None,
             }),
             records: Records::new(ledger, operator),
         }
+    }
+
+    /// The same till with a central ledger: refunds are reserved there first (see [`central_guard`]), and a sale
+    /// made at another till can be refunded here. Made when the till is wired, before it is shared.
+    pub fn with_central(self, guard: Arc<dyn central_guard::CentralGuard>) -> Till {
+        Till {
+            core: Arc::new(Core {
+                gateway: Arc::clone(&self.core.gateway),
+                session_timeout: self.core.session_timeout,
+                return_url: self.core.return_url.clone(),
+                polls: Mutex::new(HashMap::new()),
+                central: Some(guard),
+            }),
+            records: self.records,
+        }
+    }
+
+    /// Whether refunds go through a central ledger.
+    pub fn has_central(&self) -> bool {
+        self.core.central.is_some()
     }
 
     /// The same till with another person at it.

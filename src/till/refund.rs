@@ -89,11 +89,7 @@ impl Till {
         cmd: RefundCommand,
         pin: Option<&Pin>,
     ) -> Result<RefundView> {
-        let Some(tender) = self
-            .ledger()
-            .tender(&cmd.payment_id)
-            .map_err(TillError::from_ledger)?
-        else {
+        let Some(tender) = self.tender_here_or_at_centre(&cmd.payment_id).await? else {
             return Err(TillError::UnknownPayment(cmd.payment_id));
         };
         let approval = self.approve_refund(tender.hosted_checkout_id.as_str(), cmd.amount, pin)?;
@@ -120,10 +116,7 @@ impl Till {
             return Err(TillError::Amount(AmountError::Zero));
         }
         let ledger = self.ledger();
-        let Some(tender) = ledger
-            .tender(&cmd.payment_id)
-            .map_err(TillError::from_ledger)?
-        else {
+        let Some(tender) = self.tender_here_or_at_centre(&cmd.payment_id).await? else {
             return Err(TillError::UnknownPayment(cmd.payment_id));
         };
         if tender.captured.cents() == 0 {
@@ -186,8 +179,107 @@ impl Till {
             .refund_by_key(&intent.idempotence_key)
             .map_err(TillError::from_ledger)?
             .ok_or_else(|| TillError::UnknownPayment(cmd.payment_id.clone()))?;
+        self.reserve_at_centre(&record).await?;
         let settled = self.settle_refund(&record, true).await?;
         Ok(settled)
+    }
+
+    /// The tender from this till's ledger; with a centre, a tender sold at another till is read there and taken
+    /// in (journaled) first. `None` when this till has no centre and does not hold it.
+    async fn tender_here_or_at_centre(
+        &self,
+        payment_id: &str,
+    ) -> Result<Option<crate::ledger::TenderRecord>> {
+        let ledger = self.ledger();
+        if let Some(t) = ledger.tender(payment_id).map_err(TillError::from_ledger)? {
+            return Ok(Some(t));
+        }
+        let Some(central) = &self.core.central else {
+            return Ok(None);
+        };
+        let found = central
+            .foreign_tender(payment_id)
+            .await
+            .map_err(|e| TillError::CentralUnreachable(e.0))?;
+        let Some(f) = found else {
+            return Err(TillError::NotAtCentre(payment_id.to_string()));
+        };
+        let bad =
+            |what: &str| TillError::Config(format!("the centre sent a tender with a bad {what}"));
+        ledger
+            .append(
+                self.operator(),
+                &Event::ForeignTenderSeen {
+                    till: f.till,
+                    merchant_reference: f.merchant_reference,
+                    hosted_checkout_id: f
+                        .hosted_checkout_id
+                        .parse()
+                        .map_err(|_| bad("hosted checkout id"))?,
+                    sale_amount_cents: f.sale_amount_cents,
+                    payment_id: f.payment_id.parse().map_err(|_| bad("payment id"))?,
+                    product_id: f.product_id,
+                    masked_number: f.masked_number,
+                    amount_cents: f.amount_cents,
+                    captured_cents: f.captured_cents,
+                    status: f.status,
+                },
+            )
+            .map_err(TillError::from_ledger)?;
+        tracing::info!(
+            payment_id,
+            "tender sold at another till taken in from the centre"
+        );
+        ledger.tender(payment_id).map_err(TillError::from_ledger)
+    }
+
+    /// With a centre, the refund's amount is reserved there (every till's refunds counted) before the platform is
+    /// asked. A refusal, or a centre that cannot be reached, closes the intent as declined (nothing was sent) and
+    /// says why.
+    async fn reserve_at_centre(&self, r: &RefundRecord) -> Result<()> {
+        let Some(central) = &self.core.central else {
+            return Ok(());
+        };
+        let answer = central
+            .reserve(&r.payment_id, r.idempotence_key.as_str(), r.amount)
+            .await;
+        let (failure, error) = match answer {
+            Ok(super::central_guard::Reservation::Accepted { left }) => {
+                tracing::info!(number = r.number, left = %left, "refund reserved at the centre");
+                return Ok(());
+            }
+            Ok(super::central_guard::Reservation::NotEnoughLeft { left }) => (
+                format!(
+                    "refused by the central ledger: only {} left to refund over every till",
+                    left.fr()
+                ),
+                TillError::NotEnoughLeft {
+                    payment_id: r.payment_id.to_string(),
+                    left,
+                },
+            ),
+            Ok(super::central_guard::Reservation::NotAtCentre) => (
+                "refused by the central ledger: it does not hold this tender yet".to_string(),
+                TillError::NotAtCentre(r.payment_id.to_string()),
+            ),
+            Err(e) => (
+                format!("the central ledger could not be reached: {}", e.0),
+                TillError::CentralUnreachable(e.0),
+            ),
+        };
+        self.ledger()
+            .append(
+                self.operator(),
+                &Event::RefundAnswered {
+                    idempotence_key: r.idempotence_key.clone(),
+                    refund_id: None,
+                    state: RefundState::Declined,
+                    platform_status: None,
+                    failure: Some(failure),
+                },
+            )
+            .map_err(TillError::from_ledger)?;
+        Err(error)
     }
 
     /// Sends (again) a refund that has no answer, with its own idempotence key, and records the answer. Past the

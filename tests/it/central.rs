@@ -23,7 +23,10 @@ async fn fresh_centre() -> String {
         .expect("a database");
     let (base, _) = admin.rsplit_once('/').expect("a database in the URL");
     let url = format!("{base}/{name}");
-    assert_eq!(central::init(&url).await.expect("init"), 1);
+    assert_eq!(
+        central::init(&url).await.expect("init"),
+        central::schema::SCHEMA_VERSION
+    );
     url
 }
 
@@ -44,7 +47,10 @@ async fn count_at_centre(admin: &str, till: &str) -> (i64, i64) {
 async fn a_till_uploads_its_chain_once_and_the_centre_holds_it_whole() {
     let admin = fresh_centre().await;
     // Upgrading an up-to-date centre changes nothing.
-    assert_eq!(central::init(&admin).await.unwrap(), 1);
+    assert_eq!(
+        central::init(&admin).await.unwrap(),
+        central::schema::SCHEMA_VERSION
+    );
     let sb = sandbox(0).await;
     let dir = tempfile::tempdir().unwrap();
     let till = till(dir.path(), &sb.base_url(), "ana");
@@ -454,4 +460,277 @@ async fn connections_cut_mid_upload_and_a_day_offline_lose_nothing_and_double_no
     let local = till.ledger().head().unwrap().unwrap().0;
     assert!(local >= head);
     assert_eq!(at_centre, (local, local), "every entry once, none missing");
+}
+
+/// Till `code`'s till on `dir`, named, with the centre as its refund guard.
+fn central_till(dir: &std::path::Path, base: &str, code: &str, url: &str) -> cadodesk::till::Till {
+    let t = till(dir, base, "ana");
+    t.till_init(code, Some("Boutique Zoé"), None).unwrap();
+    let guard = central::PgGuard::new(url, t.ledger().clone(), "ana");
+    t.with_central(std::sync::Arc::new(guard))
+}
+
+fn first_payment(t: &cadodesk::till::Till, sale: &str) -> String {
+    t.checkout(sale).unwrap().unwrap().tenders[0]
+        .payment_id
+        .to_string()
+}
+
+fn refund_cmd(payment: &str, cents: i64) -> cadodesk::till::RefundCommand {
+    cadodesk::till::RefundCommand {
+        payment_id: payment.to_string(),
+        amount: eur(cents),
+        reason: "retour".into(),
+    }
+}
+
+async fn left_at_centre(admin: &str, payment: &str) -> i64 {
+    let c = central::connect(admin).await.unwrap();
+    c.query_one("SELECT cadodesk.left_to_refund($1)", &[&payment])
+        .await
+        .unwrap()
+        .get(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs PostgreSQL: scripts/central-test.sh starts one and runs it"]
+async fn a_sale_of_till_a_is_refunded_at_till_b_and_two_tills_at_once_never_refund_more_than_was_paid()
+ {
+    use cadodesk::till::TillError;
+    let admin = fresh_centre().await;
+    let sb = sandbox(0).await;
+    let base = sb.base_url();
+    let url_a = central::add_till(&admin, "T01", Some("Boutique Zoé"))
+        .await
+        .unwrap();
+    let url_b = central::add_till(&admin, "T02", Some("Boutique Zoé"))
+        .await
+        .unwrap();
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let a = central_till(dir_a.path(), &base, "T01", &url_a);
+    let b = central_till(dir_b.path(), &base, "T02", &url_b);
+    let sale = paid_sale(&a, 5000, &[], Some(VISA)).await;
+    let payment = first_payment(&a, &sale);
+
+    // Till A has not sent the sale yet: till B cannot refund it, and says why; nothing reaches the platform.
+    match b.refund(refund_cmd(&payment, 1000)).await {
+        Err(TillError::NotAtCentre(p)) => assert_eq!(p, payment),
+        other => panic!("a sale the centre does not hold is refused: {other:?}"),
+    }
+    assert!(platform_refunds(&base, &payment).await.is_empty());
+
+    // Once sent, till B refunds 10 € of it: the sale is taken in from the centre, the refund is B's.
+    central::sync(a.ledger(), "ana", &url_a).await.unwrap();
+    let v = b.refund(refund_cmd(&payment, 1000)).await.unwrap();
+    assert!(v.state.left_money(), "{v:?}");
+    let taken_in = b.ledger().entries(1, 10_000).unwrap();
+    assert!(
+        taken_in.iter().any(|e| e.kind == "foreign_tender_seen"),
+        "the foreign sale is journaled at B"
+    );
+    assert_eq!(
+        left_at_centre(&admin, &payment).await,
+        4000,
+        "reserved at the centre"
+    );
+
+    // Both tills at once, 30 € each, on the 40 € left: one goes through, the other is refused by the centre and
+    // never reaches the platform.
+    let (ra, rb) = tokio::join!(
+        a.refund(refund_cmd(&payment, 3000)),
+        b.refund(refund_cmd(&payment, 3000))
+    );
+    let results = [ra, rb];
+    let ok = results
+        .iter()
+        .filter(|r| matches!(r, Ok(v) if v.state.left_money()))
+        .count();
+    let refused = results
+        .iter()
+        .filter(|r| matches!(r, Err(TillError::NotEnoughLeft { left, .. }) if left.cents() == 1000))
+        .count();
+    assert_eq!((ok, refused), (1, 1), "{results:?}");
+    let on_platform: i64 = platform_refunds(&base, &payment)
+        .await
+        .iter()
+        .map(|r| r.1)
+        .sum();
+    assert_eq!(
+        on_platform, 4000,
+        "the platform refunded 10 + 30 €, never more"
+    );
+    assert_eq!(left_at_centre(&admin, &payment).await, 1000);
+
+    // Each till sends its journal; the centre's refunds then say the same, each with its till.
+    central::sync(a.ledger(), "ana", &url_a).await.unwrap();
+    central::sync(b.ledger(), "ana", &url_b).await.unwrap();
+    assert_eq!(left_at_centre(&admin, &payment).await, 1000);
+    let c = central::connect(&admin).await.unwrap();
+    let rows = c
+        .query(
+            "SELECT till, amount_cents, state FROM cadodesk.refunds WHERE payment_id = $1 ORDER BY created_at",
+            &[&payment],
+        )
+        .await
+        .unwrap();
+    let seen: Vec<(String, i64, String)> = rows
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    assert_eq!(seen.len(), 3, "{seen:?}");
+    assert_eq!(
+        seen.iter()
+            .filter(|r| r.2 == "refunded" || r.2 == "pending")
+            .map(|r| r.1)
+            .sum::<i64>(),
+        4000,
+        "{seen:?}"
+    );
+    assert!(
+        seen.iter().any(|r| r.0 == "T02" && r.2 != "declined"),
+        "{seen:?}"
+    );
+    assert!(seen.iter().any(|r| r.2 == "declined"), "{seen:?}");
+
+    // The refund at B is B's in B's closing (its kind is the card's), and A's payment is A's alone.
+    let closed_b = b.close_day().unwrap();
+    let day_b = &closed_b[0].totals;
+    assert_eq!(
+        (day_b.payments_cents, day_b.sales_count),
+        (0, 0),
+        "{day_b:?}"
+    );
+    assert!(day_b.refunds_cents >= 1000, "{day_b:?}");
+    let visa = day_b.by_tender.iter().find(|t| t.kind == "visa").unwrap();
+    assert_eq!(visa.refunds_cents, day_b.refunds_cents, "{day_b:?}");
+
+    // A till that cannot reach the centre refuses a refund, says why, and sends nothing.
+    let nowhere = {
+        let (creds, rest) = url_b.rsplit_once('@').unwrap();
+        let (_, db) = rest.split_once('/').unwrap();
+        format!("{creds}@127.0.0.1:1/{db}?connect_timeout=2")
+    };
+    let offline = till(dir_b.path(), &base, "ana").with_central(std::sync::Arc::new(
+        central::PgGuard::new(&nowhere, b.ledger().clone(), "ana"),
+    ));
+    let before = platform_refunds(&base, &payment).await.len();
+    match offline.refund(refund_cmd(&payment, 500)).await {
+        Err(e @ TillError::CentralUnreachable(_)) => {
+            let said = cadodesk::i18n::Localize::localize(&e, cadodesk::i18n::Lang::Fr);
+            assert!(said.contains("serveur central est injoignable"), "{said}");
+            assert!(
+                !said.contains(url_b.rsplit_once('@').unwrap().0),
+                "no password"
+            );
+        }
+        other => panic!("an unreachable centre refuses the refund: {other:?}"),
+    }
+    assert_eq!(platform_refunds(&base, &payment).await.len(), before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs PostgreSQL: scripts/central-test.sh starts one and runs it"]
+async fn the_central_export_is_the_sum_of_the_tills_exports_and_closings_add_up_per_shop() {
+    let admin = fresh_centre().await;
+    let sb = sandbox(0).await;
+    let base = sb.base_url();
+    // Yesterday to tomorrow: the sales are made now, whatever the hour.
+    let now = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Europe::Paris)
+        .date_naive();
+    let (first, last) = (now.pred_opt().unwrap(), now.succ_opt().unwrap());
+    let mut expected: Vec<Vec<String>> = Vec::new();
+    let mut dirs = Vec::new();
+    let mut payments = 0i64;
+    for (code, shop) in [("T01", "Paris"), ("T02", "Paris"), ("T03", "Lyon")] {
+        let url = central::add_till(&admin, code, Some(shop)).await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let t = till(dir.path(), &base, "ana");
+        t.till_init(code, Some(shop), None).unwrap();
+        for i in 0..2 {
+            let sale = paid_sale(&t, 2000 + 100 * i, &[], Some(VISA)).await;
+            payments += 2000 + 100 * i;
+            refund_first_card(&t, &sale, 300 + i).await;
+        }
+        t.close_day().unwrap();
+        let csv = dir.path().join("refunds.csv");
+        t.export_refunds(first, last, cadodesk::till::CsvFormat::Rfc4180, &csv)
+            .unwrap();
+        let mut r = csv::Reader::from_path(&csv).unwrap();
+        expected.extend(
+            r.records()
+                .map(|x| x.unwrap().iter().map(str::to_string).collect()),
+        );
+        central::sync(t.ledger(), "ana", &url).await.unwrap();
+        dirs.push(dir);
+    }
+    let c = central::connect(&admin).await.unwrap();
+    let (from, to) = cadodesk::till::logic::local_days_to_utc(first, last);
+    let out = dirs[0].path().join("central.csv");
+    let all = central::query::Scope::default();
+    let s = central::query::export_refunds(
+        &c,
+        from,
+        to,
+        &all,
+        cadodesk::till::CsvFormat::Rfc4180,
+        &out,
+        vec![],
+    )
+    .await
+    .unwrap();
+    assert_eq!(s.rows, 6);
+    let mut r = csv::Reader::from_path(&out).unwrap();
+    assert_eq!(&r.headers().unwrap()[0], "till");
+    let mut got: Vec<Vec<String>> = Vec::new();
+    let mut tills = std::collections::BTreeSet::new();
+    for rec in r.records() {
+        let rec = rec.unwrap();
+        tills.insert(rec[0].to_string());
+        got.push(rec.iter().skip(2).map(str::to_string).collect());
+    }
+    got.sort();
+    expected.sort();
+    assert_eq!(got, expected, "the centre's lines are the tills' lines");
+    assert_eq!(tills.len(), 3);
+    // One shop only.
+    let paris = central::query::Scope {
+        shop: Some("Paris".into()),
+        ..Default::default()
+    };
+    let out2 = dirs[0].path().join("paris.csv");
+    let s2 = central::query::export_refunds(
+        &c,
+        from,
+        to,
+        &paris,
+        cadodesk::till::CsvFormat::ExcelFr,
+        &out2,
+        vec![],
+    )
+    .await
+    .unwrap();
+    assert_eq!(s2.rows, 4);
+    // The closings, added up per shop and for the company.
+    let closings = central::query::closings(&c, cadodesk::domain::closing::ClosingKind::Day, &all)
+        .await
+        .unwrap();
+    assert_eq!(closings.len(), 3);
+    let cons = central::query::consolidate(&closings);
+    let company = cons.iter().find(|x| x.company).unwrap();
+    assert_eq!(company.tills, vec!["T01", "T02", "T03"]);
+    assert_eq!(company.payments_cents, payments);
+    assert_eq!(company.sales_count, 6);
+    let paris = cons
+        .iter()
+        .find(|x| x.shop.as_deref() == Some("Paris") && !x.company)
+        .unwrap();
+    assert_eq!(paris.tills, vec!["T01", "T02"]);
+    assert_eq!(
+        company.net_cents,
+        closings
+            .iter()
+            .map(|x| x.closing.totals.net_cents())
+            .sum::<i64>()
+    );
 }
