@@ -3,9 +3,11 @@
 //! written and before the platform is asked; a sale made at another till is read from the centre to be refunded
 //! here. The till sees only this trait; `crate::central` implements it over PostgreSQL.
 
-use crate::domain::Amount;
+use crate::domain::{Amount, RefundState};
+use crate::ledger::{Event, RefundRecord};
 
 use super::gateway::BoxFuture;
+use super::{Result, Till, TillError};
 
 /// What the centre said to a reservation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,4 +72,104 @@ pub trait CentralGuard: Send + Sync + std::fmt::Debug {
         &'a self,
         payment_id: &'a str,
     ) -> BoxFuture<'a, Result<Option<ForeignTender>, CentralUnavailable>>;
+}
+
+impl Till {
+    /// The tender from this till's ledger; with a centre, a tender sold at another till is read there and taken
+    /// in (journaled) first. `None` when this till has no centre and does not hold it.
+    pub(super) async fn tender_here_or_at_centre(
+        &self,
+        payment_id: &str,
+    ) -> Result<Option<crate::ledger::TenderRecord>> {
+        let ledger = self.ledger();
+        if let Some(t) = ledger.tender(payment_id).map_err(TillError::from_ledger)? {
+            return Ok(Some(t));
+        }
+        let Some(central) = &self.core.central else {
+            return Ok(None);
+        };
+        let found = central
+            .foreign_tender(payment_id)
+            .await
+            .map_err(|e| TillError::CentralUnreachable(e.0))?;
+        let Some(f) = found else {
+            return Err(TillError::NotAtCentre(payment_id.to_string()));
+        };
+        let bad =
+            |what: &str| TillError::Config(format!("the centre sent a tender with a bad {what}"));
+        ledger
+            .append(
+                self.operator(),
+                &Event::ForeignTenderSeen {
+                    till: f.till,
+                    merchant_reference: f.merchant_reference,
+                    hosted_checkout_id: f
+                        .hosted_checkout_id
+                        .parse()
+                        .map_err(|_| bad("hosted checkout id"))?,
+                    sale_amount_cents: f.sale_amount_cents,
+                    payment_id: f.payment_id.parse().map_err(|_| bad("payment id"))?,
+                    product_id: f.product_id,
+                    masked_number: f.masked_number,
+                    amount_cents: f.amount_cents,
+                    captured_cents: f.captured_cents,
+                    status: f.status,
+                },
+            )
+            .map_err(TillError::from_ledger)?;
+        tracing::info!(
+            payment_id,
+            "tender sold at another till taken in from the centre"
+        );
+        ledger.tender(payment_id).map_err(TillError::from_ledger)
+    }
+
+    /// With a centre, the refund's amount is reserved there (every till's refunds counted) before the platform is
+    /// asked. A refusal, or a centre that cannot be reached, closes the intent as declined (nothing was sent) and
+    /// says why.
+    pub(super) async fn reserve_at_centre(&self, r: &RefundRecord) -> Result<()> {
+        let Some(central) = &self.core.central else {
+            return Ok(());
+        };
+        let answer = central
+            .reserve(&r.payment_id, r.idempotence_key.as_str(), r.amount)
+            .await;
+        let (failure, error) = match answer {
+            Ok(Reservation::Accepted { left }) => {
+                tracing::info!(number = r.number, left = %left, "refund reserved at the centre");
+                return Ok(());
+            }
+            Ok(Reservation::NotEnoughLeft { left }) => (
+                format!(
+                    "refused by the central ledger: only {} left to refund over every till",
+                    left.fr()
+                ),
+                TillError::NotEnoughLeft {
+                    payment_id: r.payment_id.to_string(),
+                    left,
+                },
+            ),
+            Ok(Reservation::NotAtCentre) => (
+                "refused by the central ledger: it does not hold this tender yet".to_string(),
+                TillError::NotAtCentre(r.payment_id.to_string()),
+            ),
+            Err(e) => (
+                format!("the central ledger could not be reached: {}", e.0),
+                TillError::CentralUnreachable(e.0),
+            ),
+        };
+        self.ledger()
+            .append(
+                self.operator(),
+                &Event::RefundAnswered {
+                    idempotence_key: r.idempotence_key.clone(),
+                    refund_id: None,
+                    state: RefundState::Declined,
+                    platform_status: None,
+                    failure: Some(failure),
+                },
+            )
+            .map_err(TillError::from_ledger)?;
+        Err(error)
+    }
 }
