@@ -3,7 +3,8 @@
 #
 #   pg_start     installs the Debian package when missing, creates a cluster in a temporary directory, starts it on
 #                a free loopback port (password authentication, superuser `cadodesk_admin`), and exports
-#                CADODESK_TEST_PG_URL (the administrator's URL) and PG_BIN; stopped and removed on exit
+#                CADODESK_TEST_PG_URL (the administrator's URL), CADODESK_TEST_PG_CTL (`ctl.sh stop|start`, for
+#                the outage tests) and PG_BIN; stopped and removed on exit
 #   pg_stop      stops it now (fast shutdown; the data stay until exit)
 #   pg_restart   starts it again on the same port and data (for the outage tests)
 #
@@ -54,6 +55,18 @@ pg_start() {
     trap pg_cleanup EXIT
     pg_restart
     export CADODESK_TEST_PG_URL="postgres://cadodesk_admin:$PG_PASSWORD@127.0.0.1:$PG_PORT/postgres"
+    # `ctl.sh stop|start`: the outage tests stop the server mid-upload and start it again.
+    local here
+    here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+    cat >"$PG_DIR/ctl.sh" <<EOF
+#!/usr/bin/env bash
+set -euo pipefail
+source "$here/postgres.sh"
+PG_DIR="$PG_DIR" PG_BIN="$PG_BIN" PG_PORT="$PG_PORT"
+case "\$1" in stop) pg_stop ;; start) pg_restart ;; *) exit 2 ;; esac
+EOF
+    chmod 755 "$PG_DIR/ctl.sh"
+    export CADODESK_TEST_PG_CTL="$PG_DIR/ctl.sh"
     pg_log "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PG_PORT ($PG_DIR)"
 }
 

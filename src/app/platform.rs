@@ -168,9 +168,7 @@ pub fn till(
             operator.chars().take(60).collect(),
         ));
     }
-    let central = central_url(&ledger, &|k| std::env::var(k).ok(), &|| {
-        Vault::open(Backend::Platform)
-    });
+    let central = central_url(&ledger, &|k| std::env::var(k).ok(), &Vault::open);
     let till = Till::with_gateway(
         ledger.clone(),
         Arc::new(gateway),
@@ -189,11 +187,11 @@ pub fn till(
 }
 
 /// The till's connection URL to the central ledger, when it has one: `CADODESK_CENTRAL_URL`, else the keychain
-/// (under the till's UUID). A keychain that cannot be read is said in the log and counts as none.
+/// `central connect` put it in (under the till's UUID). A keychain that cannot be read is said in the log and counts as none.
 pub fn central_url(
     ledger: &Ledger,
     env: &dyn Fn(&str) -> Option<String>,
-    vault: &dyn Fn() -> Result<Vault, crate::vault::VaultError>,
+    vault: &dyn Fn(Backend) -> Result<Vault, crate::vault::VaultError>,
 ) -> Option<crate::vault::Secret> {
     if let Some(u) = env("CADODESK_CENTRAL_URL").filter(|u| !u.trim().is_empty()) {
         return Some(crate::vault::Secret::new(u));
@@ -203,11 +201,13 @@ pub fn central_url(
         .setting(crate::ledger::keys::CENTRAL_URL_HOME)
         .ok()
         .flatten();
-    if home.as_deref() != Some("keychain") {
-        return None;
-    }
+    let backend = match home.as_deref() {
+        Some("keychain") => Backend::Platform,
+        Some("keyutils") => Backend::KernelKeyutils,
+        _ => return None,
+    };
     let uuid = ledger.till_identity().ok().flatten()?.uuid;
-    match vault().and_then(|v| v.load_central_url(&uuid)) {
+    match vault(backend).and_then(|v| v.load_central_url(&uuid)) {
         Ok(found) => found,
         Err(e) => {
             tracing::warn!(error = %e, "the keychain could not be read for the central URL");

@@ -54,10 +54,15 @@ fn refused(seq: i64, e: &tokio_postgres::Error) -> CentralError {
     }
 }
 
-/// Sends this ledger's entries the centre does not hold yet, over `url` (the till's own connection URL).
-pub async fn sync(ledger: &Ledger, operator: &str, url: &str) -> Result<SyncReport, CentralError> {
+/// Checks that `url` is this ledger's till's own connection to the centre: the till's code.
+pub async fn check_till_url(ledger: &Ledger, url: &str) -> Result<String, CentralError> {
     let till = ledger.till_identity()?.ok_or(CentralError::NoTill)?.code;
-    let mut client = connect(url).await?;
+    let client = connect(url).await?;
+    is_mine(&client, &till).await?;
+    Ok(till)
+}
+
+async fn is_mine(client: &tokio_postgres::Client, till: &str) -> Result<(), CentralError> {
     let pg = |e: tokio_postgres::Error| CentralError::from_pg(&e);
     let me: Option<String> = client
         .query_one("SELECT cadodesk.my_till()", &[])
@@ -77,6 +82,15 @@ pub async fn sync(ledger: &Ledger, operator: &str, url: &str) -> Result<SyncRepo
             ));
         }
     }
+    Ok(())
+}
+
+/// Sends this ledger's entries the centre does not hold yet, over `url` (the till's own connection URL).
+pub async fn sync(ledger: &Ledger, operator: &str, url: &str) -> Result<SyncReport, CentralError> {
+    let till = ledger.till_identity()?.ok_or(CentralError::NoTill)?.code;
+    let mut client = connect(url).await?;
+    let pg = |e: tokio_postgres::Error| CentralError::from_pg(&e);
+    is_mine(&client, &till).await?;
     let row = client
         .query_one(
             "SELECT seq, hash FROM cadodesk.heads WHERE till = $1",

@@ -69,6 +69,19 @@ pub enum CentralCommand {
     AddTill(CentralAddTillArgs),
     /// Make a login role that reads every till and changes nothing (the accountant's); prints its URL once.
     AddReader(CentralAddReaderArgs),
+    /// Give this till its connection URL (read from standard input, as `central add-till` printed it): checked at
+    /// the centre, kept in the OS keychain; refunds then go through the centre and the app syncs in the background.
+    Connect(CentralConnectArgs),
+    /// Forget this till's central URL (the keychain entry stays until `keychain` tools remove it).
+    Disconnect,
+}
+
+/// `central connect`
+#[derive(Debug, Clone, Args)]
+pub struct CentralConnectArgs {
+    /// Keep it in the Linux kernel keyring (keyutils) instead of the platform's keychain (lost at reboot).
+    #[arg(long)]
+    pub keyutils: bool,
 }
 
 /// `central add-reader`

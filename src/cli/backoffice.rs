@@ -281,3 +281,48 @@ async fn read(
         ))),
     }
 }
+
+/// `central connect` (the URL from standard input, checked at the centre, kept in the keychain, its home a
+/// journaled setting) and `central disconnect`.
+pub(super) async fn connect(
+    ledger: &crate::ledger::Ledger,
+    operator: &str,
+    cmd: &CentralCommand,
+) -> anyhow::Result<Outcome> {
+    use crate::ledger::keys::CENTRAL_URL_HOME;
+    let (home, backend) = match cmd {
+        CentralCommand::Connect(a) if a.keyutils => {
+            ("keyutils", crate::vault::Backend::KernelKeyutils)
+        }
+        CentralCommand::Connect(_) => ("keychain", crate::vault::Backend::Platform),
+        _ => {
+            ledger.set_setting(operator, CENTRAL_URL_HOME, None)?;
+            println!("this till no longer uses a central ledger");
+            return Ok(Outcome::Ok);
+        }
+    };
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("reading the central URL from standard input")?;
+    let url = line.trim();
+    if url.is_empty() {
+        return Ok(Outcome::Refused(
+            "central URL: standard input was empty; pipe the line `central add-till` printed"
+                .into(),
+        ));
+    }
+    let till = match central::upload::check_till_url(ledger, url).await {
+        Ok(t) => t,
+        Err(e) => return Ok(Outcome::Refused(e.localize(Lang::En))),
+    };
+    let uuid = ledger
+        .till_identity()?
+        .map(|t| t.uuid)
+        .context("the till has no identity")?;
+    crate::vault::Vault::open(backend)?
+        .store_central_url(&uuid, &crate::vault::Secret::new(url))?;
+    ledger.set_setting(operator, CENTRAL_URL_HOME, Some(home))?;
+    println!("till {till} connected to the central ledger (its URL kept in the {home})");
+    Ok(Outcome::Ok)
+}

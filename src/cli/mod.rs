@@ -123,6 +123,9 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Sandbox(args)) => crate::sandbox::run_cli(args).map(|()| Outcome::Ok),
         Some(Command::Keychain(k)) => keychain(&global, k).map(|()| Outcome::Ok),
         // The administrator's commands need the centre only.
+        Some(Command::Central(c @ (CentralCommand::Connect(_) | CentralCommand::Disconnect))) => {
+            run_till_command(&global, Command::Central(c))
+        }
         Some(Command::Central(c)) => central(c),
         // Checking an archive needs the file only: no data directory, ledger or platform.
         Some(Command::Archive(ArchiveArgs {
@@ -259,6 +262,9 @@ fn central(cmd: CentralCommand) -> anyhow::Result<Outcome> {
                     );
                     println!("{url}");
                 }),
+            CentralCommand::Connect(_) | CentralCommand::Disconnect => {
+                return Ok(Outcome::Refused("central connect needs the till's ledger".into()));
+            }
             CentralCommand::AddReader(a) => crate::central::schema::add_reader(&a.url, &a.name)
                 .await
                 .map(|url| {
@@ -378,6 +384,9 @@ async fn till_command(global: &GlobalArgs, cmd: Command) -> anyhow::Result<Outco
         Err(e) => eprintln!(
             "cadodesk: the closing due could not be made ({e}); it will be made at the next start"
         ),
+    }
+    if let Command::Central(c) = &cmd {
+        return backoffice::connect(&ledger, &settings.operator, c).await;
     }
     // Sync needs the ledger and the centre, not the platform.
     if let Command::Sync(a) = &cmd {

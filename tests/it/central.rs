@@ -734,3 +734,392 @@ async fn the_central_export_is_the_sum_of_the_tills_exports_and_closings_add_up_
             .sum::<i64>()
     );
 }
+
+/// Runs the binary for `cli` with the till's central URL in its environment (as a till configured for a centre).
+async fn run_central(cli: &Cli, url: &str, args: &[&str]) -> std::process::Output {
+    let out = cli
+        .command(args)
+        .env("CADODESK_CENTRAL_URL", url)
+        .output()
+        .await
+        .expect("cadodesk runs");
+    assert!(
+        out.status.success(),
+        "cadodesk {}: {}",
+        args.join(" "),
+        stderr_of(&out)
+    );
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs PostgreSQL: scripts/central-test.sh starts one and runs it"]
+async fn five_till_processes_selling_and_refunding_at_once_add_up_at_the_centre_and_in_the_back_office()
+ {
+    let admin = fresh_centre().await;
+    let sb = sandbox(0).await;
+    let base = sb.base_url();
+    let reader = central::schema::add_reader(&admin, "compta").await.unwrap();
+    let now = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Europe::Paris)
+        .date_naive();
+    let (first, last) = (
+        now.pred_opt().unwrap().to_string(),
+        now.succ_opt().unwrap().to_string(),
+    );
+    let mut tasks = Vec::new();
+    for n in 1..=5 {
+        let code = format!("T0{n}");
+        let shop = if n <= 3 { "Paris" } else { "Lyon" };
+        let url = central::add_till(&admin, &code, Some(shop)).await.unwrap();
+        let (base, first, last) = (base.clone(), first.clone(), last.clone());
+        tasks.push(tokio::spawn(async move {
+            let dir = tempfile::tempdir().unwrap();
+            let cli = Cli::sandbox(dir.path(), &base);
+            run_central(
+                &cli,
+                &url,
+                &["till", "init", "--code", &code, "--shop", shop],
+            )
+            .await;
+            cli.no_pin_needed().await;
+            let mut payments = Vec::new();
+            for i in 0..2 {
+                let amount = format!("{},00", 20 + n * 2 + i);
+                let made = json_of(
+                    &run_central(
+                        &cli,
+                        &url,
+                        &["checkout", "create", "--amount", &amount, "--json"],
+                    )
+                    .await,
+                );
+                pay(made["redirectUrl"].as_str().unwrap(), &[], Some(VISA)).await;
+                let id = made["hostedCheckoutId"].as_str().unwrap().to_string();
+                let seen =
+                    json_of(&run_central(&cli, &url, &["checkout", "status", &id, "--json"]).await);
+                let payment = seen["tenders"][0]["paymentId"]
+                    .as_str()
+                    .unwrap()
+                    .to_string();
+                // The refund goes through the centre (the sale is sent first, since the centre does not hold it).
+                run_central(
+                    &cli,
+                    &url,
+                    &[
+                        "refund",
+                        "--payment-id",
+                        &payment,
+                        "--amount",
+                        "5,00",
+                        "--reason",
+                        "retour",
+                    ],
+                )
+                .await;
+                payments.push(payment);
+                let synced = json_of(&run_central(&cli, &url, &["sync", "--json"]).await);
+                assert_eq!(synced["till"], code.as_str());
+            }
+            run_central(&cli, &url, &["close", "--json"]).await;
+            let csv = dir.path().join("refunds.csv");
+            run_central(
+                &cli,
+                &url,
+                &[
+                    "export",
+                    "refunds",
+                    "--from",
+                    &first,
+                    "--to",
+                    &last,
+                    "--format",
+                    "rfc4180",
+                    "-o",
+                    csv.to_str().unwrap(),
+                ],
+            )
+            .await;
+            let synced = json_of(&run_central(&cli, &url, &["sync", "--json"]).await);
+            // The export's own entry, then its acknowledgement.
+            let synced = if synced["pending"] == 0 {
+                synced
+            } else {
+                json_of(&run_central(&cli, &url, &["sync", "--json"]).await)
+            };
+            assert_eq!(synced["pending"], 0, "{synced}");
+            let mut r = csv::Reader::from_path(&csv).unwrap();
+            let rows: Vec<Vec<String>> = r
+                .records()
+                .map(|x| x.unwrap().iter().map(str::to_string).collect())
+                .collect();
+            let ledger = cadodesk::app::open_ledger(dir.path()).unwrap();
+            let head = ledger.head().unwrap().unwrap();
+            (code, head, rows, payments, dir)
+        }));
+    }
+    let c = central::connect(&admin).await.unwrap();
+    let mut expected = Vec::new();
+    for t in tasks {
+        let (code, (seq, hash), rows, payments, _dir) = t.await.unwrap();
+        expected.extend(rows);
+        let row = c
+            .query_one(
+                "SELECT count(*), count(DISTINCT seq), max(seq) FROM cadodesk.entries WHERE till = $1",
+                &[&code],
+            )
+            .await
+            .unwrap();
+        let (n, distinct, max): (i64, i64, i64) = (row.get(0), row.get(1), row.get(2));
+        assert_eq!(
+            (n, distinct, max),
+            (seq, seq, seq),
+            "{code}: every entry once, none missing"
+        );
+        let held: String = c
+            .query_one("SELECT hash FROM cadodesk.heads WHERE till = $1", &[&code])
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(held, hash, "{code}: the centre's head is the till's");
+        // Per tender: what the centre says was refunded is what the platform holds.
+        for p in payments {
+            let platform: i64 = platform_refunds(&base, &p)
+                .await
+                .iter()
+                .filter(|r| r.2 != "REJECTED")
+                .map(|r| r.1)
+                .sum();
+            let at_centre: i64 = c
+                .query_one(
+                    "SELECT COALESCE(sum(amount_cents), 0)::bigint FROM cadodesk.refunds WHERE payment_id = $1
+                     AND state IN ('pending', 'refunded')",
+                    &[&p],
+                )
+                .await
+                .unwrap()
+                .get(0);
+            assert_eq!((platform, at_centre), (500, 500), "{code} {p}");
+        }
+    }
+    // The accountant's back office, through the binary with the reader's URL: every till, each line with its till.
+    let dir = tempfile::tempdir().unwrap();
+    let acct = Cli::sandbox(dir.path(), &base);
+    let central_arg = format!("--central={reader}");
+    let list = json_of(
+        &acct
+            .run(&["checkout", "list", &central_arg, "--json"])
+            .await,
+    );
+    assert_eq!(list.as_array().unwrap().len(), 10, "{list}");
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["refundedCents"] == 500)
+    );
+    let refunds = json_of(
+        &acct
+            .run(&[
+                "refunds",
+                &central_arg,
+                "--from",
+                &first,
+                "--to",
+                &last,
+                "--json",
+            ])
+            .await,
+    );
+    assert_eq!(refunds.as_array().unwrap().len(), 10, "{refunds}");
+    let out = dir.path().join("all.csv");
+    let done = acct
+        .run(&[
+            "export",
+            "refunds",
+            &central_arg,
+            "--from",
+            &first,
+            "--to",
+            &last,
+            "--format",
+            "rfc4180",
+            "-o",
+            out.to_str().unwrap(),
+            "--json",
+        ])
+        .await;
+    assert!(done.status.success(), "{}", stderr_of(&done));
+    let mut r = csv::Reader::from_path(&out).unwrap();
+    let head = r.headers().unwrap().clone();
+    assert_eq!((&head[0], &head[1]), ("till", "shop"));
+    let mut got: Vec<Vec<String>> = r
+        .records()
+        .map(|x| x.unwrap().iter().skip(2).map(str::to_string).collect())
+        .collect();
+    got.sort();
+    expected.sort();
+    assert_eq!(
+        got, expected,
+        "the central export is the tills' exports, line for line"
+    );
+    let lyon = dir.path().join("lyon.csv");
+    let s = json_of(
+        &acct
+            .run(&[
+                "export",
+                "refunds",
+                &central_arg,
+                "--shop",
+                "Lyon",
+                "--from",
+                &first,
+                "--to",
+                &last,
+                "-o",
+                lyon.to_str().unwrap(),
+                "--json",
+            ])
+            .await,
+    );
+    assert_eq!(s["rows"], 4, "{s}");
+    let closings = json_of(&acct.run(&["closings", &central_arg, "--json"]).await);
+    let company = closings["consolidated"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["company"] == true)
+        .unwrap()
+        .clone();
+    assert_eq!(company["tills"].as_array().unwrap().len(), 5, "{closings}");
+    assert_eq!(company["salesCount"], 10, "{closings}");
+    assert_eq!(company["refundsCents"], 5000, "{closings}");
+    // Filters without a centre, and a reader that writes: refused.
+    let said = acct
+        .run(&["refunds", "--till", "T01", "--from", &first, "--to", &last])
+        .await;
+    assert_eq!(said.status.code(), Some(1));
+    assert!(
+        stderr_of(&said).contains("add --central"),
+        "{}",
+        stderr_of(&said)
+    );
+    let r = central::connect(&reader).await.unwrap();
+    let e = r
+        .batch_execute("DELETE FROM cadodesk.refunds")
+        .await
+        .unwrap_err();
+    assert!(
+        e.as_db_error()
+            .unwrap()
+            .message()
+            .contains("permission denied"),
+        "{e}"
+    );
+}
+
+/// Stops (`stop`) or starts (`start`) the test server, through the script that started it.
+async fn server(what: &str) {
+    let ctl = std::env::var("CADODESK_TEST_PG_CTL")
+        .expect("CADODESK_TEST_PG_CTL (scripts/central-test.sh)");
+    let st = tokio::process::Command::new("bash")
+        .arg(&ctl)
+        .arg(what)
+        .status()
+        .await
+        .expect("ctl.sh runs");
+    assert!(st.success(), "server {what}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs PostgreSQL: scripts/central-test.sh starts one and runs it (it stops and starts the server)"]
+async fn the_server_stopped_mid_upload_and_started_again_loses_nothing_and_doubles_nothing() {
+    use cadodesk::ledger::Event;
+    let admin = fresh_centre().await;
+    let url = central::add_till(&admin, "T01", None).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = cadodesk::ledger::Ledger::open_in(dir.path()).unwrap();
+    cadodesk::till::Records::new(ledger.clone(), "ana")
+        .till_identity()
+        .unwrap();
+    // Thirty thousand entries: fifteen batches, a few seconds of upload.
+    let events: Vec<Event> = (0..30_000u64)
+        .map(|i| Event::IntegrityChecked {
+            entries: i,
+            ok: true,
+            problem: None,
+        })
+        .collect();
+    ledger.append_all("ana", &events).unwrap();
+    let head = ledger.head().unwrap().unwrap().0;
+    let upload = {
+        let (ledger, url) = (ledger.clone(), url.clone());
+        tokio::spawn(async move { central::sync(&ledger, "ana", &url).await })
+    };
+    // Once the first batch is in, the server stops (a fast shutdown: the batch in flight is cut).
+    let watcher = central::connect(&admin).await.unwrap();
+    loop {
+        let n: i64 = watcher
+            .query_one("SELECT count(*) FROM cadodesk.entries", &[])
+            .await
+            .unwrap()
+            .get(0);
+        if n > 0 {
+            break;
+        }
+        assert!(
+            !upload.is_finished(),
+            "the upload ended before any batch was seen"
+        );
+        tokio::task::yield_now().await;
+    }
+    server("stop").await;
+    let cut = upload.await.unwrap();
+    match &cut {
+        Err(CentralError::Unreachable(_)) | Err(CentralError::Sql(_)) => {}
+        other => panic!("the upload was cut by the server stopping: {other:?}"),
+    }
+    // The till keeps selling meanwhile: its journal goes on.
+    ledger
+        .append(
+            "ana",
+            &Event::IntegrityChecked {
+                entries: 1,
+                ok: true,
+                problem: None,
+            },
+        )
+        .unwrap();
+    server("start").await;
+    let mut attempts = 0;
+    let report = loop {
+        attempts += 1;
+        match central::sync(&ledger, "ana", &url).await {
+            Ok(r) => break r,
+            Err(CentralError::Unreachable(_)) if attempts < 50 => {
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+            Err(e) => panic!("after the restart the upload goes on: {e}"),
+        }
+    };
+    assert!(report.acknowledged_seq > head, "{report:?}");
+    let ack = report.acknowledged_seq;
+    assert_eq!(
+        ledger.head().unwrap().unwrap().0,
+        ack + 1,
+        "then the acknowledgement"
+    );
+    let at_centre = count_at_centre(&admin, "T01").await;
+    assert_eq!(at_centre, (ack, ack), "nothing lost");
+    let distinct: i64 = central::connect(&admin)
+        .await
+        .unwrap()
+        .query_one(
+            "SELECT count(DISTINCT seq) FROM cadodesk.entries WHERE till = 'T01'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(distinct, at_centre.0, "every entry once");
+}
