@@ -3,6 +3,7 @@
 //! Worldline's environments, the keychain), and the till wired from them. Both faces, the command line and the
 //! desktop app, start here; this module uses neither.
 
+pub mod centre;
 pub mod journal_key;
 pub mod paths;
 pub mod platform;

@@ -154,6 +154,7 @@ pub fn till(
     settings: &Settings,
     base_url: &str,
     credentials: &ApiCredentials,
+    central: Option<&Secret>,
 ) -> Result<Till, TillError> {
     let gateway = DirectGateway::new(base_url, credentials).map_err(TillError::Config)?;
     let return_url = (!settings.return_url.is_empty()).then(|| settings.return_url.clone());
@@ -168,7 +169,6 @@ pub fn till(
             operator.chars().take(60).collect(),
         ));
     }
-    let central = central_url(&ledger, &|k| std::env::var(k).ok(), &Vault::open);
     let till = Till::with_gateway(
         ledger.clone(),
         Arc::new(gateway),

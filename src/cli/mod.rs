@@ -421,7 +421,14 @@ async fn till_command(global: &GlobalArgs, cmd: Command) -> anyhow::Result<Outco
         app::platform::credentials(&settings, None, &|k| std::env::var(k).ok(), &|| {
             Vault::open(Backend::Platform)
         })?;
-    let till = app::platform::till(ledger, &settings, &platform.base_url, &credentials)?;
+    let central = app::platform::central_url(&ledger, &|k| std::env::var(k).ok(), &Vault::open);
+    let till = app::platform::till(
+        ledger,
+        &settings,
+        &platform.base_url,
+        &credentials,
+        central.as_ref(),
+    )?;
     let out = dispatch::till_command(&till, cmd).await;
     drop(platform);
     out

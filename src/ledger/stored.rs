@@ -80,4 +80,13 @@ impl Ledger {
         }
         Ok(last.map(|(_, k)| k))
     }
+
+    /// The payload (JSON) of the last entry of `kind`, if any.
+    pub fn last_payload_of(&self, kind: &str) -> super::Result<Option<String>> {
+        use rusqlite::OptionalExtension;
+        let conn = self.lock();
+        conn.prepare_cached("SELECT payload FROM journal WHERE kind = ?1 ORDER BY seq DESC LIMIT 1")
+            .and_then(|mut st| st.query_row([kind], |r| r.get(0)).optional())
+            .map_err(self.err())
+    }
 }

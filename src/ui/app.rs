@@ -140,6 +140,8 @@ pub struct CadodeskApp {
     settings: Settings,
     keychain: KeychainState,
     sandbox_url: Option<String>,
+    /// Where the till stands with its central ledger, when it has one.
+    central: Option<crate::app::centre::CentralState>,
     tab: Tab,
     /// The cashier screen.
     pub cashier: CashierPanel,
@@ -198,6 +200,7 @@ impl CadodeskApp {
             settings: Settings::default(),
             keychain: KeychainState::Unknown,
             sandbox_url: None,
+            central: None,
             tab: Tab::Cashier,
             cashier: CashierPanel::default(),
             transactions: TransactionsPanel::default(),
@@ -316,6 +319,9 @@ impl CadodeskApp {
             Event::StartFailed(error) => {
                 self.startup = Startup::Failed(error);
             }
+            Event::Central(state) => {
+                self.central = Some(*state);
+            }
             Event::ResumeFailed(error) => {
                 self.resume_error = Some(error);
             }
@@ -367,6 +373,7 @@ impl CadodeskApp {
                 }
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                     self.badge_ui(ui, lang);
+                    self.central_ui(ui, lang);
                     // Shown in the bar rather than above the screen so nothing moves under the cashier's finger
                     // when the till opens.
                     if self.startup == Startup::Starting {
@@ -430,6 +437,41 @@ impl CadodeskApp {
             tour.advance(self, ui.ctx());
             self.tour = Some(tour);
         }
+    }
+
+    /// Where the till stands with the centre: up to date, entries still to send, or why it cannot send them.
+    fn central_ui(&self, ui: &mut Ui, lang: Lang) {
+        let Some(c) = &self.central else { return };
+        let (words, color) = match (&c.problem, c.pending) {
+            (None, 0) => (
+                lang.pick("Central : à jour", "Central: up to date")
+                    .to_string(),
+                widgets::OK_GREEN,
+            ),
+            (None, n) => (
+                match lang {
+                    Lang::Fr => format!("Central : {n} écritures à envoyer"),
+                    Lang::En => format!("Central: {n} entries to send"),
+                },
+                ui.visuals().text_color(),
+            ),
+            (Some(_), n) => (
+                match lang {
+                    Lang::Fr => format!("Central injoignable : {n} écritures en attente"),
+                    Lang::En => format!("Central out of reach: {n} entries waiting"),
+                },
+                widgets::SANDBOX_ORANGE,
+            ),
+        };
+        let response = ui.label(RichText::new(words).color(color));
+        if let Some((fr, en)) = &c.problem {
+            response.on_hover_text(lang.pick(fr, en));
+        }
+    }
+
+    /// Where the till stands with its central ledger, as last reported.
+    pub fn central(&self) -> Option<&crate::app::centre::CentralState> {
+        self.central.as_ref()
     }
 
     fn badge_ui(&self, ui: &mut Ui, lang: Lang) {

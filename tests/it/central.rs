@@ -12,7 +12,7 @@ use crate::support::binary::{Cli, json_of, stderr_of};
 use crate::support::till::*;
 
 /// A fresh database on the test server, and its administrator's URL.
-async fn fresh_centre() -> String {
+pub(crate) async fn fresh_centre() -> String {
     let admin = std::env::var("CADODESK_TEST_PG_URL")
         .expect("CADODESK_TEST_PG_URL (scripts/central-test.sh)");
     let client = central::connect(&admin).await.expect("the test server");
@@ -30,7 +30,7 @@ async fn fresh_centre() -> String {
     url
 }
 
-async fn count_at_centre(admin: &str, till: &str) -> (i64, i64) {
+pub(crate) async fn count_at_centre(admin: &str, till: &str) -> (i64, i64) {
     let c = central::connect(admin).await.unwrap();
     let row = c
         .query_one(

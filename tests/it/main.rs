@@ -7,6 +7,7 @@ mod architecture;
 mod archive;
 mod bad_input;
 mod central;
+mod central_app;
 mod chaos;
 mod chaos_concurrency;
 mod cli_process;

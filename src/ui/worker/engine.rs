@@ -21,6 +21,8 @@ pub(super) struct Engine {
     pub(super) ledger: Ledger,
     pub(super) vault: Result<Vault, VaultError>,
     pub(super) sandbox: tokio::sync::Mutex<Option<EmbeddedSandbox>>,
+    /// Wakes the background sync with the centre (after a command changed something).
+    pub(super) sync_wanted: tokio::sync::Notify,
     state: std::sync::Mutex<State>,
 }
 
@@ -128,8 +130,24 @@ impl Engine {
                 vault.clone()
             })
             .map_err(|e| UiError::localized(&VaultText(&e), e.to_string()))?;
-        platform::till(self.ledger.clone(), settings, &base_url, &credentials)
-            .map_err(|e| UiError::new(text::BAD_ADDRESS, e.to_string()))
+        let central = self.central_url();
+        platform::till(
+            self.ledger.clone(),
+            settings,
+            &base_url,
+            &credentials,
+            central.as_ref(),
+        )
+        .map_err(|e| UiError::new(text::BAD_ADDRESS, e.to_string()))
+    }
+
+    /// The till's central URL, when it has one (`CADODESK_CENTRAL_URL`, else the keychain `central connect` or the
+    /// settings put it in).
+    pub(super) fn central_url(&self) -> Option<crate::vault::Secret> {
+        let vault = self.vault.clone();
+        platform::central_url(&self.ledger, &|k| std::env::var(k).ok(), &move |_| {
+            vault.clone()
+        })
     }
 }
 
@@ -207,6 +225,7 @@ pub(super) async fn open_engine(config: WorkerConfig, outbox: &Outbox) -> Option
         ledger,
         vault,
         sandbox: tokio::sync::Mutex::new(None),
+        sync_wanted: tokio::sync::Notify::new(),
         state: std::sync::Mutex::new(State {
             settings: settings.clone(),
             till: None,

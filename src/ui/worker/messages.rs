@@ -189,6 +189,8 @@ pub enum Event {
         /// The embedded sandbox's address, when it runs.
         sandbox_url: Option<String>,
     },
+    /// Where the till stands with the central ledger, after a background sync (only for a till with a centre).
+    Central(Box<crate::app::centre::CentralState>),
     /// The till could not open.
     StartFailed(UiError),
     /// Settling what the last run left unfinished (refunds without an answer, unpaid checkouts) failed at start;

@@ -197,6 +197,7 @@ async fn run(config: WorkerConfig, mut commands: mpsc::Receiver<Command>, outbox
     };
     let watcher = tokio::spawn(watch(engine.clone(), outbox.clone()));
     let closer = tokio::spawn(close_at_midnight(engine.clone(), outbox.clone()));
+    let syncer = tokio::spawn(sync_with_centre(engine.clone(), outbox.clone()));
     // Commands that change something go through one queue, one after another, in the order they were sent (a
     // sale rung up after the settings were saved is rung up with the new settings); reads run alongside.
     let (in_order, mut queue) = mpsc::unbounded_channel::<Command>();
@@ -227,6 +228,7 @@ async fn run(config: WorkerConfig, mut commands: mpsc::Receiver<Command>, outbox
     let _ = serial.await;
     watcher.abort();
     closer.abort();
+    syncer.abort();
     let operator = engine.settings().operator;
     let ledger = engine.ledger.clone();
     match tokio::task::spawn_blocking(move || crate::app::journal_stop(&ledger, &operator)).await {
@@ -260,6 +262,48 @@ async fn watch(engine: Shared, outbox: Outbox) {
             Err(_) => crate::till::watcher::IDLE,
         };
         tokio::time::sleep(wake).await;
+    }
+}
+
+/// How often a till with a centre looks whether its journal grew (one read of the journal's head), how often it
+/// sends anyway, and how soon it tries again after a failure.
+const SYNC_LOOK: std::time::Duration = std::time::Duration::from_secs(5);
+const SYNC_EVERY: std::time::Duration = std::time::Duration::from_secs(300);
+const SYNC_RETRY: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// A till with a central ledger sends its entries in the background (at start, after each command that changed
+/// something, when its journal grew, and now and then) and tells the screen how far behind the centre is; sales go
+/// on whatever the centre says.
+async fn sync_with_centre(engine: Shared, outbox: Outbox) {
+    // The last entry the centre acknowledged (`None`: not synced yet), and when the last sync failed.
+    let mut acknowledged: Option<i64> = None;
+    let mut failed_at: Option<tokio::time::Instant> = None;
+    let mut last = tokio::time::Instant::now();
+    let mut woken = true;
+    loop {
+        let head = engine.ledger.head().ok().flatten().map_or(0, |h| h.0);
+        // The acknowledgement a sync journals (the entry after the one acknowledged) is no reason to sync again.
+        let behind = acknowledged.is_none_or(|a| head > a + 1);
+        let due = match failed_at {
+            Some(at) => woken || at.elapsed() >= SYNC_RETRY,
+            None => behind || woken || last.elapsed() >= SYNC_EVERY,
+        };
+        if due && let Some(url) = engine.central_url() {
+            let operator = engine.settings().operator;
+            let state = crate::app::centre::sync_now(&engine.ledger, &operator, &url).await;
+            last = tokio::time::Instant::now();
+            if state.problem.is_some() {
+                failed_at = Some(last);
+            } else {
+                failed_at = None;
+                acknowledged = Some(state.acknowledged_seq);
+            }
+            outbox.send(Event::Central(Box::new(state)));
+        }
+        woken = tokio::select! {
+            () = tokio::time::sleep(SYNC_LOOK) => false,
+            () = engine.sync_wanted.notified() => true,
+        };
     }
 }
 
@@ -302,7 +346,11 @@ async fn close_at_midnight(engine: Shared, outbox: Outbox) {
 
 async fn handle(engine: &Engine, command: Command, outbox: &Outbox) {
     let origin = origin_of(&command);
+    let changes = command.changes_state();
     if let Err(error) = handle_inner(engine, command, outbox).await {
         outbox.fail(origin, error);
+    }
+    if changes {
+        engine.sync_wanted.notify_one();
     }
 }
