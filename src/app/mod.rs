@@ -88,7 +88,13 @@ fn own_files(dir: &Path) -> Vec<PathBuf> {
     let sandbox = dir.join(platform::SANDBOX_FILE);
     let mut log = sandbox.as_os_str().to_owned();
     log.push(".log");
-    vec![sandbox, log.into(), dir.join(journal_key::KEY_FILE)]
+    vec![
+        crate::sandbox::owner::lock_path(&sandbox),
+        crate::sandbox::owner::owner_path(&sandbox),
+        sandbox,
+        log.into(),
+        dir.join(journal_key::KEY_FILE),
+    ]
 }
 
 /// A ledger opened only to be checked (`ledger verify`): nothing is written to `dir`. When the directory cannot be
@@ -172,5 +178,5 @@ impl Drop for ScratchCopy {
         }
     }
 }
-pub use platform::{EmbeddedSandbox, Platform};
+pub use platform::{EmbeddedSandbox, Platform, Role, SandboxError, SandboxOptions};
 pub use settings::{Environment, Overrides, Settings};
