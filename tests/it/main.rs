@@ -22,6 +22,7 @@ mod manager_pin;
 mod one_vocabulary;
 mod openapi;
 mod refund_close_race;
+mod refund_id_taken;
 mod sandbox_auth;
 mod sandbox_checkout;
 mod sandbox_more;
