@@ -40,7 +40,10 @@ impl Owner {
 #[derive(Debug, thiserror::Error)]
 pub enum OwnerError {
     /// Another process holds the lock.
-    #[error("the sandbox's data file {} is in use by {}", file.display(), describe(owner.as_ref()))]
+    #[error(
+        "the sandbox's data file {} is in use by {}: stop that one, or give this one another data file",
+        file.display(), describe(owner.as_ref())
+    )]
     Held {
         /// The data file.
         file: PathBuf,
