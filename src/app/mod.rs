@@ -99,7 +99,13 @@ pub fn own_files(dir: &Path) -> Vec<PathBuf> {
             PathBuf::from(p)
         })
         .collect();
-    files.extend([sandbox, log.into(), dir.join(journal_key::KEY_FILE)]);
+    files.extend([
+        crate::sandbox::owner::lock_path(&sandbox),
+        crate::sandbox::owner::owner_path(&sandbox),
+        sandbox,
+        log.into(),
+        dir.join(journal_key::KEY_FILE),
+    ]);
     files
 }
 
@@ -184,5 +190,5 @@ impl Drop for ScratchCopy {
         }
     }
 }
-pub use platform::{EmbeddedSandbox, Platform};
+pub use platform::{EmbeddedSandbox, Platform, Role, SandboxError, SandboxOptions};
 pub use settings::{Environment, Overrides, Settings};

@@ -6,8 +6,9 @@
 //! - [`args`]: the subcommands and their options; [`print`]: what they print; [`dispatch`]: each subcommand run
 //!   against the till, or, for the ones that only read or write the ledger, against its records alone.
 //!
-//! `--endpoint sandbox` (the default) runs the embedded sandbox in-process on `<data dir>/sandbox.json` for the
-//! duration of one command. Long-lived use (several commands against the same platform, or the hosted page opened in
+//! `--endpoint sandbox` (the default) uses the running app's sandbox of the same data directory when there is one
+//! (one process owns `<data dir>/sandbox.json`), and refuses when it does not answer; else it runs the embedded
+//! sandbox in-process for the duration of one command. Long-lived use (several commands against the same platform, or the hosted page opened in
 //! a browser) should run `cadodesk sandbox` and pass its URL with `--endpoint http://127.0.0.1:PORT`.
 
 mod args;
@@ -414,9 +415,8 @@ async fn till_command(global: &GlobalArgs, cmd: Command) -> anyhow::Result<Outco
             Ok(outcome) => return outcome,
             Err(cmd) => *cmd,
         };
-    let platform = app::Platform::open(&settings.environment, &dir)
-        .await
-        .map_err(|e| anyhow::anyhow!("starting the embedded sandbox: {e}"))?;
+    // The sandbox's data has one owner: the running app's sandbox is used when there is one, never a second.
+    let platform = app::Platform::open(&settings.environment, &dir).await?;
     let credentials =
         app::platform::credentials(&settings, None, &|k| std::env::var(k).ok(), &|| {
             Vault::open(Backend::Platform)

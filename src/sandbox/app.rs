@@ -18,6 +18,8 @@ pub(crate) struct Outgoing {
 /// Everything the handlers share.
 pub(crate) struct App {
     pub cfg: SandboxConfig,
+    /// `IP:PORT` the hosted page's links carry, when set; else the Host the client called.
+    pub page_host: Option<String>,
     state: Mutex<State>,
     /// The data file, when `--data` was given. Only used with the state lock held, so lines are in change order.
     store: Option<Mutex<Store>>,
@@ -30,6 +32,7 @@ impl App {
     /// webhook queue.
     pub(crate) fn new(
         cfg: SandboxConfig,
+        page_host: Option<String>,
         hooks: tokio::sync::mpsc::UnboundedSender<Outgoing>,
     ) -> anyhow::Result<App> {
         let (store, state) = match &cfg.data_file {
@@ -43,6 +46,7 @@ impl App {
         };
         Ok(App {
             cfg,
+            page_host,
             state: Mutex::new(state),
             store,
             faults: Mutex::new(Switchboard::default()),

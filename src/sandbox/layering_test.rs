@@ -10,6 +10,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("store", 0),
     ("faults", 0),
     ("app", 0),
+    ("owner", 0),
     ("reply", 1),
     ("wire", 1),
     ("auth", 1),

@@ -42,7 +42,8 @@
 //!
 //! With `--data FILE` the state is a snapshot (`FILE`) plus an append-only change log (`FILE.log`, one JSON line
 //! per stored change, fsynced before the answer), replayed and compacted at start and compacted at a clean
-//! shutdown; `store.rs` documents the format. The modules are layered (state ← HTTP helpers ← handlers ← router),
+//! shutdown; `store.rs` documents the format. One process owns a data file at a time (`FILE.lock`, and `FILE.owner`
+//! naming it); `owner.rs` documents both. The modules are layered (state ← HTTP helpers ← handlers ← router),
 //! as `server.rs` lists; a unit test checks the imports.
 
 mod app;
@@ -54,6 +55,7 @@ mod handlers;
 #[cfg(test)]
 mod layering_test;
 mod model;
+pub mod owner;
 mod reply;
 mod server;
 mod store;
@@ -61,7 +63,7 @@ mod webhooks;
 mod wire;
 
 use std::fmt;
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
 
 use anyhow::Context as _;
@@ -107,7 +109,7 @@ pub struct SandboxArgs {
     #[arg(long)]
     pub webhook_url: Option<String>,
     /// A JSON file that keeps the whole state across restarts (with a change log `FILE.log` next to it); without it
-    /// the state lives in memory only.
+    /// the state lives in memory only. One process at a time: `FILE.lock` is locked while it serves.
     #[arg(long)]
     pub data: Option<PathBuf>,
     /// Milliseconds between a refund's REFUND_REQUESTED and its REFUNDED.
@@ -153,6 +155,15 @@ pub struct SandboxConfig {
     pub data_file: Option<PathBuf>,
     /// Milliseconds between REFUND_REQUESTED and REFUNDED.
     pub refund_delay_ms: u64,
+    /// With a data file and a `listen` address on port 0: listen first on the port the file's last owner listened
+    /// on (`FILE.owner`), so that links already handed out keep working; another only if that one is taken, which
+    /// [`RunningSandbox::port_note`] and a warning say.
+    pub keep_port: bool,
+    /// The address the hosted page's links carry (`http://PAGE_IP:PORT/hostedcheckout/…`, the QR code's), e.g. the
+    /// machine's LAN address so that a phone can open them; `None`: the address the client called.
+    pub page_ip: Option<IpAddr>,
+    /// What runs it, as `FILE.owner` says: `app`, `command` or `sandbox`.
+    pub role: String,
 }
 
 impl Default for SandboxConfig {
@@ -167,6 +178,9 @@ impl Default for SandboxConfig {
             webhook_url: None,
             data_file: None,
             refund_delay_ms: DEFAULT_REFUND_DELAY_MS,
+            keep_port: false,
+            page_ip: None,
+            role: "sandbox".into(),
         }
     }
 }
@@ -181,6 +195,9 @@ impl fmt::Debug for SandboxConfig {
             .field("webhook_url", &self.webhook_url)
             .field("data_file", &self.data_file)
             .field("refund_delay_ms", &self.refund_delay_ms)
+            .field("keep_port", &self.keep_port)
+            .field("page_ip", &self.page_ip)
+            .field("role", &self.role)
             .finish_non_exhaustive()
     }
 }
@@ -197,6 +214,7 @@ impl From<SandboxArgs> for SandboxConfig {
             webhook_url: a.webhook_url,
             data_file: a.data,
             refund_delay_ms: a.refund_delay_ms,
+            ..SandboxConfig::default()
         }
     }
 }
@@ -205,14 +223,28 @@ impl From<SandboxArgs> for SandboxConfig {
 #[derive(Debug)]
 pub struct RunningSandbox {
     addr: SocketAddr,
+    page_url: String,
+    port_note: Option<String>,
     stop: Option<watch::Sender<bool>>,
     task: Option<JoinHandle<()>>,
 }
 
 impl RunningSandbox {
-    /// The base URL to configure clients with, e.g. `http://127.0.0.1:41234`.
+    /// The base URL to configure clients of this machine with, e.g. `http://127.0.0.1:41234` (loopback when it
+    /// listens on every address).
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("http://{}", reachable(self.addr))
+    }
+
+    /// The base URL the hosted page's links carry (what a QR code of a checkout encodes).
+    pub fn page_url(&self) -> &str {
+        &self.page_url
+    }
+
+    /// Set when the port kept from the last run was taken and another one is used (so earlier links no longer
+    /// work): says which.
+    pub fn port_note(&self) -> Option<&str> {
+        self.port_note.as_deref()
     }
 
     /// The bound address.
@@ -239,18 +271,47 @@ impl Drop for RunningSandbox {
     }
 }
 
-/// Binds `config.listen`, loads the data file if any, and serves in a background task of the current runtime.
+/// Takes the data file (if any) for this process ([`owner`]: refused with [`owner::OwnerError::Held`] while another
+/// holds it), binds `config.listen` (the kept port first, with `keep_port`), loads the data file, names the owner in
+/// `FILE.owner`, and serves in a background task of the current runtime.
 pub async fn start(config: SandboxConfig) -> anyhow::Result<RunningSandbox> {
-    let listener = tokio::net::TcpListener::bind(&config.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let lock = match &config.data_file {
+        Some(file) => Some(owner::acquire(file)?),
+        None => None,
+    };
+    let (listener, port_note) = bind(&config).await?;
     let addr = listener.local_addr().context("no local address")?;
     if !addr.ip().is_loopback() {
         // The credentials are public test values and the control routes are unsigned: say so loudly.
         tracing::warn!(%addr, "the sandbox listens beyond loopback; anyone who can reach it can use it");
     }
+    let page_host = config
+        .page_ip
+        .map(|ip| SocketAddr::new(ip, addr.port()).to_string());
+    let page_url = format!(
+        "http://{}",
+        page_host
+            .clone()
+            .unwrap_or_else(|| reachable(addr).to_string())
+    );
     let (stop_tx, stop_rx) = watch::channel(false);
-    let app = server::app(config, stop_rx.clone())?;
+    let data_file = config.data_file.clone();
+    let role = config.role.clone();
+    let app = server::app(config, page_host, stop_rx.clone())?;
+    if let Some(file) = &data_file {
+        let me = owner::Owner {
+            pid: std::process::id(),
+            url: format!("http://{}", reachable(addr)),
+            page_url: page_url.clone(),
+            role,
+        };
+        owner::write(file, &me).with_context(|| {
+            format!(
+                "cannot write {}: check that the folder can be written",
+                owner::owner_path(file).display()
+            )
+        })?;
+    }
     let task = tokio::spawn(async move {
         let mut stop = stop_rx;
         let shutdown = async move {
@@ -259,14 +320,62 @@ pub async fn start(config: SandboxConfig) -> anyhow::Result<RunningSandbox> {
         if let Err(e) = server::serve(listener, app.clone(), shutdown).await {
             tracing::error!(error = %e, "sandbox server ended");
         }
-        // A clean stop: the change log is folded into the snapshot.
+        // A clean stop: the change log is folded into the snapshot, and only then is the data file let go.
         app.compact();
+        drop(lock);
     });
     Ok(RunningSandbox {
         addr,
+        page_url,
+        port_note,
         stop: Some(stop_tx),
         task: Some(task),
     })
+}
+
+/// The listener, and a note when the kept port was taken and another one is used.
+async fn bind(config: &SandboxConfig) -> anyhow::Result<(tokio::net::TcpListener, Option<String>)> {
+    let kept = match (config.listen.parse::<SocketAddr>(), &config.data_file) {
+        (Ok(listen), Some(file)) if config.keep_port && listen.port() == 0 => owner::read(file)
+            .and_then(|o| o.port())
+            .map(|port| SocketAddr::new(listen.ip(), port)),
+        _ => None,
+    };
+    let mut taken = None;
+    if let Some(addr) = kept {
+        match tokio::net::TcpListener::bind(addr).await {
+            Ok(listener) => return Ok((listener, None)),
+            Err(e) => taken = Some((addr.port(), e)),
+        }
+    }
+    let listener = tokio::net::TcpListener::bind(&config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let note = match taken {
+        None => None,
+        Some((port, e)) => {
+            let now = listener.local_addr().map(|a| a.port()).unwrap_or_default();
+            tracing::warn!(kept = port, now, error = %e, "the sandbox's port was taken; it listens on another one");
+            Some(format!(
+                "the sandbox's port {port} was taken ({e}), so it listens on port {now}: links and QR codes \
+                 of sales opened before no longer open; free port {port} and restart to keep them"
+            ))
+        }
+    };
+    Ok((listener, note))
+}
+
+/// The address a process of this machine reaches `addr` at: loopback when it is every address.
+fn reachable(addr: SocketAddr) -> SocketAddr {
+    match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => {
+            SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), addr.port())
+        }
+        IpAddr::V6(ip) if ip.is_unspecified() => {
+            SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), addr.port())
+        }
+        _ => addr,
+    }
 }
 
 /// Runs `cadodesk sandbox`: prints `listening on http://ADDR` as the first line of standard output, then serves

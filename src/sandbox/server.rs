@@ -1,7 +1,7 @@
 //! The router, and serving it: the top layer, the only one that sees every other.
 //!
 //! Layers (a module only imports modules of its own layer or below; `layering_test` checks it):
-//! 0. state: `cards`, `model`, `store`, `faults` (the switchboard's rules), `app`;
+//! 0. state: `cards`, `model`, `store`, `faults` (the switchboard's rules), `app`, `owner` (who owns the data file);
 //! 1. HTTP helpers: `reply`, `wire`, `auth`, `conn`, `webhooks` (storing and announcing a change);
 //! 2. handlers: `handlers` (the `/v2` dispatcher), `handlers::{checkouts, payments, services, page, page_html,
 //!    control}`;
@@ -25,12 +25,13 @@ use super::webhooks;
 /// refunds.
 pub(crate) fn app(
     cfg: super::SandboxConfig,
+    page_host: Option<String>,
     stop: watch::Receiver<bool>,
 ) -> anyhow::Result<Arc<App>> {
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let key_id = cfg.webhook_key_id.clone();
     let secret = cfg.webhook_secret.clone();
-    let app = Arc::new(App::new(cfg, tx)?);
+    let app = Arc::new(App::new(cfg, page_host, tx)?);
     tokio::spawn(webhooks::deliver(rx, key_id, secret, stop.clone()));
     tokio::spawn(webhooks::tick(Arc::downgrade(&app), stop));
     Ok(app)

@@ -89,7 +89,7 @@ pub struct OperationReading {
 }
 
 /// A refund as the platform reports it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct RefundReading {
     /// `<paymentid>_<n>`, when the platform gives one.
     pub id: Option<RefundId>,

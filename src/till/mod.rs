@@ -24,6 +24,7 @@ mod pin;
 mod reconcile;
 mod records;
 mod refund;
+mod refund_answer;
 mod resume;
 mod sender;
 mod views;

@@ -12,6 +12,7 @@ use super::gateway::{GatewayError, RefundReading};
 use super::logic::{self, AllocationError};
 use super::manager::{Pin, PinRule};
 use super::pin::RefundApproval;
+use super::refund_answer::{answer_event, correction_event, unclaimed, with_note};
 use super::sender;
 use super::views::{self, RefundCommand, RefundView};
 use super::{PinAction, Result, Till, TillError};
@@ -516,22 +517,27 @@ impl Till {
             .refund_by_key(r.idempotence_key.as_str())
             .map_err(TillError::from_ledger)?;
         let r = current.as_ref().unwrap_or(r);
-        if let Some(e) = correction_event(r, reading) {
+        let known = self
+            .ledger()
+            .refunds_of_checkout(&r.hosted_checkout_id)
+            .map_err(TillError::from_ledger)?;
+        let (reading, taken) = unclaimed(r, reading, &known);
+        if let Some(e) = correction_event(r, &reading) {
             tracing::warn!(
                 number = r.number,
                 "closed or declined refund shown by the platform: corrected"
             );
             self.ledger()
-                .append(self.operator(), &e)
+                .append(self.operator(), &with_note(e, taken))
                 .map_err(TillError::from_ledger)?;
             return Ok(());
         }
-        if let Some(mut e) = answer_event(r, reading) {
+        if let Some(mut e) = answer_event(r, &reading) {
             if let Event::RefundAnswered { failure: f, .. } = &mut e {
                 *f = failure;
             }
             self.ledger()
-                .append(self.operator(), &e)
+                .append(self.operator(), &with_note(e, taken))
                 .map_err(TillError::from_ledger)?;
         }
         Ok(())
@@ -543,17 +549,24 @@ impl Till {
         refund_id: Option<RefundId>,
         message: &str,
     ) -> Result<()> {
+        let known = self
+            .ledger()
+            .refunds_of_checkout(&r.hosted_checkout_id)
+            .map_err(TillError::from_ledger)?;
+        let reading = RefundReading {
+            id: refund_id,
+            ..RefundReading::default()
+        };
+        let (reading, taken) = unclaimed(r, &reading, &known);
+        let answer = Event::RefundAnswered {
+            idempotence_key: r.idempotence_key.clone(),
+            refund_id: reading.id,
+            state: RefundState::Declined,
+            platform_status: Some("REJECTED".into()),
+            failure: Some(message.to_string()),
+        };
         self.ledger()
-            .append(
-                self.operator(),
-                &Event::RefundAnswered {
-                    idempotence_key: r.idempotence_key.clone(),
-                    refund_id,
-                    state: RefundState::Declined,
-                    platform_status: Some("REJECTED".into()),
-                    failure: Some(message.to_string()),
-                },
-            )
+            .append(self.operator(), &with_note(answer, taken))
             .map_err(TillError::from_ledger)?;
         Ok(())
     }
@@ -566,49 +579,4 @@ impl Till {
             .ok_or_else(|| TillError::Config(format!("refund {key} vanished from the ledger")))?;
         Ok(views::refund_view(&r))
     }
-}
-
-/// The correction for one of our refunds recorded as declined (by a refusal, or closed by an operator) that the
-/// platform shows as pending or refunded: the platform's word beats the local conclusion. `None` otherwise.
-pub(super) fn correction_event(r: &RefundRecord, reading: &RefundReading) -> Option<Event> {
-    let state = reading.state();
-    if r.external
-        || r.state != RefundState::Declined
-        || !matches!(state, RefundState::Pending | RefundState::Refunded)
-    {
-        return None;
-    }
-    Some(Event::RefundCorrected {
-        idempotence_key: r.idempotence_key.clone(),
-        refund_id: reading.id.clone(),
-        previous_state: r.state,
-        state,
-        platform_status: Some(reading.status_word().to_string()),
-        note: format!(
-            "recorded as declined, but the platform shows {} {}",
-            reading.id.as_deref().unwrap_or("a refund"),
-            reading.status_word()
-        ),
-    })
-}
-
-/// The journal entry for a platform reading of one of our refunds, or `None` when it changes nothing (or would
-/// move the refund backwards).
-pub(super) fn answer_event(r: &RefundRecord, reading: &RefundReading) -> Option<Event> {
-    let state = reading.state();
-    let current = r.state;
-    let id = reading.id.clone();
-    let same = current == state
-        && r.refund_id == id
-        && r.platform_status.as_deref() == Some(reading.status_word());
-    if same || !current.may_become(state) {
-        return None;
-    }
-    Some(Event::RefundAnswered {
-        idempotence_key: r.idempotence_key.clone(),
-        refund_id: id,
-        state,
-        platform_status: Some(reading.status_word().to_string()),
-        failure: None,
-    })
 }

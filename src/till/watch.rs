@@ -9,7 +9,7 @@ use crate::domain::{HostedCheckoutId, IdempotenceKey, PaymentId, RefundState};
 use crate::ledger::{Event, RefundRecord};
 
 use super::gateway::{self, GatewayError, OperationReading};
-use super::refund::{answer_event, correction_event};
+use super::refund_answer::{answer_event, correction_event, unclaimed, with_note};
 use super::views::CheckoutView;
 use super::{Result, Till, TillError, logic};
 
@@ -218,21 +218,33 @@ impl Till {
         let mut unmatched = Vec::new();
         for op in &refund_ops {
             let reading = op.as_refund();
-            let mine = known_refunds.iter().find(|r| {
-                r.refund_id.as_deref() == Some(op.id.as_str())
-                    || (op.merchant_reference.is_some()
-                        && op.merchant_reference.as_deref() == Some(r.idempotence_key.as_str()))
-            });
+            // Our operation reference names the refund first; the id only when the platform echoes no reference
+            // (an id may be in the ledger twice over, from two platforms: see `unclaimed`).
+            let mine = known_refunds
+                .iter()
+                .find(|r| {
+                    op.merchant_reference.is_some()
+                        && op.merchant_reference.as_deref() == Some(r.idempotence_key.as_str())
+                })
+                .or_else(|| {
+                    known_refunds
+                        .iter()
+                        .find(|r| r.refund_id.as_deref() == Some(op.id.as_str()))
+                });
             match mine {
                 Some(r) => {
                     answered.insert(r.idempotence_key.clone());
+                    let (reading, taken) = unclaimed(r, &reading, &known_refunds);
+                    if let Some(note) = &taken {
+                        out.differences.push(note.clone());
+                    }
                     if let Some(e) = correction_event(r, &reading) {
                         out.updated += 1;
                         out.differences.push(format!(
                             "refund n°{} was recorded as {} but the platform shows it {} ({}): corrected",
                             r.number, r.state, reading.status_word(), op.id
                         ));
-                        answers.push(e);
+                        answers.push(with_note(e, taken));
                     } else if let Some(e) = answer_event(r, &reading) {
                         if r.state == RefundState::Unknown {
                             out.differences.push(format!(
@@ -243,7 +255,7 @@ impl Till {
                             ));
                         }
                         out.updated += 1;
-                        answers.push(e);
+                        answers.push(with_note(e, taken));
                     }
                 }
                 None => unmatched.push(reading),

@@ -230,6 +230,10 @@ impl CashierPanel {
                             .clamp(160.0, 340.0);
                         qr.ui(ui, side);
                         ui.label(text::QR_HINT.get(lang));
+                        // The address the code carries: a phone must be able to reach it.
+                        if let Some(host) = qr.data().split('/').nth(2) {
+                            ui.small(format!("QR : {host}"));
+                        }
                         if ui.small_button(text::COPY_LINK.get(lang)).clicked() {
                             ui.ctx().copy_text(qr.data().to_string());
                         }

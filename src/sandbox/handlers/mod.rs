@@ -223,8 +223,11 @@ pub(crate) async fn v2(
         bytes.to_vec()
     };
 
-    let host = header_str(&parts.headers, "host")
-        .map(str::to_string)
+    // The hosted page's links carry the address set for them (a LAN address a phone can open), else the one called.
+    let host = app
+        .page_host
+        .clone()
+        .or_else(|| header_str(&parts.headers, "host").map(str::to_string))
         .unwrap_or_else(|| app.cfg.listen.clone());
 
     // Idempotence: a finished request is replayed; one still running gets 409.

@@ -20,6 +20,8 @@ pub struct Cli {
     pub operator: String,
     pub log_dir: Option<PathBuf>,
     pub verbose: bool,
+    /// More environment variables for the command (`CADODESK_SANDBOX_LISTEN`, …).
+    pub extra_env: Vec<(String, String)>,
 }
 
 impl Cli {
@@ -37,6 +39,7 @@ impl Cli {
             operator: "script".to_string(),
             log_dir: None,
             verbose: false,
+            extra_env: Vec::new(),
         }
     }
 
@@ -50,6 +53,9 @@ impl Cli {
         c.env("CADODESK_API_KEY_ID", &self.key_id);
         if let Some(s) = &self.secret {
             c.env("CADODESK_API_SECRET", s);
+        }
+        for (k, v) in &self.extra_env {
+            c.env(k, v);
         }
         if self.verbose {
             c.arg("-vvv");
