@@ -414,6 +414,9 @@ pub struct RangeArgs {
 pub enum ExportCommand {
     /// The refund ledger as CSV.
     Refunds(ExportArgs),
+    /// The sales as CSV, one line per card (each gift card, the card for the remainder): what it paid, what was
+    /// refunded on it, what is left.
+    Sales(ExportArgs),
 }
 
 /// `export refunds`

@@ -16,6 +16,7 @@ mod closings;
 mod counter;
 mod direct_client;
 mod direct_wire;
+mod export_levels;
 mod forged_journal;
 mod ledger_export;
 mod ledger_integrity;
