@@ -651,6 +651,10 @@ async fn the_central_export_is_the_sum_of_the_tills_exports_and_closings_add_up_
             let sale = paid_sale(&t, 2000 + 100 * i, &[], Some(VISA)).await;
             payments += 2000 + 100 * i;
             refund_first_card(&t, &sale, 300 + i).await;
+            if i == 1 {
+                // A second refund on the same card: what it had refunded before shows in the line.
+                refund_first_card(&t, &sale, 100).await;
+            }
         }
         t.close_day().unwrap();
         let csv = dir.path().join("refunds.csv");
@@ -679,7 +683,7 @@ async fn the_central_export_is_the_sum_of_the_tills_exports_and_closings_add_up_
     )
     .await
     .unwrap();
-    assert_eq!(s.rows, 6);
+    assert_eq!(s.rows, 9);
     let mut r = csv::Reader::from_path(&out).unwrap();
     assert_eq!(&r.headers().unwrap()[0], "till");
     let mut got: Vec<Vec<String>> = Vec::new();
@@ -710,7 +714,7 @@ async fn the_central_export_is_the_sum_of_the_tills_exports_and_closings_add_up_
     )
     .await
     .unwrap();
-    assert_eq!(s2.rows, 4);
+    assert_eq!(s2.rows, 6);
     // The closings, added up per shop and for the company.
     let closings = central::query::closings(&c, cadodesk::domain::closing::ClosingKind::Day, &all)
         .await
