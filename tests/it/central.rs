@@ -1127,3 +1127,55 @@ async fn the_server_stopped_mid_upload_and_started_again_loses_nothing_and_doubl
         .get(0);
     assert_eq!(distinct, at_centre.0, "every entry once");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL: scripts/central-test.sh starts one and runs it"]
+async fn a_centre_upgraded_from_version_1_derives_its_tables_from_the_entries_it_holds() {
+    let admin = std::env::var("CADODESK_TEST_PG_URL").expect("CADODESK_TEST_PG_URL");
+    let server = central::connect(&admin).await.unwrap();
+    let name = format!("cadodesk_t_{}", uuid::Uuid::new_v4().simple());
+    server
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
+    let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
+    assert_eq!(central::schema::init_up_to(&url, 1).await.unwrap(), 1);
+    let till_url = central::add_till(&url, "T01", Some("Boutique Zoé"))
+        .await
+        .unwrap();
+    let sb = sandbox(0).await;
+    let dir = tempfile::tempdir().unwrap();
+    let t = till(dir.path(), &sb.base_url(), "ana");
+    let sale = paid_sale(&t, 4200, &[CADO_20], Some(VISA)).await;
+    refund_first_card(&t, &sale, 700).await;
+    central::sync(t.ledger(), "ana", &till_url).await.unwrap();
+    // Version 2 replays what the centre holds into its new tables.
+    assert_eq!(
+        central::init(&url).await.unwrap(),
+        central::schema::SCHEMA_VERSION
+    );
+    let c = central::connect(&url).await.unwrap();
+    let (sales, tenders, refunded): (i64, i64, i64) = {
+        let r = c
+            .query_one(
+                "SELECT (SELECT count(*) FROM cadodesk.checkouts WHERE state = 'paid'),
+                        (SELECT count(*) FROM cadodesk.tenders),
+                        (SELECT COALESCE(sum(amount_cents), 0)::bigint FROM cadodesk.refunds
+                         WHERE state IN ('pending', 'refunded'))",
+                &[],
+            )
+            .await
+            .unwrap();
+        (r.get(0), r.get(1), r.get(2))
+    };
+    assert_eq!((sales, tenders, refunded), (1, 2, 700));
+    let payment = t.checkout(&sale).unwrap().unwrap().tenders[0]
+        .payment_id
+        .to_string();
+    let left: i64 = c
+        .query_one("SELECT cadodesk.left_to_refund($1)", &[&payment])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(left, 2000 - 700);
+}
