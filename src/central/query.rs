@@ -109,21 +109,21 @@ fn id<T: std::str::FromStr>(s: String) -> Result<T, CentralError> {
 /// The export's query: the refunds of the period, each with what its card had refunded before it (over every till,
 /// in time order) and the card's rank among its sale's gift cards, computed once per card with window functions over
 /// the cards the period touches (never a query per line).
-const EXPORT: &str = "WITH period AS (
-         SELECT DISTINCT r.payment_id FROM cadodesk.refunds r JOIN cadodesk.tills tl ON tl.code = r.till
-         WHERE r.created_at >= $1 AND r.created_at < $2
-           AND ($3::text IS NULL OR r.till = $3) AND ($4::text IS NULL OR tl.shop = $4)
-     ), hist AS (
+const EXPORT: &str = "WITH hist AS (
          SELECT r.*, COALESCE(sum(r.amount_cents) FILTER (WHERE r.state IN ('pending', 'refunded'))
              OVER (PARTITION BY r.payment_id ORDER BY r.created_at, r.till, r.number
                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)::bigint AS before
-         FROM cadodesk.refunds r WHERE r.payment_id IN (SELECT payment_id FROM period)
+         FROM cadodesk.refunds r
+         WHERE EXISTS (SELECT 1 FROM cadodesk.refunds p
+                       WHERE p.payment_id = r.payment_id AND p.created_at >= $1 AND p.created_at < $2)
      ), cards AS (
          SELECT t.*, count(*) FILTER (WHERE t.product_id = 3103)
              OVER (PARTITION BY t.hosted_checkout_id ORDER BY t.position
                    ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS rank
-         FROM cadodesk.tenders t WHERE t.hosted_checkout_id IN (
-             SELECT t1.hosted_checkout_id FROM cadodesk.tenders t1 WHERE t1.payment_id IN (SELECT payment_id FROM period))
+         FROM cadodesk.tenders t
+         WHERE EXISTS (SELECT 1 FROM cadodesk.tenders t1 JOIN cadodesk.refunds p ON p.payment_id = t1.payment_id
+                       WHERE t1.hosted_checkout_id = t.hosted_checkout_id
+                         AND p.created_at >= $1 AND p.created_at < $2)
      )
      SELECT r.idempotence_key, r.number, r.payment_id, r.hosted_checkout_id, r.refund_id,
        r.amount_cents, r.reason, r.state, r.platform_status, r.failure, r.external, r.operator, r.created_at,

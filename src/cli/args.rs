@@ -301,6 +301,8 @@ pub enum CheckoutCommand {
     Status(StatusArgs),
     /// List checkouts from the ledger (no network).
     List(ListArgs),
+    /// Take a sale made at another till in from the central ledger (by its reference), to refund it here.
+    TakeIn(StatusArgs),
 }
 
 /// `checkout create`

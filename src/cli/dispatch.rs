@@ -326,6 +326,18 @@ pub(super) async fn till_command(till: &Till, cmd: Command) -> anyhow::Result<Ou
             }
             Ok(Outcome::Ok)
         }
+        Command::Checkout(CheckoutCommand::TakeIn(a)) => {
+            let hosted = till.take_in_sale(&a.id).await?;
+            let view = till
+                .checkout(&hosted)?
+                .ok_or_else(|| TillError::UnknownCheckout(hosted.clone()))?;
+            if a.json {
+                print_json(&checkout_json(&view))?;
+            } else {
+                print_checkout(&view);
+            }
+            Ok(Outcome::Ok)
+        }
         Command::Refund(a) => {
             let pin = pin_from_stdin(a.manager_pin_stdin)?;
             let view = till

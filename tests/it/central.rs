@@ -518,9 +518,23 @@ async fn a_sale_of_till_a_is_refunded_at_till_b_and_two_tills_at_once_never_refu
         other => panic!("a sale the centre does not hold is refused: {other:?}"),
     }
     assert!(platform_refunds(&base, &payment).await.is_empty());
+    // Looked up by its reference, the message says which till holds it.
+    let reference = a.checkout(&sale).unwrap().unwrap().merchant_reference;
+    match b.take_in_sale(&reference).await {
+        Err(e @ TillError::NotSentYet { .. }) => {
+            assert!(e.to_string().contains("till T01"), "{e}");
+        }
+        other => panic!("a sale not sent yet names its till: {other:?}"),
+    }
 
     // Once sent, till B refunds 10 € of it: the sale is taken in from the centre, the refund is B's.
     central::sync(a.ledger(), "ana", &url_a).await.unwrap();
+    assert_eq!(b.take_in_sale(&reference).await.unwrap(), sale);
+    assert_eq!(
+        b.checkout(&sale).unwrap().unwrap().tenders.len(),
+        1,
+        "the sale and its card, taken in once"
+    );
     let v = b.refund(refund_cmd(&payment, 1000)).await.unwrap();
     assert!(v.state.left_money(), "{v:?}");
     let taken_in = b.ledger().entries(1, 10_000).unwrap();
