@@ -66,6 +66,33 @@ pub(super) async fn handle_inner(
             ));
             Ok(())
         }
+        Command::LoadAllTills {
+            from,
+            to,
+            till,
+            shop,
+        } => {
+            let url = engine
+                .central_url()
+                .ok_or_else(|| UiError::new(text::NO_CENTRE, "no central URL"))?;
+            let scope = crate::app::centre::Scope { till, shop };
+            match crate::app::centre::read_all(&url, from, to, &scope).await {
+                Ok(all) => {
+                    outbox.send(Event::AllTills(Box::new(all)));
+                    Ok(())
+                }
+                Err(e) => Err(UiError::localized(&e, e.to_string())),
+            }
+        }
+        Command::TakeIn { reference } => {
+            let till = engine.till()?;
+            let hosted = till
+                .take_in_sale(&reference)
+                .await
+                .map_err(|e| till_error(&e))?;
+            outbox.send(Event::TakenIn(hosted));
+            Ok(())
+        }
         Command::LoadCheckout { id } => {
             let till = engine.till()?;
             let missing = id.clone();
@@ -400,6 +427,7 @@ pub(super) fn origin_of(command: &Command) -> Origin {
         | Command::ZReport { .. } => Origin::Closings,
         Command::SaveSettings { .. } => Origin::Settings,
         Command::TestConnection { .. } => Origin::Connection,
+        Command::LoadAllTills { .. } | Command::TakeIn { .. } => Origin::AllTills,
     }
 }
 

@@ -107,6 +107,22 @@ pub enum Command {
         /// A change of the manager PIN or its rule.
         pin_change: Option<PinChange>,
     },
+    /// Read every till's sales, refunds and closings from the central ledger.
+    LoadAllTills {
+        /// First day included.
+        from: NaiveDate,
+        /// Last day included.
+        to: NaiveDate,
+        /// Only this till.
+        till: Option<String>,
+        /// Only this shop's tills.
+        shop: Option<String>,
+    },
+    /// Take a sale of another till in from the central ledger, to refund it here.
+    TakeIn {
+        /// The sale's reference.
+        reference: String,
+    },
     /// Try the given settings against the platform without saving them.
     TestConnection {
         /// Settings to try.
@@ -138,6 +154,7 @@ impl Command {
                 | Command::Refund { .. }
                 | Command::Export { .. }
                 | Command::SaveSettings { .. }
+                | Command::TakeIn { .. }
         )
     }
 }
@@ -175,6 +192,8 @@ pub enum Origin {
     Settings,
     /// Testing the connection.
     Connection,
+    /// Reading every till from the centre, or taking a sale in.
+    AllTills,
 }
 
 /// What the worker tells the UI.
@@ -252,6 +271,10 @@ pub enum Event {
     },
     /// The connection test passed.
     ConnectionOk,
+    /// Every till's sales, refunds and closings, read from the centre.
+    AllTills(Box<crate::app::centre::AllTills>),
+    /// A sale of another till was taken in: its hosted checkout id.
+    TakenIn(String),
     /// Something failed.
     Failed {
         /// Which action.
