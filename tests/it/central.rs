@@ -410,21 +410,35 @@ async fn connections_cut_mid_upload_and_a_day_offline_lose_nothing_and_double_no
         .to_string();
     let proxy = Cutter::start(upstream).await;
     let through = proxy.url(&url);
-    let till = till(dir.path(), &sb.base_url(), "ana");
+    let clock = test_clock();
+    let till = till_on_clock(dir.path(), &sb.base_url(), &clock, None);
 
-    // Offline: the centre cannot be reached; sales go on and the error says so.
+    // Offline for a day of sales (one every three hours on the till's clock), closed at its end: the centre cannot
+    // be reached; sales go on and the error says so.
     let nowhere = {
         let (creds, rest) = url.rsplit_once('@').unwrap();
         let (_, db) = rest.split_once('/').unwrap();
         format!("{creds}@127.0.0.1:1/{db}?connect_timeout=2")
     };
-    for i in 0..4 {
+    let mut takings = 0;
+    for i in 0..8 {
         paid_sale(&till, 1000 + i * 100, &[], Some(VISA)).await;
+        takings += 1000 + i * 100;
         match central::sync(till.ledger(), "ana", &nowhere).await {
             Err(CentralError::Unreachable(_)) => {}
             other => panic!("an unreachable centre is said so: {other:?}"),
         }
+        clock.advance(chrono::Duration::hours(3));
     }
+    // The day's sales may span midnight: each day is closed.
+    let closed: i64 = till
+        .close_day()
+        .unwrap()
+        .iter()
+        .filter(|c| c.kind == cadodesk::domain::closing::ClosingKind::Day)
+        .map(|c| c.totals.payments_cents)
+        .sum();
+    assert_eq!(closed, takings);
     // Back, through a network that cuts each connection after a few kilobytes, then recovers: each attempt
     // commits a whole batch or nothing, and the next one goes on from what the centre holds.
     // (4 kB: the login and the first reads pass, no batch of entries does.)
@@ -460,6 +474,27 @@ async fn connections_cut_mid_upload_and_a_day_offline_lose_nothing_and_double_no
     let local = till.ledger().head().unwrap().unwrap().0;
     assert!(local >= head);
     assert_eq!(at_centre, (local, local), "every entry once, none missing");
+    // The day's closing made offline reached the centre with the rest, and adds up there.
+    let c = central::connect(&admin).await.unwrap();
+    let closings = central::query::closings(
+        &c,
+        cadodesk::domain::closing::ClosingKind::Day,
+        &Default::default(),
+    )
+    .await
+    .unwrap();
+    let company: Vec<_> = central::query::consolidate(&closings)
+        .into_iter()
+        .filter(|x| x.company)
+        .collect();
+    assert_eq!(
+        (
+            company.iter().map(|x| x.payments_cents).sum::<i64>(),
+            company.iter().map(|x| x.sales_count).sum::<i64>()
+        ),
+        (takings, 8),
+        "{company:?}"
+    );
 }
 
 /// Till `code`'s till on `dir`, named, with the centre as its refund guard.
