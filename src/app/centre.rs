@@ -146,3 +146,28 @@ pub async fn read_all(
         closings,
     })
 }
+
+/// Writes the refund export of every till in `scope` for the local days `from` to `to` to `path` (the till and
+/// shop columns first), never over one of the till's files in `data_dir`.
+pub async fn export_all(
+    url: &Secret,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+    scope: &Scope,
+    format: crate::ledger::export::CsvFormat,
+    path: &std::path::Path,
+    data_dir: &std::path::Path,
+) -> Result<crate::ledger::export::ExportSummary, CentralError> {
+    let client = crate::central::connect(url.expose()).await?;
+    let (f, t) = crate::till::logic::local_days_to_utc(from, to);
+    crate::central::query::export_refunds(
+        &client,
+        f,
+        t,
+        scope,
+        format,
+        path,
+        super::own_files(data_dir),
+    )
+    .await
+}

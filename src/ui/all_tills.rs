@@ -26,8 +26,11 @@ pub struct AllTillsPanel {
     pub till: String,
     /// Only this shop, as typed.
     pub shop: String,
+    /// Where "Exporter" writes every till's refunds, as typed.
+    pub export_path: String,
     date_error: Option<String>,
     data: Option<AllTills>,
+    exported: Option<(std::path::PathBuf, u64)>,
     loading: bool,
     error: Option<UiError>,
 }
@@ -47,6 +50,22 @@ fn day(s: &str, today: NaiveDate) -> Result<NaiveDate, ()> {
         .map_err(|_| ())
 }
 
+fn default_export_path() -> String {
+    let dir = directories::UserDirs::new()
+        .and_then(|u| {
+            u.document_dir()
+                .map(|d| d.to_path_buf())
+                .or_else(|| Some(u.home_dir().to_path_buf()))
+        })
+        .unwrap_or_else(std::env::temp_dir);
+    dir.join(format!(
+        "remboursements-toutes-caisses-{}.csv",
+        chrono::Local::now().format("%Y-%m-%d")
+    ))
+    .display()
+    .to_string()
+}
+
 fn typed(s: &str) -> Option<String> {
     let s = s.trim();
     (!s.is_empty()).then(|| s.to_string())
@@ -58,8 +77,13 @@ impl AllTillsPanel {
         self.data.as_ref()
     }
 
-    /// The command that reads the centre with the filters, or `None` (and the error shown) when a date is wrong.
-    pub fn reload_command(&mut self) -> Option<Command> {
+    /// The last export of every till's refunds: where, and how many.
+    pub fn exported(&self) -> Option<&(std::path::PathBuf, u64)> {
+        self.exported.as_ref()
+    }
+
+    /// The period typed (today when empty), or `None` and the error shown.
+    fn period(&mut self) -> Option<(NaiveDate, NaiveDate)> {
         let today = chrono::Utc::now()
             .with_timezone(&chrono_tz::Europe::Paris)
             .date_naive();
@@ -68,6 +92,12 @@ impl AllTillsPanel {
             return None;
         };
         self.date_error = None;
+        Some((from, to))
+    }
+
+    /// The command that reads the centre with the filters, or `None` (and the error shown) when a date is wrong.
+    pub fn reload_command(&mut self) -> Option<Command> {
+        let (from, to) = self.period()?;
         self.loading = true;
         self.error = None;
         Some(Command::LoadAllTills {
@@ -75,6 +105,24 @@ impl AllTillsPanel {
             to,
             till: typed(&self.till).map(|t| t.to_ascii_uppercase()),
             shop: typed(&self.shop),
+        })
+    }
+
+    /// The command that writes every till's refunds of the period to the typed path (French Excel profile).
+    pub fn export_command(&mut self) -> Option<Command> {
+        let (from, to) = self.period()?;
+        if self.export_path.trim().is_empty() {
+            self.export_path = default_export_path();
+        }
+        self.loading = true;
+        self.error = None;
+        self.exported = None;
+        Some(Command::ExportAllTills {
+            from,
+            to,
+            till: typed(&self.till).map(|t| t.to_ascii_uppercase()),
+            shop: typed(&self.shop),
+            path: std::path::PathBuf::from(self.export_path.trim()),
         })
     }
 
@@ -86,6 +134,10 @@ impl AllTillsPanel {
                 self.data = Some((**all).clone());
             }
             Event::TakenIn(_) => self.loading = false,
+            Event::AllTillsExported { path, rows } => {
+                self.loading = false;
+                self.exported = Some((path.clone(), *rows));
+            }
             Event::Failed {
                 origin: Origin::AllTills,
                 error,
@@ -136,6 +188,35 @@ impl AllTillsPanel {
         }
         if reload && let Some(c) = self.reload_command() {
             cx.send(c);
+        }
+        ui.horizontal(|ui| {
+            if self.export_path.is_empty() {
+                self.export_path = default_export_path();
+            }
+            ui.label(lang.pick("Fichier", "File"));
+            ui.add(egui::TextEdit::singleline(&mut self.export_path).desired_width(420.0));
+            if ui
+                .add_enabled(
+                    cx.ready && !self.loading,
+                    egui::Button::new(lang.pick(
+                        "Exporter les remboursements de toutes les caisses (CSV)",
+                        "Export every till's refunds (CSV)",
+                    )),
+                )
+                .clicked()
+                && let Some(c) = self.export_command()
+            {
+                cx.send(c);
+            }
+        });
+        if let Some((path, rows)) = &self.exported {
+            ui.colored_label(
+                widgets::OK_GREEN,
+                match lang {
+                    Lang::Fr => format!("{rows} remboursements écrits dans {}", path.display()),
+                    Lang::En => format!("{rows} refunds written to {}", path.display()),
+                },
+            );
         }
         if let Some(e) = &self.error {
             widgets::error_ui(ui, lang, e, "all-tills");

@@ -147,6 +147,22 @@ fn the_app_lists_every_till_and_refunds_a_sale_made_at_another() {
         h.query_by_label(&reference).is_some(),
         "the sale of T02 is listed"
     );
+    // Every till's refunds, exported from here (none yet: the header only, with the till column first).
+    let csv = dir.path().join("toutes.csv");
+    h.state_mut().all_tills.export_path = csv.display().to_string();
+    crate::ui::click(
+        &mut h,
+        "Exporter les remboursements de toutes les caisses (CSV)",
+    );
+    wait_for(&mut h, "every till's refunds written", |h| {
+        h.state().all_tills.exported().is_some()
+    });
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert!(
+        text.trim_start_matches('\u{feff}')
+            .starts_with("caisse;magasin;n_piece"),
+        "{text}"
+    );
     crate::ui::click(&mut h, "Reprendre ici pour rembourser");
     wait_for(&mut h, "the sale's detail at this till", |h| {
         h.state()

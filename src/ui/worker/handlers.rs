@@ -84,6 +84,35 @@ pub(super) async fn handle_inner(
                 Err(e) => Err(UiError::localized(&e, e.to_string())),
             }
         }
+        Command::ExportAllTills {
+            from,
+            to,
+            till,
+            shop,
+            path,
+        } => {
+            let url = engine
+                .central_url()
+                .ok_or_else(|| UiError::new(text::NO_CENTRE, "no central URL"))?;
+            let scope = crate::app::centre::Scope { till, shop };
+            match crate::app::centre::export_all(
+                &url,
+                from,
+                to,
+                &scope,
+                CsvFormat::ExcelFr,
+                &path,
+                &engine.config.data_dir,
+            )
+            .await
+            {
+                Ok(s) => {
+                    outbox.send(Event::AllTillsExported { path, rows: s.rows });
+                    Ok(())
+                }
+                Err(e) => Err(UiError::localized(&e, e.to_string())),
+            }
+        }
         Command::TakeIn { reference } => {
             let till = engine.till()?;
             let hosted = till
@@ -427,7 +456,9 @@ pub(super) fn origin_of(command: &Command) -> Origin {
         | Command::ZReport { .. } => Origin::Closings,
         Command::SaveSettings { .. } => Origin::Settings,
         Command::TestConnection { .. } => Origin::Connection,
-        Command::LoadAllTills { .. } | Command::TakeIn { .. } => Origin::AllTills,
+        Command::LoadAllTills { .. } | Command::TakeIn { .. } | Command::ExportAllTills { .. } => {
+            Origin::AllTills
+        }
     }
 }
 

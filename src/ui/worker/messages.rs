@@ -118,6 +118,19 @@ pub enum Command {
         /// Only this shop's tills.
         shop: Option<String>,
     },
+    /// Write every till's refunds (from the central ledger) to a CSV file, the till and shop columns first.
+    ExportAllTills {
+        /// First day included.
+        from: NaiveDate,
+        /// Last day included.
+        to: NaiveDate,
+        /// Only this till.
+        till: Option<String>,
+        /// Only this shop's tills.
+        shop: Option<String>,
+        /// Where to write.
+        path: PathBuf,
+    },
     /// Take a sale of another till in from the central ledger, to refund it here.
     TakeIn {
         /// The sale's reference.
@@ -275,6 +288,13 @@ pub enum Event {
     AllTills(Box<crate::app::centre::AllTills>),
     /// A sale of another till was taken in: its hosted checkout id.
     TakenIn(String),
+    /// Every till's refunds were written: where, and how many.
+    AllTillsExported {
+        /// The file.
+        path: PathBuf,
+        /// Refunds written.
+        rows: u64,
+    },
     /// Something failed.
     Failed {
         /// Which action.
