@@ -181,6 +181,28 @@ impl Till {
         Ok(())
     }
 
+    /// Whether a refund may be sent again: always without a centre; with one, once the centre holds its amount
+    /// (reserved now, or already under the same key). A refusal or a centre out of reach says no, and is logged.
+    pub(super) async fn reserved_for_resend(&self, r: &RefundRecord) -> bool {
+        let Some(central) = &self.core.central else {
+            return true;
+        };
+        match central
+            .reserve(&r.payment_id, r.idempotence_key.as_str(), r.amount)
+            .await
+        {
+            Ok(Reservation::Accepted { .. }) => true,
+            Ok(other) => {
+                tracing::warn!(number = r.number, answer = ?other, "the centre does not hold this refund's amount: not sent again");
+                false
+            }
+            Err(e) => {
+                tracing::warn!(number = r.number, error = %e, "the centre cannot be reached: the refund is not sent again now");
+                false
+            }
+        }
+    }
+
     /// With a centre, the refund's amount is reserved there (every till's refunds counted) before the platform is
     /// asked. A refusal, or a centre that cannot be reached, closes the intent as declined (nothing was sent) and
     /// says why.

@@ -8,6 +8,7 @@ mod archive;
 mod bad_input;
 mod central;
 mod central_app;
+mod central_guard;
 mod chaos;
 mod chaos_concurrency;
 mod cli_process;
