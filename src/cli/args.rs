@@ -142,9 +142,10 @@ pub struct CentralAddTillArgs {
 /// `sync`
 #[derive(Debug, Clone, Args)]
 pub struct SyncArgs {
-    /// The till's URL, as `central add-till` printed it; better in the environment.
+    /// The till's URL, as `central add-till` printed it; better in the environment, or kept in the keychain by
+    /// `central connect` (used when neither is given).
     #[arg(long, env = "CADODESK_CENTRAL_URL", hide_env_values = true)]
-    pub url: String,
+    pub url: Option<String>,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,

@@ -147,3 +147,17 @@ async fn an_intent_a_crash_left_unsent_is_sent_by_resume_only_once_the_centre_ho
     assert_eq!(on_platform.len(), 1, "sent once the centre holds it");
     assert_eq!(on_platform[0].1, 700);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_without_a_centre_says_how_to_give_it_one() {
+    let sb = sandbox(0).await;
+    let dir = tempfile::tempdir().unwrap();
+    let cli = crate::support::binary::Cli::sandbox(dir.path(), &sb.base_url());
+    let out = cli.run(&["sync", "--json"]).await;
+    let said = crate::support::binary::stderr_of(&out);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("central connect") && said.contains("CADODESK_CENTRAL_URL"),
+        "{said}"
+    );
+}
