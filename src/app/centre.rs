@@ -16,6 +16,8 @@ pub struct CentralState {
     pub uploaded: u64,
     /// Why the last sync did not go through, in French and in English.
     pub problem: Option<(String, String)>,
+    /// Whether that was the centre out of reach (else it refused: a chain it does not recognise, a wrong URL).
+    pub unreachable: bool,
 }
 
 /// The last acknowledgement the journal holds (0: none).
@@ -55,6 +57,7 @@ pub async fn sync_now(ledger: &Ledger, operator: &str, url: &Secret) -> CentralS
             },
             uploaded: r.uploaded,
             problem: None,
+            unreachable: false,
         },
         Err(e) => {
             let ack = acknowledged(ledger);
@@ -67,6 +70,7 @@ pub async fn sync_now(ledger: &Ledger, operator: &str, url: &Secret) -> CentralS
                 pending: (head - ack).max(0),
                 uploaded: 0,
                 problem: Some((e.localize(Lang::Fr), e.localize(Lang::En))),
+                unreachable: matches!(e, CentralError::Unreachable(_)),
             }
         }
     }

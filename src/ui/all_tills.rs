@@ -160,14 +160,25 @@ impl AllTillsPanel {
         ui.add_space(6.0);
         let mut reload = false;
         ui.horizontal(|ui| {
-            for (label, value, width) in [
-                (lang.pick("Du", "From"), &mut self.from, 100.0),
-                (lang.pick("Au", "To"), &mut self.to, 100.0),
-                (lang.pick("Caisse", "Till"), &mut self.till, 60.0),
-                (lang.pick("Magasin", "Shop"), &mut self.shop, 140.0),
+            let today = lang.pick("aujourd'hui", "today");
+            let all = lang.pick("toutes", "all");
+            for (label, value, width, hint) in [
+                (lang.pick("Du", "From"), &mut self.from, 100.0, today),
+                (lang.pick("Au", "To"), &mut self.to, 100.0, today),
+                (lang.pick("Caisse", "Till"), &mut self.till, 60.0, all),
+                (
+                    lang.pick("Magasin", "Shop"),
+                    &mut self.shop,
+                    140.0,
+                    lang.pick("tous", "all"),
+                ),
             ] {
                 ui.label(label);
-                let r = ui.add(egui::TextEdit::singleline(value).desired_width(width));
+                let r = ui.add(
+                    egui::TextEdit::singleline(value)
+                        .hint_text(hint)
+                        .desired_width(width),
+                );
                 reload |= r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             }
             reload |= ui
@@ -259,6 +270,7 @@ impl AllTillsPanel {
                 .id_salt("all-tills-sales")
                 .striped(true)
                 .column(Column::auto().at_least(50.0))
+                .column(Column::auto().at_least(90.0))
                 .column(Column::auto().at_least(120.0))
                 .column(Column::auto().at_least(200.0))
                 .column(Column::auto().at_least(90.0))
@@ -268,6 +280,7 @@ impl AllTillsPanel {
                 .header(22.0, |mut h| {
                     for t in [
                         lang.pick("Caisse", "Till"),
+                        lang.pick("Magasin", "Shop"),
                         lang.pick("Date", "Date"),
                         lang.pick("Référence", "Reference"),
                         lang.pick("Montant", "Amount"),
@@ -285,6 +298,9 @@ impl AllTillsPanel {
                         body.row(26.0, |mut row| {
                             row.col(|ui| {
                                 ui.label(&s.till);
+                            });
+                            row.col(|ui| {
+                                ui.label(s.shop.as_deref().unwrap_or("—"));
                             });
                             row.col(|ui| {
                                 let at = chrono::DateTime::parse_from_rfc3339(&s.created_at)

@@ -474,17 +474,24 @@ impl CadodeskApp {
             ),
             (None, n) => (
                 match lang {
-                    Lang::Fr => format!("Central : {n} écritures à envoyer"),
-                    Lang::En => format!("Central: {n} entries to send"),
+                    Lang::Fr => format!("Central : {n} à envoyer"),
+                    Lang::En => format!("Central: {n} to send"),
                 },
                 ui.visuals().text_color(),
             ),
-            (Some(_), n) => (
+            (Some(_), n) if c.unreachable => (
                 match lang {
-                    Lang::Fr => format!("Central injoignable : {n} écritures en attente"),
-                    Lang::En => format!("Central out of reach: {n} entries waiting"),
+                    Lang::Fr => format!("Central injoignable ({n} en attente)"),
+                    Lang::En => format!("Central out of reach ({n} waiting)"),
                 },
                 widgets::SANDBOX_ORANGE,
+            ),
+            (Some(_), n) => (
+                match lang {
+                    Lang::Fr => format!("Central : envoi arrêté ({n} en attente)"),
+                    Lang::En => format!("Central: sync stopped ({n} waiting)"),
+                },
+                egui::Color32::from_rgb(200, 40, 40),
             ),
         };
         let response = ui.label(RichText::new(words).color(color));
