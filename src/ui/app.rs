@@ -371,7 +371,7 @@ impl CadodeskApp {
                     // when the till opens.
                     if self.startup == Startup::Starting {
                         ui.label(text::STARTING.get(lang));
-                        ui.spinner();
+                        widgets::busy_ui(ui);
                     }
                     ui.label(format!(
                         "{} : {}",

@@ -199,7 +199,7 @@ impl CashierPanel {
                     .min_size(egui::vec2(220.0, 40.0));
             let clicked = ui.add_enabled(!self.creating, button).clicked();
             if self.creating {
-                ui.spinner();
+                widgets::busy_ui(ui);
                 ui.label(text::CREATING.get(lang));
             }
             if (clicked || enter) && !self.creating {
@@ -281,7 +281,7 @@ impl CashierPanel {
             );
             // Watched until final: a partially paid sale may still be completed or refunded.
             if !checkout.status.is_final() {
-                ui.spinner();
+                widgets::busy_ui(ui);
                 ui.label(text::WATCHING.get(lang));
             }
         });
@@ -313,7 +313,7 @@ impl CashierPanel {
                 });
             }
             if self.refreshing {
-                ui.spinner();
+                widgets::busy_ui(ui);
             }
             if ui
                 .add(egui::Button::new(text::NEW_SALE.get(lang)).min_size(egui::vec2(0.0, 34.0)))

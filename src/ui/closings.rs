@@ -112,7 +112,7 @@ impl ClosingsPanel {
                 cx.send(Command::PreviewDay);
             }
             if self.busy {
-                ui.spinner();
+                widgets::busy_ui(ui);
             }
         });
         if let Some(c) = &self.just_closed {

@@ -367,7 +367,7 @@ impl RefundDialog {
                 Stage::Confirm { parts } => self.confirm_ui(ui, cx, &checkout, parts, &mut close),
                 Stage::Sending { .. } => {
                     ui.horizontal(|ui| {
-                        ui.spinner();
+                        widgets::busy_ui(ui);
                         ui.label(text::REFUND_SENDING.get(lang));
                     });
                     ui.add_enabled(false, egui::Button::new(text::REFUND_CONFIRM.get(lang)));
@@ -496,7 +496,7 @@ impl RefundDialog {
                 self.validate_form(cx);
             }
             if allocating {
-                ui.spinner();
+                widgets::busy_ui(ui);
                 ui.label(text::ALLOCATING.get(lang));
             }
             if ui.button(text::CANCEL.get(lang)).clicked() {

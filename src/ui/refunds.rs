@@ -201,7 +201,7 @@ impl RefundsPanel {
             apply |= widgets::date_range_ui(ui, lang, &mut self.from, &mut self.to, "refunds");
             apply |= ui.button(text::APPLY.get(lang)).clicked();
             if self.loading {
-                ui.spinner();
+                widgets::busy_ui(ui);
             }
             ui.separator();
             if ui
@@ -384,7 +384,7 @@ impl RefundsPanel {
                     start_export = true;
                 }
                 if e.running {
-                    ui.spinner();
+                    widgets::busy_ui(ui);
                 }
                 if ui.button(text::CLOSE.get(lang)).clicked() {
                     close = true;

@@ -299,7 +299,7 @@ impl SettingsPanel {
                         self.save(cx);
                     }
                     if self.saving {
-                        ui.spinner();
+                        widgets::busy_ui(ui);
                     }
                     if self.saved {
                         ui.colored_label(widgets::OK_GREEN, text::SAVED.get(lang));
@@ -468,7 +468,7 @@ impl SettingsPanel {
                 }
             }
             if self.testing {
-                ui.spinner();
+                widgets::busy_ui(ui);
                 ui.label(text::TESTING.get(lang));
             }
             if self.connection_ok {

@@ -265,7 +265,7 @@ impl TransactionsPanel {
                 apply = true;
             }
             if self.loading {
-                ui.spinner();
+                widgets::busy_ui(ui);
             }
             ui.label(format!("{} {}", self.rows.len(), text::ROWS.get(lang)));
         });
@@ -381,7 +381,7 @@ impl TransactionsPanel {
         let Some(c) = self.detail.clone() else {
             if self.selected.is_some() && self.detail_error.is_none() {
                 ui.horizontal(|ui| {
-                    ui.spinner();
+                    widgets::busy_ui(ui);
                     ui.label(text::LOADING.get(lang));
                 });
             } else {

@@ -124,3 +124,35 @@ pub fn date_range_ui(
     }
     apply
 }
+
+/// How often a busy indicator moves: a few times a second is enough to show life, and costs nothing to draw.
+pub const BUSY_TICK: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// A cheap "working…" indicator: eight dots, one lit, moving one step per [`BUSY_TICK`]. Unlike egui's spinner,
+/// which asks for a new frame at once every frame (a core or more under software rendering), it asks for the next
+/// frame only when its picture changes.
+pub fn busy_ui(ui: &mut Ui) -> egui::Response {
+    let side = ui.spacing().interact_size.y;
+    let (rect, response) = ui.allocate_exact_size(egui::vec2(side, side), egui::Sense::hover());
+    if ui.is_rect_visible(rect) {
+        let tick = BUSY_TICK.as_secs_f64();
+        let step = (ui.input(|i| i.time) / tick).floor() as i64;
+        let lit = step.rem_euclid(8) as usize;
+        let painter = ui.painter();
+        let center = rect.center();
+        let radius = side * 0.35;
+        let color = ui.visuals().strong_text_color();
+        for i in 0..8usize {
+            let angle = std::f32::consts::TAU * i as f32 / 8.0;
+            let at = center + radius * egui::vec2(angle.cos(), angle.sin());
+            let c = if i == lit {
+                color
+            } else {
+                color.gamma_multiply(0.3)
+            };
+            painter.circle_filled(at, side * 0.08, c);
+        }
+        ui.ctx().request_repaint_after(BUSY_TICK);
+    }
+    response
+}

@@ -157,3 +157,39 @@ async fn a_pin_threshold_no_refund_reaches_is_refused_by_the_till_too() {
         "{refused:?}"
     );
 }
+
+/// Defect 9: the spinner of a sale being watched asked egui for a new frame at once, every frame (1.7 cores under
+/// software rendering). While a sale is open and nothing else happens, each frame asks for the next one a few times
+/// a second at most, and at least once a second (the indicator still moves).
+#[test]
+fn an_open_sale_repaints_a_few_times_a_second_not_continuously() {
+    use cadodesk::domain::CheckoutState;
+    use cadodesk::ui::worker::Event;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut h = harness(dir.path());
+    wait_ready(&mut h);
+    let mut sale = crate::ui::a_sale(CheckoutState::InProgress);
+    sale.redirect_url = Some("https://payment.example/hostedcheckout/1".into());
+    h.state_mut()
+        .cashier
+        .on_event(&Event::CheckoutCreated(Box::new(sale)));
+    h.run_steps(3);
+    assert!(has_label(&h, "Suivi en cours"), "the sale is watched");
+    let delay = |h: &egui_kittest::Harness<'static, cadodesk::ui::app::CadodeskApp>| {
+        h.output().viewport_output[&egui::ViewportId::ROOT].repaint_delay
+    };
+    // The worker wakes the window when it has news; with none, a frame soon asks for no immediate repaint.
+    let mut seen = Vec::new();
+    for _ in 0..20 {
+        h.step();
+        seen.push(delay(&h));
+        if seen.last().is_some_and(|d| !d.is_zero()) {
+            break;
+        }
+    }
+    let last = *seen.last().expect("a frame");
+    assert!(
+        last >= std::time::Duration::from_millis(200) && last <= std::time::Duration::from_secs(1),
+        "each frame asks for the next one in 200 ms to 1 s: {seen:?}"
+    );
+}
