@@ -193,3 +193,84 @@ fn an_open_sale_repaints_a_few_times_a_second_not_continuously() {
         "each frame asks for the next one in 200 ms to 1 s: {seen:?}"
     );
 }
+
+/// Refunds `amount` of the sale shown in the detail panel as an order refund (split by the till), and waits until
+/// every refund of the sale has completed.
+fn refund_order_and_wait(
+    h: &mut egui_kittest::Harness<'static, cadodesk::ui::app::CadodeskApp>,
+    amount: &str,
+) {
+    click(h, "Rembourser un montant de la vente");
+    retype(h, "Montant à rembourser", amount);
+    click(h, "Motif");
+    click(h, "Retour d'article");
+    click(h, "Continuer");
+    wait_for(h, "the till's split", |h| {
+        h.state().transactions.refund.confirming()
+    });
+    click(h, "Confirmer le remboursement");
+    wait_for(h, "the refunds recorded", |h| {
+        !h.state().transactions.refund.in_flight()
+            && h.query_all_by_label_contains("Remboursement enregistré")
+                .next()
+                .is_some()
+    });
+    click(h, "Fermer");
+    wait_for(h, "the refunds to complete", |h| {
+        h.state().transactions.detail().is_some_and(|d| {
+            !d.refunds.is_empty()
+                && d.refunds
+                    .iter()
+                    .all(|r| r.status == cadodesk::domain::RefundState::Refunded)
+        })
+    });
+    h.run_steps(3);
+}
+
+/// Defect 8: a sale stayed "Payé" after 75 of 87,50 € were refunded, and the status filter had no refunded
+/// states. The list, the detail and the filter say what the sale is now: refunded in part, then refunded.
+#[test]
+fn a_refunded_sale_says_so_in_the_list_the_detail_and_the_filter() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut h = harness(dir.path());
+    wait_ready(&mut h);
+    // No manager PIN up to 100 € of refunds, so that the refunds below need none.
+    click(&mut h, "Réglages");
+    retype(&mut h, "Code responsable au-delà de", "100,00");
+    click(&mut h, "Enregistrer");
+    wait_for(&mut h, "the threshold saved", |h| {
+        h.state().settings().pin_threshold.map(|a| a.cents()) == Some(10_000)
+    });
+    let sale = paid_sale(&mut h, "87,50");
+    open_sale_detail(&mut h, &sale.reference);
+    refund_order_and_wait(&mut h, "75,00");
+    let role = egui::accesskit::Role::Label;
+    assert!(
+        h.query_by_role_and_label(role, "Remboursé en partie")
+            .is_some(),
+        "the list says the sale is refunded in part"
+    );
+    assert!(
+        h.query_by_label_contains("· Remboursé en partie ·")
+            .is_some(),
+        "the detail says so"
+    );
+    // The filter offers it, and picks the sale.
+    h.get_by_role_and_label(egui::accesskit::Role::ComboBox, "Statut")
+        .click();
+    h.run_steps(3);
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "Remboursé en partie")
+        .click();
+    h.run_steps(3);
+    wait_for(&mut h, "the filtered list", |h| {
+        h.state().transactions.shown().count() == 1 && !h.state().transactions.loading()
+    });
+    // The rest refunded: the sale is refunded, and leaves the "refunded in part" list.
+    click(&mut h, &sale.reference);
+    refund_order_and_wait(&mut h, "12,50");
+    assert!(
+        h.query_by_label_contains("· Remboursé ·").is_some(),
+        "the detail says the sale is refunded"
+    );
+    assert_eq!(h.state().transactions.shown().count(), 0);
+}
