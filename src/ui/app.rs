@@ -373,11 +373,7 @@ impl CadodeskApp {
                         ui.label(text::STARTING.get(lang));
                         widgets::busy_ui(ui);
                     }
-                    ui.label(format!(
-                        "{} : {}",
-                        text::OPERATOR.get(lang),
-                        self.settings.operator
-                    ));
+                    ui.label(lang.labelled(text::OPERATOR.get(lang), &self.settings.operator));
                 });
             });
             ui.add_space(4.0);

@@ -140,17 +140,17 @@ impl CashierPanel {
                 let label = ui.label(RichText::new(text::AMOUNT.get(lang)).size(18.0));
                 ui.vertical(|ui| {
                     ui.horizontal(|ui| {
-                        let r = ui
-                            .add(
+                        let r = widgets::with_currency(ui, lang, Some(18.0), |ui| {
+                            ui.add(
                                 egui::TextEdit::singleline(&mut self.amount)
                                     .id_salt("cashier-amount")
-                                    .hint_text("17,50")
+                                    .hint_text(Amount::literal(1750).typed(lang))
                                     .font(egui::TextStyle::Heading)
                                     .desired_width(180.0),
                             )
-                            .labelled_by(label.id);
+                            .labelled_by(label.id)
+                        });
                         enter |= r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-                        ui.label(RichText::new("€").size(18.0));
                     });
                     if let Some(e) = &self.amount_error {
                         widgets::field_error_ui(ui, e);
@@ -255,13 +255,9 @@ impl CashierPanel {
                 .size(34.0)
                 .strong(),
         );
-        ui.label(format!(
-            "{} : {}",
-            text::REFERENCE.get(lang),
-            checkout.reference
-        ));
+        ui.label(lang.labelled(text::REFERENCE.get(lang), &checkout.reference));
         if let Some(email) = &checkout.email {
-            ui.label(format!("{} : {email}", text::EMAIL_SHORT.get(lang)));
+            ui.label(lang.labelled(text::EMAIL_SHORT.get(lang), email));
         }
         ui.add_space(6.0);
         let status_color = match checkout.status {
@@ -272,7 +268,9 @@ impl CashierPanel {
             _ => widgets::ERROR_RED,
         };
         ui.horizontal(|ui| {
-            ui.label(RichText::new(format!("{} :", text::STATUS.get(lang))).size(18.0));
+            ui.label(
+                RichText::new(format!("{}{}", text::STATUS.get(lang), lang.colon())).size(18.0),
+            );
             ui.label(
                 RichText::new(checkout.status.label(lang))
                     .size(18.0)
@@ -347,11 +345,7 @@ impl CashierPanel {
         }
         let left = checkout.left_to_pay();
         if left > Amount::ZERO && checkout.status != CheckoutState::Paid {
-            ui.label(format!(
-                "{} : {}",
-                text::LEFT_TO_PAY.get(lang),
-                left.display(lang)
-            ));
+            ui.label(lang.labelled(text::LEFT_TO_PAY.get(lang), left.display(lang)));
         }
         ui.add_space(10.0);
         widgets::copyable_ui(ui, lang, text::CHECKOUT_ID.get(lang), &checkout.id);

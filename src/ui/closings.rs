@@ -118,12 +118,14 @@ impl ClosingsPanel {
         if let Some(c) = &self.just_closed {
             ui.colored_label(
                 widgets::OK_GREEN,
-                format!(
-                    "{} n°{} ({}) : {}",
-                    text::DAY_CLOSED.get(lang),
-                    c.number,
-                    c.label,
-                    euros(c.period_total_cents, lang)
+                lang.labelled(
+                    &format!(
+                        "{} n°{} ({})",
+                        text::DAY_CLOSED.get(lang),
+                        c.number,
+                        c.label
+                    ),
+                    euros(c.period_total_cents, lang),
                 ),
             );
         }

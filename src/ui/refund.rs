@@ -5,7 +5,7 @@
 use egui::{RichText, Ui};
 
 use crate::domain::Amount;
-use crate::i18n::Localize;
+use crate::i18n::{Lang, Localize};
 use crate::ui::app::Cx;
 use crate::ui::model::{Checkout, UiError};
 use crate::ui::text;
@@ -60,6 +60,8 @@ pub struct RefundDialog {
     pin_error: Option<String>,
     error: Option<UiError>,
     sent: Vec<crate::ui::model::RefundLine>,
+    /// The language amounts are typed in (set when the dialog opens).
+    lang: Lang,
 }
 
 impl RefundDialog {
@@ -96,27 +98,28 @@ impl RefundDialog {
         matches!(self.stage, Some(Stage::Sending { .. }))
     }
 
-    fn open(&mut self, checkout: &Checkout, target: Target, amount: Amount) {
+    fn open(&mut self, checkout: &Checkout, target: Target, amount: Amount, lang: Lang) {
         *self = RefundDialog {
             checkout: Some(checkout.clone()),
             target: Some(target),
-            amount: amount.plain(','),
+            amount: amount.typed(lang),
+            lang,
             stage: Some(Stage::Form),
             ..RefundDialog::default()
         };
     }
 
-    /// Opens for one tender, the amount preset to what is left on it.
-    pub fn open_tender(&mut self, checkout: &Checkout, payment_id: &str) {
+    /// Opens for one tender, the amount preset to what is left on it (as typed in `lang`).
+    pub fn open_tender(&mut self, checkout: &Checkout, payment_id: &str, lang: Lang) {
         let left = checkout
             .tender(payment_id)
             .map_or(Amount::ZERO, |t| t.refundable);
-        self.open(checkout, Target::Tender(payment_id.to_string()), left);
+        self.open(checkout, Target::Tender(payment_id.to_string()), left, lang);
     }
 
-    /// Opens for an order-level amount, preset to everything left.
-    pub fn open_order(&mut self, checkout: &Checkout) {
-        self.open(checkout, Target::Order, checkout.refundable());
+    /// Opens for an order-level amount, preset to everything left (as typed in `lang`).
+    pub fn open_order(&mut self, checkout: &Checkout, lang: Lang) {
+        self.open(checkout, Target::Order, checkout.refundable(), lang);
     }
 
     /// Closes the dialog without refunding anything (what "Annuler" does).
@@ -151,7 +154,7 @@ impl RefundDialog {
                                 .iter()
                                 .find(|(p, _)| *p == t.payment_id)
                                 .map_or(Amount::ZERO, |(_, a)| *a);
-                            (t.payment_id.clone(), share.plain(','))
+                            (t.payment_id.clone(), share.typed(self.lang))
                         })
                         .collect();
                     self.split_errors = vec![None; self.split.len()];
@@ -209,17 +212,23 @@ impl RefundDialog {
         }
     }
 
+    /// The reason as the journal keeps it (the list's words in French, the details after them).
     fn reason(&self) -> String {
+        self.reason_in(Lang::Fr)
+    }
+
+    /// The reason in the given language, for the screen.
+    fn reason_in(&self, lang: Lang) -> String {
         let base = self
             .reason_index
             .and_then(|i| text::REASONS.get(i))
-            .map(|t| t.fr)
+            .map(|t| t.get(lang))
             .unwrap_or_default();
         let extra = self.reason_text.trim();
         if extra.is_empty() {
             base.to_string()
         } else {
-            format!("{base} : {extra}")
+            lang.labelled(base, extra)
         }
     }
 
@@ -379,12 +388,14 @@ impl RefundDialog {
                             .map(|t| t.label())
                             .unwrap_or_else(|| line.payment_id.clone());
                         ui.label(
-                            RichText::new(format!(
-                                "{} : {} {} {tender} · {}",
+                            RichText::new(lang.labelled(
                                 text::REFUND_SENT.get(lang),
-                                line.amount.display(lang),
-                                text::ON_CARD.get(lang),
-                                line.status.label(lang)
+                                format!(
+                                    "{} {} {tender} · {}",
+                                    line.amount.display(lang),
+                                    text::ON_CARD.get(lang),
+                                    line.status.label(lang)
+                                ),
                             ))
                             .color(widgets::OK_GREEN),
                         );
@@ -431,20 +442,21 @@ impl RefundDialog {
         }
         if Some(&target) != self.target.as_ref() {
             self.target = Some(target);
-            self.amount = self.refundable().plain(',');
+            self.amount = self.refundable().typed(lang);
         }
         ui.add_space(6.0);
         ui.horizontal(|ui| {
             let l = ui.label(text::REFUND_AMOUNT.get(lang));
-            ui.add(
-                egui::TextEdit::singleline(&mut self.amount)
-                    .id_salt("refund-amount")
-                    .desired_width(100.0),
-            )
-            .labelled_by(l.id);
-            ui.label("€");
+            widgets::with_currency(ui, lang, None, |ui| {
+                ui.add(
+                    egui::TextEdit::singleline(&mut self.amount)
+                        .id_salt("refund-amount")
+                        .desired_width(100.0),
+                )
+                .labelled_by(l.id)
+            });
             if ui.small_button(text::REFUND_ALL.get(lang)).clicked() {
-                self.amount = self.refundable().plain(',');
+                self.amount = self.refundable().typed(lang);
             }
             ui.label(format!(
                 "({} {})",

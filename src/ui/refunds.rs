@@ -238,25 +238,15 @@ impl RefundsPanel {
         let declined = sum(&|s| s == RefundState::Declined);
         ui.horizontal(|ui| {
             ui.label(
-                RichText::new(format!(
-                    "{} : {}",
-                    text::TOTAL_REFUNDED.get(lang),
-                    refunded.display(lang)
-                ))
+                RichText::new(
+                    lang.labelled(text::TOTAL_REFUNDED.get(lang), refunded.display(lang)),
+                )
                 .strong(),
             );
             ui.separator();
-            ui.label(format!(
-                "{} : {}",
-                text::TOTAL_PENDING.get(lang),
-                pending.display(lang)
-            ));
+            ui.label(lang.labelled(text::TOTAL_PENDING.get(lang), pending.display(lang)));
             ui.separator();
-            ui.label(format!(
-                "{} : {}",
-                text::TOTAL_DECLINED.get(lang),
-                declined.display(lang)
-            ));
+            ui.label(lang.labelled(text::TOTAL_DECLINED.get(lang), declined.display(lang)));
             ui.separator();
             ui.label(format!("{} {}", self.rows.len(), text::ROWS.get(lang)));
         });
@@ -368,11 +358,9 @@ impl RefundsPanel {
             if let Some((path, rows)) = &e.done {
                 ui.colored_label(
                     widgets::OK_GREEN,
-                    format!(
-                        "{} : {rows} {}, {}",
+                    lang.labelled(
                         text::EXPORT_DONE.get(lang),
-                        text::ROWS.get(lang),
-                        path.display()
+                        format!("{rows} {}, {}", text::ROWS.get(lang), path.display()),
                     ),
                 );
             }

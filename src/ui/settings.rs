@@ -116,7 +116,7 @@ impl SettingsPanel {
         self.return_url = s.return_url.clone();
         self.operator = s.operator.clone();
         self.lang = s.lang;
-        self.pin_threshold = s.pin_threshold.map(|a| a.plain(',')).unwrap_or_default();
+        self.pin_threshold = s.pin_threshold.map(|a| a.typed(s.lang)).unwrap_or_default();
         self.pin_always = s.pin_always;
         self.pin_hash = s.pin_hash.clone();
         self.stored_rule = Some(s.pin_rule());
@@ -225,14 +225,7 @@ impl SettingsPanel {
             Some(
                 Amount::parse(&self.pin_threshold)
                     .and_then(|a| manager::check_threshold(a).map(|()| a))
-                    .map_err(|e| {
-                        format!(
-                            "{}{} {}",
-                            text::PIN_THRESHOLD.get(lang),
-                            lang.pick(" :", ":"),
-                            e.localize(lang)
-                        )
-                    })?,
+                    .map_err(|e| lang.labelled(text::PIN_THRESHOLD.get(lang), e.localize(lang)))?,
             )
         };
         let new_pin = (!self.new_pin.trim().is_empty()).then(|| Pin::new(&self.new_pin));
@@ -511,6 +504,10 @@ impl SettingsPanel {
                     ui.radio_value(&mut self.lang, Lang::En, "English");
                     if before != self.lang {
                         self.lang_change = Some(self.lang);
+                        // An amount in the form is rewritten the new language's way, when it reads as one.
+                        if let Ok(a) = Amount::parse(&self.pin_threshold) {
+                            self.pin_threshold = a.typed(self.lang);
+                        }
                     }
                 });
                 ui.end_row();
@@ -523,13 +520,14 @@ impl SettingsPanel {
             .show(ui, |ui| {
                 let l = ui.label(text::PIN_THRESHOLD.get(lang));
                 ui.horizontal(|ui| {
-                    ui.add(
-                        egui::TextEdit::singleline(&mut self.pin_threshold)
-                            .id_salt("settings-pin_threshold")
-                            .desired_width(90.0),
-                    )
-                    .labelled_by(l.id);
-                    ui.label("€");
+                    widgets::with_currency(ui, lang, None, |ui| {
+                        ui.add(
+                            egui::TextEdit::singleline(&mut self.pin_threshold)
+                                .id_salt("settings-pin_threshold")
+                                .desired_width(90.0),
+                        )
+                        .labelled_by(l.id)
+                    });
                 });
                 ui.end_row();
                 ui.label("");

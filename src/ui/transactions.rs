@@ -422,7 +422,7 @@ impl TransactionsPanel {
             c.operator
         ));
         if let Some(email) = &c.email {
-            ui.label(format!("{} : {email}", text::EMAIL_SHORT.get(lang)));
+            ui.label(lang.labelled(text::EMAIL_SHORT.get(lang), email));
         }
         ui.horizontal(|ui| {
             if ui.button(text::REFRESH.get(lang)).clicked() {
@@ -432,7 +432,7 @@ impl TransactionsPanel {
                 && c.refundable() > crate::domain::Amount::ZERO
                 && ui.button(text::REFUND_ORDER.get(lang)).clicked()
             {
-                self.refund.open_order(&c);
+                self.refund.open_order(&c, lang);
             }
         });
         ui.add_space(6.0);
@@ -467,7 +467,7 @@ impl TransactionsPanel {
                             .on_hover_text(t.label())
                             .clicked()
                     {
-                        self.refund.open_tender(&c, &t.payment_id);
+                        self.refund.open_tender(&c, &t.payment_id, lang);
                     }
                 });
             });

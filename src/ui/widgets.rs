@@ -34,7 +34,7 @@ pub fn field_error_ui(ui: &mut Ui, message: &str) {
 /// A value with a button that copies it.
 pub fn copyable_ui(ui: &mut Ui, lang: Lang, label: &str, value: &str) {
     ui.horizontal(|ui| {
-        ui.label(format!("{label} :"));
+        ui.label(format!("{label}{}", lang.colon()));
         ui.label(RichText::new(value).monospace());
         if ui
             .small_button(text::COPY.get(lang))
@@ -155,4 +155,29 @@ pub fn busy_ui(ui: &mut Ui) -> egui::Response {
         ui.ctx().request_repaint_after(BUSY_TICK);
     }
     response
+}
+
+/// An amount field with the euro sign where the language puts it: after the number in French ("17,50 €"), before
+/// it in English ("€17.50"). `field` adds the field; `size` is the sign's text size (the body's when `None`).
+pub fn with_currency<R>(
+    ui: &mut Ui,
+    lang: Lang,
+    size: Option<f32>,
+    field: impl FnOnce(&mut Ui) -> R,
+) -> R {
+    let sign = |ui: &mut Ui| {
+        let text = RichText::new("€");
+        ui.label(match size {
+            Some(s) => text.size(s),
+            None => text,
+        });
+    };
+    if lang == Lang::En {
+        sign(ui);
+    }
+    let r = field(ui);
+    if lang == Lang::Fr {
+        sign(ui);
+    }
+    r
 }

@@ -274,3 +274,82 @@ fn a_refunded_sale_says_so_in_the_list_the_detail_and_the_filter() {
     );
     assert_eq!(h.state().transactions.shown().count(), 0);
 }
+
+/// Defect 7: English mode was half French ("50,00", "Reason :", "Operator :", an amount hint asking for a comma,
+/// "10000.00 EUR" in an error). In English, amounts are typed and shown the English way, and labels take a colon
+/// without a space.
+#[test]
+fn english_mode_writes_amounts_and_punctuation_the_english_way() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut h = harness(dir.path());
+    wait_ready(&mut h);
+    let sale = paid_sale(&mut h, "87,50");
+    click(&mut h, "Réglages");
+    click(&mut h, "English");
+    let operator = h.state().settings().operator.clone();
+    assert!(
+        has_label(&h, &format!("Operator: {operator}")),
+        "the top bar, the English way"
+    );
+    assert_eq!(
+        h.state().settings_panel.pin_threshold,
+        "50.00",
+        "the threshold as an English reader types it"
+    );
+    retype(&mut h, "Manager PIN above", "100000000");
+    click(&mut h, "Save");
+    assert!(
+        h.query_by_label_contains("Manager PIN above: ").is_some()
+            && h.query_by_label_contains("at most €10,000.00").is_some(),
+        "the limit in English: {:?}",
+        h.state().settings_panel.field_error()
+    );
+    retype(&mut h, "Manager PIN above", "50.00");
+
+    // The cashier's amount: the example is written the English way.
+    click(&mut h, "Checkout");
+    click(&mut h, "New sale");
+    type_into(&mut h, "Amount", "abc");
+    h.key_press(egui::Key::Enter);
+    h.run_steps(3);
+    let said = h
+        .state()
+        .cashier
+        .amount_error()
+        .unwrap_or_default()
+        .to_string();
+    assert!(said.contains("17.50") && !said.contains("17,50"), "{said}");
+
+    // The refund dialog: the amount, the reason.
+    click(&mut h, "Transactions");
+    wait_for(&mut h, "the sale in the table", |h| {
+        h.state().transactions.rows().len() == 1
+    });
+    click(&mut h, &sale.reference);
+    wait_for(&mut h, "the detail panel", |h| {
+        h.state().transactions.detail().is_some()
+    });
+    h.get_all_by_label("Refund")
+        .next()
+        .expect("a refund button")
+        .click();
+    h.run_steps(3);
+    let first = h.state().transactions.detail().expect("detail").tenders[0].refundable;
+    assert_eq!(h.state().transactions.refund.amount, first.plain('.'));
+    retype(&mut h, "Amount to refund", "1,505");
+    click(&mut h, "Reason");
+    click(&mut h, "Item returned");
+    click(&mut h, "Continue");
+    assert!(
+        h.query_by_label_contains("such as 12.35").is_some(),
+        "the example in English"
+    );
+    retype(&mut h, "Amount to refund", "1.50");
+    click(&mut h, "Continue");
+    assert!(h.state().transactions.refund.confirming());
+    assert!(
+        h.query_by_label_contains("Reason: Item returned").is_some(),
+        "the reason, the English way"
+    );
+    assert!(h.query_by_label_contains("€1.50 to ").is_some());
+}

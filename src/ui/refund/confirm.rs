@@ -93,13 +93,17 @@ impl RefundDialog {
                         let tender = t.map(|t| t.label()).unwrap_or_else(|| payment_id.clone());
                         let left = t.map_or(Amount::ZERO, |t| t.refundable);
                         let l = ui.label(RichText::new(&tender).size(16.0));
-                        ui.add_sized(
-                            [90.0, 22.0],
-                            egui::TextEdit::singleline(typed).id_salt(("refund-split", i)),
-                        )
-                        .labelled_by(l.id);
+                        ui.horizontal(|ui| {
+                            widgets::with_currency(ui, lang, None, |ui| {
+                                ui.add_sized(
+                                    [90.0, 22.0],
+                                    egui::TextEdit::singleline(typed).id_salt(("refund-split", i)),
+                                )
+                                .labelled_by(l.id)
+                            });
+                        });
                         ui.label(format!(
-                            "€ ({} {})",
+                            "({} {})",
                             text::STILL_REFUNDABLE.get(lang),
                             left.display(lang)
                         ));
@@ -113,14 +117,13 @@ impl RefundDialog {
                         .tender(payment_id)
                         .map(|t| t.label())
                         .unwrap_or_else(|| payment_id.clone());
-                    widgets::field_error_ui(ui, &format!("{tender} : {e}"));
+                    widgets::field_error_ui(ui, &lang.labelled(&tender, e));
                 }
             }
             ui.label(
-                RichText::new(format!(
-                    "{} : {}",
+                RichText::new(lang.labelled(
                     text::REFUND_SPLIT_TOTAL.get(lang),
-                    self.split_total().display(lang)
+                    self.split_total().display(lang),
                 ))
                 .size(18.0)
                 .strong(),
@@ -141,7 +144,7 @@ impl RefundDialog {
                 );
             }
         }
-        ui.label(format!("{} : {}", text::REASON.get(lang), self.reason()));
+        ui.label(lang.labelled(text::REASON.get(lang), self.reason_in(lang)));
         let total: Amount = if editable {
             self.split_total()
         } else {
