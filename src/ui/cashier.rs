@@ -30,6 +30,8 @@ pub struct CashierPanel {
     refreshing: bool,
     refresh_error: Option<UiError>,
     open_error: Option<UiError>,
+    /// The amount field was given the focus since the form appeared (at start, after "Nouvelle vente").
+    amount_focused: bool,
 }
 
 impl CashierPanel {
@@ -59,6 +61,10 @@ impl CashierPanel {
                     *current = (**checkout).clone();
                     self.refreshing = false;
                     self.refresh_error = None;
+                    if checkout.status != CheckoutState::InProgress {
+                        // The payment page is gone with the sale in progress, and so is the trouble opening it.
+                        self.open_error = None;
+                    }
                 }
             }
             Event::Failed { origin, error } => match origin {
@@ -150,6 +156,17 @@ impl CashierPanel {
                             )
                             .labelled_by(label.id)
                         });
+                        if r.changed() && self.amount_error.is_some() {
+                            // Shown once, the error follows the typing: it goes when the amount is right.
+                            self.amount_error = Amount::parse_positive(&self.amount)
+                                .err()
+                                .map(|e| e.localize(lang));
+                        }
+                        if !self.amount_focused {
+                            // A new sale starts at the keyboard: the amount is typed straight away.
+                            self.amount_focused = true;
+                            r.request_focus();
+                        }
                         enter |= r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
                     });
                     if let Some(e) = &self.amount_error {
@@ -169,6 +186,9 @@ impl CashierPanel {
                         )
                         .labelled_by(label.id);
                     enter |= r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                    if r.changed() && self.reference.trim().chars().count() <= 40 {
+                        self.reference_error = None;
+                    }
                     if let Some(e) = &self.reference_error {
                         widgets::field_error_ui(ui, e);
                     }
@@ -186,6 +206,10 @@ impl CashierPanel {
                         )
                         .labelled_by(label.id);
                     enter |= r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                    let email = self.email.trim();
+                    if r.changed() && (email.is_empty() || looks_like_email(email)) {
+                        self.email_error = None;
+                    }
                     if let Some(e) = &self.email_error {
                         widgets::field_error_ui(ui, e);
                     }

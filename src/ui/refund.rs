@@ -62,6 +62,8 @@ pub struct RefundDialog {
     sent: Vec<crate::ui::model::RefundLine>,
     /// The language amounts are typed in (set when the dialog opens).
     lang: Lang,
+    /// The amount field was given the focus since the dialog opened.
+    amount_focused: bool,
 }
 
 impl RefundDialog {
@@ -127,12 +129,29 @@ impl RefundDialog {
         *self = RefundDialog::default();
     }
 
-    /// Keeps the dialog's copy of the checkout fresh (what is left to refund changes).
+    /// Keeps the dialog's copy of the checkout fresh (what is left to refund changes), and the refunds it sent
+    /// with where they stand now (a pending refund that completed says so).
     pub fn checkout_updated(&mut self, checkout: &Checkout) {
         if let Some(c) = &mut self.checkout
             && c.id == checkout.id
         {
             *c = checkout.clone();
+            for line in &mut self.sent {
+                let now = checkout
+                    .refunds
+                    .iter()
+                    .find(|r| match (&r.refund_id, &line.refund_id) {
+                        (Some(a), Some(b)) => a == b,
+                        _ => {
+                            r.payment_id == line.payment_id
+                                && r.amount == line.amount
+                                && r.created_at == line.created_at
+                        }
+                    });
+                if let Some(now) = now {
+                    *line = now.clone();
+                }
+            }
         }
     }
 
@@ -242,33 +261,43 @@ impl RefundDialog {
         }
     }
 
+    /// The amount typed, or why it cannot be refunded.
+    fn amount_checked(&self, lang: Lang) -> Result<Amount, String> {
+        match Amount::parse_positive(&self.amount) {
+            Ok(a) if a > self.refundable() => Err(format!(
+                "{} ({}).",
+                text::REFUND_TOO_MUCH.get(lang),
+                self.refundable().display(lang)
+            )),
+            Ok(a) => Ok(a),
+            Err(e) => Err(e.localize(lang)),
+        }
+    }
+
+    /// What is wrong with the amount typed, if anything.
+    fn amount_problem(&self, lang: Lang) -> Option<String> {
+        self.amount_checked(lang).err()
+    }
+
+    /// What is missing from the reason, if anything.
+    fn reason_problem(&self, lang: Lang) -> Option<String> {
+        match self.reason_index {
+            None => Some(text::REASON_MISSING.get(lang).to_string()),
+            Some(i) if i + 1 == text::REASONS.len() && self.reason_text.trim().is_empty() => {
+                Some(text::REASON_TEXT_MISSING.get(lang).to_string())
+            }
+            Some(_) => None,
+        }
+    }
+
     pub(crate) fn validate_form(&mut self, cx: &mut Cx<'_>) {
         let lang = cx.lang;
-        self.amount_error = None;
-        self.reason_error = None;
+        self.pin_error = None;
         self.error = None;
-        let amount = match Amount::parse_positive(&self.amount) {
-            Ok(a) if a > self.refundable() => {
-                self.amount_error = Some(format!(
-                    "{} ({}).",
-                    text::REFUND_TOO_MUCH.get(lang),
-                    self.refundable().display(lang)
-                ));
-                None
-            }
-            Ok(a) => Some(a),
-            Err(e) => {
-                self.amount_error = Some(e.localize(lang));
-                None
-            }
-        };
-        match self.reason_index {
-            None => self.reason_error = Some(text::REASON_MISSING.get(lang).to_string()),
-            Some(i) if i + 1 == text::REASONS.len() && self.reason_text.trim().is_empty() => {
-                self.reason_error = Some(text::REASON_TEXT_MISSING.get(lang).to_string());
-            }
-            Some(_) => {}
-        }
+        let amount = self.amount_checked(lang);
+        self.amount_error = amount.as_ref().err().cloned();
+        let amount = amount.ok();
+        self.reason_error = self.reason_problem(lang);
         let (Some(amount), None) = (amount, &self.reason_error) else {
             return;
         };
@@ -445,9 +474,10 @@ impl RefundDialog {
             self.amount = self.refundable().typed(lang);
         }
         ui.add_space(6.0);
+        let mut enter = false;
         ui.horizontal(|ui| {
             let l = ui.label(text::REFUND_AMOUNT.get(lang));
-            widgets::with_currency(ui, lang, None, |ui| {
+            let r = widgets::with_currency(ui, lang, None, |ui| {
                 ui.add(
                     egui::TextEdit::singleline(&mut self.amount)
                         .id_salt("refund-amount")
@@ -455,6 +485,14 @@ impl RefundDialog {
                 )
                 .labelled_by(l.id)
             });
+            if !self.amount_focused {
+                self.amount_focused = true;
+                r.request_focus();
+            }
+            if r.changed() && self.amount_error.is_some() {
+                self.amount_error = self.amount_problem(lang);
+            }
+            enter |= r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             if ui.small_button(text::REFUND_ALL.get(lang)).clicked() {
                 self.amount = self.refundable().typed(lang);
             }
@@ -473,6 +511,7 @@ impl RefundDialog {
                 .reason_index
                 .and_then(|i| text::REASONS.get(i))
                 .map_or(text::REASON_PICK.get(lang), |t| t.get(lang));
+            let before = self.reason_index;
             egui::ComboBox::from_id_salt("refund-reason")
                 .selected_text(selected)
                 .width(220.0)
@@ -483,15 +522,23 @@ impl RefundDialog {
                 })
                 .response
                 .labelled_by(l.id);
+            if before != self.reason_index && self.reason_error.is_some() {
+                self.reason_error = self.reason_problem(lang);
+            }
         });
         ui.horizontal(|ui| {
             let l = ui.label(text::REASON_TEXT.get(lang));
-            ui.add(
-                egui::TextEdit::singleline(&mut self.reason_text)
-                    .id_salt("refund-reason_text")
-                    .desired_width(300.0),
-            )
-            .labelled_by(l.id);
+            let r = ui
+                .add(
+                    egui::TextEdit::singleline(&mut self.reason_text)
+                        .id_salt("refund-reason_text")
+                        .desired_width(300.0),
+                )
+                .labelled_by(l.id);
+            if r.changed() && self.reason_error.is_some() {
+                self.reason_error = self.reason_problem(lang);
+            }
+            enter |= r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
         });
         if let Some(e) = &self.reason_error {
             widgets::field_error_ui(ui, e);
@@ -504,6 +551,7 @@ impl RefundDialog {
             if ui
                 .add_enabled(!allocating, egui::Button::new(text::CONTINUE.get(lang)))
                 .clicked()
+                || (enter && !allocating)
             {
                 self.validate_form(cx);
             }

@@ -353,3 +353,140 @@ fn english_mode_writes_amounts_and_punctuation_the_english_way() {
     );
     assert!(h.query_by_label_contains("€1.50 to ").is_some());
 }
+
+/// Defect 5: the keyboard flow. The amount field has the focus at start and after "Nouvelle vente"; Enter submits
+/// the refund form; an error goes once its field is corrected; the refund's result follows it to "Remboursé"; no
+/// PIN error shows on a confirmation before the PIN was asked there; the browser's error leaves with the sale.
+#[test]
+fn the_keyboard_flow_focuses_submits_and_clears_what_was_fixed() {
+    use cadodesk::domain::CheckoutState;
+    use cadodesk::ui::model::UiError;
+    use cadodesk::ui::worker::{Event, Origin};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut h = harness(dir.path());
+    wait_ready(&mut h);
+    h.run_steps(2);
+    assert!(
+        h.get_by_label("Montant").is_focused(),
+        "the amount field has the focus at start"
+    );
+    // Typed straight away, without a click; the error goes once the amount is fixed.
+    h.get_by_label("Montant").type_text("abc");
+    h.run_steps(2);
+    h.key_press(egui::Key::Enter);
+    h.run_steps(3);
+    assert!(h.state().cashier.amount_error().is_some());
+    retype(&mut h, "Montant", "12,50");
+    assert_eq!(
+        h.state().cashier.amount_error(),
+        None,
+        "fixed, the error goes"
+    );
+    assert!(h.query_by_label_contains("n'est pas un montant").is_none());
+
+    // The browser's error does not stay on the "Payé" screen.
+    let mut sale = crate::ui::a_sale(CheckoutState::InProgress);
+    sale.redirect_url = Some("https://payment.example/hostedcheckout/1".into());
+    let cashier = &mut h.state_mut().cashier;
+    cashier.on_event(&Event::CheckoutCreated(Box::new(sale.clone())));
+    cashier.on_event(&Event::Failed {
+        origin: Origin::Open,
+        error: UiError::new(cadodesk::ui::text::BROWSER_FAILED, "no browser"),
+    });
+    h.run_steps(3);
+    assert!(
+        h.query_by_label_contains("Le navigateur n'a pas pu")
+            .is_some()
+    );
+    sale.status = CheckoutState::Paid;
+    h.state_mut()
+        .cashier
+        .on_event(&Event::CheckoutUpdated(Box::new(sale)));
+    h.run_steps(3);
+    assert!(has_label(&h, "Payé"));
+    assert!(
+        h.query_by_label_contains("Le navigateur n'a pas pu")
+            .is_none(),
+        "the browser's error left with the sale in progress"
+    );
+    click(&mut h, "Nouvelle vente");
+    assert!(
+        h.get_by_label("Montant").is_focused(),
+        "the amount field has the focus after \"Nouvelle vente\""
+    );
+
+    // A manager PIN for every refund.
+    click(&mut h, "Réglages");
+    type_into(&mut h, "Nouveau code responsable", "2468");
+    type_into(&mut h, "Confirmer le nouveau code", "2468");
+    click(&mut h, "Code responsable pour tout remboursement");
+    click(&mut h, "Enregistrer");
+    wait_for(&mut h, "the PIN to be set", |h| {
+        h.state().settings().pin_hash.is_some()
+    });
+    let sale = paid_sale(&mut h, "87,50");
+    open_sale_detail(&mut h, &sale.reference);
+    h.get_all_by_label("Rembourser")
+        .next()
+        .expect("a refund button")
+        .click();
+    h.run_steps(3);
+    retype(&mut h, "Montant à rembourser", "5,00");
+    h.key_press(egui::Key::Enter);
+    h.run_steps(3);
+    assert!(
+        h.query_by_label_contains("Choisissez un motif").is_some(),
+        "Enter submits the form: a reason is asked for"
+    );
+    click(&mut h, "Motif");
+    click(&mut h, "Retour d'article");
+    assert!(
+        h.query_by_label_contains("Choisissez un motif").is_none(),
+        "a reason chosen, its error goes"
+    );
+    h.get_by_label("Montant à rembourser").focus();
+    h.run_steps(2);
+    h.key_press(egui::Key::Enter);
+    h.run_steps(3);
+    assert!(
+        h.state().transactions.refund.confirming(),
+        "Enter continues"
+    );
+    // Confirmed without the PIN: asked for. Back and forward again: not before it is confirmed again.
+    click(&mut h, "Confirmer le remboursement");
+    let asked = "demande le code responsable";
+    assert!(h.query_by_label_contains(asked).is_some());
+    click(&mut h, "Retour");
+    click(&mut h, "Continuer");
+    assert!(h.state().transactions.refund.confirming());
+    assert!(
+        h.query_by_label_contains(asked).is_none(),
+        "no PIN error before the PIN is asked"
+    );
+    type_into(&mut h, "Code responsable", "2468");
+    h.key_press(egui::Key::Enter);
+    h.run_steps(2);
+    wait_for(&mut h, "the refund recorded", |h| {
+        h.query_by_label_contains("Remboursement enregistré")
+            .is_some()
+    });
+    // The dialog left open follows the refund to its end.
+    wait_for(&mut h, "the refund to complete", |h| {
+        h.state().transactions.detail().is_some_and(|d| {
+            d.refunds
+                .iter()
+                .any(|r| r.status == cadodesk::domain::RefundState::Refunded)
+        })
+    });
+    h.run_steps(3);
+    use egui_kittest::kittest::NodeT;
+    let result = h
+        .get_by_label_contains("Remboursement enregistré")
+        .accesskit_node()
+        .value()
+        .unwrap_or_default();
+    assert!(
+        result.ends_with("· Remboursé"),
+        "the result says the refund is done: {result}"
+    );
+}

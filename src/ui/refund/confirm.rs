@@ -83,7 +83,7 @@ impl RefundDialog {
         let editable = self.target == Some(Target::Order) && !self.split.is_empty();
         if editable {
             ui.label(text::REFUND_SPLIT.get(lang));
-            let errors = &self.split_errors;
+            let mut changed = None;
             egui::Grid::new("refund-split")
                 .num_columns(3)
                 .spacing([8.0, 6.0])
@@ -94,13 +94,16 @@ impl RefundDialog {
                         let left = t.map_or(Amount::ZERO, |t| t.refundable);
                         let l = ui.label(RichText::new(&tender).size(16.0));
                         ui.horizontal(|ui| {
-                            widgets::with_currency(ui, lang, None, |ui| {
+                            let r = widgets::with_currency(ui, lang, None, |ui| {
                                 ui.add_sized(
                                     [90.0, 22.0],
                                     egui::TextEdit::singleline(typed).id_salt(("refund-split", i)),
                                 )
                                 .labelled_by(l.id)
                             });
+                            if r.changed() {
+                                changed = Some(i);
+                            }
                         });
                         ui.label(format!(
                             "({} {})",
@@ -110,8 +113,12 @@ impl RefundDialog {
                         ui.end_row();
                     }
                 });
+            // A line changed is checked again when confirmed; its old error goes.
+            if let Some(e) = changed.and_then(|i| self.split_errors.get_mut(i)) {
+                *e = None;
+            }
             // Errors under the grid, each naming its card, so the columns keep their width.
-            for ((payment_id, _), e) in self.split.iter().zip(errors) {
+            for ((payment_id, _), e) in self.split.iter().zip(&self.split_errors) {
                 if let Some(e) = e {
                     let tender = checkout
                         .tender(payment_id)
@@ -162,6 +169,9 @@ impl RefundDialog {
                             .desired_width(100.0),
                     )
                     .labelled_by(l.id);
+                if r.changed() {
+                    self.pin_error = None;
+                }
                 enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             });
             if let Some(e) = &self.pin_error {
@@ -185,6 +195,8 @@ impl RefundDialog {
             }
             if ui.button(text::BACK.get(lang)).clicked() {
                 self.stage = Some(Stage::Form);
+                self.pin_error = None;
+                self.error = None;
             }
             if ui.button(text::CANCEL.get(lang)).clicked() {
                 *close = true;
