@@ -490,3 +490,68 @@ fn the_keyboard_flow_focuses_submits_and_clears_what_was_fixed() {
         "the result says the refund is done: {result}"
     );
 }
+
+/// Defect 6 (the rest): the settings showed one error at a time, under the form, and the Save button moved as
+/// errors came and went. Every error shows at once beside its field, goes when its field is fixed, and the button
+/// stays where it is.
+#[test]
+fn every_settings_error_shows_at_once_beside_its_field_and_save_stays_put() {
+    use egui::accesskit::Role;
+    use egui_kittest::kittest::NodeT;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut h = harness(dir.path());
+    wait_ready(&mut h);
+    click(&mut h, "Réglages");
+    let save_at = h.get_by_label("Enregistrer").rect();
+    clear(&mut h, "Nom de l'opérateur");
+    clear(&mut h, "Code responsable au-delà de");
+    type_into(&mut h, "Code responsable au-delà de", "0");
+    type_into(&mut h, "Nouveau code responsable", "2468");
+    type_into(&mut h, "Confirmer le nouveau code", "2469");
+    click(&mut h, "Enregistrer");
+    // Each error under its own field (the field's bottom edge, then the error, a line below at most).
+    let beside = |h: &egui_kittest::Harness<'static, cadodesk::ui::app::CadodeskApp>,
+                  field: &str,
+                  words: &str| {
+        let error = h
+            .query_by_label_contains(words)
+            .unwrap_or_else(|| panic!("the error \"{words}\" is on screen"))
+            .rect();
+        // The field itself, not its label (a PIN field is a password input).
+        let field = h
+            .get_all_by_label(field)
+            .find(|n| n.accesskit_node().role() != Role::Label)
+            .expect("the field")
+            .rect();
+        error.top() >= field.bottom() - 1.0 && error.top() - field.bottom() < 24.0
+    };
+    for (field, words) in [
+        ("Nom de l'opérateur", "saisissez le nom de la personne"),
+        ("Code responsable au-delà de", "au moins 0,01"),
+        ("Confirmer le nouveau code", "les deux codes diffèrent"),
+    ] {
+        assert!(beside(&h, field, words), "{words} is shown under {field}");
+    }
+    assert_eq!(h.state().settings_panel.field_errors().count(), 3);
+    assert_eq!(
+        h.get_by_label("Enregistrer").rect(),
+        save_at,
+        "Save stays where it was"
+    );
+    // Fixed, an error goes; the others stay until their fields are fixed.
+    type_into(&mut h, "Nom de l'opérateur", "Zoé");
+    assert!(
+        h.query_by_label_contains("saisissez le nom de la personne")
+            .is_none()
+    );
+    assert_eq!(h.state().settings_panel.field_errors().count(), 2);
+    assert_eq!(h.get_by_label("Enregistrer").rect(), save_at);
+    retype(&mut h, "Code responsable au-delà de", "50,00");
+    retype(&mut h, "Confirmer le nouveau code", "2468");
+    click(&mut h, "Enregistrer");
+    wait_for(&mut h, "the PIN to be set", |h| {
+        h.state().settings().pin_hash.is_some()
+    });
+    assert_eq!(h.state().settings_panel.field_errors().count(), 0);
+    assert_eq!(h.get_by_label("Enregistrer").rect(), save_at);
+}
