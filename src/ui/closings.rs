@@ -120,8 +120,9 @@ impl ClosingsPanel {
                 widgets::OK_GREEN,
                 lang.labelled(
                     &format!(
-                        "{} n°{} ({})",
+                        "{} {}{} ({})",
                         text::DAY_CLOSED.get(lang),
+                        lang.pick("n°", "no. "),
                         c.number,
                         c.label
                     ),

@@ -211,6 +211,13 @@ impl RefundsPanel {
                 self.open_export(None, CsvProfile::ExcelFr);
             }
         });
+        // Once shown, the error goes as soon as both dates read as dates.
+        if self.date_error.is_some()
+            && parse_date(&self.from).is_ok()
+            && parse_date(&self.to).is_ok()
+        {
+            self.date_error = None;
+        }
         if let Some(e) = &self.date_error {
             widgets::field_error_ui(ui, e);
         }

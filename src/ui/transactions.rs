@@ -290,6 +290,13 @@ impl TransactionsPanel {
             }
             ui.label(format!("{} {}", self.order.len(), text::ROWS.get(lang)));
         });
+        // Once shown, the error goes as soon as both dates read as dates.
+        if self.date_error.is_some()
+            && parse_date(&self.from).is_ok()
+            && parse_date(&self.to).is_ok()
+        {
+            self.date_error = None;
+        }
         if let Some(e) = &self.date_error {
             widgets::field_error_ui(ui, e);
         }

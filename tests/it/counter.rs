@@ -489,6 +489,18 @@ fn the_keyboard_flow_focuses_submits_and_clears_what_was_fixed() {
         result.ends_with("· Remboursé"),
         "the result says the refund is done: {result}"
     );
+    click(&mut h, "Fermer");
+
+    // A date filter's error goes once the date is fixed.
+    retype(&mut h, "Du", "2026-13-45");
+    h.key_press(egui::Key::Enter);
+    h.run_steps(3);
+    assert!(h.query_by_label_contains("Date invalide").is_some());
+    retype(&mut h, "Du", "2026-11-01");
+    assert!(
+        h.query_by_label_contains("Date invalide").is_none(),
+        "fixed, the date's error goes"
+    );
 }
 
 /// Defect 6 (the rest): the settings showed one error at a time, under the form, and the Save button moved as
