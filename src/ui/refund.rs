@@ -64,6 +64,8 @@ pub struct RefundDialog {
     lang: Lang,
     /// The amount field was given the focus since the dialog opened.
     amount_focused: bool,
+    /// The PIN field was given the focus since the confirmation appeared.
+    pin_focused: bool,
 }
 
 impl RefundDialog {
@@ -400,6 +402,9 @@ impl RefundDialog {
             ));
             ui.add_space(6.0);
             let stage = self.stage.clone().unwrap_or(Stage::Form);
+            if !matches!(stage, Stage::Confirm { .. }) {
+                self.pin_focused = false;
+            }
             match stage {
                 Stage::Form | Stage::Allocating => self.form_ui(ui, cx, &checkout, &mut close),
                 Stage::Confirm { parts } => self.confirm_ui(ui, cx, &checkout, parts, &mut close),

@@ -463,6 +463,10 @@ fn the_keyboard_flow_focuses_submits_and_clears_what_was_fixed() {
         h.query_by_label_contains(asked).is_none(),
         "no PIN error before the PIN is asked"
     );
+    assert!(
+        h.get_by_label("Code responsable").is_focused(),
+        "the PIN field has the focus on the confirmation"
+    );
     type_into(&mut h, "Code responsable", "2468");
     h.key_press(egui::Key::Enter);
     h.run_steps(2);

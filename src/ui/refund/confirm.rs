@@ -172,6 +172,11 @@ impl RefundDialog {
                 if r.changed() {
                     self.pin_error = None;
                 }
+                if !self.pin_focused {
+                    // Asked for, the PIN is typed straight away; Enter confirms.
+                    self.pin_focused = true;
+                    r.request_focus();
+                }
                 enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             });
             if let Some(e) = &self.pin_error {
