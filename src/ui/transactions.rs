@@ -333,9 +333,10 @@ impl TransactionsPanel {
             .sense(egui::Sense::click())
             .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
             .column(Column::exact(120.0))
-            .column(Column::initial(150.0).at_least(80.0).clip(true))
+            .column(Column::initial(130.0).at_least(80.0).clip(true))
             .column(Column::exact(90.0))
-            .column(Column::exact(105.0))
+            // Wide enough for "Remboursé en partie".
+            .column(Column::exact(140.0))
             .column(Column::exact(90.0))
             .column(Column::exact(90.0))
             .column(Column::exact(100.0))
