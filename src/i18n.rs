@@ -21,6 +21,24 @@ impl Lang {
         }
     }
 
+    /// What follows a label before its value: " :" in French (a space before the colon), ":" in English.
+    pub fn colon(self) -> &'static str {
+        self.pick(" :", ":")
+    }
+
+    /// A label and its value with the language's punctuation: "Motif : retour", "Reason: returned".
+    pub fn labelled(self, label: &str, value: impl std::fmt::Display) -> String {
+        format!("{label}{} {value}", self.colon())
+    }
+
+    /// The decimal separator people type and read: a comma in French, a point in English.
+    pub fn decimal_separator(self) -> char {
+        match self {
+            Lang::Fr => ',',
+            Lang::En => '.',
+        }
+    }
+
     /// The code stored in settings (`fr` or `en`).
     pub fn code(self) -> &'static str {
         match self {
@@ -52,5 +70,17 @@ pub fn capitalise(s: String) -> String {
     match c.next() {
         Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
         None => s,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Lang;
+
+    #[test]
+    fn each_language_punctuates_its_own_way() {
+        assert_eq!(Lang::Fr.labelled("Motif", "retour"), "Motif : retour");
+        assert_eq!(Lang::En.labelled("Reason", "returned"), "Reason: returned");
+        assert_eq!(Lang::En.decimal_separator(), '.');
     }
 }

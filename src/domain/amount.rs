@@ -38,25 +38,25 @@ impl From<Amount> for i64 {
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum AmountError {
     /// Nothing was typed.
-    #[error("the amount is empty: type an amount such as 17,50")]
+    #[error("the amount is empty: type an amount such as 17.50")]
     Empty,
     /// Characters that are not digits, one decimal separator, spaces or a euro sign.
-    #[error("'{0}' is not an amount: use digits and a comma, such as 17,50")]
+    #[error("'{0}' is not an amount: use digits and a decimal point, such as 17.50")]
     NotANumber(String),
     /// A space that does not separate thousands ("1 5", "5 00").
-    #[error("'{0}': spaces may only separate thousands, such as 1 234,50")]
+    #[error("'{0}': spaces may only separate thousands, such as 1 234.50")]
     MisplacedSpace(String),
     /// A minus sign: refunds and sales are both typed as positive amounts.
     #[error("the amount cannot be negative: type it without the minus sign")]
     Negative,
     /// More than two digits after the separator ("12,345").
-    #[error("'{0}' has more than two decimals: euros have cents only, such as 12,35")]
+    #[error("'{0}' has more than two decimals: euros have cents only, such as 12.35")]
     TooManyDecimals(String),
     /// Zero where at least one cent is needed.
-    #[error("the amount must be at least 0,01 €")]
+    #[error("the amount must be at least €0.01")]
     Zero,
     /// Above what the platform accepts, or what fits in cents.
-    #[error("the amount is too large: at most {max}")]
+    #[error("the amount is too large: at most {}", .max.en())]
     TooLarge {
         /// The limit that was crossed.
         max: Amount,
@@ -236,6 +236,12 @@ impl Amount {
     /// English display: "€1,234.50".
     pub fn en(self) -> String {
         format!("€{}", group_thousands(self.0, ',', '.'))
+    }
+
+    /// As a person types it in the given language, without grouping or currency: "1234,50", "1234.50". What an
+    /// amount field is filled with.
+    pub fn typed(self, lang: Lang) -> String {
+        self.plain(lang.decimal_separator())
     }
 
     /// Display in the given language.
@@ -426,5 +432,22 @@ mod tests {
                 .localize(Lang::En)
                 .starts_with("The amount is empty")
         );
+        // English is written the English way: a decimal point, the euro sign first, grouped thousands.
+        let en = AmountError::TooLarge {
+            max: Amount(1_000_000),
+        }
+        .localize(Lang::En);
+        assert!(en.ends_with("at most €10,000.00"), "{en}");
+        for e in [
+            AmountError::Empty,
+            AmountError::NotANumber("x".into()),
+            AmountError::TooManyDecimals("1,234".into()),
+            AmountError::Zero,
+        ] {
+            let en = e.localize(Lang::En);
+            assert!(!en.contains(",5") && !en.contains("0,01"), "{en}");
+        }
+        assert_eq!(Amount(123_450).typed(Lang::En), "1234.50");
+        assert_eq!(Amount(123_450).typed(Lang::Fr), "1234,50");
     }
 }

@@ -17,5 +17,5 @@ pub mod tender;
 pub use amount::{Amount, AmountError, PLATFORM_MAX_CENTS};
 pub use clock::{Clock, SharedClock, SystemClock, TestClock};
 pub use ids::{HostedCheckoutId, IdempotenceKey, InvalidId, PaymentId, RefundId};
-pub use state::{CheckoutState, RefundState, UnknownState};
+pub use state::{CheckoutState, RefundState, SaleStatus, UnknownState};
 pub use tender::{PRODUCT_CADO, TenderKind, refundable};

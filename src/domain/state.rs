@@ -343,9 +343,78 @@ pub fn derive_checkout_state(
     }
 }
 
+/// What a sale is now, as staff see it: its checkout's state until money went back, then refunded in part or in
+/// full. A paid sale of 87,50 € of which 75 € were refunded is no longer "paid".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SaleStatus {
+    /// Nothing refunded: the checkout's state.
+    Checkout(CheckoutState),
+    /// Some of what was paid was refunded.
+    PartlyRefunded,
+    /// Everything paid was refunded.
+    Refunded,
+}
+
+impl SaleStatus {
+    /// Every status, in the order of the screens' filter list.
+    pub const ALL: [SaleStatus; 8] = [
+        SaleStatus::Checkout(CheckoutState::InProgress),
+        SaleStatus::Checkout(CheckoutState::Paid),
+        SaleStatus::PartlyRefunded,
+        SaleStatus::Refunded,
+        SaleStatus::Checkout(CheckoutState::PartiallyPaid),
+        SaleStatus::Checkout(CheckoutState::Cancelled),
+        SaleStatus::Checkout(CheckoutState::Expired),
+        SaleStatus::Checkout(CheckoutState::Rejected),
+    ];
+
+    /// The status of a sale in `state` that took `paid` and gave back `refunded` (refunds completed).
+    pub fn of(state: CheckoutState, paid: Amount, refunded: Amount) -> SaleStatus {
+        if refunded == Amount::ZERO || paid == Amount::ZERO {
+            SaleStatus::Checkout(state)
+        } else if refunded >= paid {
+            SaleStatus::Refunded
+        } else {
+            SaleStatus::PartlyRefunded
+        }
+    }
+
+    /// The checkout state a list can be narrowed to before the refunds are looked at; `None` for a refunded
+    /// status (a sale paid in full or in part may have been refunded).
+    pub fn checkout_state(self) -> Option<CheckoutState> {
+        match self {
+            SaleStatus::Checkout(s) => Some(s),
+            SaleStatus::PartlyRefunded | SaleStatus::Refunded => None,
+        }
+    }
+
+    /// The words for it.
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            SaleStatus::Checkout(s) => s.label(lang),
+            SaleStatus::PartlyRefunded => lang.pick("Remboursé en partie", "Partly refunded"),
+            SaleStatus::Refunded => lang.pick("Remboursé", "Refunded"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sale_refunded_in_part_or_in_full_says_so() {
+        let paid = Amount::literal(8750);
+        let of = |cents| SaleStatus::of(CheckoutState::Paid, paid, Amount::literal(cents));
+        assert_eq!(of(0), SaleStatus::Checkout(CheckoutState::Paid));
+        assert_eq!(of(7500), SaleStatus::PartlyRefunded);
+        assert_eq!(of(8750), SaleStatus::Refunded);
+        assert_eq!(of(7500).label(Lang::Fr), "Remboursé en partie");
+        assert_eq!(of(8750).label(Lang::En), "Refunded");
+        for s in SaleStatus::ALL {
+            assert_eq!(SaleStatus::ALL.iter().filter(|t| **t == s).count(), 1);
+        }
+    }
 
     fn t(status: &str, captured: i64) -> TenderFacts {
         TenderFacts {

@@ -401,13 +401,9 @@ impl CadodeskApp {
                     // when the till opens.
                     if self.startup == Startup::Starting {
                         ui.label(text::STARTING.get(lang));
-                        ui.spinner();
+                        widgets::busy_ui(ui);
                     }
-                    ui.label(format!(
-                        "{} : {}",
-                        text::OPERATOR.get(lang),
-                        self.settings.operator
-                    ));
+                    ui.label(lang.labelled(text::OPERATOR.get(lang), &self.settings.operator));
                 });
             });
             ui.add_space(4.0);

@@ -30,6 +30,8 @@ pub struct CashierPanel {
     refreshing: bool,
     refresh_error: Option<UiError>,
     open_error: Option<UiError>,
+    /// The amount field was given the focus since the form appeared (at start, after "Nouvelle vente").
+    amount_focused: bool,
 }
 
 impl CashierPanel {
@@ -59,6 +61,10 @@ impl CashierPanel {
                     *current = (**checkout).clone();
                     self.refreshing = false;
                     self.refresh_error = None;
+                    if checkout.status != CheckoutState::InProgress {
+                        // The payment page is gone with the sale in progress, and so is the trouble opening it.
+                        self.open_error = None;
+                    }
                 }
             }
             Event::Failed { origin, error } => match origin {
@@ -140,17 +146,28 @@ impl CashierPanel {
                 let label = ui.label(RichText::new(text::AMOUNT.get(lang)).size(18.0));
                 ui.vertical(|ui| {
                     ui.horizontal(|ui| {
-                        let r = ui
-                            .add(
+                        let r = widgets::with_currency(ui, lang, Some(18.0), |ui| {
+                            ui.add(
                                 egui::TextEdit::singleline(&mut self.amount)
                                     .id_salt("cashier-amount")
-                                    .hint_text("17,50")
+                                    .hint_text(Amount::literal(1750).typed(lang))
                                     .font(egui::TextStyle::Heading)
                                     .desired_width(180.0),
                             )
-                            .labelled_by(label.id);
+                            .labelled_by(label.id)
+                        });
+                        if r.changed() && self.amount_error.is_some() {
+                            // Shown once, the error follows the typing: it goes when the amount is right.
+                            self.amount_error = Amount::parse_positive(&self.amount)
+                                .err()
+                                .map(|e| e.localize(lang));
+                        }
+                        if !self.amount_focused {
+                            // A new sale starts at the keyboard: the amount is typed straight away.
+                            self.amount_focused = true;
+                            r.request_focus();
+                        }
                         enter |= r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-                        ui.label(RichText::new("€").size(18.0));
                     });
                     if let Some(e) = &self.amount_error {
                         widgets::field_error_ui(ui, e);
@@ -169,6 +186,9 @@ impl CashierPanel {
                         )
                         .labelled_by(label.id);
                     enter |= r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                    if r.changed() && self.reference.trim().chars().count() <= 40 {
+                        self.reference_error = None;
+                    }
                     if let Some(e) = &self.reference_error {
                         widgets::field_error_ui(ui, e);
                     }
@@ -186,6 +206,10 @@ impl CashierPanel {
                         )
                         .labelled_by(label.id);
                     enter |= r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                    let email = self.email.trim();
+                    if r.changed() && (email.is_empty() || looks_like_email(email)) {
+                        self.email_error = None;
+                    }
                     if let Some(e) = &self.email_error {
                         widgets::field_error_ui(ui, e);
                     }
@@ -199,7 +223,7 @@ impl CashierPanel {
                     .min_size(egui::vec2(220.0, 40.0));
             let clicked = ui.add_enabled(!self.creating, button).clicked();
             if self.creating {
-                ui.spinner();
+                widgets::busy_ui(ui);
                 ui.label(text::CREATING.get(lang));
             }
             if (clicked || enter) && !self.creating {
@@ -259,13 +283,9 @@ impl CashierPanel {
                 .size(34.0)
                 .strong(),
         );
-        ui.label(format!(
-            "{} : {}",
-            text::REFERENCE.get(lang),
-            checkout.reference
-        ));
+        ui.label(lang.labelled(text::REFERENCE.get(lang), &checkout.reference));
         if let Some(email) = &checkout.email {
-            ui.label(format!("{} : {email}", text::EMAIL_SHORT.get(lang)));
+            ui.label(lang.labelled(text::EMAIL_SHORT.get(lang), email));
         }
         ui.add_space(6.0);
         let status_color = match checkout.status {
@@ -276,7 +296,9 @@ impl CashierPanel {
             _ => widgets::ERROR_RED,
         };
         ui.horizontal(|ui| {
-            ui.label(RichText::new(format!("{} :", text::STATUS.get(lang))).size(18.0));
+            ui.label(
+                RichText::new(format!("{}{}", text::STATUS.get(lang), lang.colon())).size(18.0),
+            );
             ui.label(
                 RichText::new(checkout.status.label(lang))
                     .size(18.0)
@@ -285,7 +307,7 @@ impl CashierPanel {
             );
             // Watched until final: a partially paid sale may still be completed or refunded.
             if !checkout.status.is_final() {
-                ui.spinner();
+                widgets::busy_ui(ui);
                 ui.label(text::WATCHING.get(lang));
             }
         });
@@ -317,7 +339,7 @@ impl CashierPanel {
                 });
             }
             if self.refreshing {
-                ui.spinner();
+                widgets::busy_ui(ui);
             }
             if ui
                 .add(egui::Button::new(text::NEW_SALE.get(lang)).min_size(egui::vec2(0.0, 34.0)))
@@ -351,11 +373,7 @@ impl CashierPanel {
         }
         let left = checkout.left_to_pay();
         if left > Amount::ZERO && checkout.status != CheckoutState::Paid {
-            ui.label(format!(
-                "{} : {}",
-                text::LEFT_TO_PAY.get(lang),
-                left.display(lang)
-            ));
+            ui.label(lang.labelled(text::LEFT_TO_PAY.get(lang), left.display(lang)));
         }
         ui.add_space(10.0);
         widgets::copyable_ui(ui, lang, text::CHECKOUT_ID.get(lang), &checkout.id);

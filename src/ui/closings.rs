@@ -112,18 +112,21 @@ impl ClosingsPanel {
                 cx.send(Command::PreviewDay);
             }
             if self.busy {
-                ui.spinner();
+                widgets::busy_ui(ui);
             }
         });
         if let Some(c) = &self.just_closed {
             ui.colored_label(
                 widgets::OK_GREEN,
-                format!(
-                    "{} n°{} ({}) : {}",
-                    text::DAY_CLOSED.get(lang),
-                    c.number,
-                    c.label,
-                    euros(c.period_total_cents, lang)
+                lang.labelled(
+                    &format!(
+                        "{} {}{} ({})",
+                        text::DAY_CLOSED.get(lang),
+                        lang.pick("n°", "no. "),
+                        c.number,
+                        c.label
+                    ),
+                    euros(c.period_total_cents, lang),
                 ),
             );
         }

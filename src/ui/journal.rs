@@ -79,7 +79,7 @@ impl JournalPanel {
                 cx.send(Command::VerifyLedger);
             }
             if self.running {
-                ui.spinner();
+                widgets::busy_ui(ui);
                 ui.label(text::VERIFYING.get(lang));
             }
         });

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::domain::{Amount, CheckoutState, RefundState};
+use crate::domain::{Amount, CheckoutState, RefundState, SaleStatus};
 use crate::i18n::Lang;
 use crate::ui::text::Tx;
 
@@ -119,6 +119,16 @@ impl Checkout {
         self.tenders.iter().map(|t| t.refundable).sum()
     }
 
+    /// What its refunds gave back (completed refunds).
+    pub fn refunded(&self) -> Amount {
+        self.tenders.iter().map(|t| t.refunded).sum()
+    }
+
+    /// What the sale is now: its state, or refunded in part or in full.
+    pub fn sale_status(&self) -> SaleStatus {
+        SaleStatus::of(self.status, self.paid(), self.refunded())
+    }
+
     /// The tender with this payment id.
     pub fn tender(&self, payment_id: &str) -> Option<&Tender> {
         self.tenders.iter().find(|t| t.payment_id == payment_id)
@@ -146,6 +156,13 @@ pub struct CheckoutRow {
     pub refundable: Amount,
     /// Who created it.
     pub operator: String,
+}
+
+impl CheckoutRow {
+    /// What the sale is now: its state, or refunded in part or in full.
+    pub fn sale_status(&self) -> SaleStatus {
+        SaleStatus::of(self.status, self.paid, self.refunded)
+    }
 }
 
 /// One row of the refund ledger.

@@ -5,7 +5,7 @@
 use egui::{RichText, Ui};
 
 use crate::domain::Amount;
-use crate::i18n::Localize;
+use crate::i18n::{Lang, Localize};
 use crate::ui::app::Cx;
 use crate::ui::model::{Checkout, UiError};
 use crate::ui::text;
@@ -60,6 +60,12 @@ pub struct RefundDialog {
     pin_error: Option<String>,
     error: Option<UiError>,
     sent: Vec<crate::ui::model::RefundLine>,
+    /// The language amounts are typed in (set when the dialog opens).
+    lang: Lang,
+    /// The amount field was given the focus since the dialog opened.
+    amount_focused: bool,
+    /// The PIN field was given the focus since the confirmation appeared.
+    pin_focused: bool,
 }
 
 impl RefundDialog {
@@ -96,27 +102,28 @@ impl RefundDialog {
         matches!(self.stage, Some(Stage::Sending { .. }))
     }
 
-    fn open(&mut self, checkout: &Checkout, target: Target, amount: Amount) {
+    fn open(&mut self, checkout: &Checkout, target: Target, amount: Amount, lang: Lang) {
         *self = RefundDialog {
             checkout: Some(checkout.clone()),
             target: Some(target),
-            amount: amount.plain(','),
+            amount: amount.typed(lang),
+            lang,
             stage: Some(Stage::Form),
             ..RefundDialog::default()
         };
     }
 
-    /// Opens for one tender, the amount preset to what is left on it.
-    pub fn open_tender(&mut self, checkout: &Checkout, payment_id: &str) {
+    /// Opens for one tender, the amount preset to what is left on it (as typed in `lang`).
+    pub fn open_tender(&mut self, checkout: &Checkout, payment_id: &str, lang: Lang) {
         let left = checkout
             .tender(payment_id)
             .map_or(Amount::ZERO, |t| t.refundable);
-        self.open(checkout, Target::Tender(payment_id.to_string()), left);
+        self.open(checkout, Target::Tender(payment_id.to_string()), left, lang);
     }
 
-    /// Opens for an order-level amount, preset to everything left.
-    pub fn open_order(&mut self, checkout: &Checkout) {
-        self.open(checkout, Target::Order, checkout.refundable());
+    /// Opens for an order-level amount, preset to everything left (as typed in `lang`).
+    pub fn open_order(&mut self, checkout: &Checkout, lang: Lang) {
+        self.open(checkout, Target::Order, checkout.refundable(), lang);
     }
 
     /// Closes the dialog without refunding anything (what "Annuler" does).
@@ -124,12 +131,29 @@ impl RefundDialog {
         *self = RefundDialog::default();
     }
 
-    /// Keeps the dialog's copy of the checkout fresh (what is left to refund changes).
+    /// Keeps the dialog's copy of the checkout fresh (what is left to refund changes), and the refunds it sent
+    /// with where they stand now (a pending refund that completed says so).
     pub fn checkout_updated(&mut self, checkout: &Checkout) {
         if let Some(c) = &mut self.checkout
             && c.id == checkout.id
         {
             *c = checkout.clone();
+            for line in &mut self.sent {
+                let now = checkout
+                    .refunds
+                    .iter()
+                    .find(|r| match (&r.refund_id, &line.refund_id) {
+                        (Some(a), Some(b)) => a == b,
+                        _ => {
+                            r.payment_id == line.payment_id
+                                && r.amount == line.amount
+                                && r.created_at == line.created_at
+                        }
+                    });
+                if let Some(now) = now {
+                    *line = now.clone();
+                }
+            }
         }
     }
 
@@ -151,7 +175,7 @@ impl RefundDialog {
                                 .iter()
                                 .find(|(p, _)| *p == t.payment_id)
                                 .map_or(Amount::ZERO, |(_, a)| *a);
-                            (t.payment_id.clone(), share.plain(','))
+                            (t.payment_id.clone(), share.typed(self.lang))
                         })
                         .collect();
                     self.split_errors = vec![None; self.split.len()];
@@ -209,17 +233,23 @@ impl RefundDialog {
         }
     }
 
+    /// The reason as the journal keeps it (the list's words in French, the details after them).
     fn reason(&self) -> String {
+        self.reason_in(Lang::Fr)
+    }
+
+    /// The reason in the given language, for the screen.
+    fn reason_in(&self, lang: Lang) -> String {
         let base = self
             .reason_index
             .and_then(|i| text::REASONS.get(i))
-            .map(|t| t.fr)
+            .map(|t| t.get(lang))
             .unwrap_or_default();
         let extra = self.reason_text.trim();
         if extra.is_empty() {
             base.to_string()
         } else {
-            format!("{base} : {extra}")
+            lang.labelled(base, extra)
         }
     }
 
@@ -233,33 +263,43 @@ impl RefundDialog {
         }
     }
 
+    /// The amount typed, or why it cannot be refunded.
+    fn amount_checked(&self, lang: Lang) -> Result<Amount, String> {
+        match Amount::parse_positive(&self.amount) {
+            Ok(a) if a > self.refundable() => Err(format!(
+                "{} ({}).",
+                text::REFUND_TOO_MUCH.get(lang),
+                self.refundable().display(lang)
+            )),
+            Ok(a) => Ok(a),
+            Err(e) => Err(e.localize(lang)),
+        }
+    }
+
+    /// What is wrong with the amount typed, if anything.
+    fn amount_problem(&self, lang: Lang) -> Option<String> {
+        self.amount_checked(lang).err()
+    }
+
+    /// What is missing from the reason, if anything.
+    fn reason_problem(&self, lang: Lang) -> Option<String> {
+        match self.reason_index {
+            None => Some(text::REASON_MISSING.get(lang).to_string()),
+            Some(i) if i + 1 == text::REASONS.len() && self.reason_text.trim().is_empty() => {
+                Some(text::REASON_TEXT_MISSING.get(lang).to_string())
+            }
+            Some(_) => None,
+        }
+    }
+
     pub(crate) fn validate_form(&mut self, cx: &mut Cx<'_>) {
         let lang = cx.lang;
-        self.amount_error = None;
-        self.reason_error = None;
+        self.pin_error = None;
         self.error = None;
-        let amount = match Amount::parse_positive(&self.amount) {
-            Ok(a) if a > self.refundable() => {
-                self.amount_error = Some(format!(
-                    "{} ({}).",
-                    text::REFUND_TOO_MUCH.get(lang),
-                    self.refundable().display(lang)
-                ));
-                None
-            }
-            Ok(a) => Some(a),
-            Err(e) => {
-                self.amount_error = Some(e.localize(lang));
-                None
-            }
-        };
-        match self.reason_index {
-            None => self.reason_error = Some(text::REASON_MISSING.get(lang).to_string()),
-            Some(i) if i + 1 == text::REASONS.len() && self.reason_text.trim().is_empty() => {
-                self.reason_error = Some(text::REASON_TEXT_MISSING.get(lang).to_string());
-            }
-            Some(_) => {}
-        }
+        let amount = self.amount_checked(lang);
+        self.amount_error = amount.as_ref().err().cloned();
+        let amount = amount.ok();
+        self.reason_error = self.reason_problem(lang);
         let (Some(amount), None) = (amount, &self.reason_error) else {
             return;
         };
@@ -362,12 +402,15 @@ impl RefundDialog {
             ));
             ui.add_space(6.0);
             let stage = self.stage.clone().unwrap_or(Stage::Form);
+            if !matches!(stage, Stage::Confirm { .. }) {
+                self.pin_focused = false;
+            }
             match stage {
                 Stage::Form | Stage::Allocating => self.form_ui(ui, cx, &checkout, &mut close),
                 Stage::Confirm { parts } => self.confirm_ui(ui, cx, &checkout, parts, &mut close),
                 Stage::Sending { .. } => {
                     ui.horizontal(|ui| {
-                        ui.spinner();
+                        widgets::busy_ui(ui);
                         ui.label(text::REFUND_SENDING.get(lang));
                     });
                     ui.add_enabled(false, egui::Button::new(text::REFUND_CONFIRM.get(lang)));
@@ -379,12 +422,14 @@ impl RefundDialog {
                             .map(|t| t.label())
                             .unwrap_or_else(|| line.payment_id.clone());
                         ui.label(
-                            RichText::new(format!(
-                                "{} : {} {} {tender} · {}",
+                            RichText::new(lang.labelled(
                                 text::REFUND_SENT.get(lang),
-                                line.amount.display(lang),
-                                text::ON_CARD.get(lang),
-                                line.status.label(lang)
+                                format!(
+                                    "{} {} {tender} · {}",
+                                    line.amount.display(lang),
+                                    text::ON_CARD.get(lang),
+                                    line.status.label(lang)
+                                ),
                             ))
                             .color(widgets::OK_GREEN),
                         );
@@ -431,20 +476,30 @@ impl RefundDialog {
         }
         if Some(&target) != self.target.as_ref() {
             self.target = Some(target);
-            self.amount = self.refundable().plain(',');
+            self.amount = self.refundable().typed(lang);
         }
         ui.add_space(6.0);
+        let mut enter = false;
         ui.horizontal(|ui| {
             let l = ui.label(text::REFUND_AMOUNT.get(lang));
-            ui.add(
-                egui::TextEdit::singleline(&mut self.amount)
-                    .id_salt("refund-amount")
-                    .desired_width(100.0),
-            )
-            .labelled_by(l.id);
-            ui.label("€");
+            let r = widgets::with_currency(ui, lang, None, |ui| {
+                ui.add(
+                    egui::TextEdit::singleline(&mut self.amount)
+                        .id_salt("refund-amount")
+                        .desired_width(100.0),
+                )
+                .labelled_by(l.id)
+            });
+            if !self.amount_focused {
+                self.amount_focused = true;
+                r.request_focus();
+            }
+            if r.changed() && self.amount_error.is_some() {
+                self.amount_error = self.amount_problem(lang);
+            }
+            enter |= r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             if ui.small_button(text::REFUND_ALL.get(lang)).clicked() {
-                self.amount = self.refundable().plain(',');
+                self.amount = self.refundable().typed(lang);
             }
             ui.label(format!(
                 "({} {})",
@@ -461,6 +516,7 @@ impl RefundDialog {
                 .reason_index
                 .and_then(|i| text::REASONS.get(i))
                 .map_or(text::REASON_PICK.get(lang), |t| t.get(lang));
+            let before = self.reason_index;
             egui::ComboBox::from_id_salt("refund-reason")
                 .selected_text(selected)
                 .width(220.0)
@@ -471,15 +527,23 @@ impl RefundDialog {
                 })
                 .response
                 .labelled_by(l.id);
+            if before != self.reason_index && self.reason_error.is_some() {
+                self.reason_error = self.reason_problem(lang);
+            }
         });
         ui.horizontal(|ui| {
             let l = ui.label(text::REASON_TEXT.get(lang));
-            ui.add(
-                egui::TextEdit::singleline(&mut self.reason_text)
-                    .id_salt("refund-reason_text")
-                    .desired_width(300.0),
-            )
-            .labelled_by(l.id);
+            let r = ui
+                .add(
+                    egui::TextEdit::singleline(&mut self.reason_text)
+                        .id_salt("refund-reason_text")
+                        .desired_width(300.0),
+                )
+                .labelled_by(l.id);
+            if r.changed() && self.reason_error.is_some() {
+                self.reason_error = self.reason_problem(lang);
+            }
+            enter |= r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
         });
         if let Some(e) = &self.reason_error {
             widgets::field_error_ui(ui, e);
@@ -492,11 +556,12 @@ impl RefundDialog {
             if ui
                 .add_enabled(!allocating, egui::Button::new(text::CONTINUE.get(lang)))
                 .clicked()
+                || (enter && !allocating)
             {
                 self.validate_form(cx);
             }
             if allocating {
-                ui.spinner();
+                widgets::busy_ui(ui);
                 ui.label(text::ALLOCATING.get(lang));
             }
             if ui.button(text::CANCEL.get(lang)).clicked() {

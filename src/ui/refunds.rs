@@ -201,7 +201,7 @@ impl RefundsPanel {
             apply |= widgets::date_range_ui(ui, lang, &mut self.from, &mut self.to, "refunds");
             apply |= ui.button(text::APPLY.get(lang)).clicked();
             if self.loading {
-                ui.spinner();
+                widgets::busy_ui(ui);
             }
             ui.separator();
             if ui
@@ -211,6 +211,13 @@ impl RefundsPanel {
                 self.open_export(None, CsvProfile::ExcelFr);
             }
         });
+        // Once shown, the error goes as soon as both dates read as dates.
+        if self.date_error.is_some()
+            && parse_date(&self.from).is_ok()
+            && parse_date(&self.to).is_ok()
+        {
+            self.date_error = None;
+        }
         if let Some(e) = &self.date_error {
             widgets::field_error_ui(ui, e);
         }
@@ -238,25 +245,15 @@ impl RefundsPanel {
         let declined = sum(&|s| s == RefundState::Declined);
         ui.horizontal(|ui| {
             ui.label(
-                RichText::new(format!(
-                    "{} : {}",
-                    text::TOTAL_REFUNDED.get(lang),
-                    refunded.display(lang)
-                ))
+                RichText::new(
+                    lang.labelled(text::TOTAL_REFUNDED.get(lang), refunded.display(lang)),
+                )
                 .strong(),
             );
             ui.separator();
-            ui.label(format!(
-                "{} : {}",
-                text::TOTAL_PENDING.get(lang),
-                pending.display(lang)
-            ));
+            ui.label(lang.labelled(text::TOTAL_PENDING.get(lang), pending.display(lang)));
             ui.separator();
-            ui.label(format!(
-                "{} : {}",
-                text::TOTAL_DECLINED.get(lang),
-                declined.display(lang)
-            ));
+            ui.label(lang.labelled(text::TOTAL_DECLINED.get(lang), declined.display(lang)));
             ui.separator();
             ui.label(format!("{} {}", self.rows.len(), text::ROWS.get(lang)));
         });
@@ -368,11 +365,9 @@ impl RefundsPanel {
             if let Some((path, rows)) = &e.done {
                 ui.colored_label(
                     widgets::OK_GREEN,
-                    format!(
-                        "{} : {rows} {}, {}",
+                    lang.labelled(
                         text::EXPORT_DONE.get(lang),
-                        text::ROWS.get(lang),
-                        path.display()
+                        format!("{rows} {}, {}", text::ROWS.get(lang), path.display()),
                     ),
                 );
             }
@@ -384,7 +379,7 @@ impl RefundsPanel {
                     start_export = true;
                 }
                 if e.running {
-                    ui.spinner();
+                    widgets::busy_ui(ui);
                 }
                 if ui.button(text::CLOSE.get(lang)).clicked() {
                     close = true;

@@ -6,13 +6,17 @@ use egui::{RichText, Ui};
 
 use crate::app::settings::{Environment, Settings};
 use crate::domain::Amount;
-use crate::i18n::{Lang, Localize};
-use crate::till::manager::{self, Pin, PinRule};
+use crate::i18n::Lang;
+use crate::till::manager::PinRule;
 use crate::ui::app::Cx;
 use crate::ui::model::{KeychainState, UiError};
 use crate::ui::text;
 use crate::ui::widgets;
-use crate::ui::worker::{Command, Event, Origin, PinChange, Secret};
+use crate::ui::worker::{Command, Event, Origin, Secret};
+
+mod check;
+
+use check::{Field, FieldErrors};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum EnvChoice {
@@ -58,7 +62,7 @@ pub struct SettingsPanel {
     saved: bool,
     testing: bool,
     connection_ok: bool,
-    field_error: Option<String>,
+    field_errors: FieldErrors,
     save_error: Option<UiError>,
     connection_error: Option<UiError>,
 }
@@ -89,7 +93,7 @@ impl Default for SettingsPanel {
             saved: false,
             testing: false,
             connection_ok: false,
-            field_error: None,
+            field_errors: FieldErrors::default(),
             save_error: None,
             connection_error: None,
         };
@@ -116,7 +120,7 @@ impl SettingsPanel {
         self.return_url = s.return_url.clone();
         self.operator = s.operator.clone();
         self.lang = s.lang;
-        self.pin_threshold = s.pin_threshold.map(|a| a.plain(',')).unwrap_or_default();
+        self.pin_threshold = s.pin_threshold.map(|a| a.typed(s.lang)).unwrap_or_default();
         self.pin_always = s.pin_always;
         self.pin_hash = s.pin_hash.clone();
         self.stored_rule = Some(s.pin_rule());
@@ -142,9 +146,14 @@ impl SettingsPanel {
         self.connection_ok
     }
 
-    /// The form's own refusal (a field to fix), if any.
+    /// The form's first refusal (a field to fix), if any.
     pub fn field_error(&self) -> Option<&str> {
-        self.field_error.as_deref()
+        self.field_errors.messages().next()
+    }
+
+    /// Every field the form refused at the last save, in the form's order, each shown under its field.
+    pub fn field_errors(&self) -> impl Iterator<Item = &str> {
+        self.field_errors.messages()
     }
 
     /// The last save's error (the till's refusal), if any.
@@ -190,85 +199,6 @@ impl SettingsPanel {
         }
     }
 
-    /// Builds settings from the form, or says which field is wrong.
-    fn build(&self, lang: Lang) -> Result<(Settings, Option<PinChange>), String> {
-        if self.env == EnvChoice::Custom {
-            let u = self.custom_url.trim();
-            if !(u.starts_with("https://") || u.starts_with("http://")) {
-                return Err(text::RETURN_URL_INVALID.get(lang).replace(
-                    lang.pick("L'adresse de retour", "The return URL"),
-                    lang.pick("L'adresse personnalisée", "The custom URL"),
-                ));
-            }
-        }
-        if self.env != EnvChoice::Sandbox && self.merchant_id.trim().is_empty() {
-            return Err(text::MERCHANT_MISSING.get(lang).to_string());
-        }
-        let r = self.return_url.trim();
-        if !r.is_empty()
-            && (!(r.starts_with("https://") || r.starts_with("http://")) || r.len() > 200)
-        {
-            return Err(text::RETURN_URL_INVALID.get(lang).to_string());
-        }
-        let operator = self.operator.trim();
-        if operator.is_empty() {
-            return Err(text::OPERATOR_EMPTY.get(lang).to_string());
-        }
-        if !manager::valid_operator(operator) {
-            return Err(
-                crate::till::TillError::OperatorInvalid(operator.to_string()).localize(lang),
-            );
-        }
-        let threshold = if self.pin_threshold.trim().is_empty() {
-            None
-        } else {
-            Some(
-                Amount::parse(&self.pin_threshold)
-                    .and_then(|a| manager::check_threshold(a).map(|()| a))
-                    .map_err(|e| {
-                        format!(
-                            "{}{} {}",
-                            text::PIN_THRESHOLD.get(lang),
-                            lang.pick(" :", ":"),
-                            e.localize(lang)
-                        )
-                    })?,
-            )
-        };
-        let new_pin = (!self.new_pin.trim().is_empty()).then(|| Pin::new(&self.new_pin));
-        if new_pin.as_ref().is_some_and(|p| !p.is_acceptable()) {
-            return Err(text::PIN_TOO_SHORT.get(lang).to_string());
-        }
-        if new_pin.is_some() && self.new_pin != self.new_pin_again {
-            return Err(text::PIN_MISMATCH.get(lang).to_string());
-        }
-        let rule = PinRule {
-            threshold,
-            always: self.pin_always,
-        };
-        // The PIN and its rule are changed by the till, which asks for the current PIN once one is set.
-        let pin_change = (new_pin.is_some() || self.stored_rule != Some(rule)).then(|| PinChange {
-            current: (!self.current_pin.trim().is_empty()).then(|| Pin::new(&self.current_pin)),
-            new_pin,
-            rule,
-        });
-        if pin_change.is_some() && self.pin_hash.is_some() && self.current_pin.trim().is_empty() {
-            return Err(crate::till::TillError::PinCurrentNeeded.localize(lang));
-        }
-        let settings = Settings {
-            environment: self.environment(),
-            merchant_id: self.merchant_id.trim().to_string(),
-            api_key_id: self.api_key_id.trim().to_string(),
-            return_url: r.to_string(),
-            operator: self.operator.trim().to_string(),
-            lang: self.lang,
-            pin_hash: self.pin_hash.clone(),
-            pin_threshold: threshold,
-            pin_always: self.pin_always,
-        };
-        Ok((settings, pin_change))
-    }
-
     fn typed_secret(&self) -> Option<Secret> {
         (!self.secret.is_empty()).then(|| Secret::new(self.secret.clone()))
     }
@@ -276,21 +206,12 @@ impl SettingsPanel {
     /// Draws the screen.
     pub fn ui(&mut self, ui: &mut Ui, cx: &mut Cx<'_>) {
         let lang = cx.lang;
-        egui::ScrollArea::vertical()
-            .id_salt("settings-scroll")
+        // Save in a bar of its own at the bottom: errors come and go beside their fields, the button stays put.
+        egui::Panel::bottom("settings-actions")
+            .resizable(false)
+            .exact_size(48.0)
             .show(ui, |ui| {
-                ui.columns(2, |cols| {
-                    let [left, right] = cols else { return };
-                    self.platform_ui(left, cx);
-                    self.till_ui(right, cx);
-                });
-                ui.separator();
-                if let Some(e) = &self.field_error {
-                    widgets::field_error_ui(ui, e);
-                }
-                if let Some(e) = &self.save_error {
-                    widgets::error_ui(ui, lang, e, "settings");
-                }
+                ui.add_space(6.0);
                 ui.horizontal(|ui| {
                     let button =
                         egui::Button::new(RichText::new(text::SAVE.get(lang)).strong().size(16.0))
@@ -299,12 +220,28 @@ impl SettingsPanel {
                         self.save(cx);
                     }
                     if self.saving {
-                        ui.spinner();
+                        widgets::busy_ui(ui);
                     }
                     if self.saved {
                         ui.colored_label(widgets::OK_GREEN, text::SAVED.get(lang));
                     }
+                    if !self.field_errors.is_empty() {
+                        widgets::field_error_ui(ui, text::FIX_FIELDS.get(lang));
+                    }
                 });
+            });
+        egui::ScrollArea::vertical()
+            .id_salt("settings-scroll")
+            .show(ui, |ui| {
+                ui.columns(2, |cols| {
+                    let [left, right] = cols else { return };
+                    self.platform_ui(left, cx);
+                    self.till_ui(right, cx);
+                });
+                if let Some(e) = &self.save_error {
+                    ui.separator();
+                    widgets::error_ui(ui, lang, e, "settings");
+                }
             });
         self.prod_dialog_ui(ui, cx);
     }
@@ -314,9 +251,9 @@ impl SettingsPanel {
         self.saved = false;
         self.save_error = None;
         match self.build(lang) {
-            Err(e) => self.field_error = Some(e),
+            Err(e) => self.field_errors = e,
             Ok((s, pin_change)) => {
-                self.field_error = None;
+                self.field_errors.clear();
                 if s.environment == Environment::Prod
                     && cx.settings.environment != Environment::Prod
                     && !self.prod_confirmed
@@ -395,22 +332,30 @@ impl SettingsPanel {
                 ui.end_row();
                 if self.env == EnvChoice::Custom {
                     let l = ui.label(text::CUSTOM_URL.get(lang));
-                    ui.add(
-                        egui::TextEdit::singleline(&mut self.custom_url)
-                            .id_salt("settings-custom_url")
-                            .hint_text("https://…")
-                            .desired_width(300.0),
-                    )
-                    .labelled_by(l.id);
+                    ui.vertical(|ui| {
+                        let r = ui
+                            .add(
+                                egui::TextEdit::singleline(&mut self.custom_url)
+                                    .id_salt("settings-custom_url")
+                                    .hint_text("https://…")
+                                    .desired_width(300.0),
+                            )
+                            .labelled_by(l.id);
+                        self.field_errors.under(ui, Field::CustomUrl, r.changed());
+                    });
                     ui.end_row();
                 }
                 let l = ui.label(text::PSPID.get(lang));
-                ui.add(
-                    egui::TextEdit::singleline(&mut self.merchant_id)
-                        .id_salt("settings-merchant_id")
-                        .desired_width(260.0),
-                )
-                .labelled_by(l.id);
+                ui.vertical(|ui| {
+                    let r = ui
+                        .add(
+                            egui::TextEdit::singleline(&mut self.merchant_id)
+                                .id_salt("settings-merchant_id")
+                                .desired_width(260.0),
+                        )
+                        .labelled_by(l.id);
+                    self.field_errors.under(ui, Field::MerchantId, r.changed());
+                });
                 ui.end_row();
                 let l = ui.label(text::API_KEY_ID.get(lang));
                 ui.add(
@@ -456,9 +401,9 @@ impl SettingsPanel {
                 self.connection_ok = false;
                 self.connection_error = None;
                 match self.build(lang) {
-                    Err(e) => self.field_error = Some(e),
+                    Err(e) => self.field_errors = e,
                     Ok((s, _)) => {
-                        self.field_error = None;
+                        self.field_errors.clear();
                         self.testing = true;
                         cx.send(Command::TestConnection {
                             settings: Box::new(s),
@@ -468,7 +413,7 @@ impl SettingsPanel {
                 }
             }
             if self.testing {
-                ui.spinner();
+                widgets::busy_ui(ui);
                 ui.label(text::TESTING.get(lang));
             }
             if self.connection_ok {
@@ -488,21 +433,29 @@ impl SettingsPanel {
             .spacing([10.0, 8.0])
             .show(ui, |ui| {
                 let l = ui.label(text::RETURN_URL.get(lang));
-                ui.add(
-                    egui::TextEdit::singleline(&mut self.return_url)
-                        .id_salt("settings-return_url")
-                        .hint_text(text::RETURN_URL_HINT.get(lang))
-                        .desired_width(280.0),
-                )
-                .labelled_by(l.id);
+                ui.vertical(|ui| {
+                    let r = ui
+                        .add(
+                            egui::TextEdit::singleline(&mut self.return_url)
+                                .id_salt("settings-return_url")
+                                .hint_text(text::RETURN_URL_HINT.get(lang))
+                                .desired_width(280.0),
+                        )
+                        .labelled_by(l.id);
+                    self.field_errors.under(ui, Field::ReturnUrl, r.changed());
+                });
                 ui.end_row();
                 let l = ui.label(text::OPERATOR_NAME.get(lang));
-                ui.add(
-                    egui::TextEdit::singleline(&mut self.operator)
-                        .id_salt("settings-operator")
-                        .desired_width(200.0),
-                )
-                .labelled_by(l.id);
+                ui.vertical(|ui| {
+                    let r = ui
+                        .add(
+                            egui::TextEdit::singleline(&mut self.operator)
+                                .id_salt("settings-operator")
+                                .desired_width(200.0),
+                        )
+                        .labelled_by(l.id);
+                    self.field_errors.under(ui, Field::Operator, r.changed());
+                });
                 ui.end_row();
                 ui.label(text::LANGUAGE.get(lang));
                 ui.horizontal(|ui| {
@@ -511,6 +464,10 @@ impl SettingsPanel {
                     ui.radio_value(&mut self.lang, Lang::En, "English");
                     if before != self.lang {
                         self.lang_change = Some(self.lang);
+                        // An amount in the form is rewritten the new language's way, when it reads as one.
+                        if let Ok(a) = Amount::parse(&self.pin_threshold) {
+                            self.pin_threshold = a.typed(self.lang);
+                        }
                     }
                 });
                 ui.end_row();
@@ -522,14 +479,21 @@ impl SettingsPanel {
             .spacing([10.0, 8.0])
             .show(ui, |ui| {
                 let l = ui.label(text::PIN_THRESHOLD.get(lang));
-                ui.horizontal(|ui| {
-                    ui.add(
-                        egui::TextEdit::singleline(&mut self.pin_threshold)
-                            .id_salt("settings-pin_threshold")
-                            .desired_width(90.0),
-                    )
-                    .labelled_by(l.id);
-                    ui.label("€");
+                ui.vertical(|ui| {
+                    let r = ui
+                        .horizontal(|ui| {
+                            widgets::with_currency(ui, lang, None, |ui| {
+                                ui.add(
+                                    egui::TextEdit::singleline(&mut self.pin_threshold)
+                                        .id_salt("settings-pin_threshold")
+                                        .desired_width(90.0),
+                                )
+                                .labelled_by(l.id)
+                            })
+                        })
+                        .inner;
+                    self.field_errors
+                        .under(ui, Field::PinThreshold, r.changed());
                 });
                 ui.end_row();
                 ui.label("");
@@ -537,32 +501,44 @@ impl SettingsPanel {
                 ui.end_row();
                 if self.pin_hash.is_some() {
                     let l = ui.label(text::CURRENT_PIN.get(lang));
-                    ui.add(
-                        egui::TextEdit::singleline(&mut self.current_pin)
-                            .id_salt("settings-current_pin")
-                            .password(true)
-                            .desired_width(120.0),
-                    )
-                    .labelled_by(l.id);
+                    ui.vertical(|ui| {
+                        let r = ui
+                            .add(
+                                egui::TextEdit::singleline(&mut self.current_pin)
+                                    .id_salt("settings-current_pin")
+                                    .password(true)
+                                    .desired_width(120.0),
+                            )
+                            .labelled_by(l.id);
+                        self.field_errors.under(ui, Field::CurrentPin, r.changed());
+                    });
                     ui.end_row();
                 }
                 let l = ui.label(text::NEW_PIN.get(lang));
-                ui.add(
-                    egui::TextEdit::singleline(&mut self.new_pin)
-                        .id_salt("settings-new_pin")
-                        .password(true)
-                        .desired_width(120.0),
-                )
-                .labelled_by(l.id);
+                ui.vertical(|ui| {
+                    let r = ui
+                        .add(
+                            egui::TextEdit::singleline(&mut self.new_pin)
+                                .id_salt("settings-new_pin")
+                                .password(true)
+                                .desired_width(120.0),
+                        )
+                        .labelled_by(l.id);
+                    self.field_errors.under(ui, Field::NewPin, r.changed());
+                });
                 ui.end_row();
                 let l = ui.label(text::NEW_PIN_AGAIN.get(lang));
-                ui.add(
-                    egui::TextEdit::singleline(&mut self.new_pin_again)
-                        .id_salt("settings-new_pin_again")
-                        .password(true)
-                        .desired_width(120.0),
-                )
-                .labelled_by(l.id);
+                ui.vertical(|ui| {
+                    let r = ui
+                        .add(
+                            egui::TextEdit::singleline(&mut self.new_pin_again)
+                                .id_salt("settings-new_pin_again")
+                                .password(true)
+                                .desired_width(120.0),
+                        )
+                        .labelled_by(l.id);
+                    self.field_errors.under(ui, Field::NewPinAgain, r.changed());
+                });
                 ui.end_row();
             });
         ui.label(if self.pin_hash.is_some() {

@@ -494,6 +494,11 @@ pub const PIN_TOO_SHORT: Tx = tx(
 );
 /// Save.
 pub const SAVE: Tx = tx("Enregistrer", "Save");
+/// Beside Save when fields were refused.
+pub const FIX_FIELDS: Tx = tx(
+    "Rien n'est enregistré : corrigez les champs signalés en rouge.",
+    "Nothing was saved: fix the fields marked in red.",
+);
 /// Saved.
 pub const SAVED: Tx = tx("Réglages enregistrés", "Settings saved");
 /// Production confirmation.

@@ -217,9 +217,11 @@ impl Tour {
                 if let Some(d) = app.transactions.detail().cloned()
                     && let Some(t) = d.tenders.first()
                 {
-                    app.transactions.refund.open_tender(&d, &t.payment_id);
+                    app.transactions
+                        .refund
+                        .open_tender(&d, &t.payment_id, app.lang());
                     app.transactions.refund.amount = Amount::from_cents(1000)
-                        .map(|a| a.plain(','))
+                        .map(|a| a.typed(app.lang()))
                         .unwrap_or_default();
                     app.transactions.refund.reason_index = Some(0);
                     app.transactions.refund.reason_text = "taille trop petite".into();
@@ -243,7 +245,7 @@ impl Tour {
             // An order-level refund: the till's split, one editable line per card (shown, then cancelled).
             Step::OpenOrderRefund if self.settled(1500) => {
                 if let Some(d) = app.transactions.detail().cloned() {
-                    app.transactions.refund.open_order(&d);
+                    app.transactions.refund.open_order(&d, app.lang());
                     app.transactions.refund.amount = "30,00".into();
                     app.transactions.refund.reason_index = Some(0);
                     app.transactions.refund.validate_form(&mut cx);

@@ -5,8 +5,7 @@ use chrono::NaiveDate;
 use egui::{RichText, Ui};
 use egui_extras::{Column, TableBuilder};
 
-use crate::domain::CheckoutState;
-use crate::i18n::Lang;
+use crate::domain::SaleStatus;
 use crate::ui::app::Cx;
 use crate::ui::model::{Checkout, CheckoutQuery, CheckoutRow, UiError, local_time};
 use crate::ui::refund::RefundDialog;
@@ -41,8 +40,8 @@ pub struct TransactionsPanel {
     pub from: String,
     /// "To" date as typed.
     pub to: String,
-    /// Status filter.
-    pub status: Option<CheckoutState>,
+    /// Status filter: what the sale is now (refunded in part or in full among them).
+    pub status: Option<SaleStatus>,
     /// Search text.
     pub search: String,
     date_error: Option<String>,
@@ -106,6 +105,16 @@ impl TransactionsPanel {
         &self.rows
     }
 
+    /// The rows shown, in display order: those the status filter keeps.
+    pub fn shown(&self) -> impl Iterator<Item = &CheckoutRow> {
+        self.order.iter().filter_map(|&i| self.rows.get(i))
+    }
+
+    /// Is a list being loaded?
+    pub fn loading(&self) -> bool {
+        self.loading
+    }
+
     /// The checkout shown in the detail panel.
     pub fn detail(&self) -> Option<&Checkout> {
         self.detail.as_ref()
@@ -131,7 +140,7 @@ impl TransactionsPanel {
         CheckoutQuery {
             from: parse_date(&self.from).ok().flatten(),
             to: parse_date(&self.to).ok().flatten(),
-            status: self.status,
+            status: self.status.and_then(SaleStatus::checkout_state),
             text: {
                 let t = self.search.trim();
                 (!t.is_empty()).then(|| t.to_string())
@@ -156,8 +165,10 @@ impl TransactionsPanel {
                 if let Some(row) = self.rows.iter_mut().find(|r| r.id == checkout.id) {
                     row.status = checkout.status;
                     row.paid = checkout.paid();
-                    row.refunded = checkout.tenders.iter().map(|t| t.refunded).sum();
+                    row.refunded = checkout.refunded();
                     row.refundable = checkout.refundable();
+                    // A sale refunded since the list was loaded may leave the status filter.
+                    self.resort();
                 }
             }
             Event::CheckoutCreated(_) => {
@@ -179,7 +190,11 @@ impl TransactionsPanel {
 
     fn resort(&mut self) {
         let rows = &self.rows;
-        let mut order: Vec<usize> = (0..rows.len()).collect();
+        // The ledger narrows the list to a checkout state; what the refunds made of each sale is judged here.
+        let status = self.status;
+        let mut order: Vec<usize> = (0..rows.len())
+            .filter(|&i| status.is_none_or(|s| rows[i].sale_status() == s))
+            .collect();
         let key = self.sort;
         order.sort_by(|&a, &b| {
             let (a, b) = (&rows[a], &rows[b]);
@@ -187,7 +202,10 @@ impl TransactionsPanel {
                 SortKey::Date => a.created_at.cmp(&b.created_at),
                 SortKey::Reference => a.reference.cmp(&b.reference),
                 SortKey::Amount => a.amount.cmp(&b.amount),
-                SortKey::Status => (a.status as u8).cmp(&(b.status as u8)),
+                SortKey::Status => {
+                    let rank = |s: SaleStatus| SaleStatus::ALL.iter().position(|t| *t == s);
+                    rank(a.sale_status()).cmp(&rank(b.sale_status()))
+                }
                 SortKey::Paid => a.paid.cmp(&b.paid),
                 SortKey::Refunded => a.refunded.cmp(&b.refunded),
                 SortKey::Refundable => a.refundable.cmp(&b.refundable),
@@ -238,6 +256,7 @@ impl TransactionsPanel {
         ui.horizontal_wrapped(|ui| {
             apply |= widgets::date_range_ui(ui, lang, &mut self.from, &mut self.to, "transactions");
             let before = self.status;
+            let l = ui.label(text::STATUS.get(lang));
             egui::ComboBox::from_id_salt("status-filter")
                 .selected_text(
                     self.status
@@ -245,10 +264,12 @@ impl TransactionsPanel {
                 )
                 .show_ui(ui, |ui| {
                     ui.selectable_value(&mut self.status, None, text::ANY_STATUS.get(lang));
-                    for s in CheckoutState::ALL {
+                    for s in SaleStatus::ALL {
                         ui.selectable_value(&mut self.status, Some(s), s.label(lang));
                     }
-                });
+                })
+                .response
+                .labelled_by(l.id);
             apply |= before != self.status;
             let l = ui.label(text::SEARCH.get(lang));
             let r = ui
@@ -265,10 +286,17 @@ impl TransactionsPanel {
                 apply = true;
             }
             if self.loading {
-                ui.spinner();
+                widgets::busy_ui(ui);
             }
-            ui.label(format!("{} {}", self.rows.len(), text::ROWS.get(lang)));
+            ui.label(format!("{} {}", self.order.len(), text::ROWS.get(lang)));
         });
+        // Once shown, the error goes as soon as both dates read as dates.
+        if self.date_error.is_some()
+            && parse_date(&self.from).is_ok()
+            && parse_date(&self.to).is_ok()
+        {
+            self.date_error = None;
+        }
         if let Some(e) = &self.date_error {
             widgets::field_error_ui(ui, e);
         }
@@ -305,9 +333,10 @@ impl TransactionsPanel {
             .sense(egui::Sense::click())
             .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
             .column(Column::exact(120.0))
-            .column(Column::initial(150.0).at_least(80.0).clip(true))
+            .column(Column::initial(130.0).at_least(80.0).clip(true))
             .column(Column::exact(90.0))
-            .column(Column::exact(105.0))
+            // Wide enough for "Remboursé en partie".
+            .column(Column::exact(140.0))
             .column(Column::exact(90.0))
             .column(Column::exact(90.0))
             .column(Column::exact(100.0))
@@ -345,7 +374,7 @@ impl TransactionsPanel {
                         ui.with_layout(right, |ui| ui.label(r.amount.display(lang)));
                     });
                     row.col(|ui| {
-                        ui.label(status_text(r.status, lang));
+                        ui.label(r.sale_status().label(lang));
                     });
                     row.col(|ui| {
                         ui.with_layout(right, |ui| ui.label(r.paid.display(lang)));
@@ -381,7 +410,7 @@ impl TransactionsPanel {
         let Some(c) = self.detail.clone() else {
             if self.selected.is_some() && self.detail_error.is_none() {
                 ui.horizontal(|ui| {
-                    ui.spinner();
+                    widgets::busy_ui(ui);
                     ui.label(text::LOADING.get(lang));
                 });
             } else {
@@ -397,11 +426,11 @@ impl TransactionsPanel {
         ui.label(format!(
             "{} · {} · {}",
             local_time(c.created_at),
-            status_text(c.status, lang),
+            c.sale_status().label(lang),
             c.operator
         ));
         if let Some(email) = &c.email {
-            ui.label(format!("{} : {email}", text::EMAIL_SHORT.get(lang)));
+            ui.label(lang.labelled(text::EMAIL_SHORT.get(lang), email));
         }
         ui.horizontal(|ui| {
             if ui.button(text::REFRESH.get(lang)).clicked() {
@@ -411,7 +440,7 @@ impl TransactionsPanel {
                 && c.refundable() > crate::domain::Amount::ZERO
                 && ui.button(text::REFUND_ORDER.get(lang)).clicked()
             {
-                self.refund.open_order(&c);
+                self.refund.open_order(&c, lang);
             }
         });
         ui.add_space(6.0);
@@ -446,7 +475,7 @@ impl TransactionsPanel {
                             .on_hover_text(t.label())
                             .clicked()
                     {
-                        self.refund.open_tender(&c, &t.payment_id);
+                        self.refund.open_tender(&c, &t.payment_id, lang);
                     }
                 });
             });
@@ -507,8 +536,4 @@ impl TransactionsPanel {
                 }
             });
     }
-}
-
-fn status_text(status: CheckoutState, lang: Lang) -> &'static str {
-    status.label(lang)
 }

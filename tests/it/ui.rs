@@ -743,7 +743,7 @@ fn an_order_refund_is_split_by_the_till_and_each_card_can_be_changed() {
     );
 }
 
-fn a_sale(status: cadodesk::domain::CheckoutState) -> cadodesk::ui::model::Checkout {
+pub(crate) fn a_sale(status: cadodesk::domain::CheckoutState) -> cadodesk::ui::model::Checkout {
     cadodesk::ui::model::Checkout {
         id: "4497463501".into(),
         reference: "VENTE-1".into(),

@@ -83,7 +83,7 @@ impl RefundDialog {
         let editable = self.target == Some(Target::Order) && !self.split.is_empty();
         if editable {
             ui.label(text::REFUND_SPLIT.get(lang));
-            let errors = &self.split_errors;
+            let mut changed = None;
             egui::Grid::new("refund-split")
                 .num_columns(3)
                 .spacing([8.0, 6.0])
@@ -93,34 +93,44 @@ impl RefundDialog {
                         let tender = t.map(|t| t.label()).unwrap_or_else(|| payment_id.clone());
                         let left = t.map_or(Amount::ZERO, |t| t.refundable);
                         let l = ui.label(RichText::new(&tender).size(16.0));
-                        ui.add_sized(
-                            [90.0, 22.0],
-                            egui::TextEdit::singleline(typed).id_salt(("refund-split", i)),
-                        )
-                        .labelled_by(l.id);
+                        ui.horizontal(|ui| {
+                            let r = widgets::with_currency(ui, lang, None, |ui| {
+                                ui.add_sized(
+                                    [90.0, 22.0],
+                                    egui::TextEdit::singleline(typed).id_salt(("refund-split", i)),
+                                )
+                                .labelled_by(l.id)
+                            });
+                            if r.changed() {
+                                changed = Some(i);
+                            }
+                        });
                         ui.label(format!(
-                            "€ ({} {})",
+                            "({} {})",
                             text::STILL_REFUNDABLE.get(lang),
                             left.display(lang)
                         ));
                         ui.end_row();
                     }
                 });
+            // A line changed is checked again when confirmed; its old error goes.
+            if let Some(e) = changed.and_then(|i| self.split_errors.get_mut(i)) {
+                *e = None;
+            }
             // Errors under the grid, each naming its card, so the columns keep their width.
-            for ((payment_id, _), e) in self.split.iter().zip(errors) {
+            for ((payment_id, _), e) in self.split.iter().zip(&self.split_errors) {
                 if let Some(e) = e {
                     let tender = checkout
                         .tender(payment_id)
                         .map(|t| t.label())
                         .unwrap_or_else(|| payment_id.clone());
-                    widgets::field_error_ui(ui, &format!("{tender} : {e}"));
+                    widgets::field_error_ui(ui, &lang.labelled(&tender, e));
                 }
             }
             ui.label(
-                RichText::new(format!(
-                    "{} : {}",
+                RichText::new(lang.labelled(
                     text::REFUND_SPLIT_TOTAL.get(lang),
-                    self.split_total().display(lang)
+                    self.split_total().display(lang),
                 ))
                 .size(18.0)
                 .strong(),
@@ -141,7 +151,7 @@ impl RefundDialog {
                 );
             }
         }
-        ui.label(format!("{} : {}", text::REASON.get(lang), self.reason()));
+        ui.label(lang.labelled(text::REASON.get(lang), self.reason_in(lang)));
         let total: Amount = if editable {
             self.split_total()
         } else {
@@ -159,6 +169,14 @@ impl RefundDialog {
                             .desired_width(100.0),
                     )
                     .labelled_by(l.id);
+                if r.changed() {
+                    self.pin_error = None;
+                }
+                if !self.pin_focused {
+                    // Asked for, the PIN is typed straight away; Enter confirms.
+                    self.pin_focused = true;
+                    r.request_focus();
+                }
                 enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             });
             if let Some(e) = &self.pin_error {
@@ -182,6 +200,8 @@ impl RefundDialog {
             }
             if ui.button(text::BACK.get(lang)).clicked() {
                 self.stage = Some(Stage::Form);
+                self.pin_error = None;
+                self.error = None;
             }
             if ui.button(text::CANCEL.get(lang)).clicked() {
                 *close = true;

@@ -10,16 +10,17 @@ mod engine;
 mod handlers;
 mod messages;
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::mpsc as std_mpsc;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use tokio::sync::mpsc;
 
 use crate::app::settings::Overrides;
 use crate::till::watcher::Watcher;
 use crate::ui::convert;
-use crate::ui::model::UiError;
+use crate::ui::model::{Checkout, UiError};
 use crate::ui::text;
 pub use crate::vault::Secret;
 use crate::vault::Vault;
@@ -242,16 +243,23 @@ async fn run(config: WorkerConfig, mut commands: mpsc::Receiver<Command>, outbox
 }
 
 /// Polls unfinished checkouts and refunds on the till's schedule ([`Watcher`]) and sends each new state to the UI.
+/// A reading that shows what the screen already has is not sent: each event wakes the window for a frame, and a
+/// frame costs a good part of a core under software rendering.
 async fn watch(engine: Shared, outbox: Outbox) {
     let watcher = Watcher::new();
+    let sent: Arc<Mutex<HashMap<String, u64>>> = Arc::default();
     loop {
         let wake = match engine.till() {
             Ok(till) => {
                 let outbox = outbox.clone();
+                let sent = sent.clone();
                 watcher
                     .step(&till, move |id, reading| match reading {
                         Ok(view) => {
-                            outbox.send(Event::CheckoutUpdated(Box::new(convert::checkout(&view))))
+                            let checkout = convert::checkout(&view);
+                            if changed(&sent, &checkout) {
+                                outbox.send(Event::CheckoutUpdated(Box::new(checkout)))
+                            }
                         }
                         Err(e) => {
                             tracing::debug!(checkout = %id, error = %e, "watcher: refresh failed")
@@ -307,6 +315,19 @@ async fn sync_with_centre(engine: Shared, outbox: Outbox) {
     }
 }
 
+/// Whether `checkout` differs from what the watcher last sent of it (and remembers it if so, by a 64-bit digest of
+/// everything the screen shows of it: a few bytes per sale however long the till runs).
+fn changed(sent: &Mutex<HashMap<String, u64>>, checkout: &Checkout) -> bool {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let mut hasher = DefaultHasher::new();
+    format!("{checkout:?}").hash(&mut hasher);
+    let digest = hasher.finish();
+    let mut sent = sent
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    sent.insert(checkout.id.clone(), digest) != Some(digest)
+}
+
 /// A till left running closes the day that ended at each midnight (Europe/Paris), as a start on a later day would:
 /// the day, then the month and the fiscal year when they ended.
 async fn close_at_midnight(engine: Shared, outbox: Outbox) {
@@ -352,5 +373,35 @@ async fn handle(engine: &Engine, command: Command, outbox: &Outbox) {
     }
     if changes {
         engine.sync_wanted.notify_one();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::changed;
+    use crate::domain::{Amount, CheckoutState};
+    use crate::ui::model::Checkout;
+
+    #[test]
+    fn a_reading_that_changes_nothing_is_not_sent_again() {
+        let sent = std::sync::Mutex::default();
+        let mut sale = Checkout {
+            id: "4497463501".into(),
+            reference: "VENTE-1".into(),
+            amount: Amount::literal(8750),
+            status: CheckoutState::InProgress,
+            redirect_url: None,
+            created_at: chrono::DateTime::UNIX_EPOCH,
+            email: None,
+            operator: "ana".into(),
+            tenders: Vec::new(),
+            refunds: Vec::new(),
+            timeline: Vec::new(),
+        };
+        assert!(changed(&sent, &sale), "the first reading is news");
+        assert!(!changed(&sent, &sale), "the same again is not");
+        sale.status = CheckoutState::Paid;
+        assert!(changed(&sent, &sale), "a new state is");
+        assert!(!changed(&sent, &sale));
     }
 }
