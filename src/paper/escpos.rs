@@ -3,7 +3,8 @@
 //!
 //! The code page is **PC858** (`ESC t 19`): Western European with the euro sign at `0xD5`; every French letter is in
 //! it. A character outside it (a narrow no-break space, a dash) is printed as its nearest ASCII form, else `?`. The
-//! bytes are: `ESC @` (initialise), `ESC t 19`, the lines (titles centred and bold), the QR code (`GS ( k`: model 2,
+//! text is encoded here, from the code page's published table: the crate's own PC858 table sends the ASCII hyphen as
+//! `0xF0` (the soft hyphen) and misplaces a few letters (`Ô`, `¿`). The bytes are: `ESC @` (initialise), `ESC t 19`, the lines (titles centred and bold), the QR code (`GS ( k`: model 2,
 //! module size, correction level M, the data, print), a few feeds and `GS V A 0` (feed and cut).
 
 use std::cell::RefCell;
@@ -64,14 +65,26 @@ impl Driver for Collect {
     }
 }
 
+/// PC858's upper half, `0x80` to `0xFF` (code page 850 with the euro sign at `0xD5`).
+const PC858_HIGH: &str = "ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜø£Ø×ƒáíóúñÑªº¿®¬½¼¡«»░▒▓│┤ÁÂÀ©╣║╗╝¢¥┐└┴┬├─┼ãÃ╚╔╩╦╠═╬¤ðÐÊËÈ€ÍÎÏ┘┌█▄¦Ì▀ÓßÔÒõÕµþÞÚÛÙýÝ¯´\u{ad}±‗¾¶§÷¸°¨·¹³²■\u{a0}";
+
+/// A character's byte in PC858, if it has one.
+fn pc858_byte(c: char) -> Option<u8> {
+    match c {
+        ' '..='~' => Some(c as u8),
+        _ => PC858_HIGH
+            .chars()
+            .position(|h| h == c)
+            .and_then(|i| u8::try_from(0x80 + i).ok()),
+    }
+}
+
 /// Text in PC858's repertoire: spaces of every kind become a space, dashes and quotes their ASCII forms, the
 /// ellipsis three dots; letters and signs PC858 lacks become `?`.
 pub fn printable(text: &str) -> String {
-    const LATIN: &str = "ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜø£Ø×áíóúñÑªº®¬½¼¡«»ÁÂÀ©¢¥ãÃ¤ðÐÊËÈ€ÍÎÏ¦ÌÓßÔÒõÕµþÞÚÛÙýÝ¯´±¾¶§÷¸°¨·¹³²";
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
-            ' '..='~' => out.push(c),
             '\u{a0}' | '\u{202f}' | '\u{2009}' => out.push(' '),
             '–' | '—' | '‑' => out.push('-'),
             '‘' | '’' => out.push('\''),
@@ -79,11 +92,19 @@ pub fn printable(text: &str) -> String {
             '…' => out.push_str("..."),
             'œ' => out.push_str("oe"),
             'Œ' => out.push_str("OE"),
-            c if LATIN.contains(c) => out.push(c),
+            c if pc858_byte(c).is_some() && !c.is_control() => out.push(c),
             _ => out.push('?'),
         }
     }
     out
+}
+
+/// Text as PC858 bytes (after [`printable`]).
+pub fn pc858(text: &str) -> Vec<u8> {
+    printable(text)
+        .chars()
+        .map(|c| pc858_byte(c).unwrap_or(b'?'))
+        .collect()
 }
 
 /// A line of `COLUMNS` characters at most: the words, the figure on the right; words too long wrap onto the lines
@@ -128,13 +149,13 @@ pub fn receipt_escpos(r: &Receipt) -> Result<Vec<u8>, EscPosError> {
     for line in receipt_lines(r) {
         match line.style {
             Style::Rule => {
-                p.writeln(&"-".repeat(COLUMNS))?;
+                p.custom(&pc858(&"-".repeat(COLUMNS)))?.feed()?;
             }
             Style::Title | Style::Center => {
                 p.justify(JustifyMode::CENTER)?;
                 p.bold(line.style == Style::Title)?;
                 for text in columns(&line) {
-                    p.writeln(text.trim())?;
+                    p.custom(&pc858(text.trim()))?.feed()?;
                 }
                 p.bold(false)?;
                 p.justify(JustifyMode::LEFT)?;
@@ -142,7 +163,7 @@ pub fn receipt_escpos(r: &Receipt) -> Result<Vec<u8>, EscPosError> {
             Style::Bold | Style::Plain => {
                 p.bold(line.style == Style::Bold)?;
                 for text in columns(&line) {
-                    p.writeln(&text)?;
+                    p.custom(&pc858(&text))?.feed()?;
                 }
                 p.bold(false)?;
             }
@@ -161,4 +182,17 @@ pub fn receipt_escpos(r: &Receipt) -> Result<Vec<u8>, EscPosError> {
     p.print_cut()?;
     let bytes = sink.0.borrow().clone();
     Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pc858_table_covers_the_whole_upper_half() {
+        assert_eq!(PC858_HIGH.chars().count(), 128);
+        assert_eq!(pc858_byte('€'), Some(EURO_PC858));
+        assert_eq!(pc858_byte('\u{a0}'), Some(0xff));
+        assert_eq!(pc858_byte('ÿ'), Some(0x98));
+    }
 }

@@ -10,6 +10,6 @@ pub mod z_report;
 
 pub use receipt::{
     PdfLayout, Receipt, ReceiptKind, ReceiptLine, ReceiptRefund, ReceiptTender, RefundPart,
-    receipt_lines, receipt_pdf,
+    receipt_lines, receipt_pdf, receipt_pdf_rows,
 };
 pub use z_report::{ZReport, z_report_lines, z_report_pdf};

@@ -13,7 +13,7 @@ use chrono_tz::Europe::Paris;
 use crate::domain::{Amount, RefundState, TenderKind};
 use crate::i18n::Lang;
 
-use super::pdf::{A4, Align, MM, Page, render};
+use super::pdf::{A4, Align, MM, Page, render, text_width};
 
 /// A sale's receipt or a refund's note.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -339,30 +339,92 @@ pub enum PdfLayout {
     A4,
 }
 
+/// The measures of a layout: page width, margin, font size, line step, QR code side.
+fn measures(layout: PdfLayout) -> (f32, f32, f32, f32, f32) {
+    match layout {
+        PdfLayout::Ticket => (80.0 * MM, 4.0 * MM, 7.5, 10.5, 34.0 * MM),
+        PdfLayout::A4 => (A4.0, 60.0, 11.0, 17.0, 40.0 * MM),
+    }
+}
+
+/// Words broken into lines no wider than `room` points.
+fn wrap(text: &str, size: f32, bold: bool, room: f32) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    for word in text.split(' ') {
+        let candidate = if current.is_empty() {
+            word.to_string()
+        } else {
+            format!("{current} {word}")
+        };
+        if !current.is_empty() && text_width(&candidate, size, bold) > room {
+            out.push(std::mem::replace(&mut current, word.to_string()));
+        } else {
+            current = candidate;
+        }
+    }
+    out.push(current);
+    out
+}
+
+/// The rows the PDF draws in `layout`: the receipt's lines, long words wrapped to the page's width (the figure on
+/// the last row of its line). What `pdftotext` must find, row by row.
+pub fn receipt_pdf_rows(r: &Receipt, layout: PdfLayout) -> Vec<ReceiptLine> {
+    let (width, margin, size, _, _) = measures(layout);
+    let room = width - 2.0 * margin;
+    let mut rows = Vec::new();
+    for line in receipt_lines(r) {
+        let (size, bold) = match line.style {
+            Style::Title => (size * 1.2, true),
+            Style::Bold => (size, true),
+            _ => (size, false),
+        };
+        let figure = line
+            .right
+            .as_deref()
+            .map(|f| text_width(f, size, bold) + size)
+            .unwrap_or(0.0);
+        let mut parts = wrap(&line.left, size, bold, room);
+        // The figure needs room beside the last words: else it gets a row of its own.
+        let last_fits = parts
+            .last()
+            .is_some_and(|p| text_width(p, size, bold) + figure <= room);
+        if !last_fits && line.right.is_some() {
+            parts.push(String::new());
+        }
+        let n = parts.len();
+        for (i, left) in parts.into_iter().enumerate() {
+            rows.push(ReceiptLine {
+                left,
+                right: if i + 1 == n { line.right.clone() } else { None },
+                style: line.style,
+            });
+        }
+    }
+    rows
+}
+
 /// The receipt as a PDF in `layout`, created at `created`.
 pub fn receipt_pdf(r: &Receipt, layout: PdfLayout, created: DateTime<Utc>) -> Vec<u8> {
-    let lines = receipt_lines(r);
-    let (width, margin, size, step, qr_side) = match layout {
-        PdfLayout::Ticket => (80.0 * MM, 5.0 * MM, 7.5, 11.0, 34.0 * MM),
-        PdfLayout::A4 => (A4.0, 60.0, 11.0, 17.0, 40.0 * MM),
-    };
+    let rows = receipt_pdf_rows(r, layout);
+    let (width, margin, size, step, qr_side) = measures(layout);
     let qr_room = if r.qr.is_some() { qr_side + step } else { 0.0 };
     let height = match layout {
-        PdfLayout::Ticket => 2.0 * margin + step * (lines.len() as f32 + 1.0) + qr_room,
+        PdfLayout::Ticket => 2.0 * margin + step * (rows.len() as f32 + 1.0) + qr_room,
         PdfLayout::A4 => A4.1,
     };
     let mut page = Page::new((width, height));
     let (left, right, center) = (margin, width - margin, width / 2.0);
     let mut y = height - margin - step;
-    for line in &lines {
-        match line.style {
+    for row in &rows {
+        match row.style {
             Style::Rule => page.rule(left, right, y + step / 2.5),
-            Style::Title => page.text(center, y, size * 1.2, true, Align::Center, &line.left),
-            Style::Center => page.text(center, y, size, false, Align::Center, &line.left),
+            Style::Title => page.text(center, y, size * 1.2, true, Align::Center, &row.left),
+            Style::Center => page.text(center, y, size, false, Align::Center, &row.left),
             Style::Bold | Style::Plain => {
-                let bold = line.style == Style::Bold;
-                page.text(left, y, size, bold, Align::Left, &line.left);
-                if let Some(figure) = &line.right {
+                let bold = row.style == Style::Bold;
+                page.text(left, y, size, bold, Align::Left, &row.left);
+                if let Some(figure) = &row.right {
                     page.text(right, y, size, bold, Align::Right, figure);
                 }
             }
@@ -370,15 +432,14 @@ pub fn receipt_pdf(r: &Receipt, layout: PdfLayout, created: DateTime<Utc>) -> Ve
         y -= step;
     }
     if let Some(data) = &r.qr {
-        // Never drawn is never silent: the receipt's words hold everything the code would.
+        // A code too long is left out; the receipt's words hold everything it would.
         page.qr(center - qr_side / 2.0, y - qr_side + step, qr_side, data);
     }
-    let title = lines
-        .iter()
-        .find(|l| l.left.contains(&r.document))
-        .map(|l| l.left.clone())
-        .unwrap_or_else(|| r.document.clone());
-    render(&[page], &title, created)
+    let kind = match r.kind {
+        ReceiptKind::Sale => r.lang.pick("Ticket", "Receipt"),
+        ReceiptKind::Refund => r.lang.pick("Note de remboursement", "Refund note"),
+    };
+    render(&[page], &format!("{kind} {}", r.document), created)
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 use chrono::{DateTime, TimeZone, Utc};
 
 use super::*;
-use crate::paper::escpos::{EURO_PC858, columns, printable, receipt_escpos};
+use crate::paper::escpos::{EURO_PC858, columns, pc858, printable, receipt_escpos};
 
 fn at(h: u32, m: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 29, h, m, 0)
@@ -174,4 +174,37 @@ fn lines_fit_the_ticket_with_the_figure_on_the_right() {
         "{c:?}"
     );
     assert_eq!(printable("Zoé — 5 €…✓"), "Zoé - 5 €...?");
+    // The published table: the hyphen stays ASCII, the euro sign is 0xD5, Ô 0xE2, ¿ 0xA8, the no-break space 0xFF.
+    assert_eq!(pc858("-€Ô¿é°"), vec![b'-', 0xd5, 0xe2, 0xa8, 0x82, 0xf8]);
+}
+
+#[test]
+fn long_lines_wrap_on_the_narrow_ticket_and_keep_every_word() {
+    let r = refund_note();
+    let rows = receipt_pdf_rows(&r, PdfLayout::Ticket);
+    let a4 = receipt_pdf_rows(&r, PdfLayout::A4);
+    assert!(
+        rows.len() > a4.len(),
+        "{} rows on the ticket, {} on A4",
+        rows.len(),
+        a4.len()
+    );
+    let words = |v: &[ReceiptLine]| {
+        v.iter()
+            .map(ReceiptLine::text)
+            .collect::<Vec<_>>()
+            .join(" ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    assert_eq!(words(&rows), words(&a4));
+    assert!(words(&rows).contains("Ce ticket modifie le ticket n° T01-V000042 du 29/11/2026"));
+    let room = 80.0 * crate::paper::pdf::MM - 8.0 * crate::paper::pdf::MM;
+    for row in &rows {
+        let bold = matches!(row.style, Style::Title | Style::Bold);
+        let size = if row.style == Style::Title { 9.0 } else { 7.5 };
+        let w = crate::paper::pdf::text_width(&row.text(), size, bold);
+        assert!(w <= room + 8.0, "{row:?}: {w} > {room}");
+    }
 }
