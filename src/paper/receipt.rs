@@ -290,20 +290,24 @@ pub fn receipt_lines(r: &Receipt) -> Vec<ReceiptLine> {
                 None,
             ));
             for x in &p.refunds {
+                out.push(l(
+                    Style::Plain,
+                    format!("  {}", tender_words(&x.tender, lang)),
+                    Some(format!("-{}", money(x.amount))),
+                ));
                 let state = if x.state == RefundState::Refunded {
                     String::new()
                 } else {
-                    format!(" ({})", x.state.label(lang).to_lowercase())
+                    format!(", {}", x.state.label(lang).to_lowercase())
                 };
                 out.push(l(
                     Style::Plain,
                     format!(
-                        "  {} {} {}{state}",
-                        tender_words(&x.tender, lang),
-                        lang.pick("remb. n°", "refund no."),
+                        "    {} {}{state}",
+                        lang.pick("remboursement n°", "refund no."),
                         x.number
                     ),
-                    Some(format!("-{}", money(x.amount))),
+                    None,
                 ));
             }
             out.push(l(
@@ -433,7 +437,7 @@ pub fn receipt_pdf(r: &Receipt, layout: PdfLayout, created: DateTime<Utc>) -> Ve
     }
     if let Some(data) = &r.qr {
         // A code too long is left out; the receipt's words hold everything it would.
-        page.qr(center - qr_side / 2.0, y - qr_side + step, qr_side, data);
+        page.qr(center - qr_side / 2.0, y - qr_side, qr_side, data);
     }
     let kind = match r.kind {
         ReceiptKind::Sale => r.lang.pick("Ticket", "Receipt"),

@@ -112,8 +112,9 @@ fn a_refund_note_says_which_ticket_it_modifies_and_what_is_left() {
         "DUPLICATA 1",
         "Ce ticket modifie le ticket n° T01-V000042 du 29/11/2026",
         "Motif : retour",
-        "Visa ************1111 remb. n° 7 (en attente) -775,00\u{a0}€",
-        "Carte cadeau 3 Bimpli CADO ...7893 remb. n° 8 -25,00\u{a0}€",
+        "Visa ************1111 -775,00\u{a0}€",
+        "remboursement n° 7, en attente",
+        "Carte cadeau 3 Bimpli CADO ...7893 -25,00\u{a0}€",
         "Total remboursé 800,00\u{a0}€",
         "Reste remboursable sur la vente 295,00\u{a0}€",
     ] {
