@@ -48,8 +48,9 @@ pub enum Command {
     /// Write a closing's Z report as a PDF (the last daily closing unless told otherwise).
     ZReport(ZReportArgs),
     /// Hand out a sale's receipt or a refund's note (`receipt sale REF` or `receipt refund N`): a PDF (80 mm ticket
-    /// or A4) or ESC/POS bytes to a new file, or printed on an ESC/POS printer. The first print, then "DUPLICATA n"
-    /// with --duplicate; each print is a journal entry.
+    /// or A4) or ESC/POS bytes to a new file, or printed on an ESC/POS printer (--printer, else the one chosen with
+    /// `receipt printer ADDRESS`; `receipt test-page` tries it). The first print, then "DUPLICATA n" with
+    /// --duplicate; each print is a journal entry.
     Receipt(ReceiptArgs),
     /// The till's identity: its code (on closings and documents), UUID, shop and address.
     #[command(subcommand)]
@@ -242,24 +243,20 @@ pub struct ZReportArgs {
 /// `receipt`
 #[derive(Debug, Clone, Args)]
 pub struct ReceiptArgs {
-    /// `sale` (a paid sale's receipt) or `refund` (a refund's note).
-    #[arg(value_parser = ["sale", "refund"])]
+    /// `sale` (a paid sale's receipt), `refund` (a refund's note), `printer` (choose the receipt printer: an
+    /// address, or `none`) or `test-page` (print a test page).
+    #[arg(value_parser = ["sale", "refund", "printer", "test-page"])]
     pub what: String,
-    /// The sale's order reference (or hosted checkout id), or the refund's number.
-    pub id: String,
+    /// The sale's order reference (or hosted checkout id), the refund's number, or the printer's address.
+    pub id: Option<String>,
     /// A copy of what was already printed: "DUPLICATA n".
     #[arg(long)]
     pub duplicate: bool,
     /// What to write: pdf (80 mm ticket), pdf-a4 or escpos (the printer's bytes).
     #[arg(long, default_value = "pdf", value_parser = ["pdf", "pdf-a4", "escpos"])]
     pub format: String,
-    /// The file to write (it must not exist).
-    #[arg(
-        short = 'o',
-        long = "output",
-        required_unless_present = "printer",
-        conflicts_with = "printer"
-    )]
+    /// The file to write (it must not exist). Without it or --printer, the chosen receipt printer.
+    #[arg(short = 'o', long = "output", conflicts_with = "printer")]
     pub output: Option<PathBuf>,
     /// An ESC/POS printer: tcp://HOST:PORT, usb:/dev/usb/lp0 or serial:/dev/ttyUSB0.
     #[arg(long)]

@@ -18,6 +18,7 @@ use escpos::utils::{
 };
 
 use super::receipt::{Receipt, ReceiptLine, Style, receipt_lines};
+use crate::i18n::Lang;
 
 /// Characters on a line of an 80 mm ticket in font A.
 pub const COLUMNS: usize = 42;
@@ -142,11 +143,44 @@ pub fn columns(line: &ReceiptLine) -> Vec<String> {
 
 /// The receipt as the bytes an ESC/POS printer is sent (see the module's notes).
 pub fn receipt_escpos(r: &Receipt) -> Result<Vec<u8>, EscPosError> {
+    lines_escpos(&receipt_lines(r), r.qr.as_deref())
+}
+
+/// A test page: the printer's address, the time, every French letter and the euro sign, a ruler of the columns, a
+/// QR code and a cut, so the shop sees at once that the code page, the width and the cutter are right.
+pub fn test_page_escpos(printer: &str, at: &str, lang: Lang) -> Result<Vec<u8>, EscPosError> {
+    let line = |style, left: &str, right: Option<&str>| ReceiptLine {
+        left: left.into(),
+        right: right.map(str::to_string),
+        style,
+    };
+    let ruler: String = (1..=COLUMNS)
+        .map(|i| char::from(b'0' + (i % 10) as u8))
+        .collect();
+    let lines = [
+        line(Style::Title, lang.pick("PAGE DE TEST", "TEST PAGE"), None),
+        line(Style::Center, "cadodesk", None),
+        line(
+            Style::Plain,
+            &format!("{} {printer}", lang.pick("Imprimante :", "Printer:")),
+            None,
+        ),
+        line(Style::Plain, at, None),
+        line(Style::Rule, "", None),
+        line(Style::Plain, "àâçéèêëîïôùûü ÀÇÉÈÊÔ °", None),
+        line(Style::Bold, lang.pick("Total", "Total"), Some("1 234,50 €")),
+        line(Style::Plain, &ruler, None),
+        line(Style::Rule, "", None),
+    ];
+    lines_escpos(&lines, Some("cadodesk test"))
+}
+
+fn lines_escpos(lines: &[ReceiptLine], qr: Option<&str>) -> Result<Vec<u8>, EscPosError> {
     let sink = Collect::default();
     let options = PrinterOptions::new(Some(PageCode::PC858), None, COLUMNS as u8);
     let mut p = Printer::new(sink.clone(), Protocol::default(), Some(options));
     p.init()?;
-    for line in receipt_lines(r) {
+    for line in lines {
         match line.style {
             Style::Rule => {
                 p.custom(&pc858(&"-".repeat(COLUMNS)))?.feed()?;
@@ -154,7 +188,7 @@ pub fn receipt_escpos(r: &Receipt) -> Result<Vec<u8>, EscPosError> {
             Style::Title | Style::Center => {
                 p.justify(JustifyMode::CENTER)?;
                 p.bold(line.style == Style::Title)?;
-                for text in columns(&line) {
+                for text in columns(line) {
                     p.custom(&pc858(text.trim()))?.feed()?;
                 }
                 p.bold(false)?;
@@ -162,14 +196,14 @@ pub fn receipt_escpos(r: &Receipt) -> Result<Vec<u8>, EscPosError> {
             }
             Style::Bold | Style::Plain => {
                 p.bold(line.style == Style::Bold)?;
-                for text in columns(&line) {
+                for text in columns(line) {
                     p.custom(&pc858(&text))?.feed()?;
                 }
                 p.bold(false)?;
             }
         }
     }
-    if let Some(data) = &r.qr {
+    if let Some(data) = qr {
         p.feed()?;
         p.justify(JustifyMode::CENTER)?;
         p.qrcode_option(
@@ -194,5 +228,16 @@ mod tests {
         assert_eq!(pc858_byte('€'), Some(EURO_PC858));
         assert_eq!(pc858_byte('\u{a0}'), Some(0xff));
         assert_eq!(pc858_byte('ÿ'), Some(0x98));
+    }
+
+    #[test]
+    fn a_test_page_shows_every_french_letter_and_cuts() {
+        let bytes = test_page_escpos("tcp://10.0.0.9:9100", "29/11/2026 10:00", Lang::Fr)
+            .unwrap_or_default();
+        assert!(bytes.starts_with(b"\x1b@\x1bt\x13"));
+        assert!(bytes.ends_with(b"\x1dVA\x00"));
+        assert!(bytes.windows(4).any(|w| w == b"\x85\x83\x87\x82"), "àâçé");
+        assert!(bytes.windows(2).any(|w| w == [b' ', EURO_PC858]));
+        assert!(bytes.windows(10).any(|w| w == b"1234567890"));
     }
 }

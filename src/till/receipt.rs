@@ -13,8 +13,9 @@ use thiserror::Error;
 
 use crate::domain::{Amount, CheckoutState, RefundState, TenderKind};
 use crate::i18n::{Lang, Localize};
+use crate::ledger::keys;
 use crate::ledger::{Entry, Event, LedgerError, RefundRecord, TenderRecord};
-use crate::paper::escpos::{EscPosError, receipt_escpos};
+use crate::paper::escpos::{EscPosError, receipt_escpos, test_page_escpos};
 use crate::paper::{
     PdfLayout, Receipt, ReceiptKind, ReceiptRefund, ReceiptTender, RefundPart, receipt_pdf,
 };
@@ -393,5 +394,39 @@ impl Records {
         printer.send(&prepared.bytes)?;
         let entry = self.receipt_handed_out(&prepared, &printer.to_string())?;
         Ok((prepared, entry))
+    }
+}
+
+impl Records {
+    /// The receipt printer chosen in the settings, if any.
+    pub fn receipt_printer(&self) -> Result<Option<PrinterAddress>> {
+        match self.ledger().setting(keys::RECEIPT_PRINTER)? {
+            None => Ok(None),
+            Some(s) => Ok(Some(PrinterAddress::parse(&s)?)),
+        }
+    }
+
+    /// Chooses the receipt printer (`None`: receipts go to files), a journaled setting. An address that is not one
+    /// of the forms is refused before anything is written.
+    pub fn set_receipt_printer(&self, printer: Option<&str>) -> Result<Option<PrinterAddress>> {
+        let address = printer.map(PrinterAddress::parse).transpose()?;
+        self.ledger().set_setting(
+            self.operator(),
+            keys::RECEIPT_PRINTER,
+            address.as_ref().map(|a| a.to_string()).as_deref(),
+        )?;
+        Ok(address)
+    }
+
+    /// Prints a test page ("Imprimer une page de test"): not a document, so not journaled.
+    pub fn print_test_page(&self, printer: &PrinterAddress, lang: Lang) -> Result<()> {
+        let at = self
+            .now()
+            .with_timezone(&chrono_tz::Europe::Paris)
+            .format("%d/%m/%Y %H:%M")
+            .to_string();
+        let bytes = test_page_escpos(&printer.to_string(), &at, lang)?;
+        printer.send(&bytes)?;
+        Ok(())
     }
 }

@@ -42,6 +42,7 @@ fn pc858(b: u8) -> char {
     match b {
         0x20..=0x7e => char::from(b),
         0x80 => 'Ç',
+        0x81 => 'ü',
         0x82 => 'é',
         0x83 => 'â',
         0x85 => 'à',
@@ -56,8 +57,10 @@ fn pc858(b: u8) -> char {
         0x96 => 'û',
         0x97 => 'ù',
         0xb7 => 'À',
+        0xd2 => 'Ê',
         0xd4 => 'È',
         0xd5 => '€',
+        0xe2 => 'Ô',
         0xf8 => '°',
         0xff => '\u{a0}',
         other => panic!("byte {other:#04x} is not a letter a French receipt uses in PC858"),
@@ -414,11 +417,11 @@ async fn receipt_pdfs_of_a_three_gift_card_sale_and_a_two_card_refund() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn receipt_through_the_binary_writes_escpos_then_refuses_a_second_original() {
+async fn receipt_through_the_binary_to_a_file_then_on_the_chosen_printer_with_a_test_page() {
     let sb = sandbox(0).await;
     let dir = tempfile::tempdir().unwrap();
     let till = till(dir.path(), &sb.base_url(), "caisse");
-    let (id, _) = a_sale_and_an_order_refund(&till).await;
+    let (id, numbers) = a_sale_and_an_order_refund(&till).await;
     let reference = till.checkout(&id).unwrap().unwrap().merchant_reference;
     drop(till);
     let out = dir.path().join("ticket.bin");
@@ -473,4 +476,50 @@ async fn receipt_through_the_binary_writes_escpos_then_refuses_a_second_original
         &std::fs::read(dir.path().join("copy.pdf")).unwrap(),
         "DUPLICATA 1"
     ));
+
+    // The receipt printer chosen once (a journaled setting), tried with a test page, then used without --printer.
+    let (printer, jobs) = fake_printer(2);
+    let none = cli.run(&["receipt", "refund", "1"]).await;
+    assert_eq!(none.status.code(), Some(1), "{}", stderr_of(&none));
+    assert!(
+        stderr_of(&none).contains("receipt printer"),
+        "{}",
+        stderr_of(&none)
+    );
+    let bad = cli.run(&["receipt", "printer", "192.168.1.50"]).await;
+    assert_eq!(bad.status.code(), Some(1), "{}", stderr_of(&bad));
+    assert!(
+        stderr_of(&bad).contains("tcp://HOST:PORT"),
+        "{}",
+        stderr_of(&bad)
+    );
+    let chosen = cli.run(&["receipt", "printer", &printer.to_string()]).await;
+    assert!(chosen.status.success(), "{}", stderr_of(&chosen));
+    let test = cli.run(&["receipt", "test-page"]).await;
+    assert!(test.status.success(), "{}", stderr_of(&test));
+    let page = decode(&jobs.recv().unwrap());
+    assert!(
+        page.lines.iter().any(|l| l.contains("PAGE DE TEST")),
+        "{:#?}",
+        page.lines
+    );
+    assert!(
+        page.lines.iter().any(|l| l.contains("1 234,50 €")),
+        "{:#?}",
+        page.lines
+    );
+    assert!(page.cut_last);
+    let note = cli
+        .run(&["receipt", "refund", &numbers[0].to_string(), "--json"])
+        .await;
+    assert!(note.status.success(), "{}", stderr_of(&note));
+    let printed = decode(&jobs.recv().unwrap());
+    assert!(
+        printed
+            .lines
+            .iter()
+            .any(|l| l.contains("NOTE DE REMBOURSEMENT")),
+        "{:#?}",
+        printed.lines
+    );
 }
