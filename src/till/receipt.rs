@@ -174,6 +174,32 @@ pub struct PreparedReceipt {
     pub original_seq: Option<i64>,
 }
 
+impl PreparedReceipt {
+    /// Its title: "Ticket T01-V000042", "Note de remboursement T01-R000007".
+    pub fn title(&self) -> String {
+        let r = &self.receipt;
+        let kind = match r.kind {
+            ReceiptKind::Sale => r.lang.pick("Ticket", "Receipt"),
+            ReceiptKind::Refund => r.lang.pick("Note de remboursement", "Refund note"),
+        };
+        format!("{kind} {}", r.document)
+    }
+
+    /// Its lines as printed, one text each (the figure after the words; rules as dashes).
+    pub fn lines(&self) -> Vec<String> {
+        crate::paper::receipt_lines(&self.receipt)
+            .iter()
+            .map(|l| {
+                if l.style == crate::paper::receipt::Style::Rule {
+                    "-".repeat(24)
+                } else {
+                    l.text()
+                }
+            })
+            .collect()
+    }
+}
+
 fn tender_of(t: &TenderRecord) -> ReceiptTender {
     ReceiptTender {
         position: t.position,

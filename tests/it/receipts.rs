@@ -523,3 +523,57 @@ async fn receipt_through_the_binary_to_a_file_then_on_the_chosen_printer_with_a_
         printed.lines
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refund_note_on_the_customers_phone_is_served_by_the_sandbox_and_journaled() {
+    let sb = sandbox(0).await;
+    let dir = tempfile::tempdir().unwrap();
+    let till = till(dir.path(), &sb.base_url(), "caisse");
+    let (_, numbers) = a_sale_and_an_order_refund(&till).await;
+    let note = ReceiptTarget::Refund(numbers[0]);
+    let url = cadodesk::app::receipt_phone::publish(&till, &sb.base_url(), &note, false, Lang::Fr)
+        .await
+        .unwrap();
+    assert!(
+        url.starts_with(&format!("{}/receipts/", sb.base_url())),
+        "{url}"
+    );
+
+    // The phone opens the page: the note's words, its PDF, nothing secret.
+    let page = reqwest::get(&url).await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    for want in [
+        "NOTE DE REMBOURSEMENT n° T01-R000001",
+        "Ce ticket modifie le ticket n° T01-V000001",
+        "-80,00\u{a0}€",
+        "Télécharger le PDF",
+    ] {
+        assert!(html.contains(want), "{want:?} in {html}");
+    }
+    assert!(!html.contains(VISA) && !html.contains(CADO_250), "{html}");
+    let pdf = reqwest::get(format!("{url}/pdf")).await.unwrap();
+    assert_eq!(pdf.status(), 200);
+    assert!(pdf.bytes().await.unwrap().starts_with(b"%PDF-"));
+    let unknown = reqwest::get(format!("{}/receipts/{}", sb.base_url(), "0".repeat(32)))
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
+
+    // Handed out, so journaled; the second time is a duplicate.
+    let p = prints(&till);
+    assert!(
+        matches!(&p[..], [(_, Event::ReceiptPrinted { to, copy: 0, .. })] if to == "phone"),
+        "{p:#?}"
+    );
+    let again =
+        cadodesk::app::receipt_phone::publish(&till, &sb.base_url(), &note, false, Lang::Fr)
+            .await
+            .unwrap_err();
+    assert!(again.to_string().contains("--duplicate"), "{again}");
+    let copy = cadodesk::app::receipt_phone::publish(&till, &sb.base_url(), &note, true, Lang::Fr)
+        .await
+        .unwrap();
+    let html = reqwest::get(&copy).await.unwrap().text().await.unwrap();
+    assert!(html.contains("DUPLICATA 1"), "{html}");
+}
