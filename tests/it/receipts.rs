@@ -577,3 +577,27 @@ async fn a_refund_note_on_the_customers_phone_is_served_by_the_sandbox_and_journ
     let html = reqwest::get(&copy).await.unwrap().text().await.unwrap();
     assert!(html.contains("DUPLICATA 1"), "{html}");
 }
+
+#[test]
+fn receipt_and_duplicata_from_the_sale_detail_write_their_pdfs() {
+    use crate::ui::{click, harness, open_sale_detail, paid_sale, wait_for, wait_ready};
+    use egui_kittest::kittest::Queryable;
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(dir.path());
+    wait_ready(&mut h);
+    let sale = paid_sale(&mut h, "95,00 €");
+    open_sale_detail(&mut h, &sale.reference);
+    // No receipt printer chosen: the PDF goes to the data directory's `recus` folder.
+    click(&mut h, "Reçu");
+    let first = dir.path().join("recus").join("T01-V000001.pdf");
+    wait_for(&mut h, "the receipt's PDF", |_| first.exists());
+    h.run_steps(3);
+    assert!(h.query_by_label_contains("Remis : T01-V000001").is_some());
+    let bytes = std::fs::read(&first).unwrap();
+    assert!(holds(&bytes, "TICKET n° T01-V000001"));
+    assert!(holds(&bytes, "95,00\u{a0}€"));
+    click(&mut h, "Duplicata");
+    let copy = dir.path().join("recus").join("T01-V000001-duplicata-1.pdf");
+    wait_for(&mut h, "the duplicate's PDF", |_| copy.exists());
+    assert!(holds(&std::fs::read(&copy).unwrap(), "DUPLICATA 1"));
+}
