@@ -125,6 +125,8 @@ pub const COPY: Tx = tx("Copier", "Copy");
 pub const RECEIPT: Tx = tx("Reçu", "Receipt");
 /// Print a copy of it.
 pub const RECEIPT_COPY: Tx = tx("Duplicata", "Duplicate");
+/// Hand out a refund's note, from the refund dialog.
+pub const REFUND_NOTE: Tx = tx("Note de remboursement", "Refund note");
 /// A receipt was handed out.
 pub const RECEIPT_DONE: Tx = tx("Remis", "Handed out");
 /// Status label.

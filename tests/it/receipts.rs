@@ -579,8 +579,10 @@ async fn a_refund_note_on_the_customers_phone_is_served_by_the_sandbox_and_journ
 }
 
 #[test]
-fn receipt_and_duplicata_from_the_sale_detail_write_their_pdfs() {
-    use crate::ui::{click, harness, open_sale_detail, paid_sale, wait_for, wait_ready};
+fn receipt_and_duplicata_from_the_sale_detail_and_the_note_offered_after_a_refund() {
+    use crate::ui::{
+        click, harness, open_sale_detail, paid_sale, retype, type_into, wait_for, wait_ready,
+    };
     use egui_kittest::kittest::Queryable;
     let dir = tempfile::tempdir().unwrap();
     let mut h = harness(dir.path());
@@ -600,4 +602,23 @@ fn receipt_and_duplicata_from_the_sale_detail_write_their_pdfs() {
     let copy = dir.path().join("recus").join("T01-V000001-duplicata-1.pdf");
     wait_for(&mut h, "the duplicate's PDF", |_| copy.exists());
     assert!(holds(&std::fs::read(&copy).unwrap(), "DUPLICATA 1"));
+
+    // A refund offers its note at once.
+    h.get_all_by_label("Rembourser").next().unwrap().click();
+    h.run_steps(3);
+    retype(&mut h, "Montant à rembourser", "10,00");
+    click(&mut h, "Motif");
+    click(&mut h, "Retour d'article");
+    type_into(&mut h, "Précision", "taille");
+    click(&mut h, "Continuer");
+    click(&mut h, "Confirmer le remboursement");
+    wait_for(&mut h, "the refund to be recorded", |h| {
+        h.query_by_label_contains("Note de remboursement").is_some()
+    });
+    click(&mut h, "Note de remboursement");
+    let note = dir.path().join("recus").join("T01-R000001.pdf");
+    wait_for(&mut h, "the refund note's PDF", |_| note.exists());
+    let bytes = std::fs::read(&note).unwrap();
+    assert!(holds(&bytes, "Ce ticket modifie le ticket n"));
+    assert!(holds(&bytes, "-10,00\u{a0}€"));
 }
