@@ -206,6 +206,15 @@ log "central ledger: a till's $CENTRAL_ENTRIES entries uploaded to a throwaway P
 Ce="$OUT/central.txt"
 echo "central upload of $(get "$Ce" central_upload_entries) entries (each checked as it arrives, the last seal at commit): cadodesk sync $(get "$Ce" central_upload_s) s, COPY of the same rows into the same table (the same checks) $(get "$Ce" central_copy_same_table_s) s, ratio $(div "$(get "$Ce" central_copy_same_table_s)" "$(get "$Ce" central_upload_s)")"
 echo "central upload of $(get "$Ce" central_upload_entries) entries: cadodesk sync $(get "$Ce" central_upload_s) s, COPY into a plain table without checks $(get "$Ce" central_copy_plain_s) s, ratio $(div "$(get "$Ce" central_copy_plain_s)" "$(get "$Ce" central_upload_s)")"
+log "central export: $REFUNDS refunds over 10 tills"
+(
+  # shellcheck source=scripts/postgres.sh
+  source scripts/postgres.sh
+  pg_start
+  bash scripts/bench-central-export.sh "$CADODESK" "$CADODESK_TEST_PG_URL" "$REFUNDS" "$OUT"
+) >"$OUT/central-export.txt"
+Cx="$OUT/central-export.txt"
+echo "central export of $(get "$Cx" central_export_rows) refunds over 10 tills ($(div "$(get "$Cx" central_export_bytes)" 1048576) MiB CSV, till and shop columns, what each card had refunded before): cadodesk export refunds --central $(get "$Cx" central_export_s) s (peak $(get "$Cx" central_export_peak_mib) MiB), psql \\copy of the same rows joined $(get "$Cx" central_copy_join_s) s, ratio $(div "$(get "$Cx" central_copy_join_s)" "$(get "$Cx" central_export_s)"); psql \\copy of the refunds table alone $(get "$Cx" central_copy_plain_s) s"
 
 # ----- 6. UI ----------------------------------------------------------------------------------------------------
 log "UI ($UI_CHECKOUTS checkouts)"

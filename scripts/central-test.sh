@@ -31,8 +31,8 @@ run_tests() { # run_tests LOG CARGO-TEST-ARGS...
         tail -40 "$log" >&2
     fi
 }
-judges_log "cargo test central -- --ignored"
-run_tests "$PG_DIR/cargo.log" central:: -- --ignored --test-threads 2 --skip "$OUTAGE"
+judges_log "cargo test central (the centre, the app with a centre) -- --ignored"
+run_tests "$PG_DIR/cargo.log" central -- --ignored --test-threads 2 --skip "$OUTAGE"
 judges_log "cargo test $OUTAGE -- --ignored (alone: it stops the server)"
 run_tests "$PG_DIR/cargo-outage.log" "$OUTAGE" -- --ignored --exact
 

@@ -16,6 +16,8 @@ pub struct CentralState {
     pub uploaded: u64,
     /// Why the last sync did not go through, in French and in English.
     pub problem: Option<(String, String)>,
+    /// Whether that was the centre out of reach (else it refused: a chain it does not recognise, a wrong URL).
+    pub unreachable: bool,
 }
 
 /// The last acknowledgement the journal holds (0: none).
@@ -55,6 +57,7 @@ pub async fn sync_now(ledger: &Ledger, operator: &str, url: &Secret) -> CentralS
             },
             uploaded: r.uploaded,
             problem: None,
+            unreachable: false,
         },
         Err(e) => {
             let ack = acknowledged(ledger);
@@ -67,7 +70,108 @@ pub async fn sync_now(ledger: &Ledger, operator: &str, url: &Secret) -> CentralS
                 pending: (head - ack).max(0),
                 uploaded: 0,
                 problem: Some((e.localize(Lang::Fr), e.localize(Lang::En))),
+                unreachable: matches!(e, CentralError::Unreachable(_)),
             }
         }
     }
+}
+
+pub use crate::central::query::{CentralCheckout, Consolidated, Scope};
+
+/// A refund of any till, as the back office lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CentralRefund {
+    /// The till that made it.
+    pub till: String,
+    /// Its shop.
+    pub shop: Option<String>,
+    /// Its number at that till.
+    pub number: i64,
+    /// When it was asked.
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// The sale's reference.
+    pub merchant_reference: String,
+    /// The amount.
+    pub amount: crate::domain::Amount,
+    /// Where it stands.
+    pub state: crate::domain::RefundState,
+}
+
+/// What the back office shows of every till for a period.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AllTills {
+    /// The sales, newest first.
+    pub sales: Vec<CentralCheckout>,
+    /// The refunds, by till then number.
+    pub refunds: Vec<CentralRefund>,
+    /// The daily closings of the period, added up per shop and for the company.
+    pub closings: Vec<Consolidated>,
+}
+
+/// Reads every till in `scope` from the centre for the local days `from` to `to`.
+pub async fn read_all(
+    url: &Secret,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+    scope: &Scope,
+) -> Result<AllTills, CentralError> {
+    use crate::central::query;
+    let client = crate::central::connect(url.expose()).await?;
+    let (f, t) = crate::till::logic::local_days_to_utc(from, to);
+    let sales = query::checkouts(&client, Some(f), Some(t), scope, 2_000).await?;
+    let mut refunds = Vec::new();
+    query::for_each_refund_export_row(&client, f, t, scope, |r| {
+        refunds.push(CentralRefund {
+            till: r.till.clone(),
+            shop: r.shop.clone(),
+            number: r.row.refund.number,
+            created_at: r.row.refund.created_at,
+            merchant_reference: r.row.merchant_reference.clone(),
+            amount: r.row.refund.amount,
+            state: r.row.refund.state,
+        });
+        Ok::<(), std::convert::Infallible>(())
+    })
+    .await
+    .map_err(|e| match e {
+        query::ExportReadError::Centre(c) => c,
+        query::ExportReadError::Sink(never) => match never {},
+    })?;
+    let days = query::closings(&client, crate::domain::closing::ClosingKind::Day, scope).await?;
+    let first = from.to_string();
+    let last = to.to_string();
+    let closings = query::consolidate(&days)
+        .into_iter()
+        .filter(|c| c.label >= first && c.label <= last)
+        .collect();
+    Ok(AllTills {
+        sales,
+        refunds,
+        closings,
+    })
+}
+
+/// Writes the refund export of every till in `scope` for the local days `from` to `to` to `path` (the till and
+/// shop columns first), never over one of the till's files in `data_dir`.
+pub async fn export_all(
+    url: &Secret,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+    scope: &Scope,
+    format: crate::ledger::export::CsvFormat,
+    path: &std::path::Path,
+    data_dir: &std::path::Path,
+) -> Result<crate::ledger::export::ExportSummary, CentralError> {
+    let client = crate::central::connect(url.expose()).await?;
+    let (f, t) = crate::till::logic::local_days_to_utc(from, to);
+    crate::central::query::export_refunds(
+        &client,
+        f,
+        t,
+        scope,
+        format,
+        path,
+        super::own_files(data_dir),
+    )
+    .await
 }

@@ -67,7 +67,45 @@ fn unavailable(e: CentralError) -> CentralUnavailable {
     CentralUnavailable(e.to_string())
 }
 
+fn foreign(t: query::CentralTender) -> ForeignTender {
+    ForeignTender {
+        till: t.till,
+        merchant_reference: t.merchant_reference,
+        hosted_checkout_id: t.hosted_checkout_id,
+        sale_amount_cents: t.sale_amount_cents,
+        payment_id: t.payment_id,
+        product_id: t.product_id,
+        masked_number: t.masked_number,
+        amount_cents: t.amount_cents,
+        captured_cents: t.captured_cents,
+        status: t.status,
+    }
+}
+
 impl CentralGuard for PgGuard {
+    fn foreign_sale<'a>(
+        &'a self,
+        sale: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<ForeignTender>, CentralUnavailable>> {
+        Box::pin(async move {
+            let work = async {
+                let client = connect(&self.url).await?;
+                query::sale_tenders(&client, sale).await
+            };
+            match tokio::time::timeout(ANSWER_WITHIN, work).await {
+                Ok(found) => Ok(found
+                    .map_err(unavailable)?
+                    .into_iter()
+                    .map(foreign)
+                    .collect()),
+                Err(_) => Err(CentralUnavailable(format!(
+                    "no answer within {} s",
+                    ANSWER_WITHIN.as_secs()
+                ))),
+            }
+        })
+    }
+
     fn reserve<'a>(
         &'a self,
         payment_id: &'a str,
@@ -117,18 +155,7 @@ impl CentralGuard for PgGuard {
                     )));
                 }
             };
-            Ok(found.map(|t| ForeignTender {
-                till: t.till,
-                merchant_reference: t.merchant_reference,
-                hosted_checkout_id: t.hosted_checkout_id,
-                sale_amount_cents: t.sale_amount_cents,
-                payment_id: t.payment_id,
-                product_id: t.product_id,
-                masked_number: t.masked_number,
-                amount_cents: t.amount_cents,
-                captured_cents: t.captured_cents,
-                status: t.status,
-            }))
+            Ok(found.map(foreign))
         })
     }
 }

@@ -147,9 +147,10 @@ pub struct CentralAddTillArgs {
 /// `sync`
 #[derive(Debug, Clone, Args)]
 pub struct SyncArgs {
-    /// The till's URL, as `central add-till` printed it; better in the environment.
+    /// The till's URL, as `central add-till` printed it; better in the environment, or kept in the keychain by
+    /// `central connect` (used when neither is given).
     #[arg(long, env = "CADODESK_CENTRAL_URL", hide_env_values = true)]
-    pub url: String,
+    pub url: Option<String>,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
@@ -335,6 +336,8 @@ pub enum CheckoutCommand {
     Status(StatusArgs),
     /// List checkouts from the ledger (no network).
     List(ListArgs),
+    /// Take a sale made at another till in from the central ledger (by its reference), to refund it here.
+    TakeIn(StatusArgs),
 }
 
 /// `checkout create`
@@ -448,6 +451,9 @@ pub struct RangeArgs {
 pub enum ExportCommand {
     /// The refund ledger as CSV.
     Refunds(ExportArgs),
+    /// The sales as CSV, one line per card (each gift card, the card for the remainder): what it paid, what was
+    /// refunded on it, what is left.
+    Sales(ExportArgs),
 }
 
 /// `export refunds`

@@ -32,7 +32,7 @@ pub(super) fn scope_of(cmd: &Command) -> Option<&ScopeArgs> {
     match cmd {
         Command::Checkout(CheckoutCommand::List(a)) => Some(&a.scope),
         Command::Refunds(a) => Some(&a.scope),
-        Command::Export(ExportCommand::Refunds(a)) => Some(&a.scope),
+        Command::Export(ExportCommand::Refunds(a) | ExportCommand::Sales(a)) => Some(&a.scope),
         Command::Closings(a) => Some(&a.scope),
         _ => None,
     }

@@ -94,6 +94,33 @@ pub(super) fn records_command(
             }
             Ok(Outcome::Ok)
         })()),
+        Command::Export(ExportCommand::Sales(a)) => Ok((|| -> anyhow::Result<Outcome> {
+            let Some(format) = CsvFormat::parse(&a.format) else {
+                return Ok(Outcome::Refused(format!(
+                    "format '{}': use excel-fr or rfc4180",
+                    a.format
+                )));
+            };
+            let s = records.export_sales(a.from, a.to, format, &a.output)?;
+            if a.json {
+                print_json(&json!({
+                    "rows": s.rows,
+                    "paid": s.paid.cents(),
+                    "refunded": s.refunded.cents(),
+                    "path": a.output,
+                    "format": format.name(),
+                }))?;
+            } else {
+                println!(
+                    "{} cards of the sales written to {} (paid {}, refunded {})",
+                    s.rows,
+                    a.output.display(),
+                    s.paid.fr(),
+                    s.refunded.fr()
+                );
+            }
+            Ok(Outcome::Ok)
+        })()),
         Command::Export(ExportCommand::Refunds(a)) => Ok((|| -> anyhow::Result<Outcome> {
             let Some(format) = CsvFormat::parse(&a.format) else {
                 return Ok(Outcome::Refused(format!(
@@ -293,6 +320,18 @@ pub(super) async fn till_command(till: &Till, cmd: Command) -> anyhow::Result<Ou
         }
         Command::Checkout(CheckoutCommand::Status(a)) => {
             let view = till.refresh(&a.id).await?;
+            if a.json {
+                print_json(&checkout_json(&view))?;
+            } else {
+                print_checkout(&view);
+            }
+            Ok(Outcome::Ok)
+        }
+        Command::Checkout(CheckoutCommand::TakeIn(a)) => {
+            let hosted = till.take_in_sale(&a.id).await?;
+            let view = till
+                .checkout(&hosted)?
+                .ok_or_else(|| TillError::UnknownCheckout(hosted.clone()))?;
             if a.json {
                 print_json(&checkout_json(&view))?;
             } else {

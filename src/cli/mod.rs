@@ -392,7 +392,19 @@ async fn till_command(global: &GlobalArgs, cmd: Command) -> anyhow::Result<Outco
     }
     // Sync needs the ledger and the centre, not the platform.
     if let Command::Sync(a) = &cmd {
-        return match crate::central::sync(&ledger, &settings.operator, &a.url).await {
+        let url = match &a.url {
+            Some(u) => crate::vault::Secret::new(u.clone()),
+            None => match app::platform::central_url(&ledger, &|_| None, &Vault::open) {
+                Some(u) => u,
+                None => {
+                    return Ok(Outcome::Refused(
+                        "sync: this till has no central URL: run `cadodesk central connect`, or set CADODESK_CENTRAL_URL"
+                            .into(),
+                    ));
+                }
+            },
+        };
+        return match crate::central::sync(&ledger, &settings.operator, url.expose()).await {
             Ok(r) => {
                 if a.json {
                     print::print_json(&serde_json::to_value(&r)?)?;

@@ -58,14 +58,14 @@ impl CsvFormat {
         }
     }
 
-    fn delimiter(self) -> u8 {
+    pub(super) fn delimiter(self) -> u8 {
         match self {
             CsvFormat::ExcelFr => b';',
             CsvFormat::Rfc4180 => b',',
         }
     }
 
-    fn decimal(self) -> char {
+    pub(super) fn decimal(self) -> char {
         match self {
             CsvFormat::ExcelFr => ',',
             CsvFormat::Rfc4180 => '.',
@@ -73,57 +73,65 @@ impl CsvFormat {
     }
 }
 
-/// The header line.
+/// The header line. One level per column, named so: the refund (its number, times, amount, status…), then the sale
+/// (`vente_`), then the card it was paid back to (`carte_`: its kind, rank among the sale's gift cards, number, what
+/// it paid, what was refunded on it before this refund and what is left after it).
 pub fn header(format: CsvFormat) -> [&'static str; COLUMNS] {
     match format {
         CsvFormat::ExcelFr => [
             "n_piece",
             "date_heure_locale",
             "date_utc",
-            "reference_commande",
-            "payment_id",
             "refund_id",
-            "moyen",
-            "montant",
+            "montant_rembourse",
             "devise",
             "sens",
             "statut",
             "motif",
             "operateur",
-            "montant_vente",
-            "deja_rembourse",
-            "reste_remboursable",
             "origine",
             "date_statut_final_utc",
+            "reference_commande",
+            "vente_montant",
+            "payment_id",
+            "carte_type",
+            "carte_rang",
+            "carte_numero",
+            "carte_montant_paye",
+            "carte_deja_rembourse",
+            "carte_reste_remboursable",
         ],
         CsvFormat::Rfc4180 => [
             "refund_number",
             "local_time",
             "utc_time",
-            "order_reference",
-            "payment_id",
             "refund_id",
-            "tender",
-            "amount",
+            "refund_amount",
             "currency",
             "direction",
             "status",
             "reason",
             "operator",
-            "sale_amount",
-            "refunded_before",
-            "still_refundable",
             "origin",
             "final_status_utc",
+            "order_reference",
+            "sale_amount",
+            "payment_id",
+            "card_type",
+            "card_rank",
+            "card_number",
+            "card_paid",
+            "card_refunded_before",
+            "card_still_refundable",
         ],
     }
 }
 
 /// Number of columns.
-pub const COLUMNS: usize = 18;
+pub const COLUMNS: usize = 21;
 
-/// Index of the amount column (for readers).
-pub const AMOUNT_COLUMN: usize = 7;
+/// Index of the refunded amount's column (for readers).
+pub const AMOUNT_COLUMN: usize = 4;
 
 /// Makes a free-text cell safe for spreadsheets: a leading `=`, `+`, `-`, `@`, tab or CR gets a `'` in front.
 pub fn neutralise(text: &str) -> String {
@@ -133,7 +141,17 @@ pub fn neutralise(text: &str) -> String {
     }
 }
 
-/// How a tender is named: "CADO 2 629900******0002", "Visa 401200******0026".
+/// A card's kind in words: "Bimpli CADO", "Visa", "Mastercard", or the product's number.
+pub fn card_type(product_id: i32, lang: Lang) -> String {
+    match product_id {
+        3103 => "Bimpli CADO".to_string(),
+        1 => "Visa".to_string(),
+        3 => "Mastercard".to_string(),
+        other => format!("{} {other}", lang.pick("Moyen", "Product")),
+    }
+}
+
+/// How a tender is named in one cell: "CADO 2 629900******0002", "Visa 401200******0026".
 pub fn tender_label(
     product_id: i32,
     gift_card_rank: i64,
@@ -142,9 +160,7 @@ pub fn tender_label(
 ) -> String {
     let kind = match product_id {
         3103 => format!("CADO {gift_card_rank}"),
-        1 => "Visa".to_string(),
-        3 => "Mastercard".to_string(),
-        other => format!("{} {other}", lang.pick("Moyen", "Product")),
+        other => card_type(other, lang),
     };
     match masked {
         Some(m) if !m.is_empty() => format!("{kind} {m}"),
@@ -152,7 +168,7 @@ pub fn tender_label(
     }
 }
 
-fn utc_iso(t: DateTime<Utc>) -> String {
+pub(super) fn utc_iso(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
@@ -179,30 +195,32 @@ pub fn row_cells(row: &RefundExportRow, format: CsvFormat) -> [String; COLUMNS] 
         r.number.to_string(),
         local_s,
         utc_iso(r.created_at),
-        neutralise(&row.merchant_reference),
-        neutralise(&r.payment_id),
         neutralise(r.refund_id.as_deref().unwrap_or("")),
-        neutralise(&tender_label(
-            row.product_id,
-            row.gift_card_rank,
-            row.masked_number.as_deref(),
-            lang,
-        )),
         r.amount.plain(d),
         "EUR".to_string(),
         lang.pick("Remboursement", "Refund").to_string(),
         r.state.label(lang).to_string(),
         neutralise(&r.reason),
         neutralise(&r.operator),
-        row.sale_amount.plain(d),
-        row.refunded_before.plain(d),
-        still.plain(d),
         if r.external {
             lang.pick("portail", "portal").to_string()
         } else {
             "cadodesk".to_string()
         },
         r.final_at.map(utc_iso).unwrap_or_default(),
+        neutralise(&row.merchant_reference),
+        row.sale_amount.plain(d),
+        neutralise(&r.payment_id),
+        card_type(row.product_id, lang),
+        if row.product_id == crate::domain::PRODUCT_CADO {
+            row.gift_card_rank.to_string()
+        } else {
+            String::new()
+        },
+        neutralise(row.masked_number.as_deref().unwrap_or("")),
+        row.tender_captured.plain(d),
+        row.refunded_before.plain(d),
+        still.plain(d),
     ]
 }
 

@@ -183,6 +183,9 @@ pub enum Event {
         format: String,
         /// Rows written.
         rows: u64,
+        /// What was exported: `sales`; absent for refunds (the first export there was).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        what: Option<String>,
     },
     /// A reconciliation ran.
     ReconcileDone {

@@ -12,6 +12,7 @@ mod closings;
 mod error;
 pub mod export;
 mod export_rows;
+pub mod export_sales;
 mod guard;
 pub mod journal;
 mod projection;

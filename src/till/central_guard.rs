@@ -72,6 +72,22 @@ pub trait CentralGuard: Send + Sync + std::fmt::Debug {
         &'a self,
         payment_id: &'a str,
     ) -> BoxFuture<'a, Result<Option<ForeignTender>, CentralUnavailable>>;
+
+    /// The tenders of a sale the centre holds, by its reference or hosted checkout id (empty when no till sent it).
+    fn foreign_sale<'a>(
+        &'a self,
+        sale: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<ForeignTender>, CentralUnavailable>>;
+}
+
+/// The till code a sale reference names (`CD-T02-20261129-0004` → `T02`), if it has one.
+pub fn till_of_reference(reference: &str) -> Option<&str> {
+    let mut parts = reference.split('-');
+    let (Some("CD"), Some(code), Some(day)) = (parts.next(), parts.next(), parts.next()) else {
+        return None;
+    };
+    (day.len() == 8 && day.bytes().all(|b| b.is_ascii_digit()) && super::valid_till_code(code))
+        .then_some(code)
 }
 
 impl Till {
@@ -95,9 +111,50 @@ impl Till {
         let Some(f) = found else {
             return Err(TillError::NotAtCentre(payment_id.to_string()));
         };
+        self.take_in(f)?;
+        ledger.tender(payment_id).map_err(TillError::from_ledger)
+    }
+
+    /// A sale made at another till, taken in from the centre (each of its tenders journaled) so that it can be
+    /// refunded here: its hosted checkout id. A sale the centre does not hold is refused, naming the till its
+    /// reference names when it names one.
+    pub async fn take_in_sale(&self, sale: &str) -> Result<String> {
+        let Some(central) = &self.core.central else {
+            return Err(TillError::UnknownCheckout(sale.to_string()));
+        };
+        let tenders = central
+            .foreign_sale(sale)
+            .await
+            .map_err(|e| TillError::CentralUnreachable(e.0))?;
+        let Some(first) = tenders.first() else {
+            return Err(match till_of_reference(sale) {
+                Some(code) => TillError::NotSentYet {
+                    sale: sale.to_string(),
+                    till: code.to_string(),
+                },
+                None => TillError::NotAtCentre(sale.to_string()),
+            });
+        };
+        let hosted = first.hosted_checkout_id.clone();
+        for t in tenders {
+            if self
+                .ledger()
+                .tender(&t.payment_id)
+                .map_err(TillError::from_ledger)?
+                .is_none()
+            {
+                self.take_in(t)?;
+            }
+        }
+        Ok(hosted)
+    }
+
+    /// Journals a tender sold at another till.
+    fn take_in(&self, f: ForeignTender) -> Result<()> {
+        let payment_id = f.payment_id.clone();
         let bad =
             |what: &str| TillError::Config(format!("the centre sent a tender with a bad {what}"));
-        ledger
+        self.ledger()
             .append(
                 self.operator(),
                 &Event::ForeignTenderSeen {
@@ -121,7 +178,29 @@ impl Till {
             payment_id,
             "tender sold at another till taken in from the centre"
         );
-        ledger.tender(payment_id).map_err(TillError::from_ledger)
+        Ok(())
+    }
+
+    /// Whether a refund may be sent again: always without a centre; with one, once the centre holds its amount
+    /// (reserved now, or already under the same key). A refusal or a centre out of reach says no, and is logged.
+    pub(super) async fn reserved_for_resend(&self, r: &RefundRecord) -> bool {
+        let Some(central) = &self.core.central else {
+            return true;
+        };
+        match central
+            .reserve(&r.payment_id, r.idempotence_key.as_str(), r.amount)
+            .await
+        {
+            Ok(Reservation::Accepted { .. }) => true,
+            Ok(other) => {
+                tracing::warn!(number = r.number, answer = ?other, "the centre does not hold this refund's amount: not sent again");
+                false
+            }
+            Err(e) => {
+                tracing::warn!(number = r.number, error = %e, "the centre cannot be reached: the refund is not sent again now");
+                false
+            }
+        }
     }
 
     /// With a centre, the refund's amount is reserved there (every till's refunds counted) before the platform is

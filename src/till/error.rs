@@ -66,6 +66,16 @@ pub enum TillError {
         "payment {0} is neither in this till's ledger nor at the centre: check the id; a sale made at another till can be refunded here once that till has sent it to the centre (`cadodesk sync` there)"
     )]
     NotAtCentre(String),
+    /// A sale the centre does not hold yet, whose reference names the till that made it.
+    #[error(
+        "sale {sale} was made at till {till}, which has not sent it to the centre yet: run `cadodesk sync` there (or wait for its next sync), then try again"
+    )]
+    NotSentYet {
+        /// The sale's reference.
+        sale: String,
+        /// The till that holds it.
+        till: String,
+    },
     /// The centre, needed for a refund, cannot be reached.
     #[error(
         "refund refused: the central ledger cannot be reached ({0}), and a refund needs it to count every till's refunds; nothing was sent, try again once the network is back"
@@ -380,6 +390,9 @@ impl Localize for TillError {
             ),
             TillError::NotAtCentre(p) => format!(
                 "Le paiement {p} n'est ni dans le journal de cette caisse ni au serveur central : vérifiez l'identifiant ; une vente d'une autre caisse se rembourse ici une fois que cette caisse l'a envoyée au serveur central (« cadodesk sync » sur celle-ci)"
+            ),
+            TillError::NotSentYet { sale, till } => format!(
+                "La vente {sale} a été faite à la caisse {till}, qui ne l'a pas encore envoyée au serveur central : lancez « cadodesk sync » sur celle-ci (ou attendez son prochain envoi), puis réessayez"
             ),
             TillError::CentralUnreachable(d) => format!(
                 "Remboursement refusé : le serveur central est injoignable ({d}), or un remboursement en a besoin pour compter ceux de toutes les caisses ; rien n'a été envoyé, réessayez quand le réseau est revenu"

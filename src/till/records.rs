@@ -141,6 +141,35 @@ impl Records {
                     to: to.to_string(),
                     format: format.name().to_string(),
                     rows: summary.rows,
+                    what: None,
+                },
+            )
+            .map_err(TillError::from_ledger)?;
+        Ok(summary)
+    }
+
+    /// Writes the sales export (one line per tender of the sales made between two local days, inclusive) to
+    /// `path`, and journals it.
+    pub fn export_sales(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+        format: CsvFormat,
+        path: &Path,
+    ) -> Result<crate::ledger::export_sales::SalesSummary> {
+        check_range(Some(from), Some(to))?;
+        let (f, t) = logic::local_days_to_utc(from, to);
+        let summary =
+            crate::ledger::export_sales::write_sales_to_path(self.ledger(), f, t, format, path)?;
+        self.ledger()
+            .append(
+                self.operator(),
+                &Event::ExportMade {
+                    from: from.to_string(),
+                    to: to.to_string(),
+                    format: format.name().to_string(),
+                    rows: summary.rows,
+                    what: Some("sales".into()),
                 },
             )
             .map_err(TillError::from_ledger)?;

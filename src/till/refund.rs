@@ -250,9 +250,13 @@ impl Till {
     async fn send_and_record(&self, r: &RefundRecord, fresh: bool) -> Result<RefundView> {
         let gw = &self.core.gateway;
         let mut last_error = None;
+        // With a centre, nothing is sent again unless the centre holds the refund's amount (the same key's
+        // reservation, or one made now): an intent whose first send never happened (a crash in between) is sent
+        // only once the centre has counted it against every till.
+        let reserved = fresh || self.reserved_for_resend(r).await;
         // One send: the client already retries with the same key and backoff (its retry policy is the only one);
         // whatever stays unclear after that is settled by reading the platform, or later with the same key.
-        if self.now() - r.created_at < RESEND_WINDOW {
+        if reserved && self.now() - r.created_at < RESEND_WINDOW {
             match gw
                 .refund(&r.payment_id, r.amount, &r.reason, &r.idempotence_key)
                 .await
@@ -289,6 +293,10 @@ impl Till {
         // Read the platform: the refund may exist even though no clear answer came back.
         if let Ok(Some(found)) = self.find_on_platform(r).await {
             self.record_answer(r, &found, None)?;
+            return self.refund_view(&r.idempotence_key);
+        }
+        if !reserved {
+            // Not sent: it stays as it was, for a later attempt or the operator's close.
             return self.refund_view(&r.idempotence_key);
         }
         let message = last_error

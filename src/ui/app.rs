@@ -33,15 +33,18 @@ pub enum Tab {
     Journal,
     /// Clôtures.
     Closings,
+    /// Toutes les caisses (a till with a central ledger).
+    AllTills,
 }
 
 impl Tab {
     /// Every tab, in order.
-    pub const ALL: [Tab; 6] = [
+    pub const ALL: [Tab; 7] = [
         Tab::Cashier,
         Tab::Transactions,
         Tab::Refunds,
         Tab::Closings,
+        Tab::AllTills,
         Tab::Settings,
         Tab::Journal,
     ];
@@ -55,6 +58,7 @@ impl Tab {
             Tab::Settings => text::TAB_SETTINGS,
             Tab::Journal => text::TAB_JOURNAL,
             Tab::Closings => text::TAB_CLOSINGS,
+            Tab::AllTills => text::TAB_ALL_TILLS,
         }
     }
 
@@ -80,6 +84,7 @@ impl Tab {
             Tab::Settings => "settings",
             Tab::Journal => "journal",
             Tab::Closings => "closings",
+            Tab::AllTills => "all-tills",
         }
     }
 }
@@ -155,6 +160,8 @@ pub struct CadodeskApp {
     pub journal: JournalPanel,
     /// The closings screen.
     pub closings: ClosingsPanel,
+    /// Every till, read from the central ledger.
+    pub all_tills: crate::ui::all_tills::AllTillsPanel,
     tour: Option<Tour>,
     styled: bool,
 }
@@ -208,6 +215,7 @@ impl CadodeskApp {
             settings_panel: SettingsPanel::default(),
             journal: JournalPanel::default(),
             closings: ClosingsPanel::default(),
+            all_tills: Default::default(),
             tour: None,
             styled: false,
         }
@@ -263,6 +271,7 @@ impl CadodeskApp {
             Tab::Refunds => commands.push(self.refunds.reload_command()),
             Tab::Settings => self.settings_panel.load(&self.settings, &self.keychain),
             Tab::Closings => commands.push(self.closings.reload_command()),
+            Tab::AllTills => commands.extend(self.all_tills.reload_command()),
             Tab::Cashier | Tab::Journal => {}
         }
         self.send_all(commands);
@@ -322,6 +331,15 @@ impl CadodeskApp {
             Event::Central(state) => {
                 self.central = Some(*state);
             }
+            Event::TakenIn(hosted) => {
+                // The sale is this till's to refund now: its detail, in Transactions.
+                self.all_tills.on_event(&Event::TakenIn(hosted.clone()));
+                self.set_tab(Tab::Transactions);
+                let mut commands = Vec::new();
+                let mut cx = Cx::new(self.settings.lang, &self.settings, true, &mut commands);
+                self.transactions.select(&hosted, &mut cx);
+                self.send_all(commands);
+            }
             Event::ResumeFailed(error) => {
                 self.resume_error = Some(error);
             }
@@ -344,6 +362,7 @@ impl CadodeskApp {
                 self.settings_panel.on_event(&other);
                 self.journal.on_event(&other);
                 self.closings.on_event(&other);
+                self.all_tills.on_event(&other);
                 self.send_all(commands);
             }
         }
@@ -366,6 +385,10 @@ impl CadodeskApp {
                 ui.label(RichText::new(text::APP_NAME.get(lang)).strong().size(18.0));
                 ui.separator();
                 for tab in Tab::ALL {
+                    // Every till is shown only to a till with a central ledger.
+                    if tab == Tab::AllTills && self.central.is_none() {
+                        continue;
+                    }
                     let title = RichText::new(tab.title().get(lang)).size(16.0);
                     if ui.selectable_label(new_tab == tab, title).clicked() {
                         new_tab = tab;
@@ -424,6 +447,7 @@ impl CadodeskApp {
                 Tab::Settings => self.settings_panel.ui(ui, &mut cx),
                 Tab::Journal => self.journal.ui(ui, &mut cx),
                 Tab::Closings => self.closings.ui(ui, &mut cx),
+                Tab::AllTills => self.all_tills.ui(ui, &mut cx),
             }
         });
         if let Some(lang) = self.settings_panel.take_lang_change() {
@@ -450,17 +474,24 @@ impl CadodeskApp {
             ),
             (None, n) => (
                 match lang {
-                    Lang::Fr => format!("Central : {n} écritures à envoyer"),
-                    Lang::En => format!("Central: {n} entries to send"),
+                    Lang::Fr => format!("Central : {n} à envoyer"),
+                    Lang::En => format!("Central: {n} to send"),
                 },
                 ui.visuals().text_color(),
             ),
-            (Some(_), n) => (
+            (Some(_), n) if c.unreachable => (
                 match lang {
-                    Lang::Fr => format!("Central injoignable : {n} écritures en attente"),
-                    Lang::En => format!("Central out of reach: {n} entries waiting"),
+                    Lang::Fr => format!("Central injoignable ({n} en attente)"),
+                    Lang::En => format!("Central out of reach ({n} waiting)"),
                 },
                 widgets::SANDBOX_ORANGE,
+            ),
+            (Some(_), n) => (
+                match lang {
+                    Lang::Fr => format!("Central : envoi arrêté ({n} en attente)"),
+                    Lang::En => format!("Central: sync stopped ({n} waiting)"),
+                },
+                egui::Color32::from_rgb(200, 40, 40),
             ),
         };
         let response = ui.label(RichText::new(words).color(color));

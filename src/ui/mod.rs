@@ -7,6 +7,7 @@
 //! - [`file_dialog`]: where the system's save dialog starts, and whether one can open.
 //! - [`model`]: what the screens show, as plain data; [`text`]: every word, in French and English.
 
+pub mod all_tills;
 pub mod app;
 pub mod bench;
 pub mod cashier;

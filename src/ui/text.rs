@@ -49,6 +49,13 @@ pub const TAB_SETTINGS: Tx = tx("Réglages", "Settings");
 pub const TAB_JOURNAL: Tx = tx("Journal", "Journal");
 /// Tab.
 pub const TAB_CLOSINGS: Tx = tx("Clôtures", "Closings");
+/// Tab title: every till, read from the central ledger.
+pub const TAB_ALL_TILLS: Tx = tx("Toutes les caisses", "All tills");
+/// A till without a central ledger.
+pub const NO_CENTRE: Tx = tx(
+    "Cette caisse n'a pas de serveur central : lancez « cadodesk central connect »",
+    "This till has no central ledger: run `cadodesk central connect`",
+);
 /// Heading.
 pub const CLOSINGS_HEADING: Tx = tx("Clôtures", "Closings");
 /// Explanation.

@@ -410,21 +410,35 @@ async fn connections_cut_mid_upload_and_a_day_offline_lose_nothing_and_double_no
         .to_string();
     let proxy = Cutter::start(upstream).await;
     let through = proxy.url(&url);
-    let till = till(dir.path(), &sb.base_url(), "ana");
+    let clock = test_clock();
+    let till = till_on_clock(dir.path(), &sb.base_url(), &clock, None);
 
-    // Offline: the centre cannot be reached; sales go on and the error says so.
+    // Offline for a day of sales (one every three hours on the till's clock), closed at its end: the centre cannot
+    // be reached; sales go on and the error says so.
     let nowhere = {
         let (creds, rest) = url.rsplit_once('@').unwrap();
         let (_, db) = rest.split_once('/').unwrap();
         format!("{creds}@127.0.0.1:1/{db}?connect_timeout=2")
     };
-    for i in 0..4 {
+    let mut takings = 0;
+    for i in 0..8 {
         paid_sale(&till, 1000 + i * 100, &[], Some(VISA)).await;
+        takings += 1000 + i * 100;
         match central::sync(till.ledger(), "ana", &nowhere).await {
             Err(CentralError::Unreachable(_)) => {}
             other => panic!("an unreachable centre is said so: {other:?}"),
         }
+        clock.advance(chrono::Duration::hours(3));
     }
+    // The day's sales may span midnight: each day is closed.
+    let closed: i64 = till
+        .close_day()
+        .unwrap()
+        .iter()
+        .filter(|c| c.kind == cadodesk::domain::closing::ClosingKind::Day)
+        .map(|c| c.totals.payments_cents)
+        .sum();
+    assert_eq!(closed, takings);
     // Back, through a network that cuts each connection after a few kilobytes, then recovers: each attempt
     // commits a whole batch or nothing, and the next one goes on from what the centre holds.
     // (4 kB: the login and the first reads pass, no batch of entries does.)
@@ -460,6 +474,27 @@ async fn connections_cut_mid_upload_and_a_day_offline_lose_nothing_and_double_no
     let local = till.ledger().head().unwrap().unwrap().0;
     assert!(local >= head);
     assert_eq!(at_centre, (local, local), "every entry once, none missing");
+    // The day's closing made offline reached the centre with the rest, and adds up there.
+    let c = central::connect(&admin).await.unwrap();
+    let closings = central::query::closings(
+        &c,
+        cadodesk::domain::closing::ClosingKind::Day,
+        &Default::default(),
+    )
+    .await
+    .unwrap();
+    let company: Vec<_> = central::query::consolidate(&closings)
+        .into_iter()
+        .filter(|x| x.company)
+        .collect();
+    assert_eq!(
+        (
+            company.iter().map(|x| x.payments_cents).sum::<i64>(),
+            company.iter().map(|x| x.sales_count).sum::<i64>()
+        ),
+        (takings, 8),
+        "{company:?}"
+    );
 }
 
 /// Till `code`'s till on `dir`, named, with the centre as its refund guard.
@@ -518,9 +553,23 @@ async fn a_sale_of_till_a_is_refunded_at_till_b_and_two_tills_at_once_never_refu
         other => panic!("a sale the centre does not hold is refused: {other:?}"),
     }
     assert!(platform_refunds(&base, &payment).await.is_empty());
+    // Looked up by its reference, the message says which till holds it.
+    let reference = a.checkout(&sale).unwrap().unwrap().merchant_reference;
+    match b.take_in_sale(&reference).await {
+        Err(e @ TillError::NotSentYet { .. }) => {
+            assert!(e.to_string().contains("till T01"), "{e}");
+        }
+        other => panic!("a sale not sent yet names its till: {other:?}"),
+    }
 
     // Once sent, till B refunds 10 € of it: the sale is taken in from the centre, the refund is B's.
     central::sync(a.ledger(), "ana", &url_a).await.unwrap();
+    assert_eq!(b.take_in_sale(&reference).await.unwrap(), sale);
+    assert_eq!(
+        b.checkout(&sale).unwrap().unwrap().tenders.len(),
+        1,
+        "the sale and its card, taken in once"
+    );
     let v = b.refund(refund_cmd(&payment, 1000)).await.unwrap();
     assert!(v.state.left_money(), "{v:?}");
     let taken_in = b.ledger().entries(1, 10_000).unwrap();
@@ -651,6 +700,10 @@ async fn the_central_export_is_the_sum_of_the_tills_exports_and_closings_add_up_
             let sale = paid_sale(&t, 2000 + 100 * i, &[], Some(VISA)).await;
             payments += 2000 + 100 * i;
             refund_first_card(&t, &sale, 300 + i).await;
+            if i == 1 {
+                // A second refund on the same card: what it had refunded before shows in the line.
+                refund_first_card(&t, &sale, 100).await;
+            }
         }
         t.close_day().unwrap();
         let csv = dir.path().join("refunds.csv");
@@ -679,7 +732,7 @@ async fn the_central_export_is_the_sum_of_the_tills_exports_and_closings_add_up_
     )
     .await
     .unwrap();
-    assert_eq!(s.rows, 6);
+    assert_eq!(s.rows, 9);
     let mut r = csv::Reader::from_path(&out).unwrap();
     assert_eq!(&r.headers().unwrap()[0], "till");
     let mut got: Vec<Vec<String>> = Vec::new();
@@ -710,7 +763,7 @@ async fn the_central_export_is_the_sum_of_the_tills_exports_and_closings_add_up_
     )
     .await
     .unwrap();
-    assert_eq!(s2.rows, 4);
+    assert_eq!(s2.rows, 6);
     // The closings, added up per shop and for the company.
     let closings = central::query::closings(&c, cadodesk::domain::closing::ClosingKind::Day, &all)
         .await
@@ -1122,4 +1175,56 @@ async fn the_server_stopped_mid_upload_and_started_again_loses_nothing_and_doubl
         .unwrap()
         .get(0);
     assert_eq!(distinct, at_centre.0, "every entry once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL: scripts/central-test.sh starts one and runs it"]
+async fn a_centre_upgraded_from_version_1_derives_its_tables_from_the_entries_it_holds() {
+    let admin = std::env::var("CADODESK_TEST_PG_URL").expect("CADODESK_TEST_PG_URL");
+    let server = central::connect(&admin).await.unwrap();
+    let name = format!("cadodesk_t_{}", uuid::Uuid::new_v4().simple());
+    server
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
+    let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
+    assert_eq!(central::schema::init_up_to(&url, 1).await.unwrap(), 1);
+    let till_url = central::add_till(&url, "T01", Some("Boutique Zoé"))
+        .await
+        .unwrap();
+    let sb = sandbox(0).await;
+    let dir = tempfile::tempdir().unwrap();
+    let t = till(dir.path(), &sb.base_url(), "ana");
+    let sale = paid_sale(&t, 4200, &[CADO_20], Some(VISA)).await;
+    refund_first_card(&t, &sale, 700).await;
+    central::sync(t.ledger(), "ana", &till_url).await.unwrap();
+    // Version 2 replays what the centre holds into its new tables.
+    assert_eq!(
+        central::init(&url).await.unwrap(),
+        central::schema::SCHEMA_VERSION
+    );
+    let c = central::connect(&url).await.unwrap();
+    let (sales, tenders, refunded): (i64, i64, i64) = {
+        let r = c
+            .query_one(
+                "SELECT (SELECT count(*) FROM cadodesk.checkouts WHERE state = 'paid'),
+                        (SELECT count(*) FROM cadodesk.tenders),
+                        (SELECT COALESCE(sum(amount_cents), 0)::bigint FROM cadodesk.refunds
+                         WHERE state IN ('pending', 'refunded'))",
+                &[],
+            )
+            .await
+            .unwrap();
+        (r.get(0), r.get(1), r.get(2))
+    };
+    assert_eq!((sales, tenders, refunded), (1, 2, 700));
+    let payment = t.checkout(&sale).unwrap().unwrap().tenders[0]
+        .payment_id
+        .to_string();
+    let left: i64 = c
+        .query_one("SELECT cadodesk.left_to_refund($1)", &[&payment])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(left, 2000 - 700);
 }

@@ -134,6 +134,7 @@ fn ledger_verify_notices_a_cut_tail_that_no_derived_table_points_at() {
             to: "2026-11-26".into(),
             format: "excel-fr".into(),
             rows: 0,
+            what: None,
         },
     )
     .unwrap();

@@ -66,6 +66,62 @@ pub(super) async fn handle_inner(
             ));
             Ok(())
         }
+        Command::LoadAllTills {
+            from,
+            to,
+            till,
+            shop,
+        } => {
+            let url = engine
+                .central_url()
+                .ok_or_else(|| UiError::new(text::NO_CENTRE, "no central URL"))?;
+            let scope = crate::app::centre::Scope { till, shop };
+            match crate::app::centre::read_all(&url, from, to, &scope).await {
+                Ok(all) => {
+                    outbox.send(Event::AllTills(Box::new(all)));
+                    Ok(())
+                }
+                Err(e) => Err(UiError::localized(&e, e.to_string())),
+            }
+        }
+        Command::ExportAllTills {
+            from,
+            to,
+            till,
+            shop,
+            path,
+        } => {
+            let url = engine
+                .central_url()
+                .ok_or_else(|| UiError::new(text::NO_CENTRE, "no central URL"))?;
+            let scope = crate::app::centre::Scope { till, shop };
+            match crate::app::centre::export_all(
+                &url,
+                from,
+                to,
+                &scope,
+                CsvFormat::ExcelFr,
+                &path,
+                &engine.config.data_dir,
+            )
+            .await
+            {
+                Ok(s) => {
+                    outbox.send(Event::AllTillsExported { path, rows: s.rows });
+                    Ok(())
+                }
+                Err(e) => Err(UiError::localized(&e, e.to_string())),
+            }
+        }
+        Command::TakeIn { reference } => {
+            let till = engine.till()?;
+            let hosted = till
+                .take_in_sale(&reference)
+                .await
+                .map_err(|e| till_error(&e))?;
+            outbox.send(Event::TakenIn(hosted));
+            Ok(())
+        }
         Command::LoadCheckout { id } => {
             let till = engine.till()?;
             let missing = id.clone();
@@ -424,6 +480,9 @@ pub(super) fn origin_of(command: &Command) -> Origin {
         Command::SaveSettings { .. } => Origin::Settings,
         Command::TestConnection { .. } => Origin::Connection,
         Command::Receipt { .. } => Origin::Receipt,
+        Command::LoadAllTills { .. } | Command::TakeIn { .. } | Command::ExportAllTills { .. } => {
+            Origin::AllTills
+        }
     }
 }
 

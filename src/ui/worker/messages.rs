@@ -115,6 +115,35 @@ pub enum Command {
         /// A change of the manager PIN or its rule.
         pin_change: Option<PinChange>,
     },
+    /// Read every till's sales, refunds and closings from the central ledger.
+    LoadAllTills {
+        /// First day included.
+        from: NaiveDate,
+        /// Last day included.
+        to: NaiveDate,
+        /// Only this till.
+        till: Option<String>,
+        /// Only this shop's tills.
+        shop: Option<String>,
+    },
+    /// Write every till's refunds (from the central ledger) to a CSV file, the till and shop columns first.
+    ExportAllTills {
+        /// First day included.
+        from: NaiveDate,
+        /// Last day included.
+        to: NaiveDate,
+        /// Only this till.
+        till: Option<String>,
+        /// Only this shop's tills.
+        shop: Option<String>,
+        /// Where to write.
+        path: PathBuf,
+    },
+    /// Take a sale of another till in from the central ledger, to refund it here.
+    TakeIn {
+        /// The sale's reference.
+        reference: String,
+    },
     /// Try the given settings against the platform without saving them.
     TestConnection {
         /// Settings to try.
@@ -146,6 +175,7 @@ impl Command {
                 | Command::Refund { .. }
                 | Command::Export { .. }
                 | Command::SaveSettings { .. }
+                | Command::TakeIn { .. }
         )
     }
 }
@@ -185,6 +215,8 @@ pub enum Origin {
     Connection,
     /// Printing a receipt.
     Receipt,
+    /// Reading every till from the centre, or taking a sale in.
+    AllTills,
 }
 
 /// What the worker tells the UI.
@@ -271,6 +303,17 @@ pub enum Event {
     },
     /// The connection test passed.
     ConnectionOk,
+    /// Every till's sales, refunds and closings, read from the centre.
+    AllTills(Box<crate::app::centre::AllTills>),
+    /// A sale of another till was taken in: its hosted checkout id.
+    TakenIn(String),
+    /// Every till's refunds were written: where, and how many.
+    AllTillsExported {
+        /// The file.
+        path: PathBuf,
+        /// Refunds written.
+        rows: u64,
+    },
     /// Something failed.
     Failed {
         /// Which action.
