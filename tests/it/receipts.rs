@@ -592,9 +592,11 @@ fn receipt_and_duplicata_from_the_sale_detail_and_the_note_offered_after_a_refun
     // No receipt printer chosen: the PDF goes to the data directory's `recus` folder.
     click(&mut h, "Reçu");
     let first = dir.path().join("recus").join("T01-V000001.pdf");
-    wait_for(&mut h, "the receipt's PDF", |_| first.exists());
-    h.run_steps(3);
-    assert!(h.query_by_label_contains("Remis : T01-V000001").is_some());
+    // The screen says where it went once the print is journaled (after the file is written).
+    wait_for(&mut h, "the receipt handed out", |h| {
+        h.query_by_label_contains("Remis : T01-V000001").is_some()
+    });
+    assert!(first.exists());
     let bytes = std::fs::read(&first).unwrap();
     assert!(holds(&bytes, "TICKET n° T01-V000001"));
     assert!(holds(&bytes, "95,00\u{a0}€"));
