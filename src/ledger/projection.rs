@@ -337,7 +337,8 @@ pub(super) fn apply(
         | Event::AppStopped { .. }
         | Event::IntegrityChecked { .. }
         | Event::ArchiveMade { .. }
-        | Event::CentralAcknowledged { .. } => {}
+        | Event::CentralAcknowledged { .. }
+        | Event::BackupMade { .. } => {}
     }
     Ok(())
 }
