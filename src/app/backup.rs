@@ -303,6 +303,23 @@ pub fn backup(ledger: &Ledger, operator: &str, out: &Path) -> Result<BackupMade,
     })
 }
 
+/// How long a shop may go without a backup before the till reminds it.
+pub const REMIND_AFTER: chrono::TimeDelta = chrono::TimeDelta::days(7);
+
+/// Whether the till should remind the shop to back up at `now`: no backup yet, or the last one older than
+/// [`REMIND_AFTER`]. Pure: the screens ask it with the ledger's clock.
+pub fn backup_due(
+    last_backup: Option<chrono::DateTime<chrono::Utc>>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> bool {
+    last_backup.is_none_or(|at| now - at > REMIND_AFTER)
+}
+
+/// [`backup_due`] for `ledger`, by its clock.
+pub fn backup_due_for(ledger: &Ledger) -> Result<bool, BackupError> {
+    Ok(backup_due(ledger.last_backup_at()?, ledger.clock().now()))
+}
+
 /// How the copy's chain stands against the current ledger's.
 fn compare(
     current: &Ledger,
@@ -414,4 +431,23 @@ pub fn restore(
         kept_aside,
         entries_not_in_copy,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_backup_is_due_when_none_was_made_or_the_last_is_older_than_a_week() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-29T10:00:00Z")
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .unwrap_or_default();
+        assert!(backup_due(None, now));
+        assert!(!backup_due(Some(now - chrono::TimeDelta::days(6)), now));
+        assert!(!backup_due(Some(now - REMIND_AFTER), now));
+        assert!(backup_due(
+            Some(now - REMIND_AFTER - chrono::TimeDelta::minutes(1)),
+            now
+        ));
+    }
 }

@@ -73,6 +73,23 @@ fn all_at_once(backup: &Backup<'_, '_>) -> rusqlite::Result<()> {
     }
 }
 
+impl Ledger {
+    /// When the last backup was journaled (`backup_made`), if ever.
+    pub fn last_backup_at(&self) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+        use rusqlite::OptionalExtension;
+        let conn = self.lock();
+        let at: Option<String> = conn
+            .prepare_cached(
+                "SELECT at FROM journal WHERE kind = 'backup_made' ORDER BY seq DESC LIMIT 1",
+            )
+            .and_then(|mut st| st.query_row([], |r| r.get(0)).optional())
+            .map_err(self.err())?;
+        at.map(|s| super::queries::time(&s))
+            .transpose()
+            .map_err(self.err())
+    }
+}
+
 /// What a copy of a ledger holds, checked: [`Ledger::verify`]'s report, its last entry, the key its journal names.
 #[derive(Debug)]
 pub struct CheckedCopy {

@@ -204,14 +204,20 @@ async fn a_backup_taken_while_another_process_sells_and_refunds_verifies_and_res
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_restore_of_an_older_copy_over_a_newer_ledger_is_refused_and_when_forced_keeps_the_ledger_aside()
+async fn a_backup_is_journaled_and_a_restore_of_an_older_copy_over_a_newer_ledger_is_refused_and_when_forced_keeps_the_ledger_aside()
  {
     let root = tempfile::tempdir().expect("tempdir");
     // Ledger-only commands: no platform is asked.
     let shop = Cli::sandbox(&root.path().join("shop"), "http://127.0.0.1:9");
     ok(&shop.run(&["till", "show"]).await);
+    let due = || {
+        let ledger = cadodesk::ledger::Ledger::open_in(&shop.data_dir).unwrap();
+        cadodesk::app::backup::backup_due_for(&ledger).unwrap()
+    };
+    assert!(due(), "no backup yet: the till reminds the shop");
     let old = root.path().join("old.sqlite3");
     ok(&shop.run(&["backup", "-o", old.to_str().unwrap()]).await);
+    assert!(!due(), "a backup just journaled");
     ok(&shop.run(&["close"]).await);
     let before = head(&shop.data_dir);
 
