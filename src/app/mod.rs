@@ -28,6 +28,9 @@ pub fn open_ledger(dir: &Path) -> Result<Ledger, LedgerError> {
 /// The program's version, as the technical events journal it.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
+/// The application's id: the window's (Wayland app id, X11 class), the launcher's and the AppStream file's name.
+pub const APP_ID: &str = "fr.cadodesk.cadodesk";
+
 /// The commit the program was built from (`git rev-parse --short HEAD` at build time, "unknown" outside a checkout).
 pub const COMMIT: &str = env!("CADODESK_COMMIT");
 
