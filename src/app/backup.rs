@@ -99,6 +99,16 @@ pub enum BackupError {
         /// The journal's key id.
         key: String,
     },
+    /// cadodesk runs on this data directory (its sandbox's owner says so).
+    #[error(
+        "cadodesk is running on this data directory ({what}, process {pid}): close it, then restore"
+    )]
+    InUse {
+        /// What runs: the app, a command, the sandbox.
+        what: String,
+        /// Its process id.
+        pid: u32,
+    },
     /// The ledger could not be read or written.
     #[error(transparent)]
     Ledger(#[from] Box<LedgerError>),
@@ -393,6 +403,26 @@ pub fn restore(
     {
         return Err(BackupError::KeyMissing { key: key.clone() });
     }
+    // The app (or a command) running here owns the embedded sandbox's data file: held for the restore, so none
+    // starts meanwhile; one running is refused rather than having its ledger replaced under it.
+    let _owned = match crate::sandbox::owner::acquire(&dir.join(super::platform::SANDBOX_FILE)) {
+        Ok(lock) => Some(lock),
+        Err(crate::sandbox::owner::OwnerError::Held { owner, .. }) => {
+            return Err(BackupError::InUse {
+                what: match owner.as_ref().map(|o| o.role.as_str()) {
+                    Some("app") => "the desktop app".into(),
+                    Some("command") => "a command".into(),
+                    Some(other) => other.to_string(),
+                    None => "another process".into(),
+                },
+                pid: owner.map_or(0, |o| o.pid),
+            });
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "whether cadodesk runs on this data directory is not known");
+            None
+        }
+    };
     let current = Ledger::open_in(dir)?;
     let copy = Ledger::open(&copy_path)?;
     let forced = match compare(&current, file, &copy, &head) {

@@ -204,7 +204,7 @@ async fn a_backup_taken_while_another_process_sells_and_refunds_verifies_and_res
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_backup_is_journaled_and_a_restore_of_an_older_copy_over_a_newer_ledger_is_refused_and_when_forced_keeps_the_ledger_aside()
+async fn a_backup_is_journaled_and_an_older_copy_is_refused_over_a_newer_ledger_and_while_the_app_runs_and_when_forced_the_ledger_is_kept_aside()
  {
     let root = tempfile::tempdir().expect("tempdir");
     // Ledger-only commands: no platform is asked.
@@ -229,6 +229,22 @@ async fn a_backup_is_journaled_and_a_restore_of_an_older_copy_over_a_newer_ledge
         stderr_of(&out)
     );
     assert_eq!(head(&shop.data_dir), before, "the ledger is untouched");
+
+    // Not even forced while the app runs on this data directory (its sandbox's owner says so).
+    let app = cadodesk::app::EmbeddedSandbox::start(&shop.data_dir, Some(3_600_000))
+        .await
+        .unwrap();
+    let out = shop
+        .run(&["restore", old.to_str().unwrap(), "--force"])
+        .await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("the desktop app"),
+        "{}",
+        stderr_of(&out)
+    );
+    assert_eq!(head(&shop.data_dir), before, "the ledger is untouched");
+    app.stop().await;
 
     let out = shop
         .run(&["restore", old.to_str().unwrap(), "--force"])
