@@ -113,7 +113,7 @@ env -i PATH=/usr/bin:/bin HOME="$home" XDG_RUNTIME_DIR="$home/run" LANG=C.UTF-8 
     kill "$app" 2>/dev/null
     wait "$app" 2>/dev/null
     true
-' "$work" "$PWD/$shot"
+' package-test "$work" "$PWD/$shot"
 if [[ -s $work/window ]]; then
     ok "the installed app opened its window, class fr.cadodesk.cadodesk"
 else
