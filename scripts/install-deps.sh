@@ -33,8 +33,9 @@ log() { printf 'install-deps: %s\n' "$*"; }
 #   python3-venv                      the venv for the official Python SDK
 #   poppler-utils                     pdftotext and pdftoppm, the readers of the Z report
 #   postgresql                        the central ledger's server (scripts/central-test.sh)
+#   lintian desktop-file-utils librsvg2-bin   the Debian package: its checks, the icon's sizes (scripts/package*.sh)
 APT_PACKAGES=(poppler-utils postgresql chromium xvfb xauth imagemagick xdotool dbus gnome-keyring libsecret-tools
-    keyutils sqlite3 python3-venv ca-certificates)
+    keyutils sqlite3 python3-venv ca-certificates lintian desktop-file-utils librsvg2-bin)
 
 is_installed() {
     dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'

@@ -21,7 +21,7 @@ HASHED = ["opening.json", "closings.jsonl", "events.jsonl", "entries.jsonl"]
 TECHNICAL = {
     "app_started", "app_stopped", "setting_changed", "manager_pin", "journal_key", "journal_key_rotated",
     "till_identified", "integrity_checked", "export_made", "reconcile_done", "archive_made", "closing_made",
-    "receipt_printed",
+    "receipt_printed", "backup_made",
 }
 KIND_ORDER = ["gift_card", "visa", "mastercard", "other"]
 LEFT_MONEY = {"pending", "refunded"}

@@ -84,6 +84,20 @@ pub fn load_or_create(
     }
     let file = key_file(dir);
     let key = JournalKey::generate(KeyHome::File(file.display().to_string()));
+    match write_key_file(dir, &key)? {
+        true => Ok((key, false)),
+        // A second process got there first: its key is used.
+        false => match existing(dir, vault)? {
+            Some(k) => Ok((k, true)),
+            None => Err(unreadable(&file, "vanished while it was read")),
+        },
+    }
+}
+
+/// Writes `key` to the key file of `dir`, whole, readable by its owner only: `false` when a key file is already
+/// there (it is never replaced).
+fn write_key_file(dir: &Path, key: &JournalKey) -> Result<bool, LedgerError> {
+    let file = key_file(dir);
     // Written whole to a private temporary file, then linked to its name: the name appears with its content, and
     // only once (a second process that gets there first wins, and its key is used).
     let tmp = dir.join(format!(".{KEY_FILE}.{}", uuid::Uuid::new_v4().simple()));
@@ -106,18 +120,74 @@ pub fn load_or_create(
     let _ = std::fs::remove_file(&tmp);
     match linked {
         Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            return match existing(dir, vault)? {
-                Some(k) => Ok((k, true)),
-                None => Err(unreadable(&file, "vanished while it was read")),
-            };
-        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Ok(false),
         Err(e) => return Err(unreadable(&file, &format!("cannot be created ({e})"))),
     }
     if let Ok(d) = std::fs::File::open(dir) {
         let _ = d.sync_all();
     }
-    Ok((key, false))
+    Ok(true)
+}
+
+/// Keeps `key`, brought from another machine (`cadodesk key import`), as the till's key for the ledger in `dir`:
+/// in the keychain, else in a key file. A key already held for `dir` is never replaced: the same key again is
+/// `Ok(false)`; another one is refused.
+pub fn import(
+    dir: &Path,
+    key: &JournalKey,
+    vault: &dyn Fn() -> Option<Vault>,
+) -> Result<(KeyHome, bool), ImportError> {
+    if let Some(held) = existing(dir, vault)? {
+        return if held.key_id() == key.key_id() {
+            Ok((held.home().clone(), false))
+        } else {
+            Err(ImportError::AnotherKeyHeld {
+                dir: dir.display().to_string(),
+                held: held.key_id(),
+            })
+        };
+    }
+    std::fs::create_dir_all(dir)
+        .map_err(|e| unreadable(dir, &format!("folder cannot be made ({e})")))?;
+    if let Some(v) = vault()
+        && v.store_journal_key(&ledger_id(dir), &Secret::new(hex(&key.seed())))
+            .is_ok()
+    {
+        return Ok((KeyHome::Keychain, true));
+    }
+    let file = key_file(dir);
+    if write_key_file(dir, key)? {
+        Ok((KeyHome::File(file.display().to_string()), true))
+    } else {
+        Err(ImportError::AnotherKeyHeld {
+            dir: dir.display().to_string(),
+            held: "in journal.key".into(),
+        })
+    }
+}
+
+/// Why a key was not imported.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// The data directory's till already seals with another key.
+    #[error(
+        "the data directory {dir} already has a journal key ({held}), which is never replaced: import into a new data directory (--data-dir), then restore the ledger there"
+    )]
+    AnotherKeyHeld {
+        /// The data directory.
+        dir: String,
+        /// The key held there.
+        held: String,
+    },
+    /// The key could not be kept.
+    #[error(transparent)]
+    Ledger(#[from] Box<LedgerError>),
+}
+
+impl From<LedgerError> for ImportError {
+    fn from(e: LedgerError) -> Self {
+        ImportError::Ledger(Box::new(e))
+    }
 }
 
 /// The platform keychain, when usable.

@@ -3,8 +3,10 @@
 //! Worldline's environments, the keychain), and the till wired from them. Both faces, the command line and the
 //! desktop app, start here; this module uses neither.
 
+pub mod backup;
 pub mod centre;
 pub mod journal_key;
+pub mod key_transfer;
 pub mod paths;
 pub mod platform;
 pub mod receipt_phone;
@@ -26,6 +28,20 @@ pub fn open_ledger(dir: &Path) -> Result<Ledger, LedgerError> {
 
 /// The program's version, as the technical events journal it.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The application's id: the window's (Wayland app id, X11 class), the launcher's and the AppStream file's name.
+pub const APP_ID: &str = "fr.cadodesk.cadodesk";
+
+/// The commit the program was built from (`git rev-parse --short HEAD` at build time, "unknown" outside a checkout).
+pub const COMMIT: &str = env!("CADODESK_COMMIT");
+
+/// What `cadodesk --version` prints after the name: the version and the commit.
+pub const LONG_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("CADODESK_COMMIT"),
+    ")"
+);
 
 /// Journals the desktop app's start (a technical event): returns whether the previous start ended with a clean
 /// stop (`false` after a kill, a crash or a power cut).

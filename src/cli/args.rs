@@ -63,6 +63,68 @@ pub enum Command {
     /// Write a signed archive of the closings of a period and the entries they cover (`archive --from … --to … -o
     /// FILE`), or check one with nothing but the file (`archive verify FILE`). The format is in ARCHIVE.md.
     Archive(ArchiveArgs),
+    /// Write a checked copy of the ledger to a new file (the app may be running), and journal it.
+    Backup(BackupArgs),
+    /// Put a copy `backup` wrote in place of the ledger: refused if it does not verify, or if it would lose entries
+    /// the ledger holds (unless --force); the current ledger is kept aside (`ledger.sqlite3.before-restore-…`).
+    Restore(RestoreArgs),
+    /// The till's journal key, for a move to a new machine: `key export -o FILE` and `key import FILE`, under a
+    /// passphrase read from the first line of standard input.
+    #[command(subcommand)]
+    Key(KeyCommand),
+}
+
+/// `backup`
+#[derive(Debug, Clone, Args)]
+pub struct BackupArgs {
+    /// The copy to write (a new file, outside the data directory).
+    #[arg(short = 'o', long = "output")]
+    pub output: PathBuf,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `restore`
+#[derive(Debug, Clone, Args)]
+pub struct RestoreArgs {
+    /// The copy `cadodesk backup` wrote.
+    pub file: PathBuf,
+    /// Restore a copy older than the ledger here, or of another ledger (entries not in it are lost from the
+    /// ledger; the current ledger is still kept aside).
+    #[arg(long)]
+    pub force: bool,
+    /// Restore without the key that seals the copy's journal: the till goes on under a new key, which `ledger
+    /// verify` names.
+    #[arg(long)]
+    pub new_key: bool,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `key …`
+#[derive(Debug, Clone, Subcommand)]
+pub enum KeyCommand {
+    /// Write the till's journal key to a new file, sealed under the passphrase read from standard input.
+    Export(KeyExportArgs),
+    /// Keep the key from a file `key export` wrote as this data directory's journal key (never replacing one).
+    Import(KeyImportArgs),
+}
+
+/// `key export`
+#[derive(Debug, Clone, Args)]
+pub struct KeyExportArgs {
+    /// The file to write (it must not exist).
+    #[arg(short = 'o', long = "output")]
+    pub output: PathBuf,
+}
+
+/// `key import`
+#[derive(Debug, Clone, Args)]
+pub struct KeyImportArgs {
+    /// The file `key export` wrote.
+    pub file: PathBuf,
 }
 
 /// `central …`

@@ -150,6 +150,7 @@ pub(super) fn records_command(
             Ok(Outcome::Ok)
         })()),
         Command::Pin(PinCommand::Set(a)) => Ok(pin_set(records, &a)),
+        Command::Backup(a) => Ok(super::backup::backup(records, &a)),
         Command::Pin(PinCommand::Show(a)) => Ok((|| -> anyhow::Result<Outcome> {
             let p = records.pin_policy()?;
             let threshold = p.rule.threshold;
@@ -433,7 +434,10 @@ pub(super) async fn till_command(till: &Till, cmd: Command) -> anyhow::Result<Ou
         | Command::Central(_)
         | Command::Sync(_)
         | Command::Till(_)
-        | Command::Ledger(_) => Ok(Outcome::Ok),
+        | Command::Ledger(_)
+        | Command::Backup(_)
+        | Command::Restore(_)
+        | Command::Key(_) => Ok(Outcome::Ok),
     }
 }
 

@@ -13,6 +13,7 @@
 
 mod args;
 mod backoffice;
+mod backup;
 mod dispatch;
 mod print;
 mod receipt;
@@ -35,7 +36,7 @@ pub use args::*;
 ///
 /// Without a subcommand it opens the desktop app.
 #[derive(Debug, Parser)]
-#[command(name = "cadodesk", version, about)]
+#[command(name = "cadodesk", version = crate::app::LONG_VERSION, about)]
 pub struct Cli {
     /// Options shared by every subcommand.
     #[command(flatten)]
@@ -327,6 +328,11 @@ async fn till_command(global: &GlobalArgs, cmd: Command) -> anyhow::Result<Outco
         return Err(TillError::OperatorInvalid(o.chars().take(60).collect()).into());
     }
     let dir = global.data_dir()?;
+    // Restoring and the journal key come before the ledger is opened (opening would make a key).
+    let cmd = match backup::before_ledger(&dir, cmd) {
+        Ok(outcome) => return outcome,
+        Err(cmd) => *cmd,
+    };
     if let Command::Ledger(LedgerCommand::Verify(a)) = cmd {
         // The check itself writes nothing and reads no setting (on a read-only ledger it runs on a private copy),
         // so it names the problem on a ledger whose settings or seals were altered; its result is journaled after.

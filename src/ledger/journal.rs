@@ -329,10 +329,19 @@ pub enum Event {
         /// Where it went: `file` or the printer's address (`tcp://HOST:PORT`, a device path).
         to: String,
     },
+    /// A copy of the ledger was written and checked (`cadodesk backup`, or the app's Réglages).
+    BackupMade {
+        /// The copy's name (without its folder).
+        file: String,
+        /// The copy's SHA-256 (hex).
+        sha256: String,
+        /// The last entry the copy holds.
+        last_seq: i64,
+    },
 }
 
 /// The entry kinds that are technical events (the JET): an archive lists them apart.
-pub const TECHNICAL_KINDS: [&str; 13] = [
+pub const TECHNICAL_KINDS: [&str; 14] = [
     "app_started",
     "app_stopped",
     "setting_changed",
@@ -346,6 +355,7 @@ pub const TECHNICAL_KINDS: [&str; 13] = [
     "archive_made",
     "closing_made",
     "receipt_printed",
+    "backup_made",
 ];
 
 /// What came of asking for the manager PIN.
@@ -391,6 +401,7 @@ impl Event {
             Event::ArchiveMade { .. } => "archive_made",
             Event::CentralAcknowledged { .. } => "central_acknowledged",
             Event::ReceiptPrinted { .. } => "receipt_printed",
+            Event::BackupMade { .. } => "backup_made",
         }
     }
 }

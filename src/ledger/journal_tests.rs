@@ -1,3 +1,5 @@
+//! The journal's events and chain, tested.
+
 use super::*;
 
 fn chain(n: i64) -> Vec<(i64, String, String, String, String, String, String)> {

@@ -7,6 +7,7 @@
 //! written here.
 
 mod append;
+mod backup;
 mod breaks;
 mod closings;
 mod error;
@@ -34,6 +35,7 @@ use rusqlite::{Connection, TransactionBehavior};
 
 use crate::domain::{RefundState, SharedClock, SystemClock};
 
+pub use backup::CheckedCopy;
 pub use closings::TillIdentity;
 pub use error::LedgerError;
 pub use export_rows::{ExportReadError, RefundExportRow};

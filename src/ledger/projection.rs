@@ -338,7 +338,8 @@ pub(super) fn apply(
         | Event::IntegrityChecked { .. }
         | Event::ArchiveMade { .. }
         | Event::CentralAcknowledged { .. }
-        | Event::ReceiptPrinted { .. } => {}
+        | Event::ReceiptPrinted { .. }
+        | Event::BackupMade { .. } => {}
     }
     Ok(())
 }

@@ -293,6 +293,10 @@ pub fn describe(ev: &Event) -> (String, String) {
             format!("Archive du {from} au {to} ({closings} clôtures)"),
             format!("Archive {from} to {to} ({closings} closings)"),
         ),
+        Event::BackupMade { file, last_seq, .. } => (
+            format!("Sauvegarde du journal vérifiée : {file} (jusqu'à l'écriture n°{last_seq})"),
+            format!("Ledger backup checked: {file} (up to entry no. {last_seq})"),
+        ),
         Event::JournalKey { public_key, home } => (
             format!(
                 "Clé de scellement du journal : {} ({home})",

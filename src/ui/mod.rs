@@ -31,6 +31,15 @@ use crate::app::Overrides;
 
 pub use app::{CadodeskApp, Tab};
 
+/// The window's icon: the packaged icon's 64-pixel rendering (`assets/icon/cadodesk.svg`).
+fn window_icon() -> std::sync::Arc<egui::IconData> {
+    let png = include_bytes!("../../assets/icon/cadodesk-64.png");
+    std::sync::Arc::new(eframe::icon_data::from_png_bytes(png).unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "the window icon could not be read");
+        egui::IconData::default()
+    }))
+}
+
 /// Opens the desktop app on `data_dir` (chosen by [`crate::app::data_dir`], as for the command line) with the
 /// command line's `overrides`, and returns when its window closes.
 pub fn run_app(data_dir: &Path, overrides: Overrides) -> anyhow::Result<()> {
@@ -47,6 +56,9 @@ pub fn run_app(data_dir: &Path, overrides: Overrides) -> anyhow::Result<()> {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("cadodesk")
+            // The desktop finds the launcher (`fr.cadodesk.cadodesk.desktop`) and its icon by this id.
+            .with_app_id(crate::app::APP_ID)
+            .with_icon(window_icon())
             .with_inner_size([1366.0, 740.0])
             .with_min_inner_size([1024.0, 600.0]),
         ..Default::default()

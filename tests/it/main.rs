@@ -5,6 +5,7 @@
 
 mod architecture;
 mod archive;
+mod backup;
 mod bad_input;
 mod central;
 mod central_app;
