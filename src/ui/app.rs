@@ -396,7 +396,6 @@ impl CadodeskApp {
                 }
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                     self.badge_ui(ui, lang);
-                    self.central_ui(ui, lang);
                     // Shown in the bar rather than above the screen so nothing moves under the cashier's finger
                     // when the till opens.
                     if self.startup == Startup::Starting {
@@ -408,6 +407,26 @@ impl CadodeskApp {
             });
             ui.add_space(4.0);
         });
+
+        // A status line at the bottom for what the shop should know without it crowding the tabs: the central
+        // ledger, a backup due.
+        if self.central.is_some() || self.settings_panel.backup.due() {
+            egui::Panel::bottom("status-bar").show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    self.central_ui(ui, lang);
+                    if self.settings_panel.backup.due()
+                        && ui
+                            .link(
+                                RichText::new(lang.pick("Sauvegarde à faire", "Backup due"))
+                                    .color(widgets::SANDBOX_ORANGE),
+                            )
+                            .clicked()
+                    {
+                        new_tab = Tab::Settings;
+                    }
+                });
+            });
+        }
 
         let mut commands = Vec::new();
         egui::CentralPanel::default().show(ui, |ui| {

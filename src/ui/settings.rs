@@ -14,6 +14,7 @@ use crate::ui::text;
 use crate::ui::widgets;
 use crate::ui::worker::{Command, Event, Origin, Secret};
 
+pub mod backup;
 mod check;
 
 use check::{Field, FieldErrors};
@@ -28,6 +29,8 @@ enum EnvChoice {
 
 /// The settings form.
 pub struct SettingsPanel {
+    /// "Sauvegarde": a copy of the ledger now, and the reminder.
+    pub backup: backup::BackupSection,
     env: EnvChoice,
     /// Custom base URL as typed.
     pub custom_url: String,
@@ -70,6 +73,7 @@ pub struct SettingsPanel {
 impl Default for SettingsPanel {
     fn default() -> Self {
         let mut p = SettingsPanel {
+            backup: backup::BackupSection::default(),
             env: EnvChoice::Sandbox,
             custom_url: String::new(),
             merchant_id: String::new(),
@@ -168,6 +172,7 @@ impl SettingsPanel {
 
     /// Takes the worker's news.
     pub fn on_event(&mut self, event: &Event) {
+        self.backup.on_event(event);
         match event {
             Event::ConnectionOk => {
                 self.testing = false;
@@ -237,6 +242,7 @@ impl SettingsPanel {
                     let [left, right] = cols else { return };
                     self.platform_ui(left, cx);
                     self.till_ui(right, cx);
+                    self.backup.ui(right, cx);
                 });
                 if let Some(e) = &self.save_error {
                     ui.separator();

@@ -49,6 +49,11 @@ pub const TAB_SETTINGS: Tx = tx("Réglages", "Settings");
 pub const TAB_JOURNAL: Tx = tx("Journal", "Journal");
 /// Tab.
 pub const TAB_CLOSINGS: Tx = tx("Clôtures", "Closings");
+/// A backup that was not made.
+pub const BACKUP_FAILED: Tx = tx(
+    "La sauvegarde n'a pas été faite (détail ci-dessous) : choisissez un autre fichier ou un autre disque",
+    "The backup was not made (details below): choose another file or another disk",
+);
 /// Tab title: every till, read from the central ledger.
 pub const TAB_ALL_TILLS: Tx = tx("Toutes les caisses", "All tills");
 /// A till without a central ledger.

@@ -330,3 +330,40 @@ async fn a_backup_never_replaces_a_file_nor_the_ledger_and_what_does_not_verify_
     );
     assert!(!refused.exists());
 }
+
+/// The app offers the backup in Réglages and reminds the shop while none was made (or the last is older than a
+/// week): the reminder in the top bar leads there, and goes once the copy is written and checked.
+#[test]
+fn the_app_reminds_a_backup_and_makes_it_from_reglages() {
+    use egui_kittest::kittest::Queryable;
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = crate::ui::harness(dir.path());
+    crate::ui::wait_ready(&mut h);
+    crate::ui::wait_for(&mut h, "the reminder", |h| {
+        h.query_by_label("Sauvegarde à faire").is_some()
+    });
+    crate::ui::click(&mut h, "Sauvegarde à faire");
+    assert_eq!(h.state().tab(), cadodesk::ui::app::Tab::Settings);
+    let out = tempfile::tempdir().unwrap();
+    let copy = out.path().join("copie.sqlite3");
+    h.state_mut().settings_panel.backup.path = copy.display().to_string();
+    crate::ui::click(&mut h, "Sauvegarder maintenant");
+    crate::ui::wait_for(&mut h, "the backup written and checked", |h| {
+        h.state().settings_panel.backup.done().is_some()
+    });
+    assert!(copy.exists());
+    h.run_steps(3);
+    assert!(
+        h.query_by_label("Sauvegarde à faire").is_none(),
+        "no reminder once it is made"
+    );
+    let ledger = cadodesk::ledger::Ledger::open(&dir.path().join("ledger.sqlite3")).unwrap();
+    assert!(
+        ledger
+            .entries(1, 10_000)
+            .unwrap()
+            .iter()
+            .any(|e| e.kind == "backup_made"),
+        "journaled"
+    );
+}

@@ -113,6 +113,19 @@ pub(super) async fn handle_inner(
                 Err(e) => Err(UiError::localized(&e, e.to_string())),
             }
         }
+        Command::Backup { path } => {
+            let ledger = engine.ledger.clone();
+            let operator = engine.settings().operator;
+            let made =
+                blocking_backup(move || crate::app::backup::backup(&ledger, &operator, &path))
+                    .await?;
+            outbox.send(Event::BackupDone {
+                path: made.path,
+                last_seq: made.last_seq,
+            });
+            outbox.send(Event::BackupDue(false));
+            Ok(())
+        }
         Command::TakeIn { reference } => {
             let till = engine.till()?;
             let hosted = till
@@ -480,6 +493,7 @@ pub(super) fn origin_of(command: &Command) -> Origin {
         Command::SaveSettings { .. } => Origin::Settings,
         Command::TestConnection { .. } => Origin::Connection,
         Command::Receipt { .. } => Origin::Receipt,
+        Command::Backup { .. } => Origin::Backup,
         Command::LoadAllTills { .. } | Command::TakeIn { .. } | Command::ExportAllTills { .. } => {
             Origin::AllTills
         }
@@ -566,4 +580,15 @@ fn write_document(
         let _ = std::fs::remove_file(&tmp);
     }
     written.map(|()| path)
+}
+
+/// Runs a backup off the async threads; its error in words for the screen.
+async fn blocking_backup<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, crate::app::backup::BackupError> + Send + 'static,
+) -> Result<T, UiError> {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(UiError::new(text::BACKUP_FAILED, e.to_string())),
+        Err(e) => Err(UiError::new(text::BACKUP_FAILED, e.to_string())),
+    }
 }

@@ -115,6 +115,11 @@ pub enum Command {
         /// A change of the manager PIN or its rule.
         pin_change: Option<PinChange>,
     },
+    /// Write a checked copy of the ledger to `path` (never over a file) and journal it.
+    Backup {
+        /// Where.
+        path: PathBuf,
+    },
     /// Read every till's sales, refunds and closings from the central ledger.
     LoadAllTills {
         /// First day included.
@@ -176,6 +181,7 @@ impl Command {
                 | Command::Export { .. }
                 | Command::SaveSettings { .. }
                 | Command::TakeIn { .. }
+                | Command::Backup { .. }
         )
     }
 }
@@ -217,6 +223,8 @@ pub enum Origin {
     Receipt,
     /// Reading every till from the centre, or taking a sale in.
     AllTills,
+    /// A backup of the ledger.
+    Backup,
 }
 
 /// What the worker tells the UI.
@@ -305,6 +313,15 @@ pub enum Event {
     ConnectionOk,
     /// Every till's sales, refunds and closings, read from the centre.
     AllTills(Box<crate::app::centre::AllTills>),
+    /// Whether a backup is due (none yet, or the last older than a week).
+    BackupDue(bool),
+    /// A backup was written and checked: the file and the last entry it holds.
+    BackupDone {
+        /// The file.
+        path: PathBuf,
+        /// The last entry it holds.
+        last_seq: i64,
+    },
     /// A sale of another till was taken in: its hosted checkout id.
     TakenIn(String),
     /// Every till's refunds were written: where, and how many.

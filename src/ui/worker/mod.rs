@@ -199,6 +199,22 @@ async fn run(config: WorkerConfig, mut commands: mpsc::Receiver<Command>, outbox
     let watcher = tokio::spawn(watch(engine.clone(), outbox.clone()));
     let closer = tokio::spawn(close_at_midnight(engine.clone(), outbox.clone()));
     let syncer = tokio::spawn(sync_with_centre(engine.clone(), outbox.clone()));
+    // The backup reminder: none yet, or the last older than a week.
+    {
+        let ledger = engine.ledger.clone();
+        let outbox = outbox.clone();
+        tokio::spawn(async move {
+            match tokio::task::spawn_blocking(move || crate::app::backup::backup_due_for(&ledger))
+                .await
+            {
+                Ok(Ok(due)) => outbox.send(Event::BackupDue(due)),
+                Ok(Err(e)) => {
+                    tracing::warn!(error = %e, "whether a backup is due could not be read")
+                }
+                Err(e) => tracing::warn!(error = %e, "whether a backup is due could not be read"),
+            }
+        });
+    }
     // Commands that change something go through one queue, one after another, in the order they were sent (a
     // sale rung up after the settings were saved is rung up with the new settings); reads run alongside.
     let (in_order, mut queue) = mpsc::unbounded_channel::<Command>();
