@@ -16,6 +16,7 @@ use crate::ui::worker::{Command, Event, Origin, Secret};
 
 pub mod backup;
 mod check;
+pub mod printer;
 
 use check::{Field, FieldErrors};
 
@@ -31,6 +32,8 @@ enum EnvChoice {
 pub struct SettingsPanel {
     /// "Sauvegarde": a copy of the ledger now, and the reminder.
     pub backup: backup::BackupSection,
+    /// "Imprimante des reçus".
+    pub printer: printer::PrinterSection,
     env: EnvChoice,
     /// Custom base URL as typed.
     pub custom_url: String,
@@ -74,6 +77,7 @@ impl Default for SettingsPanel {
     fn default() -> Self {
         let mut p = SettingsPanel {
             backup: backup::BackupSection::default(),
+            printer: printer::PrinterSection::default(),
             env: EnvChoice::Sandbox,
             custom_url: String::new(),
             merchant_id: String::new(),
@@ -173,6 +177,7 @@ impl SettingsPanel {
     /// Takes the worker's news.
     pub fn on_event(&mut self, event: &Event) {
         self.backup.on_event(event);
+        self.printer.on_event(event);
         match event {
             Event::ConnectionOk => {
                 self.testing = false;
@@ -242,6 +247,7 @@ impl SettingsPanel {
                     let [left, right] = cols else { return };
                     self.platform_ui(left, cx);
                     self.till_ui(right, cx);
+                    self.printer.ui(right, cx);
                     self.backup.ui(right, cx);
                 });
                 if let Some(e) = &self.save_error {

@@ -49,6 +49,11 @@ pub const TAB_SETTINGS: Tx = tx("Réglages", "Settings");
 pub const TAB_JOURNAL: Tx = tx("Journal", "Journal");
 /// Tab.
 pub const TAB_CLOSINGS: Tx = tx("Clôtures", "Closings");
+/// A test page without a printer.
+pub const NO_PRINTER: Tx = tx(
+    "Aucune imprimante des reçus n'est choisie : tapez son adresse et choisissez-la d'abord",
+    "No receipt printer is chosen: type its address and use it first",
+);
 /// A backup that was not made.
 pub const BACKUP_FAILED: Tx = tx(
     "La sauvegarde n'a pas été faite (détail ci-dessous) : choisissez un autre fichier ou un autre disque",

@@ -628,3 +628,53 @@ fn receipt_and_duplicata_from_the_sale_detail_and_the_note_offered_after_a_refun
     assert!(holds(&bytes, "Ce ticket modifie le ticket n"));
     assert!(holds(&bytes, "-10,00\u{a0}€"));
 }
+
+/// Réglages: the receipt printer chosen (a journaled setting) and "Imprimer une page de test", on a network printer
+/// played by a TCP listener: the page arrives, initialised and cut.
+#[test]
+fn the_receipt_printer_is_chosen_in_reglages_and_prints_a_test_page() {
+    use std::io::Read;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let printed = std::thread::Builder::new()
+        .name("fake-printer".into())
+        .spawn(move || {
+            let (mut s, _) = listener.accept().unwrap();
+            let mut bytes = Vec::new();
+            s.read_to_end(&mut bytes).unwrap();
+            bytes
+        })
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = crate::ui::harness(dir.path());
+    crate::ui::wait_ready(&mut h);
+    crate::ui::click(&mut h, "Réglages");
+    h.run_steps(3);
+    h.state_mut().settings_panel.printer.address = format!("tcp://127.0.0.1:{port}");
+    crate::ui::click(&mut h, "Choisir cette imprimante");
+    crate::ui::wait_for(&mut h, "the printer chosen", |h| {
+        h.state().settings_panel.printer.said().is_some()
+    });
+    crate::ui::click(&mut h, "Imprimer une page de test");
+    crate::ui::wait_for(&mut h, "the test page printed", |h| {
+        h.state()
+            .settings_panel
+            .printer
+            .said()
+            .is_some_and(|s| s.starts_with("Page de test"))
+            || h.state().settings_panel.printer.error().is_some()
+    });
+    assert!(h.state().settings_panel.printer.error().is_none());
+    let bytes = printed.join().unwrap();
+    assert!(bytes.starts_with(&[0x1b, 0x40]), "initialised first");
+    assert!(bytes.windows(2).any(|w| w == [0x1d, 0x56]), "cut");
+    let ledger = cadodesk::ledger::Ledger::open(&dir.path().join("ledger.sqlite3")).unwrap();
+    assert!(
+        ledger
+            .entries(1, 10_000)
+            .unwrap()
+            .iter()
+            .any(|e| e.kind == "setting_changed" && e.payload.contains("receipt_printer")),
+        "the choice is journaled"
+    );
+}

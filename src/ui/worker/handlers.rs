@@ -113,6 +113,37 @@ pub(super) async fn handle_inner(
                 Err(e) => Err(UiError::localized(&e, e.to_string())),
             }
         }
+        Command::LoadReceiptPrinter => {
+            let till = engine.till()?;
+            let address = blocking_receipt(move || till.receipt_printer()).await?;
+            outbox.send(Event::ReceiptPrinter {
+                address: address.map(|a| a.to_string()),
+                saved: false,
+            });
+            Ok(())
+        }
+        Command::SetReceiptPrinter { address } => {
+            let till = engine.till()?;
+            let chosen =
+                blocking_receipt(move || till.set_receipt_printer(address.as_deref())).await?;
+            outbox.send(Event::ReceiptPrinter {
+                address: chosen.map(|a| a.to_string()),
+                saved: true,
+            });
+            Ok(())
+        }
+        Command::PrinterTestPage => {
+            let till = engine.till()?;
+            let lang = engine.settings().lang;
+            let reader = till.clone();
+            let printer = blocking_receipt(move || reader.receipt_printer())
+                .await?
+                .ok_or_else(|| UiError::new(text::NO_PRINTER, "no receipt printer is chosen"))?;
+            let to = printer.to_string();
+            blocking_receipt(move || till.print_test_page(&printer, lang)).await?;
+            outbox.send(Event::PrinterTested(to));
+            Ok(())
+        }
         Command::Backup { path } => {
             let ledger = engine.ledger.clone();
             let operator = engine.settings().operator;
@@ -494,6 +525,9 @@ pub(super) fn origin_of(command: &Command) -> Origin {
         Command::TestConnection { .. } => Origin::Connection,
         Command::Receipt { .. } => Origin::Receipt,
         Command::Backup { .. } => Origin::Backup,
+        Command::LoadReceiptPrinter
+        | Command::SetReceiptPrinter { .. }
+        | Command::PrinterTestPage => Origin::Printer,
         Command::LoadAllTills { .. } | Command::TakeIn { .. } | Command::ExportAllTills { .. } => {
             Origin::AllTills
         }
@@ -590,5 +624,16 @@ async fn blocking_backup<T: Send + 'static>(
         Ok(Ok(v)) => Ok(v),
         Ok(Err(e)) => Err(UiError::new(text::BACKUP_FAILED, e.to_string())),
         Err(e) => Err(UiError::new(text::BACKUP_FAILED, e.to_string())),
+    }
+}
+
+/// Runs a receipt printer's work off the async threads; its error in words for the screen.
+async fn blocking_receipt<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, crate::till::ReceiptError> + Send + 'static,
+) -> Result<T, UiError> {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(UiError::localized(&e, e.to_string())),
+        Err(e) => Err(UiError::new(text::WORKER_GONE, e.to_string())),
     }
 }

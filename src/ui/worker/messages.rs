@@ -115,6 +115,15 @@ pub enum Command {
         /// A change of the manager PIN or its rule.
         pin_change: Option<PinChange>,
     },
+    /// Read the receipt printer chosen.
+    LoadReceiptPrinter,
+    /// Choose the receipt printer (`None`: receipts go to PDF files), a journaled setting.
+    SetReceiptPrinter {
+        /// Its address as typed.
+        address: Option<String>,
+    },
+    /// Print a test page on the receipt printer chosen.
+    PrinterTestPage,
     /// Write a checked copy of the ledger to `path` (never over a file) and journal it.
     Backup {
         /// Where.
@@ -182,6 +191,7 @@ impl Command {
                 | Command::SaveSettings { .. }
                 | Command::TakeIn { .. }
                 | Command::Backup { .. }
+                | Command::SetReceiptPrinter { .. }
         )
     }
 }
@@ -225,6 +235,8 @@ pub enum Origin {
     AllTills,
     /// A backup of the ledger.
     Backup,
+    /// The receipt printer.
+    Printer,
 }
 
 /// What the worker tells the UI.
@@ -315,6 +327,15 @@ pub enum Event {
     AllTills(Box<crate::app::centre::AllTills>),
     /// Whether a backup is due (none yet, or the last older than a week).
     BackupDue(bool),
+    /// The receipt printer chosen (`None`: PDF files); `saved` when it was just chosen.
+    ReceiptPrinter {
+        /// Its address.
+        address: Option<String>,
+        /// Just chosen.
+        saved: bool,
+    },
+    /// A test page was printed: where.
+    PrinterTested(String),
     /// A backup was written and checked: the file and the last entry it holds.
     BackupDone {
         /// The file.
