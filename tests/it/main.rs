@@ -26,6 +26,7 @@ mod one_vocabulary;
 mod openapi;
 mod refund_close_race;
 mod refund_id_taken;
+mod sale_cancel;
 mod sandbox_auth;
 mod sandbox_checkout;
 mod sandbox_more;

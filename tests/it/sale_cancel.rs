@@ -1,0 +1,150 @@
+//! Cancelling an open sale (issue 14, defect 4: an open sale could not be cancelled anywhere after a restart): the
+//! command line cancels it in a new process, the sale keeps its story but no longer offers its page; a paid sale is
+//! refunded instead; a payment that arrives anyway is recorded and shown to refund; a card authorised and waiting
+//! for its capture is cancelled on the platform.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)] // reason: a failed expectation is the test failing
+
+use std::sync::Arc;
+
+use cadodesk::domain::CheckoutState;
+use cadodesk::till::{Till, TillError};
+
+use crate::support::binary::{Cli, json_of, stderr_of};
+use crate::support::till::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_open_sale_is_cancelled_after_a_restart_and_its_page_is_no_longer_offered() {
+    let sb = sandbox(50).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cli = Cli::sandbox(dir.path(), &sb.base_url());
+    cli.no_pin_needed().await;
+    // 1 250 € typed for 12,50 €: the sale is open, its page offered.
+    let out = cli
+        .run(&["checkout", "create", "--amount", "1250,00", "--json"])
+        .await;
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let created = json_of(&out);
+    let id = created["hostedCheckoutId"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let page = created["redirectUrl"].as_str().expect("page").to_string();
+
+    // Another process (the till restarted) cancels it.
+    let out = cli
+        .run(&[
+            "checkout",
+            "cancel",
+            &id,
+            "--reason",
+            "montant erroné",
+            "--json",
+        ])
+        .await;
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let v = json_of(&out);
+    assert_eq!(v["status"], "in_progress", "{v}");
+    assert!(v["redirectUrl"].is_null(), "the page is still offered: {v}");
+    assert_eq!(v["abandoned"]["reason"], "montant erroné", "{v}");
+    assert_eq!(v["abandoned"]["operator"], "script", "{v}");
+    assert_eq!(v["paidAfterAbandon"], false, "{v}");
+
+    // Read again from the platform: still cancelled, no page.
+    let v = json_of(&cli.run(&["checkout", "status", &id, "--json"]).await);
+    assert!(v["redirectUrl"].is_null(), "{v}");
+    assert_eq!(v["abandoned"]["reason"], "montant erroné", "{v}");
+
+    // Twice is refused, naming why.
+    let out = cli
+        .run(&["checkout", "cancel", &id, "--reason", "encore"])
+        .await;
+    assert!(!out.status.success());
+    assert!(
+        stderr_of(&out).contains("already cancelled"),
+        "{}",
+        stderr_of(&out)
+    );
+    // A reason is needed.
+    let out = cli.run(&["checkout", "cancel", &id, "--reason", " "]).await;
+    assert!(!out.status.success());
+    assert!(stderr_of(&out).contains("reason"), "{}", stderr_of(&out));
+
+    // The customer pays anyway: the payment is recorded and the sale says it is to be refunded.
+    pay(&page, &[CADO_250], Some(VISA)).await;
+    let v = json_of(&cli.run(&["checkout", "status", &id, "--json"]).await);
+    assert_eq!(v["status"], "paid", "{v}");
+    assert_eq!(v["paidAfterAbandon"], true, "{v}");
+    assert_eq!(v["refundable"], 125_000, "{v}");
+    let out = cli.run(&["checkout", "status", &id]).await;
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(text.contains("PAID AFTER ITS CANCELLATION"), "{text}");
+
+    // The journal still holds together.
+    let out = cli.run(&["ledger", "verify"]).await;
+    assert!(out.status.success(), "{}", stderr_of(&out));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paid_sale_is_refunded_not_cancelled() {
+    let sb = sandbox(50).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let t = till(dir.path(), &sb.base_url(), "alice");
+    let id = paid_sale(&t, 4250, &[CADO_20], Some(VISA)).await;
+    let err = t
+        .abandon_sale(&id, "erreur")
+        .await
+        .expect_err("a paid sale is not cancelled");
+    assert!(matches!(err, TillError::SalePaid(_)), "{err:?}");
+    let v = t.checkout(&id).expect("ledger").expect("sale");
+    assert!(v.abandoned.is_none());
+    assert!(v.redirect_url.is_some());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_card_authorised_and_waiting_for_its_capture_is_cancelled_on_the_platform() {
+    let sb = sandbox(50).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ledger = cadodesk::app::open_ledger(dir.path()).expect("ledger");
+    let t = no_pin_needed(Till::with_gateway(
+        ledger,
+        Arc::new(Interposed::authorising(&sb.base_url())),
+        "alice",
+        180,
+        Some("https://shop.example/back".into()),
+    ));
+    let v = t.create_checkout(sale(4250)).await.expect("created");
+    pay(
+        v.redirect_url.as_deref().expect("page"),
+        &[CADO_20],
+        Some(VISA),
+    )
+    .await;
+    let v = t.refresh(&v.hosted_checkout_id).await.expect("read");
+    assert_ne!(v.state, CheckoutState::Paid, "{v:#?}");
+    let card = v.tenders.iter().find(|t| t.product_id == 1).expect("card");
+    assert_eq!(card.status, "PENDING_CAPTURE", "{v:#?}");
+
+    let v = t
+        .abandon_sale(&v.hosted_checkout_id, "client parti")
+        .await
+        .expect("cancelled");
+    let card = v.tenders.iter().find(|t| t.product_id == 1).expect("card");
+    assert_eq!(card.status, "CANCELLED", "{v:#?}");
+    let st = state(&sb.base_url()).await;
+    let on_platform = st["payments"]
+        .as_array()
+        .expect("payments")
+        .iter()
+        .find(|p| p["id"] == card.payment_id.as_str())
+        .expect("the card on the platform")
+        .clone();
+    assert_eq!(on_platform["status"], "CANCELLED", "{on_platform}");
+    // The gift card was captured: it is what is left to refund.
+    assert!(v.paid_after_abandon(), "{v:#?}");
+    assert_eq!(v.refundable().cents(), 2000);
+    assert!(
+        v.timeline.iter().any(|e| e.kind == "checkout_abandoned"),
+        "{v:#?}"
+    );
+}
