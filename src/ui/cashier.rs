@@ -6,6 +6,7 @@ use crate::domain::Amount;
 use crate::domain::CheckoutState;
 use crate::i18n::Localize;
 use crate::ui::app::Cx;
+use crate::ui::cancel_sale::{CancelSale, cancelled_ui};
 use crate::ui::model::{Checkout, UiError};
 use crate::ui::text;
 use crate::ui::widgets::{self, Qr};
@@ -32,6 +33,8 @@ pub struct CashierPanel {
     open_error: Option<UiError>,
     /// The amount field was given the focus since the form appeared (at start, after "Nouvelle vente").
     amount_focused: bool,
+    /// "Annuler la vente" for the sale in progress.
+    pub cancel: CancelSale,
 }
 
 impl CashierPanel {
@@ -47,6 +50,7 @@ impl CashierPanel {
 
     /// Takes the worker's news.
     pub fn on_event(&mut self, event: &Event) {
+        self.cancel.on_event(event);
         match event {
             Event::CheckoutCreated(checkout) => {
                 self.creating = false;
@@ -61,6 +65,10 @@ impl CashierPanel {
                     *current = (**checkout).clone();
                     self.refreshing = false;
                     self.refresh_error = None;
+                    if checkout.abandoned.is_some() {
+                        // A cancelled sale's page is no longer offered.
+                        self.qr = None;
+                    }
                     if checkout.status != CheckoutState::InProgress {
                         // The payment page is gone with the sale in progress, and so is the trouble opening it.
                         self.open_error = None;
@@ -354,6 +362,9 @@ impl CashierPanel {
         if let Some(e) = &self.refresh_error {
             widgets::error_ui(ui, lang, e, "refresh");
         }
+        // A sale paid after its cancellation is refunded from its detail, in the Transactions.
+        cancelled_ui(ui, cx, checkout, false);
+        self.cancel.ui(ui, cx, checkout);
         ui.add_space(10.0);
         ui.label(RichText::new(text::TENDERS.get(lang)).strong());
         if checkout.tenders.is_empty() {

@@ -148,3 +148,87 @@ async fn a_card_authorised_and_waiting_for_its_capture_is_cancelled_on_the_platf
         "{v:#?}"
     );
 }
+
+/// Defect 4 on the screen: 1 250 € typed for 12,50 €. The sale's detail cancels it with a reason; the counter no
+/// longer offers its page; the customer pays anyway, and the detail says so loudly, with the one step that refunds
+/// everything.
+#[test]
+fn an_open_sale_is_cancelled_from_its_detail_and_a_payment_after_it_is_shown_to_refund() {
+    use crate::ui::{click, harness, has_label, open_sale_detail, type_into, wait_for, wait_ready};
+    use egui_kittest::kittest::Queryable;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut h = harness(dir.path());
+    wait_ready(&mut h);
+    click(&mut h, "Encaisser");
+    type_into(&mut h, "Montant", "1250,00");
+    click(&mut h, "Créer le paiement");
+    wait_for(&mut h, "the checkout to be created", |h| {
+        h.state().cashier.current().is_some()
+    });
+    let sale = h.state().cashier.current().cloned().expect("the sale");
+    let page = sale.redirect_url.clone().expect("its page");
+
+    open_sale_detail(&mut h, &sale.reference);
+    click(&mut h, "Annuler la vente");
+    type_into(&mut h, "Motif de l'annulation", "montant erroné");
+    click(&mut h, "Confirmer l'annulation");
+    wait_for(&mut h, "the sale cancelled", |h| {
+        h.state()
+            .transactions
+            .detail()
+            .is_some_and(|d| d.abandoned.is_some())
+    });
+    h.run_steps(3);
+    assert!(
+        h.query_by_label("Vente annulée : montant erroné").is_some(),
+        "the detail says the sale is cancelled"
+    );
+    assert!(!has_label(&h, "Annuler la vente"), "offered no more");
+
+    // The counter no longer offers its page.
+    click(&mut h, "Encaisser");
+    assert!(
+        h.state()
+            .cashier
+            .current()
+            .is_some_and(|c| c.redirect_url.is_none() && c.abandoned.is_some()),
+        "the counter holds the sale as cancelled"
+    );
+    assert!(!has_label(&h, "Ouvrir la page de paiement"));
+    assert!(!has_label(&h, "Copier le lien"));
+
+    // The customer pays anyway.
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(pay(&page, &[CADO_250], Some(VISA)));
+    click(&mut h, "Transactions");
+    h.get_all_by_label("Rafraîchir")
+        .last()
+        .expect("the detail's refresh")
+        .click();
+    wait_for(&mut h, "the payment after the cancellation", |h| {
+        h.state()
+            .transactions
+            .detail()
+            .is_some_and(|d| d.paid_after_abandon())
+    });
+    h.run_steps(3);
+    assert!(
+        h.query_by_label_contains("Payée après annulation : à rembourser")
+            .is_some(),
+        "said loudly"
+    );
+    click(&mut h, "Rembourser tout");
+    assert!(
+        h.state().transactions.refund.is_open(),
+        "the order refund opens"
+    );
+    assert_eq!(
+        h.state().transactions.refund.amount,
+        "1250,00",
+        "pre-filled with everything"
+    );
+}

@@ -756,6 +756,7 @@ pub(crate) fn a_sale(status: cadodesk::domain::CheckoutState) -> cadodesk::ui::m
         tenders: Vec::new(),
         refunds: Vec::new(),
         timeline: Vec::new(),
+        abandoned: None,
     }
 }
 

@@ -46,6 +46,15 @@ pub(super) async fn handle_inner(
             outbox.send(Event::CheckoutCreated(Box::new(convert::checkout(&view))));
             Ok(())
         }
+        Command::AbandonSale { id, reason } => {
+            let till = engine.till()?;
+            let view = till
+                .abandon_sale(&id, &reason)
+                .await
+                .map_err(|e| till_error(&e))?;
+            outbox.send(Event::CheckoutUpdated(Box::new(convert::checkout(&view))));
+            Ok(())
+        }
         Command::Refresh { id } => {
             let till = engine.till()?;
             let view = till.refresh(&id).await.map_err(|e| till_error(&e))?;
@@ -440,6 +449,7 @@ pub(super) async fn handle_inner(
 pub(super) fn origin_of(command: &Command) -> Origin {
     match command {
         Command::CreateCheckout { .. } => Origin::Create,
+        Command::AbandonSale { .. } => Origin::Abandon,
         Command::Refresh { .. } => Origin::Refresh,
         Command::OpenUrl(_) => Origin::Open,
         Command::LoadCheckouts(_) => Origin::List,

@@ -26,6 +26,14 @@ pub enum Command {
         /// Customer e-mail.
         email: Option<String>,
     },
+    /// Cancel an open sale at the till ("Annuler la vente"): its page is no longer offered, a card authorised and
+    /// waiting for its capture is cancelled. A `CheckoutUpdated` comes back.
+    AbandonSale {
+        /// Hosted checkout id.
+        id: String,
+        /// Why, as typed.
+        reason: String,
+    },
     /// Re-read a checkout from the platform now.
     Refresh {
         /// Hosted checkout id.
@@ -163,6 +171,7 @@ impl Command {
         matches!(
             self,
             Command::CreateCheckout { .. }
+                | Command::AbandonSale { .. }
                 | Command::CloseDay
                 | Command::Refund { .. }
                 | Command::Export { .. }
@@ -177,6 +186,8 @@ impl Command {
 pub enum Origin {
     /// Creating a checkout.
     Create,
+    /// Cancelling an open sale.
+    Abandon,
     /// Refreshing a checkout.
     Refresh,
     /// Opening the browser.

@@ -397,6 +397,7 @@ mod tests {
             tenders: Vec::new(),
             refunds: Vec::new(),
             timeline: Vec::new(),
+            abandoned: None,
         };
         assert!(changed(&sent, &sale), "the first reading is news");
         assert!(!changed(&sent, &sale), "the same again is not");
