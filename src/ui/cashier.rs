@@ -7,7 +7,7 @@ use crate::domain::CheckoutState;
 use crate::i18n::Localize;
 use crate::ui::app::Cx;
 use crate::ui::cancel_sale::{CancelSale, cancelled_ui};
-use crate::ui::model::{Checkout, UiError};
+use crate::ui::model::{Checkout, UiError, local_time};
 use crate::ui::text;
 use crate::ui::widgets::{self, Qr};
 use crate::ui::worker::{Command, Event, Origin};
@@ -35,12 +35,19 @@ pub struct CashierPanel {
     amount_focused: bool,
     /// "Annuler la vente" for the sale in progress.
     pub cancel: CancelSale,
+    /// The sales still open (left by a restart, or for another sale), to take up again.
+    open_sales: Vec<Checkout>,
 }
 
 impl CashierPanel {
     /// The checkout being paid, once created.
     pub fn current(&self) -> Option<&Checkout> {
         self.current.as_ref()
+    }
+
+    /// The sales still open, listed under the form.
+    pub fn open_sales(&self) -> &[Checkout] {
+        &self.open_sales
     }
 
     /// The amount error shown next to the field, if any.
@@ -58,7 +65,15 @@ impl CashierPanel {
                 self.qr = checkout.redirect_url.as_deref().and_then(Qr::new);
                 self.current = Some((**checkout).clone());
             }
+            Event::OpenSales(sales) => self.open_sales = sales.clone(),
             Event::CheckoutUpdated(checkout) => {
+                if let Some(i) = self.open_sales.iter().position(|s| s.id == checkout.id) {
+                    if checkout.can_be_abandoned() {
+                        self.open_sales[i] = (**checkout).clone();
+                    } else {
+                        self.open_sales.remove(i);
+                    }
+                }
                 if let Some(current) = &mut self.current
                     && current.id == checkout.id
                 {
@@ -128,8 +143,49 @@ impl CashierPanel {
         });
     }
 
-    fn new_sale(&mut self) {
+    fn new_sale(&mut self, cx: &mut Cx<'_>) {
         *self = CashierPanel::default();
+        cx.send(Command::LoadOpenSales);
+    }
+
+    /// Shows an open sale again, as when it was rung up, and reads it anew.
+    fn take_up(&mut self, sale: Checkout, cx: &mut Cx<'_>) {
+        let id = sale.id.clone();
+        let open_sales = std::mem::take(&mut self.open_sales);
+        *self = CashierPanel {
+            qr: sale.redirect_url.as_deref().and_then(Qr::new),
+            current: Some(sale),
+            refreshing: true,
+            amount_focused: true,
+            open_sales,
+            ..CashierPanel::default()
+        };
+        cx.send(Command::Refresh { id });
+    }
+
+    fn open_sales_ui(&mut self, ui: &mut Ui, cx: &mut Cx<'_>) {
+        let lang = cx.lang;
+        if self.open_sales.is_empty() {
+            return;
+        }
+        ui.add_space(16.0);
+        ui.label(RichText::new(text::OPEN_SALES.get(lang)).strong());
+        let mut take = None;
+        for s in &self.open_sales {
+            ui.horizontal(|ui| {
+                ui.label(local_time(s.created_at));
+                ui.label(RichText::new(&s.reference).strong());
+                ui.label(s.amount.display(lang));
+                ui.label(s.status.label(lang));
+                let label = format!("{} {}", text::TAKE_UP_SALE.get(lang), s.reference);
+                if ui.button(label).clicked() {
+                    take = Some(s.clone());
+                }
+            });
+        }
+        if let Some(s) = take {
+            self.take_up(s, cx);
+        }
     }
 
     /// Draws the screen.
@@ -242,6 +298,7 @@ impl CashierPanel {
             ui.add_space(6.0);
             widgets::error_ui(ui, lang, e, "create");
         }
+        self.open_sales_ui(ui, cx);
     }
 
     fn checkout_ui(&mut self, ui: &mut Ui, cx: &mut Cx<'_>) {
@@ -353,7 +410,7 @@ impl CashierPanel {
                 .add(egui::Button::new(text::NEW_SALE.get(lang)).min_size(egui::vec2(0.0, 34.0)))
                 .clicked()
             {
-                self.new_sale();
+                self.new_sale(cx);
             }
         });
         if let Some(e) = &self.open_error {

@@ -178,6 +178,10 @@ pub const ST_REJECTED: Tx = tx("Refusé", "Declined");
 pub const RS_REQUESTED: Tx = tx("Demandé", "Requested");
 /// Refund in progress at the platform.
 pub const RS_PENDING: Tx = tx("En attente", "Pending");
+/// Heading of the sales still open, under the counter's form.
+pub const OPEN_SALES: Tx = tx("Ventes en cours", "Open sales");
+/// Button: show an open sale again (followed by its reference).
+pub const TAKE_UP_SALE: Tx = tx("Reprendre", "Take up");
 /// Button: cancel an open sale.
 pub const CANCEL_SALE: Tx = tx("Annuler la vente", "Cancel the sale");
 /// The question before a sale is cancelled.

@@ -232,3 +232,64 @@ fn an_open_sale_is_cancelled_from_its_detail_and_a_payment_after_it_is_shown_to_
         "pre-filled with everything"
     );
 }
+
+/// Defect 4, its first half: after a restart an open sale was gone from the counter. It is listed there, to take
+/// up again (its page, its QR code) or to cancel, and once cancelled its page is offered no more.
+#[test]
+fn an_open_sale_is_listed_on_the_counter_after_a_restart_to_take_up_or_cancel() {
+    use crate::ui::{click, harness, has_label, type_into, wait_for, wait_ready};
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let reference = {
+        let mut h = harness(dir.path());
+        wait_ready(&mut h);
+        click(&mut h, "Encaisser");
+        type_into(&mut h, "Montant", "1250,00");
+        click(&mut h, "Créer le paiement");
+        wait_for(&mut h, "the checkout to be created", |h| {
+            h.state().cashier.current().is_some()
+        });
+        h.state()
+            .cashier
+            .current()
+            .expect("the sale")
+            .reference
+            .clone()
+    };
+    // The till restarts.
+    let mut h = harness(dir.path());
+    wait_ready(&mut h);
+    wait_for(&mut h, "the open sale on the counter", |h| {
+        h.state()
+            .cashier
+            .open_sales()
+            .iter()
+            .any(|s| s.reference == reference)
+    });
+    assert!(h.state().cashier.current().is_none(), "the form is shown");
+    click(&mut h, &format!("Reprendre {reference}"));
+    wait_for(&mut h, "the sale taken up", |h| {
+        h.state()
+            .cashier
+            .current()
+            .is_some_and(|c| c.reference == reference)
+    });
+    h.run_steps(3);
+    assert!(has_label(&h, "Ouvrir la page de paiement"));
+    assert!(has_label(&h, "Copier le lien"), "its QR code is shown");
+
+    click(&mut h, "Annuler la vente");
+    type_into(&mut h, "Motif de l'annulation", "montant erroné");
+    click(&mut h, "Confirmer l'annulation");
+    wait_for(&mut h, "the sale cancelled", |h| {
+        h.state()
+            .cashier
+            .current()
+            .is_some_and(|c| c.abandoned.is_some())
+    });
+    h.run_steps(3);
+    assert!(has_label(&h, "Vente annulée : montant erroné"));
+    assert!(!has_label(&h, "Ouvrir la page de paiement"));
+    assert!(!has_label(&h, "Copier le lien"));
+    assert!(!has_label(&h, "Annuler la vente"));
+}

@@ -3,6 +3,7 @@
 use chrono::NaiveDate;
 
 use crate::app::settings::{self};
+use crate::domain::CheckoutState;
 use crate::till::{CheckoutFilter, CsvFormat, NewCheckout, RefundCommand, RefundFilter, TillError};
 use crate::ui::convert;
 use crate::ui::file_dialog;
@@ -53,6 +54,30 @@ pub(super) async fn handle_inner(
                 .await
                 .map_err(|e| till_error(&e))?;
             outbox.send(Event::CheckoutUpdated(Box::new(convert::checkout(&view))));
+            Ok(())
+        }
+        Command::LoadOpenSales => {
+            let till = engine.till()?;
+            let open = blocking(move || {
+                let mut open = Vec::new();
+                for state in [CheckoutState::InProgress, CheckoutState::PartiallyPaid] {
+                    let rows = till.list_checkouts(&CheckoutFilter {
+                        status: Some(state),
+                        ..CheckoutFilter::default()
+                    })?;
+                    for id in rows.iter().filter_map(|r| r.hosted_checkout_id.as_ref()) {
+                        if let Some(v) = till.checkout(id)?
+                            && v.abandoned.is_none()
+                        {
+                            open.push(convert::checkout(&v));
+                        }
+                    }
+                }
+                open.sort_by_key(|s| std::cmp::Reverse(s.created_at));
+                Ok(open)
+            })
+            .await?;
+            outbox.send(Event::OpenSales(open));
             Ok(())
         }
         Command::Refresh { id } => {
@@ -450,6 +475,7 @@ pub(super) fn origin_of(command: &Command) -> Origin {
     match command {
         Command::CreateCheckout { .. } => Origin::Create,
         Command::AbandonSale { .. } => Origin::Abandon,
+        Command::LoadOpenSales => Origin::OpenSales,
         Command::Refresh { .. } => Origin::Refresh,
         Command::OpenUrl(_) => Origin::Open,
         Command::LoadCheckouts(_) => Origin::List,

@@ -34,6 +34,8 @@ pub enum Command {
         /// Why, as typed.
         reason: String,
     },
+    /// Load the sales still open (in progress or partly paid, not cancelled) for the counter, from the ledger.
+    LoadOpenSales,
     /// Re-read a checkout from the platform now.
     Refresh {
         /// Hosted checkout id.
@@ -188,6 +190,8 @@ pub enum Origin {
     Create,
     /// Cancelling an open sale.
     Abandon,
+    /// Loading the open sales for the counter.
+    OpenSales,
     /// Refreshing a checkout.
     Refresh,
     /// Opening the browser.
@@ -241,6 +245,8 @@ pub enum Event {
     ResumeFailed(UiError),
     /// A checkout was created.
     CheckoutCreated(Box<Checkout>),
+    /// The sales still open, newest first, for the counter.
+    OpenSales(Vec<Checkout>),
     /// A checkout's state is known anew (refresh, watcher, refund, detail load).
     CheckoutUpdated(Box<Checkout>),
     /// The Transactions rows.
