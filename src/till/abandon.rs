@@ -18,7 +18,8 @@ fn cancel_key(payment_id: &str) -> String {
 impl Till {
     /// Cancels an open sale at the till, for `reason`: reads the platform first (a sale paid meanwhile is refunded,
     /// not cancelled), journals the cancellation, then cancels every tender authorised and waiting for its capture
-    /// (CancelPayment) and records what the platform then shows. Refused for a paid sale or one already cancelled.
+    /// (CancelPayment) and records what the platform then shows. Refused for a paid sale (refund it), one that is
+    /// over (cancelled by the customer, expired, rejected) or one already cancelled.
     pub async fn abandon_sale(
         &self,
         hosted_checkout_id: &str,
@@ -50,6 +51,12 @@ impl Till {
         };
         if view.state == CheckoutState::Paid {
             return Err(TillError::SalePaid(view.merchant_reference));
+        }
+        if view.state.is_final() {
+            return Err(TillError::SaleClosed {
+                reference: view.merchant_reference,
+                state: view.state,
+            });
         }
         self.ledger()
             .append(

@@ -4,7 +4,7 @@ use thiserror::Error;
 
 use super::gateway::GatewayError;
 use super::manager::PinRule;
-use crate::domain::{Amount, AmountError, InvalidId, RefundState};
+use crate::domain::{Amount, AmountError, CheckoutState, InvalidId, RefundState};
 use crate::i18n::{Lang, Localize, capitalise};
 use crate::ledger::LedgerError;
 use crate::ledger::export::ExportError;
@@ -59,6 +59,14 @@ pub enum TillError {
     /// A paid sale is refunded, never cancelled.
     #[error("sale {0} is paid: it cannot be cancelled; refund it instead (refund all)")]
     SalePaid(String),
+    /// The sale is over already (cancelled by the customer, expired, rejected): nothing is left to cancel.
+    #[error("sale {reference} is {state}: it is over, there is nothing to cancel")]
+    SaleClosed {
+        /// The sale's reference.
+        reference: String,
+        /// Where it stands.
+        state: CheckoutState,
+    },
     /// The sale was cancelled already.
     #[error("sale {0} was already cancelled at the till: there is nothing more to cancel")]
     SaleAbandoned(String),
@@ -396,6 +404,10 @@ impl Localize for TillError {
             }
             TillError::SalePaid(c) => format!(
                 "La vente {c} est payée : elle ne s'annule pas, remboursez-la (« Rembourser tout »)"
+            ),
+            TillError::SaleClosed { reference, state } => format!(
+                "La vente {reference} est terminée ({}) : il n'y a rien à annuler",
+                state.label(Lang::Fr)
             ),
             TillError::SaleAbandoned(c) => {
                 format!("La vente {c} est déjà annulée à la caisse : il n'y a plus rien à annuler")

@@ -293,3 +293,41 @@ fn an_open_sale_is_listed_on_the_counter_after_a_restart_to_take_up_or_cancel() 
     assert!(!has_label(&h, "Copier le lien"));
     assert!(!has_label(&h, "Annuler la vente"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sale_the_customer_cancelled_on_the_page_is_over_not_cancelled_again() {
+    let sb = sandbox(50).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let t = till(dir.path(), &sb.base_url(), "alice");
+    let v = t.create_checkout(sale(1250)).await.expect("created");
+    let status = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+        .post(v.redirect_url.as_deref().expect("page"))
+        .form(&[("action", "cancel")])
+        .send()
+        .await
+        .expect("the page answers")
+        .status();
+    assert!(status.as_u16() < 400, "{status}");
+    let err = t
+        .abandon_sale(&v.hosted_checkout_id, "erreur")
+        .await
+        .expect_err("nothing to cancel");
+    assert!(
+        matches!(
+            err,
+            TillError::SaleClosed {
+                state: CheckoutState::Cancelled,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let v = t
+        .checkout(&v.hosted_checkout_id)
+        .expect("ledger")
+        .expect("sale");
+    assert!(v.abandoned.is_none());
+}
