@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Reads cadodesk's PDFs with independent tools (poppler-utils): the integration test
-# `z_report::a_z_report_shows_the_till_the_totals_and_the_seal` writes a Z report and the lines it must show;
-# `pdftotext` must find every one of them in the PDF, and `pdftoppm` must render its page.
+# Reads cadodesk's PDFs with independent tools (poppler-utils): the integration tests
+# `z_report::a_z_report_shows_the_till_the_totals_and_the_seal` (a Z report) and
+# `receipts::receipt_pdfs_of_a_three_gift_card_sale_and_a_two_card_refund` (a sale's receipt on an 80 mm ticket and on
+# A4, a refund note over two cards) write their PDFs and the lines each must show; `pdftotext` must find every one of
+# them in the PDF, and `pdftoppm` must render its page.
 # Closes with `pdf-test: N passed, M failed`.
 #
-# Usage: bash scripts/pdf-test.sh [--screenshot]   (--screenshot: also refresh assets/screenshots/z-report.png)
+# Usage: bash scripts/pdf-test.sh [--screenshot]   (--screenshot: also refresh assets/screenshots/z-report.png and
+# assets/screenshots/receipt-*.png)
 # Env: JUDGES_SKIP_INSTALL=1 (do not run install-deps.sh first).
 set -euo pipefail
 
@@ -21,10 +24,13 @@ command -v pdftotext >/dev/null && command -v pdftoppm >/dev/null ||
 
 OUT="$(mktemp -d "${TMPDIR:-/tmp}/pdf-test.XXXXXX")"
 trap 'rm -rf "$OUT"' EXIT
-judges_log "writing a Z report with cargo test (z_report::a_z_report_shows_the_till_the_totals_and_the_seal)"
-CADODESK_PDF_FIXTURES="$OUT" cargo test --quiet --test it -- --exact \
-    z_report::a_z_report_shows_the_till_the_totals_and_the_seal >/dev/null ||
-    judges_die "the test that writes the Z report failed"
+TESTS=(
+    z_report::a_z_report_shows_the_till_the_totals_and_the_seal
+    receipts::receipt_pdfs_of_a_three_gift_card_sale_and_a_two_card_refund
+)
+judges_log "writing a Z report and receipts with cargo test (${TESTS[*]})"
+CADODESK_PDF_FIXTURES="$OUT" cargo test --quiet --test it -- --exact "${TESTS[@]}" >/dev/null ||
+    judges_die "a test that writes the PDFs failed"
 
 passed=0
 failed=0
@@ -56,14 +62,19 @@ PYEOF
         judges_log "FAIL  $name: pdftotext does not find the lines above"
         failed=$((failed + 1))
     fi
-    pdftoppm -png -r 100 -f 1 -l 1 "$pdf" "$OUT/$name"
+    # Receipts at 110 dpi: an 80 mm ticket stays readable.
+    dpi=100
+    [[ $name == receipt-* ]] && dpi=110
+    pdftoppm -png -r "$dpi" -f 1 -l 1 "$pdf" "$OUT/$name"
     png="$(ls "$OUT/$name"-*.png 2>/dev/null | head -1)"
     if [[ -s $png ]]; then
         judges_log "ok    $name: pdftoppm renders page 1 ($(stat -c %s "$png") bytes)"
         passed=$((passed + 1))
         if [[ ${1:-} == --screenshot ]]; then
-            cp "$png" assets/screenshots/z-report.png
-            judges_log "assets/screenshots/z-report.png refreshed"
+            shot=assets/screenshots/$name.png
+            [[ $name == z-day-2 ]] && shot=assets/screenshots/z-report.png
+            cp "$png" "$shot"
+            judges_log "$shot refreshed"
         fi
     else
         judges_log "FAIL  $name: pdftoppm rendered nothing"

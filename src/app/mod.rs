@@ -7,6 +7,7 @@ pub mod centre;
 pub mod journal_key;
 pub mod paths;
 pub mod platform;
+pub mod receipt_phone;
 pub mod settings;
 
 pub use paths::data_dir;

@@ -47,6 +47,11 @@ pub enum Command {
     Closings(ClosingsArgs),
     /// Write a closing's Z report as a PDF (the last daily closing unless told otherwise).
     ZReport(ZReportArgs),
+    /// Hand out a sale's receipt or a refund's note (`receipt sale REF` or `receipt refund N`): a PDF (80 mm ticket
+    /// or A4) or ESC/POS bytes to a new file, or printed on an ESC/POS printer (--printer, else the one chosen with
+    /// `receipt printer ADDRESS`; `receipt test-page` tries it). The first print, then "DUPLICATA n" with
+    /// --duplicate; each print is a journal entry.
+    Receipt(ReceiptArgs),
     /// The till's identity: its code (on closings and documents), UUID, shop and address.
     #[command(subcommand)]
     Till(TillCommand),
@@ -231,6 +236,35 @@ pub struct ZReportArgs {
     /// The PDF to write (it must not exist).
     #[arg(short = 'o', long = "output")]
     pub output: PathBuf,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `receipt`
+#[derive(Debug, Clone, Args)]
+pub struct ReceiptArgs {
+    /// `sale` (a paid sale's receipt), `refund` (a refund's note), `printer` (choose the receipt printer: an
+    /// address, or `none`) or `test-page` (print a test page).
+    #[arg(value_parser = ["sale", "refund", "printer", "test-page"])]
+    pub what: String,
+    /// The sale's order reference (or hosted checkout id), the refund's number, or the printer's address.
+    pub id: Option<String>,
+    /// A copy of what was already printed: "DUPLICATA n".
+    #[arg(long)]
+    pub duplicate: bool,
+    /// What to write: pdf (80 mm ticket), pdf-a4 or escpos (the printer's bytes).
+    #[arg(long, default_value = "pdf", value_parser = ["pdf", "pdf-a4", "escpos"])]
+    pub format: String,
+    /// The file to write (it must not exist). Without it or --printer, the chosen receipt printer.
+    #[arg(short = 'o', long = "output", conflicts_with = "printer")]
+    pub output: Option<PathBuf>,
+    /// An ESC/POS printer: tcp://HOST:PORT, usb:/dev/usb/lp0 or serial:/dev/ttyUSB0.
+    #[arg(long)]
+    pub printer: Option<String>,
+    /// French (default) or English.
+    #[arg(long, default_value = "fr", value_parser = ["fr", "en"])]
+    pub lang: String,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,

@@ -283,6 +283,7 @@ pub(super) fn records_command(
             }
             Ok(Outcome::Ok)
         })()),
+        Command::Receipt(a) => Ok(super::receipt::receipt(records, &a)),
         Command::Closings(a) => Ok((|| -> anyhow::Result<Outcome> {
             let rows = records.closing_list(a.kind)?;
             if a.json {
@@ -436,6 +437,7 @@ pub(super) async fn till_command(till: &Till, cmd: Command) -> anyhow::Result<Ou
         | Command::Close(_)
         | Command::Closings(_)
         | Command::ZReport(_)
+        | Command::Receipt(_)
         | Command::Archive(_)
         | Command::Central(_)
         | Command::Sync(_)
@@ -487,7 +489,7 @@ pub(super) fn ledger_verify(
 
 /// Writes `bytes` to `path`, a file that must not exist, whole or not at all (a temporary file beside it, synced,
 /// then linked into place).
-fn write_new_file(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+pub(super) fn write_new_file(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
     use std::io::Write;
     let dir = path
         .parent()

@@ -15,6 +15,7 @@ mod args;
 mod backoffice;
 mod dispatch;
 mod print;
+mod receipt;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -105,6 +105,14 @@ pub enum LedgerError {
         /// The entry.
         seq: i64,
     },
+    /// A receipt's print entry was changed in the file: copies cannot be counted from it.
+    #[error(
+        "the receipt print in journal entry {seq} was changed outside cadodesk: no copy is counted from it. Run `cadodesk ledger verify` and restore the ledger from a backup"
+    )]
+    ReceiptAltered {
+        /// The entry.
+        seq: i64,
+    },
     /// The journal's last seal does not hold under this till's key: it was rewritten without the key.
     #[error(
         "the journal's last entry is not sealed by this till's key: the journal was rewritten outside cadodesk; nothing was written. Run `cadodesk ledger verify` to find the first rewritten entry, and restore the ledger from a backup"
@@ -200,6 +208,9 @@ impl Localize for LedgerError {
                 ),
                 LedgerError::ClosingAltered { seq } => format!(
                     "La clôture de l'écriture {seq} a été modifiée hors de cadodesk : aucune clôture n'est faite à partir d'elle. Lancez « cadodesk ledger verify » et restaurez le journal depuis une sauvegarde"
+                ),
+                LedgerError::ReceiptAltered { seq } => format!(
+                    "L'impression de ticket de l'écriture {seq} a été modifiée hors de cadodesk : aucun duplicata n'est compté à partir d'elle. Lancez « cadodesk ledger verify » et restaurez le journal depuis une sauvegarde"
                 ),
                 LedgerError::SealBroken => "La dernière écriture du journal n'est pas scellée par la clé de cette caisse : le journal a été réécrit hors de cadodesk ; rien n'a été écrit. Lancez « cadodesk ledger verify » pour trouver la première écriture réécrite, et restaurez le journal depuis une sauvegarde".into(),
                 LedgerError::SettingAltered { key, seq } => format!(

@@ -314,6 +314,30 @@ pub enum Event {
         /// The file's name (without its folder).
         file: String,
     },
+    /// A receipt or a refund note was handed out (printed, or written as a PDF): the first print and each copy.
+    ReceiptPrinted {
+        /// The document's number (`T01-V000042` for a sale's receipt, `T01-R000007` for a refund note).
+        document: String,
+        /// `sale` or `refund`.
+        receipt_kind: String,
+        /// The sale's order reference.
+        merchant_reference: String,
+        /// A refund note's refunds, by number.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        refunds: Vec<i64>,
+        /// The ticket a refund note modifies (the sale's receipt number).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        modifies: Option<String>,
+        /// 0 for the first print, n for "DUPLICATA n".
+        copy: u32,
+        /// For a copy, the journal entry of the first print.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        original_seq: Option<i64>,
+        /// `pdf` (80 mm ticket), `pdf-a4` or `escpos`.
+        format: String,
+        /// Where it went: `file` or the printer's address (`tcp://HOST:PORT`, a device path).
+        to: String,
+    },
 }
 
 /// The entry kinds that are technical events (the JET): an archive lists them apart.
@@ -376,6 +400,7 @@ impl Event {
             Event::IntegrityChecked { .. } => "integrity_checked",
             Event::ArchiveMade { .. } => "archive_made",
             Event::CentralAcknowledged { .. } => "central_acknowledged",
+            Event::ReceiptPrinted { .. } => "receipt_printed",
         }
     }
 }
@@ -570,4 +595,5 @@ impl ChainWalker {
 }
 
 #[cfg(test)]
+#[path = "journal_tests.rs"]
 mod tests;

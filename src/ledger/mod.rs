@@ -18,6 +18,7 @@ pub mod journal;
 mod projection;
 pub(crate) use projection::forward_moves;
 mod queries;
+mod receipts;
 mod schema;
 mod seal;
 mod sends;
@@ -41,6 +42,7 @@ pub use journal::{ChainBreak, Entry, Event, PinOutcome};
 pub use queries::{
     CheckoutListFilter, CheckoutRecord, CheckoutSummary, RefundRecord, TenderRecord,
 };
+pub use receipts::ReceiptPrint;
 pub use seal::{
     JournalKey, KeyHome, document_message, endorsement_message, key_id_of, key_id_of_hex,
     seal_message, verifies,

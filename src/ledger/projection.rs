@@ -343,7 +343,8 @@ pub(super) fn apply(
         | Event::AppStopped { .. }
         | Event::IntegrityChecked { .. }
         | Event::ArchiveMade { .. }
-        | Event::CentralAcknowledged { .. } => {}
+        | Event::CentralAcknowledged { .. }
+        | Event::ReceiptPrinted { .. } => {}
     }
     Ok(())
 }

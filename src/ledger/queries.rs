@@ -586,6 +586,21 @@ impl Ledger {
     }
 
     /// Hosted checkouts created in `[from, to)` (for reconciliation).
+    /// The till that sold checkout `hosted_checkout_id`, when it is another till's sale taken in from the centre
+    /// (its platform readings are that till's to journal, never this one's).
+    pub fn sold_at_till(&self, hosted_checkout_id: &str) -> Result<Option<String>> {
+        let conn = self.lock();
+        conn.query_row(
+            "SELECT sold_at_till FROM checkouts WHERE hosted_checkout_id = ?1",
+            [hosted_checkout_id],
+            |r| r.get::<_, Option<String>>(0),
+        )
+        .optional()
+        .map(Option::flatten)
+        .map_err(self.err())
+    }
+
+    /// The hosted checkouts this till made in `[from, to)` (not the sales of other tills it took in).
     pub fn hosted_checkouts_between(
         &self,
         from: DateTime<Utc>,
@@ -596,7 +611,7 @@ impl Ledger {
         let mut stmt = conn
             .prepare(
                 "SELECT hosted_checkout_id FROM checkouts WHERE hosted_checkout_id IS NOT NULL
-                 AND created_at >= ?1 AND created_at < ?2 ORDER BY created_at",
+                 AND created_at >= ?1 AND created_at < ?2 AND sold_at_till IS NULL ORDER BY created_at",
             )
             .map_err(&err)?;
         let rows = stmt

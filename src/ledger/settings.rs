@@ -38,6 +38,8 @@ pub mod keys {
     pub const FISCAL_YEAR_START_MONTH: &str = "fiscal_year_start_month";
     /// `keychain` when the till's central URL is kept in the OS keychain (`cadodesk central connect`).
     pub const CENTRAL_URL_HOME: &str = "central_url_home";
+    /// The receipt printer: `tcp://HOST:PORT`, `usb:PATH` or `serial:PATH` (none: receipts go to files).
+    pub const RECEIPT_PRINTER: &str = "receipt_printer";
     /// Settings whose value is not copied into the journal.
     pub const HIDDEN_IN_JOURNAL: &[&str] = &[MANAGER_PIN_HASH];
 }

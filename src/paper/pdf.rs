@@ -1,5 +1,6 @@
-//! A page of text and rules, rendered to PDF with `pdf-writer`. Fonts are the standard Helvetica and Helvetica-Bold
-//! in WinAnsi encoding, which every PDF reader has; a character outside it is drawn as `?`.
+//! A page of text, rules and filled squares (a QR code's modules), rendered to PDF with `pdf-writer`. Fonts are the
+//! standard Helvetica and Helvetica-Bold in WinAnsi encoding, which every PDF reader has; a character outside it is
+//! drawn as `?`. Pages may be of any size: A4 for reports, 80 mm wide and as long as needed for tickets.
 
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use pdf_writer::{Content, Date, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
@@ -11,6 +12,8 @@ pub enum Align {
     Left,
     /// Ends at x.
     Right,
+    /// Centred on x.
+    Center,
 }
 
 /// Something drawn on a page. Coordinates are PDF points (1/72 inch) from the bottom left.
@@ -40,6 +43,17 @@ pub enum Mark {
         /// Height.
         y: f32,
     },
+    /// A filled rectangle (a run of a QR code's dark modules).
+    Fill {
+        /// Left.
+        x: f32,
+        /// Bottom.
+        y: f32,
+        /// Width.
+        w: f32,
+        /// Height.
+        h: f32,
+    },
 }
 
 /// One page.
@@ -55,6 +69,21 @@ pub struct Page {
 
 /// A4 portrait, in points.
 pub const A4: (f32, f32) = (595.0, 842.0);
+
+/// Points in a millimetre.
+pub const MM: f32 = 72.0 / 25.4;
+
+/// A QR code's modules as booleans (dark), row by row, and its width in modules; `None` when `data` is too long.
+pub fn qr_modules(data: &str) -> Option<(usize, Vec<bool>)> {
+    let code = qrcode::QrCode::new(data.as_bytes()).ok()?;
+    let width = code.width();
+    let dark = code
+        .to_colors()
+        .into_iter()
+        .map(|c| c == qrcode::Color::Dark)
+        .collect();
+    Some((width, dark))
+}
 
 impl Page {
     /// An empty page of this size.
@@ -81,6 +110,36 @@ impl Page {
     /// Adds a rule.
     pub fn rule(&mut self, x1: f32, x2: f32, y: f32) {
         self.marks.push(Mark::Rule { x1, x2, y });
+    }
+
+    /// Draws `data` as a QR code `side` points wide with its bottom left corner at (x, y): each row's runs of dark
+    /// modules as filled rectangles. `false` (nothing drawn) when the data is too long for a QR code.
+    pub fn qr(&mut self, x: f32, y: f32, side: f32, data: &str) -> bool {
+        let Some((width, dark)) = qr_modules(data) else {
+            return false;
+        };
+        let m = side / width as f32;
+        for (row, cells) in dark.chunks(width).enumerate() {
+            let top = y + side - (row as f32 + 1.0) * m;
+            let mut col = 0;
+            while col < width {
+                if !cells[col] {
+                    col += 1;
+                    continue;
+                }
+                let start = col;
+                while col < width && cells[col] {
+                    col += 1;
+                }
+                self.marks.push(Mark::Fill {
+                    x: x + start as f32 * m,
+                    y: top,
+                    w: (col - start) as f32 * m,
+                    h: m,
+                });
+            }
+        }
+        true
     }
 }
 
@@ -198,6 +257,7 @@ pub fn render(pages: &[Page], title: &str, created: DateTime<Utc>) -> Vec<u8> {
                     let x = match align {
                         Align::Left => *x,
                         Align::Right => x - text_width(text, *size, *bold),
+                        Align::Center => x - text_width(text, *size, *bold) / 2.0,
                     };
                     content.begin_text();
                     content.set_font(Name(if *bold { b"F2" } else { b"F1" }), *size);
@@ -210,6 +270,10 @@ pub fn render(pages: &[Page], title: &str, created: DateTime<Utc>) -> Vec<u8> {
                     content.move_to(*x1, *y);
                     content.line_to(*x2, *y);
                     content.stroke();
+                }
+                Mark::Fill { x, y, w, h } => {
+                    content.rect(*x, *y, *w, *h);
+                    content.fill_nonzero();
                 }
             }
         }
@@ -258,5 +322,32 @@ mod tests {
         let text = String::from_utf8_lossy(&bytes);
         assert!(text.contains("(Rapport Z) Tj"), "{text}");
         assert!(text.contains("/WinAnsiEncoding"));
+    }
+
+    #[test]
+    fn a_qr_code_is_drawn_as_filled_runs_inside_its_square() {
+        let mut p = Page::new((80.0 * MM, 200.0));
+        assert!(p.qr(10.0, 20.0, 100.0, "T01-V000001"));
+        let fills: Vec<&Mark> = p
+            .marks
+            .iter()
+            .filter(|m| matches!(m, Mark::Fill { .. }))
+            .collect();
+        assert!(fills.len() > 20, "{}", fills.len());
+        for m in fills {
+            let Mark::Fill { x, y, w, h } = m else {
+                continue;
+            };
+            assert!(*x >= 10.0 && *y >= 20.0 - 0.01, "{m:?}");
+            assert!(x + w <= 110.01 && y + h <= 120.01, "{m:?}");
+        }
+        let bytes = render(
+            &[p],
+            "QR",
+            DateTime::from_timestamp(0, 0).unwrap_or_default(),
+        );
+        assert!(String::from_utf8_lossy(&bytes).contains(" re\nf"));
+        // Too long for any QR code: nothing drawn, and said.
+        assert!(!Page::new(A4).qr(0.0, 0.0, 10.0, &"x".repeat(8000)));
     }
 }

@@ -1,6 +1,7 @@
 //! What every handler shares: the configuration, the state behind one lock, the data file, the fault switchboard
 //! and the queue of outgoing webhooks. This layer knows nothing of HTTP.
 
+use std::collections::VecDeque;
 use std::sync::{Mutex, MutexGuard};
 
 use super::SandboxConfig;
@@ -15,6 +16,22 @@ pub(crate) struct Outgoing {
     pub body: Vec<u8>,
 }
 
+/// A receipt the till published for the customer's phone (`/sandbox/receipts`): kept in memory only.
+#[derive(Debug, Clone)]
+pub(crate) struct PublishedReceipt {
+    /// Its unguessable id, in its URL.
+    pub id: String,
+    /// The document's title.
+    pub title: String,
+    /// Its lines, as printed.
+    pub lines: Vec<String>,
+    /// The PDF, when the till sent one.
+    pub pdf: Option<Vec<u8>>,
+}
+
+/// How many published receipts are kept (the oldest go first).
+pub(crate) const RECEIPTS_KEPT: usize = 200;
+
 /// Everything the handlers share.
 pub(crate) struct App {
     pub cfg: SandboxConfig,
@@ -25,6 +42,7 @@ pub(crate) struct App {
     store: Option<Mutex<Store>>,
     faults: Mutex<Switchboard>,
     hooks: tokio::sync::mpsc::UnboundedSender<Outgoing>,
+    receipts: Mutex<VecDeque<PublishedReceipt>>,
 }
 
 impl App {
@@ -51,6 +69,7 @@ impl App {
             store,
             faults: Mutex::new(Switchboard::default()),
             hooks,
+            receipts: Mutex::new(VecDeque::new()),
         })
     }
 
@@ -99,5 +118,20 @@ impl App {
     /// Queues one webhook body for the given endpoints.
     pub(crate) fn send_webhook(&self, urls: Vec<String>, body: Vec<u8>) {
         let _ = self.hooks.send(Outgoing { urls, body });
+    }
+
+    /// Keeps a published receipt, forgetting the oldest beyond [`RECEIPTS_KEPT`].
+    pub(crate) fn publish_receipt(&self, r: PublishedReceipt) {
+        let mut all = self.receipts.lock().unwrap_or_else(|e| e.into_inner());
+        all.push_back(r);
+        while all.len() > RECEIPTS_KEPT {
+            all.pop_front();
+        }
+    }
+
+    /// A published receipt by its id.
+    pub(crate) fn receipt(&self, id: &str) -> Option<PublishedReceipt> {
+        let all = self.receipts.lock().unwrap_or_else(|e| e.into_inner());
+        all.iter().find(|r| r.id == id).cloned()
     }
 }

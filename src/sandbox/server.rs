@@ -44,6 +44,9 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         .route("/hostedcheckout/{id}", any(handlers::page::page))
         .route("/sandbox/faults", any(handlers::control::faults_route))
         .route("/sandbox/state", any(handlers::control::state_route))
+        .route("/sandbox/receipts", any(handlers::receipts::publish))
+        .route("/receipts/{id}", any(handlers::receipts::page))
+        .route("/receipts/{id}/pdf", any(handlers::receipts::pdf))
         .fallback(reply::not_found)
         .with_state(app)
 }

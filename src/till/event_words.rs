@@ -268,6 +268,29 @@ pub fn describe(ev: &Event) -> (String, String) {
             format!("Serveur central : écritures reçues jusqu'à la n°{seq}"),
             format!("Central ledger: entries received up to no. {seq}"),
         ),
+        Event::ReceiptPrinted {
+            document,
+            receipt_kind,
+            copy,
+            format,
+            to,
+            ..
+        } => {
+            let (fr, en) = if receipt_kind == "refund" {
+                ("Note de remboursement", "Refund note")
+            } else {
+                ("Ticket", "Receipt")
+            };
+            let (fr_copy, en_copy) = if *copy == 0 {
+                (String::new(), String::new())
+            } else {
+                (format!(" (duplicata {copy})"), format!(" (copy {copy})"))
+            };
+            (
+                format!("{fr} n° {document}{fr_copy} imprimé ({format}, {to})"),
+                format!("{en} no. {document}{en_copy} printed ({format}, {to})"),
+            )
+        }
         Event::ArchiveMade {
             from, to, closings, ..
         } => (

@@ -1,6 +1,6 @@
 //! The use cases shared by the app and the command line, one file each: [`checkout`] (ring up a sale), [`watch`]
-//! (read it again), [`refund`], [`reconcile`], [`resume`] (after a restart), and [`records`] (what needs only the
-//! ledger: lists, export, verify).
+//! (read it again), [`refund`], [`reconcile`], [`resume`] (after a restart), [`records`] (what needs only the
+//! ledger: lists, export, verify), and [`receipt`] (receipts and refund notes, sent to a [`printer`] or a file).
 //!
 //! [`Till`] is the facade: cheap to clone, it holds the ledger ([`Records`]), the platform ([`Gateway`]) and the
 //! operator. Every fact is written to the ledger before the platform is asked (the intent) and after it answers.
@@ -22,6 +22,8 @@ pub mod gateway;
 pub mod logic;
 pub mod manager;
 mod pin;
+pub mod printer;
+mod receipt;
 mod reconcile;
 mod records;
 mod refund;
@@ -50,6 +52,8 @@ pub use error::TillError;
 pub use gateway::{Gateway, GatewayError};
 pub use logic::AllocationError;
 pub use pin::{PinAction, PinPolicy, RefundApproval};
+pub use printer::{PrinterAddress, PrinterError};
+pub use receipt::{PreparedReceipt, ReceiptError, ReceiptFormat, ReceiptTarget};
 pub use records::Records;
 pub use views::{
     Abandonment, CheckoutFilter, CheckoutRow, CheckoutView, NewCheckout, ReconcileReport,

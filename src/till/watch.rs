@@ -41,6 +41,18 @@ impl Till {
     /// GetPayment), records what changed, settles refunds still waiting for an answer, and returns the view.
     pub async fn refresh(&self, hosted_checkout_id: &str) -> Result<CheckoutView> {
         let id = HostedCheckoutId::parse(hosted_checkout_id).map_err(TillError::InvalidId)?;
+        // A sale of another till, taken in to be refunded here: its payments are that till's to read and journal
+        // (read here, they would count as this till's takings). It is shown as the centre gave it.
+        if self
+            .ledger()
+            .sold_at_till(hosted_checkout_id)
+            .map_err(TillError::from_ledger)?
+            .is_some()
+        {
+            return self
+                .checkout(hosted_checkout_id)?
+                .ok_or_else(|| TillError::UnknownCheckout(hosted_checkout_id.to_string()));
+        }
         let started = self.now();
         self.note_reading_started(hosted_checkout_id, started);
         let result = self.refresh_inner(&id, started).await;

@@ -254,8 +254,8 @@ impl AllTillsPanel {
                         c.shop.clone().unwrap_or_else(|| "—".into())
                     },
                     c.tills.join(", "),
+                    lang.pick("ventes :", "sales:"),
                     c.sales_count,
-                    lang.pick("ventes", "sales"),
                     lang.pick("encaissé", "taken"),
                     euros(c.payments_cents, lang),
                     lang.pick("remboursé", "refunded"),
@@ -276,6 +276,7 @@ impl AllTillsPanel {
                 .column(Column::auto().at_least(90.0))
                 .column(Column::auto().at_least(90.0))
                 .column(Column::auto().at_least(90.0))
+                .column(Column::auto().at_least(110.0))
                 .column(Column::remainder())
                 .header(22.0, |mut h| {
                     for t in [
@@ -284,6 +285,7 @@ impl AllTillsPanel {
                         lang.pick("Date", "Date"),
                         lang.pick("Référence", "Reference"),
                         lang.pick("Montant", "Amount"),
+                        lang.pick("Statut", "Status"),
                         lang.pick("Remboursé", "Refunded"),
                         lang.pick("Reste", "Left"),
                         "",
@@ -313,6 +315,13 @@ impl AllTillsPanel {
                             });
                             row.col(|ui| {
                                 ui.label(euros(s.amount_cents, lang));
+                            });
+                            row.col(|ui| {
+                                ui.label(
+                                    crate::domain::CheckoutState::from_stored(&s.state)
+                                        .map(|st| st.label(lang).to_string())
+                                        .unwrap_or_else(|_| s.state.clone()),
+                                );
                             });
                             row.col(|ui| {
                                 ui.label(euros(s.refunded_cents, lang));

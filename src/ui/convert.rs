@@ -65,6 +65,7 @@ fn numbered(mut tenders: Vec<Tender>) -> Vec<Tender> {
 /// One refund.
 pub fn refund(r: &RefundView) -> RefundLine {
     RefundLine {
+        number: r.number,
         refund_id: r.refund_id.as_ref().map(ToString::to_string),
         payment_id: r.payment_id.to_string(),
         amount: r.amount,

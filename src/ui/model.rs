@@ -40,6 +40,8 @@ impl Tender {
 /// One refund of a checkout.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefundLine {
+    /// The refund's number (n° de pièce): its note is printed by it.
+    pub number: i64,
     /// Worldline refund id, once known.
     pub refund_id: Option<String>,
     /// The tender refunded.

@@ -437,6 +437,16 @@ impl RefundDialog {
                     if let Some(e) = &self.error {
                         widgets::error_ui(ui, lang, e, "refund-done");
                     }
+                    // The refund's note, offered at once (one note for an order's refunds).
+                    if let Some(first) = self.sent.first()
+                        && ui.button(text::REFUND_NOTE.get(lang)).clicked()
+                    {
+                        cx.send(Command::Receipt {
+                            target: crate::till::ReceiptTarget::Refund(first.number),
+                            duplicate: false,
+                        });
+                        close = true;
+                    }
                     if ui.button(text::CLOSE.get(lang)).clicked() {
                         close = true;
                     }

@@ -128,6 +128,14 @@ pub const REFRESH: Tx = tx("Rafraîchir", "Refresh");
 pub const NEW_SALE: Tx = tx("Nouvelle vente", "New sale");
 /// Copy a value.
 pub const COPY: Tx = tx("Copier", "Copy");
+/// Hand out a sale's receipt or a refund's note (the first print).
+pub const RECEIPT: Tx = tx("Reçu", "Receipt");
+/// Print a copy of it.
+pub const RECEIPT_COPY: Tx = tx("Duplicata", "Duplicate");
+/// Hand out a refund's note, from the refund dialog.
+pub const REFUND_NOTE: Tx = tx("Note de remboursement", "Refund note");
+/// A receipt was handed out.
+pub const RECEIPT_DONE: Tx = tx("Remis", "Handed out");
 /// Status label.
 pub const STATUS: Tx = tx("Statut", "Status");
 /// The big paid moment.

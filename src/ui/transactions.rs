@@ -56,6 +56,8 @@ pub struct TransactionsPanel {
     selected: Option<String>,
     detail: Option<Checkout>,
     detail_error: Option<UiError>,
+    /// The last receipt handed out: its number, copy and where it went.
+    receipt_done: Option<(String, u32, String)>,
     /// The refund dialog, opened from the detail panel.
     pub refund: RefundDialog,
     /// "Annuler la vente", in the detail panel.
@@ -79,6 +81,7 @@ impl Default for TransactionsPanel {
             selected: None,
             detail: None,
             detail_error: None,
+            receipt_done: None,
             refund: RefundDialog::default(),
             cancel: CancelSale::default(),
         }
@@ -186,9 +189,13 @@ impl TransactionsPanel {
                     self.loading = false;
                     self.list_error = Some(error.clone());
                 }
-                Origin::Detail => self.detail_error = Some(error.clone()),
+                Origin::Detail | Origin::Receipt => self.detail_error = Some(error.clone()),
                 _ => {}
             },
+            Event::ReceiptDone { document, copy, to } => {
+                self.detail_error = None;
+                self.receipt_done = Some((document.clone(), *copy, to.clone()));
+            }
             _ => {}
         }
     }
@@ -451,6 +458,35 @@ impl TransactionsPanel {
                 self.refund.open_order(&c, lang);
             }
         });
+        // The receipts on a line of their own: the detail panel stays as narrow as it was.
+        ui.horizontal(|ui| {
+            if c.status == crate::domain::CheckoutState::Paid {
+                let sale = || crate::till::ReceiptTarget::Sale(c.reference.clone());
+                if ui.button(text::RECEIPT.get(lang)).clicked() {
+                    cx.send(Command::Receipt {
+                        target: sale(),
+                        duplicate: false,
+                    });
+                }
+                if ui.button(text::RECEIPT_COPY.get(lang)).clicked() {
+                    cx.send(Command::Receipt {
+                        target: sale(),
+                        duplicate: true,
+                    });
+                }
+            }
+        });
+        if let Some((document, copy, to)) = &self.receipt_done {
+            let copy = if *copy > 0 {
+                format!(" (DUPLICATA {copy})")
+            } else {
+                String::new()
+            };
+            ui.colored_label(
+                widgets::OK_GREEN,
+                format!("{} : {document}{copy}, {to}", text::RECEIPT_DONE.get(lang)),
+            );
+        }
         self.cancel.ui(ui, cx, &c);
         ui.add_space(6.0);
         ui.label(RichText::new(text::TENDERS.get(lang)).strong());
@@ -515,6 +551,21 @@ impl TransactionsPanel {
                     who.push_str(&format!(" ({})", text::EXTERNAL.get(lang)));
                 }
                 ui.add(egui::Label::new(RichText::new(who).weak()).wrap());
+                ui.horizontal(|ui| {
+                    let note = crate::till::ReceiptTarget::Refund(r.number);
+                    if ui.small_button(text::RECEIPT.get(lang)).clicked() {
+                        cx.send(Command::Receipt {
+                            target: note.clone(),
+                            duplicate: false,
+                        });
+                    }
+                    if ui.small_button(text::RECEIPT_COPY.get(lang)).clicked() {
+                        cx.send(Command::Receipt {
+                            target: note,
+                            duplicate: true,
+                        });
+                    }
+                });
                 ui.add_space(2.0);
             }
         }

@@ -641,7 +641,23 @@ async fn a_sale_of_till_a_is_refunded_at_till_b_and_two_tills_at_once_never_refu
     );
     assert!(seen.iter().any(|r| r.2 == "declined"), "{seen:?}");
 
-    // The refund at B is B's in B's closing (its kind is the card's), and A's payment is A's alone.
+    // The refund at B is B's in B's closing (its kind is the card's), and A's payment is A's alone: reading the
+    // sale again or reconciling at B never journals A's payment here.
+    b.refresh(&sale).await.unwrap();
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Europe::Paris)
+        .date_naive();
+    b.reconcile(today.pred_opt().unwrap(), today.succ_opt().unwrap())
+        .await
+        .unwrap();
+    assert!(
+        !b.ledger()
+            .entries(1, 10_000)
+            .unwrap()
+            .iter()
+            .any(|e| e.kind == "tender_seen"),
+        "no payment reading journaled at B"
+    );
     let closed_b = b.close_day().unwrap();
     let day_b = &closed_b[0].totals;
     assert_eq!(

@@ -24,6 +24,7 @@ mod ledger_integrity;
 mod manager_pin;
 mod one_vocabulary;
 mod openapi;
+mod receipts;
 mod refund_close_race;
 mod refund_id_taken;
 mod sale_cancel;

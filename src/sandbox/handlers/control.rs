@@ -19,7 +19,7 @@ use crate::sandbox::{webhooks, wire};
 /// that names loopback (a DNS-rebound page names its own host), no `Origin` but a loopback one (a web page opened
 /// on the till's machine sends its own), and a JSON body for a POST (a page's `text/plain` form needs no
 /// preflight).
-fn loopback_only(conn: &Conn, headers: &HeaderMap, method: &Method) -> Option<Response> {
+pub(crate) fn loopback_only(conn: &Conn, headers: &HeaderMap, method: &Method) -> Option<Response> {
     let refuse = |why: &str| Some(simple_error(403, "FORBIDDEN", why));
     if !conn.remote.ip().is_loopback() {
         return refuse("The sandbox control routes answer loopback clients only");

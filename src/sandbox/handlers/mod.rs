@@ -6,6 +6,7 @@ pub(crate) mod control;
 pub(crate) mod page;
 mod page_html;
 mod payments;
+pub(crate) mod receipts;
 mod services;
 
 use std::io::Read as _;

@@ -353,6 +353,29 @@ pub(super) async fn handle_inner(
             outbox.send(Event::ZReportWritten(path));
             Ok(())
         }
+        Command::Receipt { target, duplicate } => {
+            let till = engine.till()?;
+            let lang = engine.settings().lang;
+            let folder = engine.config.data_dir.join("recus");
+            let open = engine.config.open_documents;
+            let done = tokio::task::spawn_blocking(move || {
+                receipt(&till, &target, duplicate, lang, &folder)
+            })
+            .await
+            .map_err(|e| UiError::new(text::WORKER_GONE, e.to_string()))??;
+            if open
+                && let Some(path) = &done.2
+                && let Err(e) = open::that_detached(path)
+            {
+                tracing::warn!(path = %path.display(), error = %e, "the receipt could not be opened");
+            }
+            outbox.send(Event::ReceiptDone {
+                document: done.0,
+                copy: done.1,
+                to: done.3,
+            });
+            Ok(())
+        }
         Command::LoadClosings => {
             let till = engine.till()?;
             let rows = blocking(move || till.closing_list(None)).await?;
@@ -492,6 +515,7 @@ pub(super) fn origin_of(command: &Command) -> Origin {
         | Command::ZReport { .. } => Origin::Closings,
         Command::SaveSettings { .. } => Origin::Settings,
         Command::TestConnection { .. } => Origin::Connection,
+        Command::Receipt { .. } => Origin::Receipt,
         Command::LoadAllTills { .. } | Command::TakeIn { .. } | Command::ExportAllTills { .. } => {
             Origin::AllTills
         }
@@ -515,6 +539,46 @@ fn seal_lines(report: &crate::till::VerifyReport, lang: crate::i18n::Lang) -> Ve
     }
     out.extend(report.notes.iter().cloned());
     out
+}
+
+/// A receipt on the chosen printer, else a PDF in `folder`: (document, copy, the PDF's path, where it went).
+fn receipt(
+    till: &crate::till::Till,
+    target: &crate::till::ReceiptTarget,
+    duplicate: bool,
+    lang: crate::i18n::Lang,
+    folder: &std::path::Path,
+) -> Result<(String, u32, Option<std::path::PathBuf>, String), UiError> {
+    use crate::till::ReceiptFormat;
+    let failed = |e: &dyn crate::i18n::Localize| UiError::localized(e, String::new());
+    if let Some(printer) = till.receipt_printer().map_err(|e| failed(&e))? {
+        let (p, _) = till
+            .print_receipt(target, duplicate, &printer, lang)
+            .map_err(|e| failed(&e))?;
+        return Ok((
+            p.receipt.document,
+            p.receipt.copy,
+            None,
+            printer.to_string(),
+        ));
+    }
+    let p = till
+        .prepare_receipt(target, duplicate, ReceiptFormat::Pdf, lang)
+        .map_err(|e| failed(&e))?;
+    let name = match p.receipt.copy {
+        0 => format!("{}.pdf", p.receipt.document),
+        n => format!("{}-duplicata-{n}.pdf", p.receipt.document),
+    };
+    let path = write_document(folder, &name, &p.bytes).map_err(|e| {
+        failed(&crate::till::TillError::Config(format!(
+            "{}: {e}",
+            folder.join(&name).display()
+        )))
+    })?;
+    till.receipt_handed_out(&p, "file")
+        .map_err(|e| failed(&e))?;
+    let to = path.display().to_string();
+    Ok((p.receipt.document, p.receipt.copy, Some(path), to))
 }
 
 /// Writes a document the till can make again (a Z report) into `folder`, whole: a temporary file, synced, renamed

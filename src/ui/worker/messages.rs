@@ -107,6 +107,14 @@ pub enum Command {
         /// Its number among its kind.
         number: i64,
     },
+    /// Hand out a sale's receipt or a refund's note: on the receipt printer when one is chosen, else as a PDF in
+    /// the data directory's `recus` folder, opened. The first print, or a duplicate.
+    Receipt {
+        /// Which document.
+        target: crate::till::ReceiptTarget,
+        /// "Duplicata" rather than "Reçu".
+        duplicate: bool,
+    },
     /// Store settings (and the secret in the keychain), then reopen the till with them. The manager PIN and its
     /// rule change first, through the till (which asks for the current PIN); if that is refused nothing is stored.
     SaveSettings {
@@ -220,6 +228,8 @@ pub enum Origin {
     Settings,
     /// Testing the connection.
     Connection,
+    /// Printing a receipt.
+    Receipt,
     /// Reading every till from the centre, or taking a sale in.
     AllTills,
 }
@@ -279,6 +289,15 @@ pub enum Event {
     DayClosed(Vec<crate::domain::closing::Closing>),
     /// A Z report was written there.
     ZReportWritten(std::path::PathBuf),
+    /// A receipt or refund note was handed out.
+    ReceiptDone {
+        /// Its number.
+        document: String,
+        /// 0, or the duplicate's number.
+        copy: u32,
+        /// Where it went: the printer's address, or the PDF's path.
+        to: String,
+    },
     /// The journal check finished.
     Verified {
         /// No entry was edited, removed or reordered.

@@ -1,4 +1,3 @@
-//! The hash chain's rules, on chains built by hand.
 use super::*;
 
 fn chain(n: i64) -> Vec<(i64, String, String, String, String, String, String)> {
