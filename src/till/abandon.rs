@@ -9,6 +9,9 @@ use crate::ledger::Event;
 use super::views::CheckoutView;
 use super::{Result, Till, TillError, logic};
 
+/// How many times the cancellation is checked and written again when other entries keep arriving in between.
+const ABANDON_ATTEMPTS: usize = 20;
+
 /// The idempotence key of the cancellation of one tender: one per payment, so that asking again (after a lost
 /// answer, from another window, after a restart) is the same request to the platform.
 fn cancel_key(payment_id: &str) -> String {
@@ -58,15 +61,7 @@ impl Till {
                 state: view.state,
             });
         }
-        self.ledger()
-            .append(
-                self.operator(),
-                &Event::CheckoutAbandoned {
-                    hosted_checkout_id: id.clone(),
-                    reason,
-                },
-            )
-            .map_err(TillError::from_ledger)?;
+        self.journal_abandon(&id, reason)?;
         tracing::info!(hosted_checkout_id = %id, merchant_reference = %view.merchant_reference, "sale cancelled at the till");
         let pending = PaymentStatus::PendingCapture;
         let authorised: Vec<_> = view
@@ -93,5 +88,40 @@ impl Till {
         }
         self.checkout(&id)?
             .ok_or_else(|| TillError::UnknownCheckout(id.to_string()))
+    }
+
+    /// Journals the cancellation only if no other window or process cancelled the sale first: the check and the
+    /// entry are made at the same journal head (another entry in between means checking again).
+    fn journal_abandon(&self, id: &HostedCheckoutId, reason: String) -> Result<()> {
+        let ledger = self.ledger();
+        let event = Event::CheckoutAbandoned {
+            hosted_checkout_id: id.clone(),
+            reason,
+        };
+        for _ in 0..ABANDON_ATTEMPTS {
+            let head = ledger
+                .head()
+                .map_err(TillError::from_ledger)?
+                .map_or(0, |(seq, _)| seq);
+            let view = self
+                .checkout(id)?
+                .ok_or_else(|| TillError::UnknownCheckout(id.to_string()))?;
+            if view.abandoned.is_some() {
+                return Err(TillError::SaleAbandoned(view.merchant_reference));
+            }
+            if ledger
+                .append_at_head(self.operator(), &event, head)
+                .map_err(TillError::from_ledger)?
+                .is_some()
+            {
+                return Ok(());
+            }
+        }
+        // The journal kept moving under the check (a very busy till): the plain append is still right, since a
+        // second cancellation entry changes nothing but the story.
+        ledger
+            .append(self.operator(), &event)
+            .map_err(TillError::from_ledger)?;
+        Ok(())
     }
 }

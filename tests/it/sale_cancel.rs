@@ -331,3 +331,34 @@ async fn a_sale_the_customer_cancelled_on_the_page_is_over_not_cancelled_again()
         .expect("sale");
     assert!(v.abandoned.is_none());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_tills_cancelling_one_sale_at_once_journal_it_once() {
+    let sb = sandbox(50).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let alice = till(dir.path(), &sb.base_url(), "alice");
+    let bob = till(dir.path(), &sb.base_url(), "bob");
+    let v = alice.create_checkout(sale(125_000)).await.expect("created");
+    let id = v.hosted_checkout_id.clone();
+    let (a, b) = tokio::join!(
+        alice.abandon_sale(&id, "montant erroné"),
+        bob.abandon_sale(&id, "montant erroné")
+    );
+    assert_eq!(
+        usize::from(a.is_ok()) + usize::from(b.is_ok()),
+        1,
+        "{a:?} {b:?}"
+    );
+    for r in [a, b] {
+        if let Err(e) = r {
+            assert!(matches!(e, TillError::SaleAbandoned(_)), "{e:?}");
+        }
+    }
+    let v = alice.checkout(&id).expect("ledger").expect("sale");
+    let entries = v
+        .timeline
+        .iter()
+        .filter(|e| e.kind == "checkout_abandoned")
+        .count();
+    assert_eq!(entries, 1, "{v:#?}");
+}
