@@ -400,6 +400,22 @@ pub enum CheckoutCommand {
     List(ListArgs),
     /// Take a sale made at another till in from the central ledger (by its reference), to refund it here.
     TakeIn(StatusArgs),
+    /// Cancel an open sale (a wrong amount, the customer gone): its page is no longer offered, and a card
+    /// authorisation waiting for its capture is cancelled on the platform. A paid sale is refunded instead.
+    Cancel(CancelArgs),
+}
+
+/// `checkout cancel`
+#[derive(Debug, Clone, Args)]
+pub struct CancelArgs {
+    /// The hosted checkout id.
+    pub id: String,
+    /// Why (required, at most 100 characters).
+    #[arg(long)]
+    pub reason: String,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `checkout create`

@@ -328,6 +328,15 @@ pub(super) async fn till_command(till: &Till, cmd: Command) -> anyhow::Result<Ou
             }
             Ok(Outcome::Ok)
         }
+        Command::Checkout(CheckoutCommand::Cancel(a)) => {
+            let view = till.abandon_sale(&a.id, &a.reason).await?;
+            if a.json {
+                print_json(&checkout_json(&view))?;
+            } else {
+                print_checkout(&view);
+            }
+            Ok(Outcome::Ok)
+        }
         Command::Checkout(CheckoutCommand::TakeIn(a)) => {
             let hosted = till.take_in_sale(&a.id).await?;
             let view = till

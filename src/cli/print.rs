@@ -66,6 +66,8 @@ pub(super) fn checkout_json(v: &CheckoutView) -> Value {
         "refundable": v.refundable().cents(),
         "tenders": tenders_json(v),
         "refunds": v.refunds.iter().map(refund_json).collect::<Vec<_>>(),
+        "abandoned": v.abandoned,
+        "paidAfterAbandon": v.paid_after_abandon(),
     })
 }
 
@@ -79,6 +81,15 @@ pub(super) fn print_checkout(v: &CheckoutView) {
     );
     if let Some(u) = &v.redirect_url {
         println!("page: {u}");
+    }
+    if let Some(a) = &v.abandoned {
+        println!("cancelled at the till by {}: {}", a.operator, a.reason);
+        if v.paid_after_abandon() {
+            println!(
+                "PAID AFTER ITS CANCELLATION: refund {}",
+                v.refundable().fr()
+            );
+        }
     }
     for t in &v.tenders {
         println!(

@@ -23,10 +23,11 @@ pub struct TillIdentity {
 }
 
 /// The entries that move or may move money: a day holding one of them is closed.
-const MONEY_KINDS: [&str; 10] = [
+const MONEY_KINDS: [&str; 11] = [
     "checkout_requested",
     "checkout_created",
     "checkout_failed",
+    "checkout_abandoned",
     "checkout_status_seen",
     "tender_seen",
     "refund_requested",

@@ -50,6 +50,15 @@ pub enum Event {
         /// Why, in one line.
         failure: String,
     },
+    /// An open sale abandoned at the till (a wrong amount, the customer gone): its page is no longer offered, and
+    /// a card authorisation still waiting for its capture is cancelled on the platform. A payment that arrives
+    /// anyway is still read and recorded, to be refunded.
+    CheckoutAbandoned {
+        /// The hosted checkout.
+        hosted_checkout_id: HostedCheckoutId,
+        /// Why, as the operator said it.
+        reason: String,
+    },
     /// The checkout's derived state changed.
     CheckoutStatusSeen {
         /// The hosted checkout.
@@ -379,6 +388,7 @@ impl Event {
             Event::CheckoutRequested { .. } => "checkout_requested",
             Event::CheckoutCreated { .. } => "checkout_created",
             Event::CheckoutFailed { .. } => "checkout_failed",
+            Event::CheckoutAbandoned { .. } => "checkout_abandoned",
             Event::CheckoutStatusSeen { .. } => "checkout_status_seen",
             Event::TenderSeen { .. } => "tender_seen",
             Event::ForeignTenderSeen { .. } => "foreign_tender_seen",

@@ -122,6 +122,12 @@ pub(super) fn apply(
             ])?;
             timeline_by_hosted(tx, seq, hosted_checkout_id)?;
         }
+        Event::CheckoutAbandoned {
+            hosted_checkout_id, ..
+        } => {
+            // The sale's story only: its state stays the platform's, so a payment that arrives anyway is seen.
+            timeline_by_hosted(tx, seq, hosted_checkout_id)?;
+        }
         Event::TenderSeen {
             hosted_checkout_id,
             payment_id,

@@ -7,7 +7,8 @@ use std::sync::Arc;
 use crate::direct::client::{ClientOptions, DirectClient, Environment, IdempotenceKey};
 use crate::direct::status::AuthorizationMode;
 use crate::direct::wire::{
-    CadoCheckout, CreateHostedCheckoutRequest, PaymentResponse, RefundRequest, RefundResponse,
+    CadoCheckout, CancelPaymentRequest, CreateHostedCheckoutRequest, PaymentResponse,
+    RefundRequest, RefundResponse,
 };
 use crate::direct::{Credentials, DirectError};
 use crate::domain::{Amount, InvalidId, RefundId};
@@ -323,6 +324,30 @@ impl Gateway for DirectGateway {
                 reading.amount = Some(amount);
             }
             Ok(reading)
+        })
+    }
+
+    fn cancel_payment<'a>(
+        &'a self,
+        payment_id: &'a str,
+        idempotence_key: &'a str,
+    ) -> BoxFuture<'a, Result<PaymentReading, GatewayError>> {
+        Box::pin(async move {
+            let key = IdempotenceKey::new(idempotence_key).map_err(|e| GatewayError::Refused {
+                http_status: 0,
+                message: e.to_string(),
+                cause: None,
+            })?;
+            let answer = self
+                .client
+                .cancel_payment(payment_id, &CancelPaymentRequest::default(), &key)
+                .await
+                .map_err(gateway_error)?;
+            match &answer.body.payment {
+                Some(p) => payment_reading(p),
+                // No payment in the answer: the platform's word is read, never guessed.
+                None => self.payment(payment_id).await,
+            }
         })
     }
 

@@ -4,7 +4,7 @@ use thiserror::Error;
 
 use super::gateway::GatewayError;
 use super::manager::PinRule;
-use crate::domain::{Amount, AmountError, InvalidId, RefundState};
+use crate::domain::{Amount, AmountError, CheckoutState, InvalidId, RefundState};
 use crate::i18n::{Lang, Localize, capitalise};
 use crate::ledger::LedgerError;
 use crate::ledger::export::ExportError;
@@ -53,6 +53,23 @@ pub enum TillError {
     /// The reason is too long for the platform.
     #[error("reason: {0} characters, at most 100: shorten it")]
     ReasonTooLong(usize),
+    /// No reason given to cancel a sale.
+    #[error("reason: cancelling a sale needs a reason (for example \"wrong amount\")")]
+    AbandonReasonMissing,
+    /// A paid sale is refunded, never cancelled.
+    #[error("sale {0} is paid: it cannot be cancelled; refund it instead (refund all)")]
+    SalePaid(String),
+    /// The sale is over already (cancelled by the customer, expired, rejected): nothing is left to cancel.
+    #[error("sale {reference} is {state}: it is over, there is nothing to cancel")]
+    SaleClosed {
+        /// The sale's reference.
+        reference: String,
+        /// Where it stands.
+        state: CheckoutState,
+    },
+    /// The sale was cancelled already.
+    #[error("sale {0} was already cancelled at the till: there is nothing more to cancel")]
+    SaleAbandoned(String),
     /// No such checkout in the ledger.
     #[error("checkout {0} is not in this till's ledger: check the id, or run reconcile")]
     UnknownCheckout(String),
@@ -381,6 +398,19 @@ impl Localize for TillError {
             }
             TillError::ReasonTooLong(n) => {
                 format!("Motif : {n} caractères, 100 au plus : raccourcissez-le")
+            }
+            TillError::AbandonReasonMissing => {
+                "Motif : annuler une vente demande un motif (par exemple « montant erroné »)".into()
+            }
+            TillError::SalePaid(c) => format!(
+                "La vente {c} est payée : elle ne s'annule pas, remboursez-la (« Rembourser tout »)"
+            ),
+            TillError::SaleClosed { reference, state } => format!(
+                "La vente {reference} est terminée ({}) : il n'y a rien à annuler",
+                state.label(Lang::Fr)
+            ),
+            TillError::SaleAbandoned(c) => {
+                format!("La vente {c} est déjà annulée à la caisse : il n'y a plus rien à annuler")
             }
             TillError::UnknownCheckout(c) => format!(
                 "La commande {c} n'est pas dans le journal de cette caisse : vérifiez l'identifiant ou lancez un rapprochement"

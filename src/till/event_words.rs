@@ -152,6 +152,10 @@ pub fn describe(ev: &Event) -> (String, String) {
                 ),
             )
         }
+        Event::CheckoutAbandoned { reason, .. } => (
+            format!("Vente annulée à la caisse : {reason} (sa page n'est plus proposée)"),
+            format!("Sale cancelled at the till: {reason} (its page is no longer offered)"),
+        ),
         Event::RefundClosed { reason, .. } => (
             format!("Demande de remboursement close par l'opérateur : {reason}"),
             format!("Refund intent closed by the operator: {reason}"),

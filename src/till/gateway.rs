@@ -288,6 +288,13 @@ pub trait Gateway: Send + Sync + std::fmt::Debug {
         reason: &'a str,
         idempotence_key: &'a str,
     ) -> BoxFuture<'a, Result<RefundReading, GatewayError>>;
+    /// CancelPayment of a whole payment (an authorisation waiting for its capture), with
+    /// `X-GCS-Idempotence-Key: idempotence_key`; the payment as the platform shows it afterwards.
+    fn cancel_payment<'a>(
+        &'a self,
+        payment_id: &'a str,
+        idempotence_key: &'a str,
+    ) -> BoxFuture<'a, Result<PaymentReading, GatewayError>>;
     /// GetRefunds.
     fn refunds<'a>(
         &'a self,

@@ -8,6 +8,7 @@
 //! processes cannot refund more than what is left, and a lost answer is settled with the same idempotence key, never
 //! a new one. Time comes from the ledger's [`crate::domain::Clock`].
 
+mod abandon;
 pub mod archive;
 pub mod central_guard;
 mod checkout;
@@ -55,8 +56,8 @@ pub use printer::{PrinterAddress, PrinterError};
 pub use receipt::{PreparedReceipt, ReceiptError, ReceiptFormat, ReceiptTarget};
 pub use records::Records;
 pub use views::{
-    CheckoutFilter, CheckoutRow, CheckoutView, NewCheckout, ReconcileReport, RefundCommand,
-    RefundFilter, RefundRow, RefundView, TenderView, TimelineEntry,
+    Abandonment, CheckoutFilter, CheckoutRow, CheckoutView, NewCheckout, ReconcileReport,
+    RefundCommand, RefundFilter, RefundRow, RefundView, TenderView, TimelineEntry,
 };
 
 use watch::PollState;

@@ -9,7 +9,7 @@ use crate::domain::{
     refundable,
 };
 use crate::i18n::Lang;
-use crate::ledger::{CheckoutRecord, CheckoutSummary, Entry, RefundRecord, TenderRecord};
+use crate::ledger::{CheckoutRecord, CheckoutSummary, Entry, Event, RefundRecord, TenderRecord};
 
 /// A sale to create.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -137,6 +137,20 @@ pub struct CheckoutView {
     pub refunds: Vec<RefundView>,
     /// The story, from the journal.
     pub timeline: Vec<TimelineEntry>,
+    /// Abandoned at the till: its page is no longer offered (`redirect_url` is then `None`).
+    pub abandoned: Option<Abandonment>,
+}
+
+/// An open sale abandoned at the till ([`super::Till::abandon_sale`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Abandonment {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who.
+    pub operator: String,
+    /// Why.
+    pub reason: String,
 }
 
 impl CheckoutView {
@@ -148,6 +162,11 @@ impl CheckoutView {
     /// What can still be refunded over all tenders.
     pub fn refundable(&self) -> Amount {
         self.tenders.iter().map(|t| t.refundable).sum()
+    }
+
+    /// Abandoned, and yet money was captured that is still to be refunded: the customer paid anyway.
+    pub fn paid_after_abandon(&self) -> bool {
+        self.abandoned.is_some() && self.refundable() > Amount::ZERO
     }
 }
 
@@ -317,12 +336,20 @@ pub(super) fn checkout_view(
     refunds: &[RefundRecord],
     timeline: &[Entry],
 ) -> CheckoutView {
+    let abandoned = timeline.iter().rev().find_map(|e| match e.event() {
+        Some(Event::CheckoutAbandoned { reason, .. }) => Some(Abandonment {
+            at: e.at,
+            operator: e.operator.clone(),
+            reason,
+        }),
+        _ => None,
+    });
     CheckoutView {
         hosted_checkout_id: c.hosted_checkout_id.map(String::from).unwrap_or_default(),
         merchant_reference: c.merchant_reference,
         amount: c.amount,
         state: c.state,
-        redirect_url: c.redirect_url,
+        redirect_url: c.redirect_url.filter(|_| abandoned.is_none()),
         created_at: c.created_at,
         email: c.email,
         operator: c.operator,
@@ -330,6 +357,7 @@ pub(super) fn checkout_view(
         tenders: tenders.iter().map(tender_view).collect(),
         refunds: refunds.iter().map(refund_view).collect(),
         timeline: timeline.iter().map(timeline_entry).collect(),
+        abandoned,
     }
 }
 

@@ -272,7 +272,8 @@ impl CadodeskApp {
             Tab::Settings => self.settings_panel.load(&self.settings, &self.keychain),
             Tab::Closings => commands.push(self.closings.reload_command()),
             Tab::AllTills => commands.extend(self.all_tills.reload_command()),
-            Tab::Cashier | Tab::Journal => {}
+            Tab::Cashier => commands.push(Command::LoadOpenSales),
+            Tab::Journal => {}
         }
         self.send_all(commands);
     }

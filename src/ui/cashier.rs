@@ -6,7 +6,8 @@ use crate::domain::Amount;
 use crate::domain::CheckoutState;
 use crate::i18n::Localize;
 use crate::ui::app::Cx;
-use crate::ui::model::{Checkout, UiError};
+use crate::ui::cancel_sale::{CancelSale, cancelled_ui};
+use crate::ui::model::{Checkout, UiError, local_time};
 use crate::ui::text;
 use crate::ui::widgets::{self, Qr};
 use crate::ui::worker::{Command, Event, Origin};
@@ -32,12 +33,21 @@ pub struct CashierPanel {
     open_error: Option<UiError>,
     /// The amount field was given the focus since the form appeared (at start, after "Nouvelle vente").
     amount_focused: bool,
+    /// "Annuler la vente" for the sale in progress.
+    pub cancel: CancelSale,
+    /// The sales still open (left by a restart, or for another sale), to take up again.
+    open_sales: Vec<Checkout>,
 }
 
 impl CashierPanel {
     /// The checkout being paid, once created.
     pub fn current(&self) -> Option<&Checkout> {
         self.current.as_ref()
+    }
+
+    /// The sales still open, listed under the form.
+    pub fn open_sales(&self) -> &[Checkout] {
+        &self.open_sales
     }
 
     /// The amount error shown next to the field, if any.
@@ -47,6 +57,7 @@ impl CashierPanel {
 
     /// Takes the worker's news.
     pub fn on_event(&mut self, event: &Event) {
+        self.cancel.on_event(event);
         match event {
             Event::CheckoutCreated(checkout) => {
                 self.creating = false;
@@ -54,13 +65,25 @@ impl CashierPanel {
                 self.qr = checkout.redirect_url.as_deref().and_then(Qr::new);
                 self.current = Some((**checkout).clone());
             }
+            Event::OpenSales(sales) => self.open_sales = sales.clone(),
             Event::CheckoutUpdated(checkout) => {
+                if let Some(i) = self.open_sales.iter().position(|s| s.id == checkout.id) {
+                    if checkout.can_be_abandoned() {
+                        self.open_sales[i] = (**checkout).clone();
+                    } else {
+                        self.open_sales.remove(i);
+                    }
+                }
                 if let Some(current) = &mut self.current
                     && current.id == checkout.id
                 {
                     *current = (**checkout).clone();
                     self.refreshing = false;
                     self.refresh_error = None;
+                    if checkout.abandoned.is_some() {
+                        // A cancelled sale's page is no longer offered.
+                        self.qr = None;
+                    }
                     if checkout.status != CheckoutState::InProgress {
                         // The payment page is gone with the sale in progress, and so is the trouble opening it.
                         self.open_error = None;
@@ -120,8 +143,49 @@ impl CashierPanel {
         });
     }
 
-    fn new_sale(&mut self) {
+    fn new_sale(&mut self, cx: &mut Cx<'_>) {
         *self = CashierPanel::default();
+        cx.send(Command::LoadOpenSales);
+    }
+
+    /// Shows an open sale again, as when it was rung up, and reads it anew.
+    fn take_up(&mut self, sale: Checkout, cx: &mut Cx<'_>) {
+        let id = sale.id.clone();
+        let open_sales = std::mem::take(&mut self.open_sales);
+        *self = CashierPanel {
+            qr: sale.redirect_url.as_deref().and_then(Qr::new),
+            current: Some(sale),
+            refreshing: true,
+            amount_focused: true,
+            open_sales,
+            ..CashierPanel::default()
+        };
+        cx.send(Command::Refresh { id });
+    }
+
+    fn open_sales_ui(&mut self, ui: &mut Ui, cx: &mut Cx<'_>) {
+        let lang = cx.lang;
+        if self.open_sales.is_empty() {
+            return;
+        }
+        ui.add_space(16.0);
+        ui.label(RichText::new(text::OPEN_SALES.get(lang)).strong());
+        let mut take = None;
+        for s in &self.open_sales {
+            ui.horizontal(|ui| {
+                ui.label(local_time(s.created_at));
+                ui.label(RichText::new(&s.reference).strong());
+                ui.label(s.amount.display(lang));
+                ui.label(s.status.label(lang));
+                let label = format!("{} {}", text::TAKE_UP_SALE.get(lang), s.reference);
+                if ui.button(label).clicked() {
+                    take = Some(s.clone());
+                }
+            });
+        }
+        if let Some(s) = take {
+            self.take_up(s, cx);
+        }
     }
 
     /// Draws the screen.
@@ -234,6 +298,7 @@ impl CashierPanel {
             ui.add_space(6.0);
             widgets::error_ui(ui, lang, e, "create");
         }
+        self.open_sales_ui(ui, cx);
     }
 
     fn checkout_ui(&mut self, ui: &mut Ui, cx: &mut Cx<'_>) {
@@ -345,7 +410,7 @@ impl CashierPanel {
                 .add(egui::Button::new(text::NEW_SALE.get(lang)).min_size(egui::vec2(0.0, 34.0)))
                 .clicked()
             {
-                self.new_sale();
+                self.new_sale(cx);
             }
         });
         if let Some(e) = &self.open_error {
@@ -354,6 +419,9 @@ impl CashierPanel {
         if let Some(e) = &self.refresh_error {
             widgets::error_ui(ui, lang, e, "refresh");
         }
+        // A sale paid after its cancellation is refunded from its detail, in the Transactions.
+        cancelled_ui(ui, cx, checkout, false);
+        self.cancel.ui(ui, cx, checkout);
         ui.add_space(10.0);
         ui.label(RichText::new(text::TENDERS.get(lang)).strong());
         if checkout.tenders.is_empty() {

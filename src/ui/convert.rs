@@ -99,6 +99,7 @@ pub fn checkout(v: &CheckoutView) -> Checkout {
                 what_en: e.summary_en.clone(),
             })
             .collect(),
+        abandoned: v.abandoned.as_ref().map(|a| a.reason.clone()),
     }
 }
 

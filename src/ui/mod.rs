@@ -10,6 +10,7 @@
 pub mod all_tills;
 pub mod app;
 pub mod bench;
+pub mod cancel_sale;
 pub mod cashier;
 pub mod closings;
 pub mod convert;

@@ -103,9 +103,21 @@ pub struct Checkout {
     pub refunds: Vec<RefundLine>,
     /// Its history.
     pub timeline: Vec<TimelineEntry>,
+    /// Why it was cancelled at the till, once it was ("Annuler la vente").
+    pub abandoned: Option<String>,
 }
 
 impl Checkout {
+    /// Still open and not cancelled: "Annuler la vente" is offered.
+    pub fn can_be_abandoned(&self) -> bool {
+        self.abandoned.is_none() && !self.status.is_final()
+    }
+
+    /// Cancelled at the till, and yet money was taken that is still to be refunded.
+    pub fn paid_after_abandon(&self) -> bool {
+        self.abandoned.is_some() && self.refundable() > Amount::ZERO
+    }
+
     /// Sum of the tenders' amounts.
     pub fn paid(&self) -> Amount {
         self.tenders.iter().map(|t| t.amount).sum()

@@ -196,6 +196,34 @@ pub const ST_REJECTED: Tx = tx("Refusé", "Declined");
 pub const RS_REQUESTED: Tx = tx("Demandé", "Requested");
 /// Refund in progress at the platform.
 pub const RS_PENDING: Tx = tx("En attente", "Pending");
+/// Heading of the sales still open, under the counter's form.
+pub const OPEN_SALES: Tx = tx("Ventes en cours", "Open sales");
+/// Button: show an open sale again (followed by its reference).
+pub const TAKE_UP_SALE: Tx = tx("Reprendre", "Take up");
+/// Button: cancel an open sale.
+pub const CANCEL_SALE: Tx = tx("Annuler la vente", "Cancel the sale");
+/// The question before a sale is cancelled.
+pub const CANCEL_SALE_ASK: Tx = tx(
+    "Annuler cette vente ? Sa page de paiement ne sera plus proposée ; une carte seulement autorisée est annulée.",
+    "Cancel this sale? Its payment page will no longer be offered; a card only authorised is cancelled.",
+);
+/// Field: why the sale is cancelled.
+pub const CANCEL_REASON: Tx = tx("Motif de l'annulation", "Reason for cancelling");
+/// Hint of the reason field.
+pub const CANCEL_REASON_HINT: Tx = tx("par exemple : montant erroné", "for example: wrong amount");
+/// Button: confirm the cancellation.
+pub const CANCEL_CONFIRM: Tx = tx("Confirmer l'annulation", "Confirm the cancellation");
+/// Button: keep the sale.
+pub const CANCEL_KEEP: Tx = tx("Garder la vente", "Keep the sale");
+/// A sale cancelled at the till, with its reason.
+pub const SALE_CANCELLED: Tx = tx("Vente annulée", "Sale cancelled");
+/// Banner: a sale cancelled and paid anyway.
+pub const PAID_AFTER_CANCEL: Tx = tx(
+    "Payée après annulation : à rembourser",
+    "Paid after its cancellation: to refund",
+);
+/// Button: refund everything that is left.
+pub const REFUND_EVERYTHING: Tx = tx("Rembourser tout", "Refund all");
 /// Refund done.
 pub const RS_REFUNDED: Tx = tx("Remboursé", "Refunded");
 /// Refund declined.

@@ -7,6 +7,7 @@ use egui_extras::{Column, TableBuilder};
 
 use crate::domain::SaleStatus;
 use crate::ui::app::Cx;
+use crate::ui::cancel_sale::{CancelSale, cancelled_ui};
 use crate::ui::model::{Checkout, CheckoutQuery, CheckoutRow, UiError, local_time};
 use crate::ui::refund::RefundDialog;
 use crate::ui::text;
@@ -59,6 +60,8 @@ pub struct TransactionsPanel {
     receipt_done: Option<(String, u32, String)>,
     /// The refund dialog, opened from the detail panel.
     pub refund: RefundDialog,
+    /// "Annuler la vente", in the detail panel.
+    pub cancel: CancelSale,
 }
 
 impl Default for TransactionsPanel {
@@ -80,6 +83,7 @@ impl Default for TransactionsPanel {
             detail_error: None,
             receipt_done: None,
             refund: RefundDialog::default(),
+            cancel: CancelSale::default(),
         }
     }
 }
@@ -154,6 +158,7 @@ impl TransactionsPanel {
     /// Takes the worker's news.
     pub fn on_event(&mut self, event: &Event, commands: &mut Vec<Command>) {
         self.refund.on_event(event, commands);
+        self.cancel.on_event(event);
         match event {
             Event::Checkouts(rows) => {
                 self.list_error = None;
@@ -439,6 +444,9 @@ impl TransactionsPanel {
         if let Some(email) = &c.email {
             ui.label(lang.labelled(text::EMAIL_SHORT.get(lang), email));
         }
+        if cancelled_ui(ui, cx, &c, true) {
+            self.refund.open_order(&c, lang);
+        }
         ui.horizontal(|ui| {
             if ui.button(text::REFRESH.get(lang)).clicked() {
                 cx.send(Command::Refresh { id: c.id.clone() });
@@ -479,6 +487,7 @@ impl TransactionsPanel {
                 format!("{} : {document}{copy}, {to}", text::RECEIPT_DONE.get(lang)),
             );
         }
+        self.cancel.ui(ui, cx, &c);
         ui.add_space(6.0);
         ui.label(RichText::new(text::TENDERS.get(lang)).strong());
         if c.tenders.is_empty() {

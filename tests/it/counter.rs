@@ -321,14 +321,7 @@ fn english_mode_writes_amounts_and_punctuation_the_english_way() {
     assert!(said.contains("17.50") && !said.contains("17,50"), "{said}");
 
     // The refund dialog: the amount, the reason.
-    click(&mut h, "Transactions");
-    wait_for(&mut h, "the sale in the table", |h| {
-        h.state().transactions.rows().len() == 1
-    });
-    click(&mut h, &sale.reference);
-    wait_for(&mut h, "the detail panel", |h| {
-        h.state().transactions.detail().is_some()
-    });
+    crate::ui::open_sale_detail(&mut h, &sale.reference);
     h.get_all_by_label("Refund")
         .next()
         .expect("a refund button")

@@ -28,6 +28,7 @@ mod openapi;
 mod receipts;
 mod refund_close_race;
 mod refund_id_taken;
+mod sale_cancel;
 mod sandbox_auth;
 mod sandbox_checkout;
 mod sandbox_more;

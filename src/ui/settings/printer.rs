@@ -90,7 +90,7 @@ impl PrinterSection {
             "An ESC/POS printer: network (tcp://HOST:9100), USB (usb:/dev/usb/lp0) or serial (serial:/dev/ttyUSB0). Empty: receipts are PDFs.",
         ));
         ui.horizontal(|ui| {
-            ui.label(lang.pick("Adresse", "Address"));
+            ui.label(lang.pick("Adresse de l'imprimante", "Printer address"));
             ui.add(
                 egui::TextEdit::singleline(&mut self.address)
                     .hint_text("tcp://192.168.1.50:9100")

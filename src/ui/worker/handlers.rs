@@ -3,6 +3,7 @@
 use chrono::NaiveDate;
 
 use crate::app::settings::{self};
+use crate::domain::CheckoutState;
 use crate::till::{CheckoutFilter, CsvFormat, NewCheckout, RefundCommand, RefundFilter, TillError};
 use crate::ui::convert;
 use crate::ui::file_dialog;
@@ -46,6 +47,39 @@ pub(super) async fn handle_inner(
             outbox.send(Event::CheckoutCreated(Box::new(convert::checkout(&view))));
             Ok(())
         }
+        Command::AbandonSale { id, reason } => {
+            let till = engine.till()?;
+            let view = till
+                .abandon_sale(&id, &reason)
+                .await
+                .map_err(|e| till_error(&e))?;
+            outbox.send(Event::CheckoutUpdated(Box::new(convert::checkout(&view))));
+            Ok(())
+        }
+        Command::LoadOpenSales => {
+            let till = engine.till()?;
+            let open = blocking(move || {
+                let mut open = Vec::new();
+                for state in [CheckoutState::InProgress, CheckoutState::PartiallyPaid] {
+                    let rows = till.list_checkouts(&CheckoutFilter {
+                        status: Some(state),
+                        ..CheckoutFilter::default()
+                    })?;
+                    for id in rows.iter().filter_map(|r| r.hosted_checkout_id.as_ref()) {
+                        if let Some(v) = till.checkout(id)?
+                            && v.abandoned.is_none()
+                        {
+                            open.push(convert::checkout(&v));
+                        }
+                    }
+                }
+                open.sort_by_key(|s| std::cmp::Reverse(s.created_at));
+                Ok(open)
+            })
+            .await?;
+            outbox.send(Event::OpenSales(open));
+            Ok(())
+        }
         Command::Refresh { id } => {
             let till = engine.till()?;
             let view = till.refresh(&id).await.map_err(|e| till_error(&e))?;
@@ -66,106 +100,13 @@ pub(super) async fn handle_inner(
             ));
             Ok(())
         }
-        Command::LoadAllTills {
-            from,
-            to,
-            till,
-            shop,
-        } => {
-            let url = engine
-                .central_url()
-                .ok_or_else(|| UiError::new(text::NO_CENTRE, "no central URL"))?;
-            let scope = crate::app::centre::Scope { till, shop };
-            match crate::app::centre::read_all(&url, from, to, &scope).await {
-                Ok(all) => {
-                    outbox.send(Event::AllTills(Box::new(all)));
-                    Ok(())
-                }
-                Err(e) => Err(UiError::localized(&e, e.to_string())),
-            }
-        }
-        Command::ExportAllTills {
-            from,
-            to,
-            till,
-            shop,
-            path,
-        } => {
-            let url = engine
-                .central_url()
-                .ok_or_else(|| UiError::new(text::NO_CENTRE, "no central URL"))?;
-            let scope = crate::app::centre::Scope { till, shop };
-            match crate::app::centre::export_all(
-                &url,
-                from,
-                to,
-                &scope,
-                CsvFormat::ExcelFr,
-                &path,
-                &engine.config.data_dir,
-            )
-            .await
-            {
-                Ok(s) => {
-                    outbox.send(Event::AllTillsExported { path, rows: s.rows });
-                    Ok(())
-                }
-                Err(e) => Err(UiError::localized(&e, e.to_string())),
-            }
-        }
-        Command::LoadReceiptPrinter => {
-            let till = engine.till()?;
-            let address = blocking_receipt(move || till.receipt_printer()).await?;
-            outbox.send(Event::ReceiptPrinter {
-                address: address.map(|a| a.to_string()),
-                saved: false,
-            });
-            Ok(())
-        }
-        Command::SetReceiptPrinter { address } => {
-            let till = engine.till()?;
-            let chosen =
-                blocking_receipt(move || till.set_receipt_printer(address.as_deref())).await?;
-            outbox.send(Event::ReceiptPrinter {
-                address: chosen.map(|a| a.to_string()),
-                saved: true,
-            });
-            Ok(())
-        }
-        Command::PrinterTestPage => {
-            let till = engine.till()?;
-            let lang = engine.settings().lang;
-            let reader = till.clone();
-            let printer = blocking_receipt(move || reader.receipt_printer())
-                .await?
-                .ok_or_else(|| UiError::new(text::NO_PRINTER, "no receipt printer is chosen"))?;
-            let to = printer.to_string();
-            blocking_receipt(move || till.print_test_page(&printer, lang)).await?;
-            outbox.send(Event::PrinterTested(to));
-            Ok(())
-        }
-        Command::Backup { path } => {
-            let ledger = engine.ledger.clone();
-            let operator = engine.settings().operator;
-            let made =
-                blocking_backup(move || crate::app::backup::backup(&ledger, &operator, &path))
-                    .await?;
-            outbox.send(Event::BackupDone {
-                path: made.path,
-                last_seq: made.last_seq,
-            });
-            outbox.send(Event::BackupDue(false));
-            Ok(())
-        }
-        Command::TakeIn { reference } => {
-            let till = engine.till()?;
-            let hosted = till
-                .take_in_sale(&reference)
-                .await
-                .map_err(|e| till_error(&e))?;
-            outbox.send(Event::TakenIn(hosted));
-            Ok(())
-        }
+        c @ (Command::LoadAllTills { .. }
+        | Command::ExportAllTills { .. }
+        | Command::LoadReceiptPrinter
+        | Command::SetReceiptPrinter { .. }
+        | Command::PrinterTestPage
+        | Command::Backup { .. }
+        | Command::TakeIn { .. }) => super::shop::handle(engine, c, outbox).await,
         Command::LoadCheckout { id } => {
             let till = engine.till()?;
             let missing = id.clone();
@@ -507,6 +448,8 @@ pub(super) async fn handle_inner(
 pub(super) fn origin_of(command: &Command) -> Origin {
     match command {
         Command::CreateCheckout { .. } => Origin::Create,
+        Command::AbandonSale { .. } => Origin::Abandon,
+        Command::LoadOpenSales => Origin::OpenSales,
         Command::Refresh { .. } => Origin::Refresh,
         Command::OpenUrl(_) => Origin::Open,
         Command::LoadCheckouts(_) => Origin::List,
@@ -614,26 +557,4 @@ fn write_document(
         let _ = std::fs::remove_file(&tmp);
     }
     written.map(|()| path)
-}
-
-/// Runs a backup off the async threads; its error in words for the screen.
-async fn blocking_backup<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, crate::app::backup::BackupError> + Send + 'static,
-) -> Result<T, UiError> {
-    match tokio::task::spawn_blocking(f).await {
-        Ok(Ok(v)) => Ok(v),
-        Ok(Err(e)) => Err(UiError::new(text::BACKUP_FAILED, e.to_string())),
-        Err(e) => Err(UiError::new(text::BACKUP_FAILED, e.to_string())),
-    }
-}
-
-/// Runs a receipt printer's work off the async threads; its error in words for the screen.
-async fn blocking_receipt<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, crate::till::ReceiptError> + Send + 'static,
-) -> Result<T, UiError> {
-    match tokio::task::spawn_blocking(f).await {
-        Ok(Ok(v)) => Ok(v),
-        Ok(Err(e)) => Err(UiError::localized(&e, e.to_string())),
-        Err(e) => Err(UiError::new(text::WORKER_GONE, e.to_string())),
-    }
 }

@@ -26,6 +26,16 @@ pub enum Command {
         /// Customer e-mail.
         email: Option<String>,
     },
+    /// Cancel an open sale at the till ("Annuler la vente"): its page is no longer offered, a card authorised and
+    /// waiting for its capture is cancelled. A `CheckoutUpdated` comes back.
+    AbandonSale {
+        /// Hosted checkout id.
+        id: String,
+        /// Why, as typed.
+        reason: String,
+    },
+    /// Load the sales still open (in progress or partly paid, not cancelled) for the counter, from the ledger.
+    LoadOpenSales,
     /// Re-read a checkout from the platform now.
     Refresh {
         /// Hosted checkout id.
@@ -185,6 +195,7 @@ impl Command {
         matches!(
             self,
             Command::CreateCheckout { .. }
+                | Command::AbandonSale { .. }
                 | Command::CloseDay
                 | Command::Refund { .. }
                 | Command::Export { .. }
@@ -201,6 +212,10 @@ impl Command {
 pub enum Origin {
     /// Creating a checkout.
     Create,
+    /// Cancelling an open sale.
+    Abandon,
+    /// Loading the open sales for the counter.
+    OpenSales,
     /// Refreshing a checkout.
     Refresh,
     /// Opening the browser.
@@ -260,6 +275,8 @@ pub enum Event {
     ResumeFailed(UiError),
     /// A checkout was created.
     CheckoutCreated(Box<Checkout>),
+    /// The sales still open, newest first, for the counter.
+    OpenSales(Vec<Checkout>),
     /// A checkout's state is known anew (refresh, watcher, refund, detail load).
     CheckoutUpdated(Box<Checkout>),
     /// The Transactions rows.

@@ -9,6 +9,7 @@
 mod engine;
 mod handlers;
 mod messages;
+mod shop;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -413,6 +414,7 @@ mod tests {
             tenders: Vec::new(),
             refunds: Vec::new(),
             timeline: Vec::new(),
+            abandoned: None,
         };
         assert!(changed(&sent, &sale), "the first reading is news");
         assert!(!changed(&sent, &sale), "the same again is not");

@@ -220,6 +220,9 @@ pub struct Interposed {
     pub clock: Option<(TestClock, chrono::Duration)>,
     /// Added to every GetPaymentDetails answer.
     pub extra_operations: std::sync::Mutex<Vec<cadodesk::till::gateway::OperationReading>>,
+    /// When set, checkouts are created with the card for the remainder only authorised (FINAL_AUTHORIZATION), as a
+    /// platform configured for it does: that card then waits for its capture.
+    pub authorise_card: Option<cadodesk::direct::DirectClient>,
 }
 
 impl Interposed {
@@ -229,11 +232,34 @@ impl Interposed {
             inner: DirectGateway::new(base_url, &credentials()).expect("gateway"),
             clock: None,
             extra_operations: std::sync::Mutex::default(),
+            authorise_card: None,
+        }
+    }
+
+    /// The sandbox at `base_url`, its card for the remainder only authorised (see `authorise_card`).
+    pub fn authorising(base_url: &str) -> Interposed {
+        use std::str::FromStr;
+        let c = credentials();
+        let client = cadodesk::direct::DirectClient::for_environment(
+            &cadodesk::direct::Environment::from_str(base_url).expect("environment"),
+            cadodesk::direct::Credentials::new(
+                c.merchant_id.clone(),
+                c.api_key_id.clone(),
+                c.api_secret.expose().to_string(),
+            ),
+            cadodesk::direct::ClientOptions::default(),
+        )
+        .expect("client");
+        Interposed {
+            authorise_card: Some(client),
+            ..Interposed::new(base_url)
         }
     }
 }
 
 mod interposed {
+    use cadodesk::direct::status::AuthorizationMode;
+    use cadodesk::direct::wire::{CadoCheckout, CreateHostedCheckoutRequest};
     use cadodesk::domain::Amount;
     use cadodesk::till::Gateway;
     use cadodesk::till::GatewayError;
@@ -249,7 +275,31 @@ mod interposed {
             &'a self,
             req: &'a CheckoutRequest,
         ) -> BoxFuture<'a, Result<CreatedCheckout, GatewayError>> {
-            self.inner.create_checkout(req)
+            let Some(client) = &self.authorise_card else {
+                return self.inner.create_checkout(req);
+            };
+            Box::pin(async move {
+                let body = CreateHostedCheckoutRequest::bimpli_cado(CadoCheckout {
+                    amount: req.amount,
+                    merchant_reference: Some(req.merchant_reference.clone()),
+                    customer_email: None,
+                    locale: req.locale.clone(),
+                    return_url: req.return_url.clone().unwrap_or_default(),
+                    session_timeout_minutes: None,
+                    allowed_number_of_payment_attempts: None,
+                    complete_remaining_payment_amount: true,
+                    card_authorization_mode: Some(AuthorizationMode::FinalAuthorization),
+                    webhooks_urls: Vec::new(),
+                });
+                let created = client
+                    .create_hosted_checkout(&body)
+                    .await
+                    .expect("checkout created");
+                Ok(CreatedCheckout {
+                    hosted_checkout_id: created.hosted_checkout_id.parse().expect("id"),
+                    redirect_url: created.redirect_url.expect("redirect url"),
+                })
+            })
         }
         fn hosted_checkout<'a>(
             &'a self,
@@ -284,6 +334,13 @@ mod interposed {
             key: &'a str,
         ) -> BoxFuture<'a, Result<RefundReading, GatewayError>> {
             self.inner.refund(payment_id, amount, reason, key)
+        }
+        fn cancel_payment<'a>(
+            &'a self,
+            payment_id: &'a str,
+            key: &'a str,
+        ) -> BoxFuture<'a, Result<PaymentReading, GatewayError>> {
+            self.inner.cancel_payment(payment_id, key)
         }
         fn refunds<'a>(
             &'a self,
