@@ -28,6 +28,10 @@ pub struct CashierPanel {
     creating: bool,
     current: Option<Checkout>,
     qr: Option<Qr>,
+    /// The receipt's page for the customer's phone, once published (sandbox mode).
+    phone: Option<Qr>,
+    phone_busy: bool,
+    phone_error: Option<UiError>,
     refreshing: bool,
     refresh_error: Option<UiError>,
     open_error: Option<UiError>,
@@ -55,6 +59,11 @@ impl CashierPanel {
         self.amount_error.as_deref()
     }
 
+    /// The address of the receipt's page for the customer's phone, once published.
+    pub fn phone_receipt(&self) -> Option<&str> {
+        self.phone.as_ref().map(Qr::data)
+    }
+
     /// Takes the worker's news.
     pub fn on_event(&mut self, event: &Event) {
         self.cancel.on_event(event);
@@ -63,9 +72,22 @@ impl CashierPanel {
                 self.creating = false;
                 self.create_error = None;
                 self.qr = checkout.redirect_url.as_deref().and_then(Qr::new);
+                self.phone = None;
                 self.current = Some((**checkout).clone());
             }
             Event::OpenSales(sales) => self.open_sales = sales.clone(),
+            Event::ReceiptOnPhone(url) => {
+                self.phone_busy = false;
+                self.phone_error = None;
+                self.phone = Qr::new(url);
+            }
+            Event::Failed {
+                origin: Origin::ReceiptPhone,
+                error,
+            } => {
+                self.phone_busy = false;
+                self.phone_error = Some(error.clone());
+            }
             Event::CheckoutUpdated(checkout) => {
                 if let Some(i) = self.open_sales.iter().position(|s| s.id == checkout.id) {
                     if checkout.can_be_abandoned() {
@@ -328,6 +350,19 @@ impl CashierPanel {
                         }
                     }
                 } else if checkout.status == CheckoutState::Paid {
+                    if let Some(qr) = &self.phone {
+                        // The receipt on the customer's phone: nothing secret in the code, an unguessable address.
+                        let side = ui
+                            .available_width()
+                            .min(ui.available_height() - 60.0)
+                            .clamp(160.0, 300.0);
+                        qr.ui(ui, side);
+                        ui.label(lang.pick(
+                            "Le client scanne ce code pour garder son reçu.",
+                            "The customer scans this code to keep the receipt.",
+                        ));
+                        return;
+                    }
                     ui.add_space(40.0);
                     ui.label(
                         RichText::new(text::PAID_BIG.get(lang).to_string())
@@ -336,6 +371,26 @@ impl CashierPanel {
                             .color(widgets::OK_GREEN),
                     );
                     ui.label(RichText::new(checkout.amount.display(lang)).size(32.0));
+                    ui.add_space(12.0);
+                    if ui
+                        .add_enabled(
+                            cx.ready && !self.phone_busy,
+                            egui::Button::new(lang.pick(
+                                "Reçu sur le téléphone du client",
+                                "Receipt on the customer's phone",
+                            )),
+                        )
+                        .clicked()
+                    {
+                        self.phone_busy = true;
+                        self.phone_error = None;
+                        cx.send(Command::ReceiptToPhone {
+                            reference: checkout.reference.clone(),
+                        });
+                    }
+                    if let Some(e) = &self.phone_error {
+                        widgets::error_ui(ui, lang, e, "phone-receipt");
+                    }
                 }
             });
         });

@@ -49,6 +49,16 @@ pub const TAB_SETTINGS: Tx = tx("Réglages", "Settings");
 pub const TAB_JOURNAL: Tx = tx("Journal", "Journal");
 /// Tab.
 pub const TAB_CLOSINGS: Tx = tx("Clôtures", "Closings");
+/// No page for the phone outside the sandbox.
+pub const NO_PHONE_PAGE: Tx = tx(
+    "Le reçu sur téléphone passe par le bac à sable intégré ; avec Worldline, utilisez « Reçu » dans le détail de la vente (un PDF)",
+    "The phone receipt goes through the embedded sandbox; with Worldline, use \"Receipt\" in the sale's detail (a PDF)",
+);
+/// A phone receipt that was not published.
+pub const RECEIPT_FAILED_PHONE: Tx = tx(
+    "Le reçu n'a pas pu être préparé pour le téléphone (détail ci-dessous)",
+    "The receipt could not be prepared for the phone (details below)",
+);
 /// A test page without a printer.
 pub const NO_PRINTER: Tx = tx(
     "Aucune imprimante des reçus n'est choisie : tapez son adresse et choisissez-la d'abord",

@@ -678,3 +678,35 @@ fn the_receipt_printer_is_chosen_in_reglages_and_prints_a_test_page() {
         "the choice is journaled"
     );
 }
+
+/// On the counter, a paid sale's receipt goes to the customer's phone: a QR code for a page the embedded sandbox
+/// serves, journaled like a print.
+#[test]
+fn a_paid_sale_s_receipt_goes_to_the_customer_s_phone_from_the_counter() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = crate::ui::harness(dir.path());
+    crate::ui::wait_ready(&mut h);
+    let sale = crate::ui::paid_sale(&mut h, "87,50 €");
+    crate::ui::click(&mut h, "Encaisser");
+    crate::ui::click(&mut h, "Reçu sur le téléphone du client");
+    crate::ui::wait_for(&mut h, "the phone's QR code", |h| {
+        h.state().cashier.phone_receipt().is_some()
+    });
+    let url = h.state().cashier.phone_receipt().unwrap().to_string();
+    let page = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async { reqwest::get(&url).await.unwrap().text().await.unwrap() });
+    assert!(page.contains("87,50"), "{page}");
+    let ledger = cadodesk::ledger::Ledger::open(&dir.path().join("ledger.sqlite3")).unwrap();
+    assert!(
+        ledger
+            .entries(1, 10_000)
+            .unwrap()
+            .iter()
+            .any(|e| e.kind == "receipt_printed" && e.payload.contains("phone")),
+        "journaled as handed out to the phone ({})",
+        sale.reference
+    );
+}

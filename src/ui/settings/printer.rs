@@ -45,7 +45,11 @@ impl PrinterSection {
             Event::ReceiptPrinter { address, saved } => {
                 self.busy = false;
                 self.error = None;
-                self.address = address.clone().unwrap_or_default();
+                // The stored address fills the field, unless something was typed meanwhile (a reading that comes
+                // back late never wipes what the shop is typing).
+                if *saved || self.address.trim().is_empty() {
+                    self.address = address.clone().unwrap_or_default();
+                }
                 if *saved {
                     self.said = Some(match address {
                         Some(a) => (

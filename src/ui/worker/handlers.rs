@@ -105,6 +105,7 @@ pub(super) async fn handle_inner(
         | Command::LoadReceiptPrinter
         | Command::SetReceiptPrinter { .. }
         | Command::PrinterTestPage
+        | Command::ReceiptToPhone { .. }
         | Command::Backup { .. }
         | Command::TakeIn { .. }) => super::shop::handle(engine, c, outbox).await,
         Command::LoadCheckout { id } => {
@@ -471,6 +472,7 @@ pub(super) fn origin_of(command: &Command) -> Origin {
         Command::LoadReceiptPrinter
         | Command::SetReceiptPrinter { .. }
         | Command::PrinterTestPage => Origin::Printer,
+        Command::ReceiptToPhone { .. } => Origin::ReceiptPhone,
         Command::LoadAllTills { .. } | Command::TakeIn { .. } | Command::ExportAllTills { .. } => {
             Origin::AllTills
         }

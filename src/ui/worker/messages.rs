@@ -125,6 +125,11 @@ pub enum Command {
         /// A change of the manager PIN or its rule.
         pin_change: Option<PinChange>,
     },
+    /// Publish a paid sale's receipt for the customer's phone (the embedded sandbox serves it).
+    ReceiptToPhone {
+        /// The sale's reference.
+        reference: String,
+    },
     /// Read the receipt printer chosen.
     LoadReceiptPrinter,
     /// Choose the receipt printer (`None`: receipts go to PDF files), a journaled setting.
@@ -203,6 +208,7 @@ impl Command {
                 | Command::TakeIn { .. }
                 | Command::Backup { .. }
                 | Command::SetReceiptPrinter { .. }
+                | Command::ReceiptToPhone { .. }
         )
     }
 }
@@ -252,6 +258,8 @@ pub enum Origin {
     Backup,
     /// The receipt printer.
     Printer,
+    /// A receipt for the customer's phone.
+    ReceiptPhone,
 }
 
 /// What the worker tells the UI.
@@ -353,6 +361,8 @@ pub enum Event {
     },
     /// A test page was printed: where.
     PrinterTested(String),
+    /// A receipt published for the customer's phone: the address its QR code carries.
+    ReceiptOnPhone(String),
     /// A backup was written and checked: the file and the last entry it holds.
     BackupDone {
         /// The file.

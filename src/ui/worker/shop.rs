@@ -61,6 +61,37 @@ pub(super) async fn handle(
                 Err(e) => Err(UiError::localized(&e, e.to_string())),
             }
         }
+        Command::ReceiptToPhone { reference } => {
+            let settings = engine.settings();
+            let Some(sandbox) = super::engine::current_sandbox_url(engine, &settings).await else {
+                return Err(UiError::new(text::NO_PHONE_PAGE, "not in sandbox mode"));
+            };
+            let till = engine.till()?;
+            let target = crate::till::ReceiptTarget::Sale(reference);
+            // The first receipt, or a duplicate when it was handed out already.
+            let url = match crate::app::receipt_phone::publish(
+                till.records(),
+                &sandbox,
+                &target,
+                false,
+                settings.lang,
+            )
+            .await
+            {
+                Ok(url) => url,
+                Err(first) => crate::app::receipt_phone::publish(
+                    till.records(),
+                    &sandbox,
+                    &target,
+                    true,
+                    settings.lang,
+                )
+                .await
+                .map_err(|_| UiError::new(text::RECEIPT_FAILED_PHONE, format!("{first:#}")))?,
+            };
+            outbox.send(Event::ReceiptOnPhone(url));
+            Ok(())
+        }
         Command::LoadReceiptPrinter => {
             let till = engine.till()?;
             let address = blocking_receipt(move || till.receipt_printer()).await?;
