@@ -51,19 +51,10 @@ fn day(s: &str, today: NaiveDate) -> Result<NaiveDate, ()> {
 }
 
 fn default_export_path() -> String {
-    let dir = directories::UserDirs::new()
-        .and_then(|u| {
-            u.document_dir()
-                .map(|d| d.to_path_buf())
-                .or_else(|| Some(u.home_dir().to_path_buf()))
-        })
-        .unwrap_or_else(std::env::temp_dir);
-    dir.join(format!(
+    widgets::in_documents(&format!(
         "remboursements-toutes-caisses-{}.csv",
         chrono::Local::now().format("%Y-%m-%d")
     ))
-    .display()
-    .to_string()
 }
 
 fn typed(s: &str) -> Option<String> {

@@ -54,18 +54,10 @@ fn parse_date(s: &str) -> Result<Option<NaiveDate>, ()> {
 }
 
 fn default_export_path() -> String {
-    let dir = directories::UserDirs::new()
-        .and_then(|u| {
-            u.document_dir()
-                .map(|d| d.to_path_buf())
-                .or_else(|| Some(u.home_dir().to_path_buf()))
-        })
-        .unwrap_or_else(std::env::temp_dir);
-    let name = format!(
+    widgets::in_documents(&format!(
         "remboursements-{}.csv",
         chrono::Local::now().format("%Y-%m-%d")
-    );
-    dir.join(name).display().to_string()
+    ))
 }
 
 impl RefundsPanel {

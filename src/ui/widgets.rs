@@ -183,3 +183,16 @@ pub fn with_currency<R>(
     }
     r
 }
+
+/// `name` in the user's Documents folder (else the home folder, else the temporary folder): where a file the shop
+/// writes (an export, a backup) is proposed by default.
+pub fn in_documents(name: &str) -> String {
+    let dir = directories::UserDirs::new()
+        .and_then(|u| {
+            u.document_dir()
+                .map(|d| d.to_path_buf())
+                .or_else(|| Some(u.home_dir().to_path_buf()))
+        })
+        .unwrap_or_else(std::env::temp_dir);
+    dir.join(name).display().to_string()
+}

@@ -23,19 +23,10 @@ pub struct BackupSection {
 }
 
 fn default_path() -> String {
-    let dir = directories::UserDirs::new()
-        .and_then(|u| {
-            u.document_dir()
-                .map(|d| d.to_path_buf())
-                .or_else(|| Some(u.home_dir().to_path_buf()))
-        })
-        .unwrap_or_else(std::env::temp_dir);
-    dir.join(format!(
+    widgets::in_documents(&format!(
         "cadodesk-sauvegarde-{}.sqlite3",
         chrono::Local::now().format("%Y-%m-%d-%H%M")
     ))
-    .display()
-    .to_string()
 }
 
 impl BackupSection {
