@@ -7,7 +7,7 @@
 #   --debug   use the debug build (to check the harness; its figures are not for publication)
 #
 # Needs: the Rust toolchain, python3 with venv, and (installed here when missing, through apt-get and PyPI) wrk,
-# sqlite3, GNU time and the official Worldline Python SDK. Everything runs on loopback.
+# sqlite3, GNU time, Xvfb and the official Worldline Python SDK. Everything runs on loopback.
 # Raw key=value figures go to $BENCH_OUT (default target/bench-out/), the summary to standard output.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +30,7 @@ else
 fi
 ARCHIVE_ENTRIES="${BENCH_ARCHIVE_ENTRIES:-$ARCHIVE_ENTRIES}"
 UI_CHECKOUTS=100000
+COUNTER_SECONDS=10
 # Overrides, for checking the harness itself at a tiny scale.
 REFUNDS="${BENCH_REFUNDS:-$REFUNDS}"; UI_CHECKOUTS="${BENCH_UI_CHECKOUTS:-$UI_CHECKOUTS}"
 ROUNDS="${BENCH_ROUNDS:-$ROUNDS}"; WATCH_SECONDS="${BENCH_WATCH_SECONDS:-$WATCH_SECONDS}"
@@ -227,6 +228,12 @@ else
   echo "ui Transactions screen, $(get "$U" ui_rows_loaded) checkouts (headless egui, layout without GPU): cadodesk frame median ${fm} ms p99 $(get "$U" ui_frame_ms_p99) ms, 60 Hz budget 16.7 ms, ratio $(div 16.7 "$fm")"
   echo "ui start: first frame $(get "$U" ui_first_frame_ms) ms, till ready $(get "$U" ui_ready_ms) ms, table of $(get "$U" ui_rows_loaded) loaded in $(get "$U" ui_load_ms) ms; resident memory $(get "$U" ui_rss_mib) MiB (peak $(get "$U" ui_hwm_mib) MiB, $(get "$U" ui_rss_before_mib) MiB before the app)"
 fi
+
+# ----- 6b. the counter's CPU under Xvfb ----------------------------------------------------------------------------
+log "counter CPU under Xvfb (3 x ${COUNTER_SECONDS}s)"
+bash scripts/bench-counter-cpu.sh "$CADODESK" "$OUT" "$COUNTER_SECONDS" >"$OUT/counter-cpu-all.txt"
+Cc="$OUT/counter-cpu-all.txt"
+echo "counter CPU over $(get "$Cc" counter_cpu_seconds) s under Xvfb (Mesa software rendering), % of one core: no sale $(get "$Cc" counter_cpu_idle_pct) %, a sale waiting for its payment $(get "$Cc" counter_cpu_open_pct) %; the same screen repainted at every frame $(get "$Cc" counter_cpu_continuous_pct) %, ratio $(div "$(get "$Cc" counter_cpu_continuous_pct)" "$(get "$Cc" counter_cpu_open_pct)") (sale waiting)"
 
 # ----- 7. watcher (printed last, measured above while the sandbox ran) -----------------------------------------
 echo "watcher, $(get "$W" watch_open_checkouts) open checkouts over $(get "$W" watch_window_s) s: cadodesk $(get "$W" watch_requests_per_min) req/min ($(get "$W" watch_requests) requests), schedule minimum $(get "$W" watch_schedule_per_min) req/min ($(get "$W" watch_schedule_readings) readings), ratio $(div "$(get "$W" watch_schedule_per_min)" "$(get "$W" watch_requests_per_min)") (above 1: fewer requests than the schedule asks, i.e. readings later than scheduled)"

@@ -22,7 +22,7 @@ mkdir -p "$out"
 data="$(mktemp -d)"
 trap 'rm -rf "$data"' EXIT
 shots_taken=(cashier cashier-qr cashier-paid transactions refund refund-confirm refund-split refunds export-save-dialog
-  refunds-export settings journal closing-confirm closings)
+  refunds-export counter-light counter-dark settings journal closing-confirm closings)
 for name in "${shots_taken[@]}"; do rm -f "$out/$name.png"; done
 
 # The tour: the app shows each tab in turn (CADODESK_SCREENSHOT_TOUR), writing the tab's name to a file when it

@@ -56,6 +56,76 @@ impl Environment {
     }
 }
 
+/// The screen's colours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Theme {
+    /// As the desktop says (light when it says nothing).
+    #[default]
+    System,
+    /// Dark text on light.
+    Light,
+    /// Light text on dark.
+    Dark,
+}
+
+impl Theme {
+    /// Every choice, in the order Réglages offers them.
+    pub const ALL: [Theme; 3] = [Theme::System, Theme::Light, Theme::Dark];
+
+    /// The stored value.
+    pub fn code(self) -> &'static str {
+        match self {
+            Theme::System => "system",
+            Theme::Light => "light",
+            Theme::Dark => "dark",
+        }
+    }
+
+    /// Reads a stored value; anything else is the system's theme.
+    pub fn from_code(code: &str) -> Theme {
+        match code.trim() {
+            "light" => Theme::Light,
+            "dark" => Theme::Dark,
+            _ => Theme::System,
+        }
+    }
+}
+
+/// The text size, in percent of the normal size: only the sizes offered exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TextSize(u16);
+
+impl TextSize {
+    /// The normal size.
+    pub const NORMAL: TextSize = TextSize(100);
+    /// Every size offered.
+    pub const ALL: [TextSize; 3] = [TextSize(100), TextSize(125), TextSize(150)];
+
+    /// The size of `percent`, when it is offered.
+    pub fn from_percent(percent: u16) -> Option<TextSize> {
+        TextSize::ALL.into_iter().find(|s| s.0 == percent)
+    }
+
+    /// Reads a stored value; anything not offered is the normal size.
+    pub fn from_code(code: &str) -> TextSize {
+        code.trim()
+            .parse::<u16>()
+            .ok()
+            .and_then(TextSize::from_percent)
+            .unwrap_or(TextSize::NORMAL)
+    }
+
+    /// In percent.
+    pub fn percent(self) -> u16 {
+        self.0
+    }
+
+    /// The zoom factor of the screen.
+    pub fn factor(self) -> f32 {
+        f32::from(self.0) / 100.0
+    }
+}
+
 /// What the Réglages screen edits. The secret is not here: it goes straight to the keychain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
@@ -77,6 +147,10 @@ pub struct Settings {
     pub pin_threshold: Option<Amount>,
     /// Every refund needs the PIN.
     pub pin_always: bool,
+    /// The screen's colours.
+    pub theme: Theme,
+    /// The text size.
+    pub text_size: TextSize,
 }
 
 impl Default for Settings {
@@ -91,6 +165,8 @@ impl Default for Settings {
             pin_hash: None,
             pin_threshold: PinRule::default_rule().threshold,
             pin_always: PinRule::default_rule().always,
+            theme: Theme::System,
+            text_size: TextSize::NORMAL,
         }
     }
 }
@@ -134,6 +210,12 @@ pub fn load(ledger: &Ledger, overrides: &Overrides) -> Result<Settings, LedgerEr
     if let Some(v) = get(keys::LANGUAGE)? {
         s.lang = Lang::from_code(&v);
     }
+    if let Some(v) = get(keys::THEME)? {
+        s.theme = Theme::from_code(&v);
+    }
+    if let Some(v) = get(keys::TEXT_SIZE)? {
+        s.text_size = TextSize::from_code(&v);
+    }
     s.pin_hash = get(keys::MANAGER_PIN_HASH)?;
     let rule = PinRule::from_stored(
         stored.get(keys::PIN_THRESHOLD_CENTS).map(String::as_str),
@@ -171,4 +253,20 @@ pub fn store(ledger: &Ledger, s: &Settings) -> Result<(), LedgerError> {
         (keys::LANGUAGE, Some(s.lang.code().to_string())),
     ];
     ledger.set_settings(&s.operator, &changes)
+}
+
+/// Stores the screen's theme and text size (each change a journal entry, by `operator`).
+pub fn store_display(
+    ledger: &Ledger,
+    operator: &str,
+    theme: Theme,
+    text_size: TextSize,
+) -> Result<(), LedgerError> {
+    ledger.set_settings(
+        operator,
+        &[
+            (keys::THEME, Some(theme.code().to_string())),
+            (keys::TEXT_SIZE, Some(text_size.percent().to_string())),
+        ],
+    )
 }

@@ -189,6 +189,16 @@ pub fn kind_code(kind: TenderKind) -> &'static str {
     }
 }
 
+/// A tender kind's name for people (the code of [`kind_code`]).
+pub fn kind_label(code: &str, lang: crate::i18n::Lang) -> String {
+    match code {
+        "gift_card" => "Bimpli CADO".into(),
+        "visa" => "Visa".into(),
+        "mastercard" => "Mastercard".into(),
+        _ => lang.pick("Autres", "Other").into(),
+    }
+}
+
 fn kind_rank(code: &str) -> u8 {
     match code {
         "gift_card" => 0,

@@ -40,6 +40,10 @@ pub mod keys {
     pub const CENTRAL_URL_HOME: &str = "central_url_home";
     /// The receipt printer: `tcp://HOST:PORT`, `usb:PATH` or `serial:PATH` (none: receipts go to files).
     pub const RECEIPT_PRINTER: &str = "receipt_printer";
+    /// The screen's theme: `system` (the default), `light` or `dark`.
+    pub const THEME: &str = "theme";
+    /// The screen's text size in percent: `100` (the default), `125` or `150`.
+    pub const TEXT_SIZE: &str = "text_size";
     /// Settings whose value is not copied into the journal.
     pub const HIDDEN_IN_JOURNAL: &[&str] = &[MANAGER_PIN_HASH];
 }

@@ -47,15 +47,6 @@ fn when(at: DateTime<Utc>, lang: Lang) -> String {
     }
 }
 
-fn tender_label(code: &str, lang: Lang) -> String {
-    match code {
-        "gift_card" => "Bimpli CADO".into(),
-        "visa" => "Visa".into(),
-        "mastercard" => "Mastercard".into(),
-        _ => lang.pick("Autres", "Other").into(),
-    }
-}
-
 /// A line of the report: its left text, and a figure on the right when it has one; `bold` for headings and totals.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Line {
@@ -166,7 +157,7 @@ pub fn z_report_lines(r: &ZReport<'_>) -> Vec<Line> {
         out.push(Line {
             middle: Some(money(tender.payments_cents, l)),
             ..line(
-                tender_label(&tender.kind, l),
+                crate::domain::closing::kind_label(&tender.kind, l),
                 Some(money(tender.refunds_cents, l)),
                 false,
             )

@@ -57,7 +57,7 @@ pub use receipt::{PreparedReceipt, ReceiptError, ReceiptFormat, ReceiptTarget};
 pub use records::Records;
 pub use views::{
     Abandonment, CheckoutFilter, CheckoutRow, CheckoutView, NewCheckout, ReconcileReport,
-    RefundCommand, RefundFilter, RefundRow, RefundView, TenderView, TimelineEntry,
+    RefundCommand, RefundFilter, RefundRow, RefundView, TenderView, TimelineEntry, TodayView,
 };
 
 use watch::PollState;

@@ -93,6 +93,25 @@ impl Records {
             .collect())
     }
 
+    /// The day so far: the daily closing as it would be now, and the `last` latest sales since it began.
+    pub fn today(&self, last: usize) -> Result<views::TodayView> {
+        let day = self.preview_day()?;
+        let rows = self
+            .ledger()
+            .list_checkouts(&CheckoutListFilter {
+                from: Some(day.from),
+                to: None,
+                state: None,
+                text: None,
+                limit: Some(i64::try_from(last).unwrap_or(i64::MAX)),
+            })
+            .map_err(TillError::from_ledger)?;
+        Ok(views::TodayView {
+            day,
+            last_sales: rows.into_iter().map(views::checkout_row).collect(),
+        })
+    }
+
     /// Refunds asked between two local days (inclusive), by number.
     pub fn refunds(&self, filter: &RefundFilter) -> Result<Vec<RefundRow>> {
         check_range(filter.from, filter.to)?;

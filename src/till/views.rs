@@ -198,6 +198,15 @@ pub struct CheckoutRow {
     pub tenders: i64,
 }
 
+/// The day so far, for the counter: what the daily closing would hold now, and the latest sales of the period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TodayView {
+    /// The daily closing as it would be made now (not made).
+    pub day: crate::domain::closing::Closing,
+    /// The latest sales rung up since the period began, newest first.
+    pub last_sales: Vec<CheckoutRow>,
+}
+
 /// Filters for [`super::Till::list_checkouts`]. Days are local (Europe/Paris), inclusive.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CheckoutFilter {

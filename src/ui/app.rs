@@ -21,7 +21,7 @@ use crate::ui::worker::{Command, Event, SendError, WorkerHandle};
 /// The screens, in tab order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Tab {
-    /// Encaisser.
+    /// Caisse: the counter.
     Cashier,
     /// Transactions.
     Transactions,
@@ -65,7 +65,7 @@ impl Tab {
     /// Reads a tab name (`cashier`, `transactions`, `refunds`, `settings`, `journal`).
     pub fn from_name(name: &str) -> Option<Tab> {
         match name.trim().to_ascii_lowercase().as_str() {
-            "cashier" | "encaisser" => Some(Tab::Cashier),
+            "cashier" | "counter" | "caisse" | "encaisser" => Some(Tab::Cashier),
             "transactions" => Some(Tab::Transactions),
             "refunds" | "remboursements" => Some(Tab::Refunds),
             "settings" | "reglages" | "réglages" => Some(Tab::Settings),
@@ -164,35 +164,8 @@ pub struct CadodeskApp {
     pub all_tills: crate::ui::all_tills::AllTillsPanel,
     tour: Option<Tour>,
     styled: bool,
-}
-
-/// Larger text than egui's default: a till is read at arm's length, often standing.
-fn till_style(ctx: &egui::Context) {
-    ctx.all_styles_mut(|style| {
-        use egui::{FontFamily, FontId, TextStyle};
-        style.text_styles = [
-            (
-                TextStyle::Small,
-                FontId::new(11.0, FontFamily::Proportional),
-            ),
-            (TextStyle::Body, FontId::new(14.5, FontFamily::Proportional)),
-            (
-                TextStyle::Button,
-                FontId::new(14.5, FontFamily::Proportional),
-            ),
-            (
-                TextStyle::Heading,
-                FontId::new(21.0, FontFamily::Proportional),
-            ),
-            (
-                TextStyle::Monospace,
-                FontId::new(13.5, FontFamily::Monospace),
-            ),
-        ]
-        .into();
-        style.spacing.button_padding = egui::vec2(8.0, 4.0);
-        style.spacing.item_spacing = egui::vec2(8.0, 6.0);
-    });
+    /// The theme and text size applied to the window.
+    display: Option<crate::ui::look::Applied>,
 }
 
 impl CadodeskApp {
@@ -218,6 +191,7 @@ impl CadodeskApp {
             all_tills: Default::default(),
             tour: None,
             styled: false,
+            display: None,
         }
     }
 
@@ -272,7 +246,7 @@ impl CadodeskApp {
             Tab::Settings => self.settings_panel.load(&self.settings, &self.keychain),
             Tab::Closings => commands.push(self.closings.reload_command()),
             Tab::AllTills => commands.extend(self.all_tills.reload_command()),
-            Tab::Cashier => commands.push(Command::LoadOpenSales),
+            Tab::Cashier => self.cashier.opened(&mut commands),
             Tab::Journal => {}
         }
         self.send_all(commands);
@@ -326,6 +300,11 @@ impl CadodeskApp {
                 self.settings_panel.load(&self.settings, &self.keychain);
                 self.on_tab_opened();
             }
+            Event::DisplaySaved { theme, text_size } => {
+                self.settings.theme = theme;
+                self.settings.text_size = text_size;
+                self.settings_panel.display.saved(theme, text_size);
+            }
             Event::StartFailed(error) => {
                 self.startup = Startup::Failed(error);
             }
@@ -374,8 +353,14 @@ impl CadodeskApp {
         self.worker.attach(ui.ctx());
         if !self.styled {
             self.styled = true;
-            till_style(ui.ctx());
+            crate::ui::look::till_style(ui.ctx());
         }
+        crate::ui::look::apply(
+            ui.ctx(),
+            &mut self.display,
+            self.settings.theme,
+            self.settings.text_size,
+        );
         self.drain_events();
         let lang = self.settings.lang;
         let mut new_tab = self.tab;
@@ -390,8 +375,11 @@ impl CadodeskApp {
                     if tab == Tab::AllTills && self.central.is_none() {
                         continue;
                     }
+                    // A tab is touched as often as clicked at a till: a finger's height.
                     let title = RichText::new(tab.title().get(lang)).size(16.0);
-                    if ui.selectable_label(new_tab == tab, title).clicked() {
+                    let button = egui::Button::selectable(new_tab == tab, title)
+                        .min_size(egui::vec2(44.0, crate::ui::today::TARGET));
+                    if ui.add(button).clicked() {
                         new_tab = tab;
                     }
                 }
@@ -466,6 +454,12 @@ impl CadodeskApp {
                 Tab::AllTills => self.all_tills.ui(ui, &mut cx),
             }
         });
+        if let Some(id) = self.cashier.take_show_in_transactions() {
+            // A sale of "Dernières ventes" opened in Transactions.
+            new_tab = Tab::Transactions;
+            let mut cx = Cx::new(self.settings.lang, &self.settings, true, &mut commands);
+            self.transactions.select(&id, &mut cx);
+        }
         if let Some(lang) = self.settings_panel.take_lang_change() {
             self.settings.lang = lang;
         }

@@ -27,6 +27,14 @@ impl CancelSale {
         self.open_for.as_deref() == Some(id)
     }
 
+    /// Opens the question for `id` (the counter's "Annuler" beside an open sale).
+    pub fn ask(&mut self, id: &str) {
+        *self = CancelSale {
+            open_for: Some(id.to_string()),
+            ..CancelSale::default()
+        };
+    }
+
     /// Takes the worker's news: the sale cancelled closes the question; a refusal is shown under it.
     pub fn on_event(&mut self, event: &Event) {
         match event {
@@ -51,11 +59,8 @@ impl CancelSale {
             return;
         }
         if !self.is_open_for(&checkout.id) {
-            if ui.button(text::CANCEL_SALE.get(lang)).clicked() {
-                *self = CancelSale {
-                    open_for: Some(checkout.id.clone()),
-                    ..CancelSale::default()
-                };
+            if ui.add(target(text::CANCEL_SALE.get(lang))).clicked() {
+                self.ask(&checkout.id);
             }
             return;
         }
@@ -66,13 +71,14 @@ impl CancelSale {
                 egui::TextEdit::singleline(&mut self.reason)
                     .id_salt("cancel-sale-reason")
                     .hint_text(text::CANCEL_REASON_HINT.get(lang))
+                    .min_size(egui::vec2(0.0, crate::ui::today::TARGET))
                     .desired_width(260.0),
             )
             .labelled_by(l.id);
             ui.horizontal(|ui| {
                 let ready = !self.sent && !self.reason.trim().is_empty();
                 if ui
-                    .add_enabled(ready, egui::Button::new(text::CANCEL_CONFIRM.get(lang)))
+                    .add_enabled(ready, target(text::CANCEL_CONFIRM.get(lang)))
                     .clicked()
                 {
                     self.sent = true;
@@ -84,7 +90,7 @@ impl CancelSale {
                 }
                 if self.sent {
                     widgets::busy_ui(ui);
-                } else if ui.button(text::CANCEL_KEEP.get(lang)).clicked() {
+                } else if ui.add(target(text::CANCEL_KEEP.get(lang))).clicked() {
                     *self = CancelSale::default();
                 }
             });
@@ -93,6 +99,11 @@ impl CancelSale {
             }
         });
     }
+}
+
+/// A button a finger can hit (the counter is used by touch).
+fn target(words: &str) -> egui::Button<'_> {
+    egui::Button::new(words).min_size(egui::vec2(0.0, crate::ui::today::TARGET))
 }
 
 /// A sale cancelled at the till says so, with its reason; one paid anyway says it loudly, with the one step that
@@ -126,7 +137,7 @@ pub fn cancelled_ui(ui: &mut Ui, cx: &Cx<'_>, checkout: &Checkout, offer_refund:
                 .strong()
                 .color(egui::Color32::WHITE),
             );
-            refund = offer_refund && ui.button(text::REFUND_EVERYTHING.get(lang)).clicked();
+            refund = offer_refund && ui.add(target(text::REFUND_EVERYTHING.get(lang))).clicked();
         });
     refund
 }

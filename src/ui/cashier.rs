@@ -1,4 +1,5 @@
-//! Encaisser: type an amount, create the hosted checkout, show the page's QR code and follow the payment live.
+//! The counter ("Caisse"): a big amount typed on the keyboard or the on-screen keypad, a big "Encaisser", then the
+//! hosted page's QR code and the payment followed live, with "Aujourd'hui" beside it.
 
 use egui::{RichText, Ui};
 
@@ -6,13 +7,20 @@ use crate::domain::Amount;
 use crate::domain::CheckoutState;
 use crate::i18n::Localize;
 use crate::ui::app::Cx;
-use crate::ui::cancel_sale::{CancelSale, cancelled_ui};
-use crate::ui::model::{Checkout, UiError, local_time};
+use crate::ui::cancel_sale::CancelSale;
+use crate::ui::keypad;
+use crate::ui::model::{Checkout, UiError};
 use crate::ui::text;
+use crate::ui::today::{TodayAction, TodayPanel};
 use crate::ui::widgets::{self, Qr};
 use crate::ui::worker::{Command, Event, Origin};
 
-/// The cashier screen's state. What was typed stays until "Nouvelle vente", whatever fails.
+mod sale;
+
+/// The width of the amount, the keypad and "Encaisser": three keys and their gaps.
+const COLUMN: f32 = 3.0 * keypad::KEY_WIDTH + 2.0 * 8.0;
+
+/// The counter's state. What was typed stays until "Nouvelle vente", whatever fails.
 #[derive(Default)]
 pub struct CashierPanel {
     /// Amount as typed.
@@ -37,10 +45,16 @@ pub struct CashierPanel {
     open_error: Option<UiError>,
     /// The amount field was given the focus since the form appeared (at start, after "Nouvelle vente").
     amount_focused: bool,
+    /// The keypad changed the amount: the field takes the focus back, its cursor at the end.
+    keyed: bool,
     /// "Annuler la vente" for the sale in progress.
     pub cancel: CancelSale,
     /// The sales still open (left by a restart, or for another sale), to take up again.
     open_sales: Vec<Checkout>,
+    /// "Aujourd'hui".
+    pub today: TodayPanel,
+    /// A sale to open in Transactions (its hosted checkout id), for the app to take.
+    show_in_transactions: Option<String>,
 }
 
 impl CashierPanel {
@@ -49,7 +63,7 @@ impl CashierPanel {
         self.current.as_ref()
     }
 
-    /// The sales still open, listed under the form.
+    /// The sales still open, listed in "Aujourd'hui".
     pub fn open_sales(&self) -> &[Checkout] {
         &self.open_sales
     }
@@ -64,9 +78,15 @@ impl CashierPanel {
         self.phone.as_ref().map(Qr::data)
     }
 
+    /// A sale the cashier asked to see in Transactions (its hosted checkout id), once.
+    pub fn take_show_in_transactions(&mut self) -> Option<String> {
+        self.show_in_transactions.take()
+    }
+
     /// Takes the worker's news.
     pub fn on_event(&mut self, event: &Event) {
         self.cancel.on_event(event);
+        self.today.on_event(event);
         match event {
             Event::CheckoutCreated(checkout) => {
                 self.creating = false;
@@ -74,6 +94,11 @@ impl CashierPanel {
                 self.qr = checkout.redirect_url.as_deref().and_then(Qr::new);
                 self.phone = None;
                 self.current = Some((**checkout).clone());
+                if checkout.can_be_abandoned()
+                    && !self.open_sales.iter().any(|s| s.id == checkout.id)
+                {
+                    self.open_sales.insert(0, (**checkout).clone());
+                }
             }
             Event::OpenSales(sales) => self.open_sales = sales.clone(),
             Event::ReceiptOnPhone(url) => {
@@ -128,6 +153,12 @@ impl CashierPanel {
         }
     }
 
+    /// The counter is shown: the open sales and the day, read anew.
+    pub fn opened(&mut self, commands: &mut Vec<Command>) {
+        commands.push(Command::LoadOpenSales);
+        self.today.reload();
+    }
+
     pub(crate) fn submit(&mut self, cx: &mut Cx<'_>) {
         let lang = cx.lang;
         self.amount_error = None;
@@ -165,341 +196,218 @@ impl CashierPanel {
         });
     }
 
-    fn new_sale(&mut self, cx: &mut Cx<'_>) {
-        *self = CashierPanel::default();
+    /// Back to an empty form; the open sales and the day stay.
+    pub(crate) fn new_sale(&mut self, cx: &mut Cx<'_>) {
+        *self = CashierPanel {
+            open_sales: std::mem::take(&mut self.open_sales),
+            today: std::mem::take(&mut self.today),
+            ..CashierPanel::default()
+        };
         cx.send(Command::LoadOpenSales);
     }
 
     /// Shows an open sale again, as when it was rung up, and reads it anew.
     fn take_up(&mut self, sale: Checkout, cx: &mut Cx<'_>) {
         let id = sale.id.clone();
-        let open_sales = std::mem::take(&mut self.open_sales);
         *self = CashierPanel {
             qr: sale.redirect_url.as_deref().and_then(Qr::new),
             current: Some(sale),
             refreshing: true,
             amount_focused: true,
-            open_sales,
+            open_sales: std::mem::take(&mut self.open_sales),
+            today: std::mem::take(&mut self.today),
             ..CashierPanel::default()
         };
         cx.send(Command::Refresh { id });
     }
 
-    fn open_sales_ui(&mut self, ui: &mut Ui, cx: &mut Cx<'_>) {
-        let lang = cx.lang;
-        if self.open_sales.is_empty() {
-            return;
+    /// Draws the screen: "Aujourd'hui" on the right, the sale on the left.
+    pub fn ui(&mut self, ui: &mut Ui, cx: &mut Cx<'_>) {
+        let on_screen = self.current.as_ref().map(|c| c.id.clone());
+        let mut action = None;
+        egui::Panel::right("today")
+            .resizable(false)
+            .exact_size(390.0)
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical()
+                    .id_salt("today-scroll")
+                    .show(ui, |ui| {
+                        action = self
+                            .today
+                            .ui(ui, cx, &self.open_sales, on_screen.as_deref());
+                    });
+            });
+        match action {
+            Some(TodayAction::TakeUp(sale)) => self.take_up(sale, cx),
+            Some(TodayAction::Cancel(sale)) => {
+                let id = sale.id.clone();
+                self.take_up(sale, cx);
+                self.cancel.ask(&id);
+            }
+            Some(TodayAction::Show(id)) => self.show_in_transactions = Some(id),
+            None => {}
         }
-        ui.add_space(16.0);
-        ui.label(RichText::new(text::OPEN_SALES.get(lang)).strong());
-        let mut take = None;
-        for s in &self.open_sales {
-            ui.horizontal(|ui| {
-                ui.label(local_time(s.created_at));
-                ui.label(RichText::new(&s.reference).strong());
-                ui.label(s.amount.display(lang));
-                ui.label(s.status.label(lang));
-                let label = format!("{} {}", text::TAKE_UP_SALE.get(lang), s.reference);
-                if ui.button(label).clicked() {
-                    take = Some(s.clone());
+        egui::ScrollArea::vertical()
+            .id_salt("counter-scroll")
+            .show(ui, |ui| {
+                if self.current.is_none() {
+                    self.form_ui(ui, cx);
+                } else {
+                    self.checkout_ui(ui, cx);
                 }
             });
-        }
-        if let Some(s) = take {
-            self.take_up(s, cx);
-        }
-    }
-
-    /// Draws the screen.
-    pub fn ui(&mut self, ui: &mut Ui, cx: &mut Cx<'_>) {
-        if self.current.is_none() {
-            self.form_ui(ui, cx);
-        } else {
-            self.checkout_ui(ui, cx);
-        }
     }
 
     fn form_ui(&mut self, ui: &mut Ui, cx: &mut Cx<'_>) {
         let lang = cx.lang;
         ui.add_space(8.0);
-        ui.heading(text::NEW_SALE_HEADING.get(lang));
-        ui.add_space(8.0);
         let mut enter = false;
-        egui::Grid::new("cashier-form")
-            .num_columns(2)
-            .spacing([12.0, 10.0])
-            .show(ui, |ui| {
-                let label = ui.label(RichText::new(text::AMOUNT.get(lang)).size(18.0));
-                ui.vertical(|ui| {
-                    ui.horizontal(|ui| {
-                        let r = widgets::with_currency(ui, lang, Some(18.0), |ui| {
-                            ui.add(
-                                egui::TextEdit::singleline(&mut self.amount)
-                                    .id_salt("cashier-amount")
-                                    .hint_text(Amount::literal(1750).typed(lang))
-                                    .font(egui::TextStyle::Heading)
-                                    .desired_width(180.0),
-                            )
-                            .labelled_by(label.id)
-                        });
-                        if r.changed() && self.amount_error.is_some() {
-                            // Shown once, the error follows the typing: it goes when the amount is right.
-                            self.amount_error = Amount::parse_positive(&self.amount)
-                                .err()
-                                .map(|e| e.localize(lang));
-                        }
-                        if !self.amount_focused {
-                            // A new sale starts at the keyboard: the amount is typed straight away.
-                            self.amount_focused = true;
-                            r.request_focus();
-                        }
-                        enter |= r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-                    });
-                    if let Some(e) = &self.amount_error {
-                        widgets::field_error_ui(ui, e);
-                    }
-                });
-                ui.end_row();
-
-                let label = ui.label(text::REFERENCE.get(lang));
-                ui.vertical(|ui| {
-                    let r = ui
-                        .add(
-                            egui::TextEdit::singleline(&mut self.reference)
-                                .id_salt("cashier-reference")
-                                .hint_text(text::REFERENCE_HINT.get(lang))
-                                .desired_width(280.0),
-                        )
-                        .labelled_by(label.id);
-                    enter |= r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-                    if r.changed() && self.reference.trim().chars().count() <= 40 {
-                        self.reference_error = None;
-                    }
-                    if let Some(e) = &self.reference_error {
-                        widgets::field_error_ui(ui, e);
-                    }
-                });
-                ui.end_row();
-
-                let label = ui.label(text::EMAIL.get(lang));
-                ui.vertical(|ui| {
-                    let r = ui
-                        .add(
-                            egui::TextEdit::singleline(&mut self.email)
-                                .id_salt("cashier-email")
-                                .hint_text(text::OPTIONAL.get(lang))
-                                .desired_width(280.0),
-                        )
-                        .labelled_by(label.id);
-                    enter |= r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-                    let email = self.email.trim();
-                    if r.changed() && (email.is_empty() || looks_like_email(email)) {
-                        self.email_error = None;
-                    }
-                    if let Some(e) = &self.email_error {
-                        widgets::field_error_ui(ui, e);
-                    }
-                });
-                ui.end_row();
-            });
-        ui.add_space(12.0);
-        ui.horizontal(|ui| {
-            let button =
-                egui::Button::new(RichText::new(text::CREATE_PAYMENT.get(lang)).size(18.0))
-                    .min_size(egui::vec2(220.0, 40.0));
-            let clicked = ui.add_enabled(!self.creating, button).clicked();
-            if self.creating {
-                widgets::busy_ui(ui);
-                ui.label(text::CREATING.get(lang));
-            }
-            if (clicked || enter) && !self.creating {
-                self.submit(cx);
-            }
-        });
-        if let Some(e) = &self.create_error {
-            ui.add_space(6.0);
-            widgets::error_ui(ui, lang, e, "create");
-        }
-        self.open_sales_ui(ui, cx);
-    }
-
-    fn checkout_ui(&mut self, ui: &mut Ui, cx: &mut Cx<'_>) {
-        let lang = cx.lang;
-        let Some(checkout) = self.current.clone() else {
-            return;
-        };
-        ui.add_space(8.0);
-        ui.columns(2, |cols| {
-            let [left, right] = cols else { return };
-            self.status_ui(left, cx, &checkout);
-            right.vertical_centered(|ui| {
-                if checkout.status == CheckoutState::InProgress {
-                    if let Some(qr) = &self.qr {
-                        let side = ui
-                            .available_width()
-                            .min(ui.available_height() - 60.0)
-                            .clamp(160.0, 340.0);
-                        qr.ui(ui, side);
-                        ui.label(text::QR_HINT.get(lang));
-                        // The address the code carries: a phone must be able to reach it.
-                        if let Some(host) = qr.data().split('/').nth(2) {
-                            ui.small(format!("QR : {host}"));
-                        }
-                        if ui.small_button(text::COPY_LINK.get(lang)).clicked() {
-                            ui.ctx().copy_text(qr.data().to_string());
-                        }
-                    }
-                } else if checkout.status == CheckoutState::Paid {
-                    if let Some(qr) = &self.phone {
-                        // The receipt on the customer's phone: nothing secret in the code, an unguessable address.
-                        let side = ui
-                            .available_width()
-                            .min(ui.available_height() - 60.0)
-                            .clamp(160.0, 300.0);
-                        qr.ui(ui, side);
-                        ui.label(lang.pick(
-                            "Le client scanne ce code pour garder son reçu.",
-                            "The customer scans this code to keep the receipt.",
-                        ));
-                        return;
-                    }
-                    ui.add_space(40.0);
-                    ui.label(
-                        RichText::new(text::PAID_BIG.get(lang).to_string())
-                            .size(64.0)
-                            .strong()
-                            .color(widgets::OK_GREEN),
-                    );
-                    ui.label(RichText::new(checkout.amount.display(lang)).size(32.0));
-                    ui.add_space(12.0);
-                    if ui
-                        .add_enabled(
-                            cx.ready && !self.phone_busy,
-                            egui::Button::new(lang.pick(
-                                "Reçu sur le téléphone du client",
-                                "Receipt on the customer's phone",
-                            )),
-                        )
-                        .clicked()
-                    {
-                        self.phone_busy = true;
-                        self.phone_error = None;
-                        cx.send(Command::ReceiptToPhone {
-                            reference: checkout.reference.clone(),
-                        });
-                    }
-                    if let Some(e) = &self.phone_error {
-                        widgets::error_ui(ui, lang, e, "phone-receipt");
+        ui.horizontal_top(|ui| {
+            ui.vertical(|ui| {
+                ui.set_width(COLUMN);
+                ui.heading(text::NEW_SALE_HEADING.get(lang));
+                ui.add_space(6.0);
+                enter |= self.amount_ui(ui, cx);
+                ui.add_space(8.0);
+                if keypad::keypad_ui(ui, &mut self.amount, lang) {
+                    self.keyed = true;
+                    if self.amount_error.is_some() {
+                        self.amount_error = Amount::parse_positive(&self.amount)
+                            .err()
+                            .map(|e| e.localize(lang));
                     }
                 }
+                ui.add_space(10.0);
+                let button = egui::Button::new(
+                    RichText::new(text::CREATE_PAYMENT.get(lang))
+                        .size(26.0)
+                        .strong()
+                        .color(egui::Color32::WHITE),
+                )
+                .fill(widgets::OK_GREEN)
+                .min_size(egui::vec2(COLUMN, 64.0));
+                let clicked = ui.add_enabled(!self.creating, button).clicked();
+                if self.creating {
+                    ui.horizontal(|ui| {
+                        widgets::busy_ui(ui);
+                        ui.label(text::CREATING.get(lang));
+                    });
+                }
+                enter |= clicked;
+                if let Some(e) = &self.create_error {
+                    ui.add_space(6.0);
+                    widgets::error_ui(ui, lang, e, "create");
+                }
+            });
+            ui.add_space(24.0);
+            ui.vertical(|ui| {
+                ui.add_space(40.0);
+                enter |= self.details_ui(ui, cx);
             });
         });
+        if enter && !self.creating && self.current.is_none() {
+            self.submit(cx);
+        }
     }
 
-    fn status_ui(&mut self, ui: &mut Ui, cx: &mut Cx<'_>, checkout: &Checkout) {
+    /// The amount, big, with its error under it. True when Enter was pressed in it.
+    fn amount_ui(&mut self, ui: &mut Ui, cx: &mut Cx<'_>) -> bool {
         let lang = cx.lang;
+        let label = ui.label(RichText::new(text::AMOUNT.get(lang)).size(18.0));
+        let mut enter = false;
+        ui.horizontal(|ui| {
+            let r = widgets::with_currency(ui, lang, Some(40.0), |ui| {
+                ui.add(
+                    egui::TextEdit::singleline(&mut self.amount)
+                        .id_salt("cashier-amount")
+                        .hint_text(Amount::literal(1750).typed(lang))
+                        .font(egui::FontId::proportional(40.0))
+                        .align(egui::Align2::RIGHT_CENTER)
+                        .desired_width(COLUMN - 40.0),
+                )
+                .labelled_by(label.id)
+            });
+            if r.changed() && self.amount_error.is_some() {
+                // Shown once, the error follows the typing: it goes when the amount is right.
+                self.amount_error = Amount::parse_positive(&self.amount)
+                    .err()
+                    .map(|e| e.localize(lang));
+            }
+            if !self.amount_focused || std::mem::take(&mut self.keyed) {
+                // A new sale starts at the keyboard: the amount is typed straight away, and after a key of the
+                // keypad the keyboard goes on where it ended.
+                self.amount_focused = true;
+                r.request_focus();
+                cursor_to_end(ui.ctx(), r.id, &self.amount);
+            }
+            enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        });
+        if let Some(e) = &self.amount_error {
+            widgets::field_error_ui(ui, e);
+        }
+        enter
+    }
+
+    /// The reference and the customer's e-mail, both optional. True when Enter was pressed in one.
+    fn details_ui(&mut self, ui: &mut Ui, cx: &mut Cx<'_>) -> bool {
+        let lang = cx.lang;
+        let mut enter = false;
+        let label = ui.label(text::REFERENCE.get(lang));
+        let r = ui
+            .add(
+                egui::TextEdit::singleline(&mut self.reference)
+                    .id_salt("cashier-reference")
+                    .hint_text(text::REFERENCE_HINT.get(lang))
+                    .min_size(egui::vec2(0.0, crate::ui::today::TARGET))
+                    .desired_width(300.0),
+            )
+            .labelled_by(label.id);
+        enter |= r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        if r.changed() && self.reference.trim().chars().count() <= 40 {
+            self.reference_error = None;
+        }
+        if let Some(e) = &self.reference_error {
+            widgets::field_error_ui(ui, e);
+        }
+        ui.add_space(10.0);
+        let label = ui.label(text::EMAIL.get(lang));
+        let r = ui
+            .add(
+                egui::TextEdit::singleline(&mut self.email)
+                    .id_salt("cashier-email")
+                    .hint_text(text::OPTIONAL.get(lang))
+                    .min_size(egui::vec2(0.0, crate::ui::today::TARGET))
+                    .desired_width(300.0),
+            )
+            .labelled_by(label.id);
+        enter |= r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        let email = self.email.trim();
+        if r.changed() && (email.is_empty() || looks_like_email(email)) {
+            self.email_error = None;
+        }
+        if let Some(e) = &self.email_error {
+            widgets::field_error_ui(ui, e);
+        }
+        ui.add_space(10.0);
         ui.label(
-            RichText::new(checkout.amount.display(lang))
-                .size(34.0)
-                .strong(),
+            RichText::new(lang.pick(
+                "Entrée encaisse ; le client paie sur la page Worldline (QR code ou navigateur).",
+                "Enter charges; the customer pays on the Worldline page (QR code or browser).",
+            ))
+            .weak(),
         );
-        ui.label(lang.labelled(text::REFERENCE.get(lang), &checkout.reference));
-        if let Some(email) = &checkout.email {
-            ui.label(lang.labelled(text::EMAIL_SHORT.get(lang), email));
-        }
-        ui.add_space(6.0);
-        let status_color = match checkout.status {
-            CheckoutState::Paid => widgets::OK_GREEN,
-            CheckoutState::InProgress | CheckoutState::PartiallyPaid => {
-                egui::Color32::from_rgb(200, 130, 0)
-            }
-            _ => widgets::ERROR_RED,
-        };
-        ui.horizontal(|ui| {
-            ui.label(
-                RichText::new(format!("{}{}", text::STATUS.get(lang), lang.colon())).size(18.0),
-            );
-            ui.label(
-                RichText::new(checkout.status.label(lang))
-                    .size(18.0)
-                    .strong()
-                    .color(status_color),
-            );
-            // Watched until final: a partially paid sale may still be completed or refunded.
-            if !checkout.status.is_final() {
-                widgets::busy_ui(ui);
-                ui.label(text::WATCHING.get(lang));
-            }
-        });
-        ui.add_space(6.0);
-        ui.horizontal(|ui| {
-            if let Some(url) = &checkout.redirect_url
-                && checkout.status == CheckoutState::InProgress
-                && ui
-                    .add(
-                        egui::Button::new(
-                            RichText::new(text::OPEN_PAYMENT_PAGE.get(lang)).size(16.0),
-                        )
-                        .min_size(egui::vec2(0.0, 34.0)),
-                    )
-                    .clicked()
-            {
-                self.open_error = None;
-                cx.send(Command::OpenUrl(url.clone()));
-            }
-            let refresh = ui.add_enabled(
-                !self.refreshing,
-                egui::Button::new(text::REFRESH.get(lang)).min_size(egui::vec2(0.0, 34.0)),
-            );
-            if refresh.clicked() {
-                self.refreshing = true;
-                self.refresh_error = None;
-                cx.send(Command::Refresh {
-                    id: checkout.id.clone(),
-                });
-            }
-            if self.refreshing {
-                widgets::busy_ui(ui);
-            }
-            if ui
-                .add(egui::Button::new(text::NEW_SALE.get(lang)).min_size(egui::vec2(0.0, 34.0)))
-                .clicked()
-            {
-                self.new_sale(cx);
-            }
-        });
-        if let Some(e) = &self.open_error {
-            widgets::error_ui(ui, lang, e, "open");
-        }
-        if let Some(e) = &self.refresh_error {
-            widgets::error_ui(ui, lang, e, "refresh");
-        }
-        // A sale paid after its cancellation is refunded from its detail, in the Transactions.
-        cancelled_ui(ui, cx, checkout, false);
-        self.cancel.ui(ui, cx, checkout);
-        ui.add_space(10.0);
-        ui.label(RichText::new(text::TENDERS.get(lang)).strong());
-        if checkout.tenders.is_empty() {
-            ui.label(text::NO_TENDER_YET.get(lang));
-        } else {
-            egui::Grid::new("cashier-tenders")
-                .striped(true)
-                .num_columns(3)
-                .show(ui, |ui| {
-                    for t in &checkout.tenders {
-                        ui.label(&t.kind);
-                        ui.label(RichText::new(&t.masked_number).monospace());
-                        ui.label(t.amount.display(lang));
-                        ui.end_row();
-                    }
-                });
-        }
-        let left = checkout.left_to_pay();
-        if left > Amount::ZERO && checkout.status != CheckoutState::Paid {
-            ui.label(lang.labelled(text::LEFT_TO_PAY.get(lang), left.display(lang)));
-        }
-        ui.add_space(10.0);
-        widgets::copyable_ui(ui, lang, text::CHECKOUT_ID.get(lang), &checkout.id);
+        enter
+    }
+}
+
+/// Puts a text field's cursor after its last character (the keypad typed into it).
+fn cursor_to_end(ctx: &egui::Context, id: egui::Id, text: &str) {
+    if let Some(mut state) = egui::TextEdit::load_state(ctx, id) {
+        let end = egui::text::CCursor::new(text.chars().count());
+        state
+            .cursor
+            .set_char_range(Some(egui::text::CCursorRange::one(end)));
+        state.store(ctx, id);
     }
 }
 

@@ -28,7 +28,8 @@ pub struct ClosingsPanel {
     error: Option<UiError>,
 }
 
-fn euros(cents: i64, lang: Lang) -> String {
+/// Signed cents in words: "-10,00 €".
+pub(crate) fn euros(cents: i64, lang: Lang) -> String {
     let a = Amount::from_cents(cents.abs()).unwrap_or(Amount::ZERO);
     format!("{}{}", if cents < 0 { "-" } else { "" }, a.display(lang))
 }

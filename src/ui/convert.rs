@@ -119,6 +119,15 @@ pub fn checkout_row(r: &TillRow) -> Option<CheckoutRow> {
     })
 }
 
+/// The day so far, for the counter.
+pub fn today(v: &crate::till::TodayView) -> crate::ui::model::Today {
+    crate::ui::model::Today {
+        since: v.day.from,
+        totals: v.day.totals.clone(),
+        last_sales: v.last_sales.iter().filter_map(checkout_row).collect(),
+    }
+}
+
 /// A refund ledger row, with its tender's label from its checkout.
 pub fn refund_row(r: &TillRefundRow, checkout: Option<&CheckoutView>) -> RefundRow {
     let tender = checkout

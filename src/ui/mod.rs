@@ -3,7 +3,8 @@
 //!
 //! - [`app`]: the top bar, the tabs, and the traffic with the worker.
 //! - [`worker`]: the background thread (tokio runtime, embedded sandbox, till, status watcher).
-//! - [`cashier`], [`transactions`], [`refund`], [`refunds`], [`settings`], [`journal`]: the screens.
+//! - [`cashier`] (with [`keypad`] and [`today`]), [`transactions`], [`refund`], [`refunds`], [`settings`],
+//!   [`journal`]: the screens; [`look`]: the text styles, the theme and the text size.
 //! - [`file_dialog`]: where the system's save dialog starts, and whether one can open.
 //! - [`model`]: what the screens show, as plain data; [`text`]: every word, in French and English.
 
@@ -16,11 +17,14 @@ pub mod closings;
 pub mod convert;
 pub mod file_dialog;
 pub mod journal;
+pub mod keypad;
+pub mod look;
 pub mod model;
 pub mod refund;
 pub mod refunds;
 pub mod settings;
 pub mod text;
+pub mod today;
 pub mod tour;
 pub mod transactions;
 pub mod widgets;
@@ -53,7 +57,9 @@ pub fn run_app(data_dir: &Path, overrides: Overrides) -> anyhow::Result<()> {
     let start_tab = std::env::var("CADODESK_START_TAB")
         .ok()
         .and_then(|t| Tab::from_name(&t));
-    let tour_file = std::env::var_os("CADODESK_SCREENSHOT_TOUR").map(PathBuf::from);
+    let tour_file = std::env::var_os("CADODESK_SCREENSHOT_TOUR")
+        .map(|f| (PathBuf::from(f), false))
+        .or_else(|| std::env::var_os("CADODESK_BENCH_TOUR").map(|f| (PathBuf::from(f), true)));
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("cadodesk")
@@ -74,8 +80,8 @@ pub fn run_app(data_dir: &Path, overrides: Overrides) -> anyhow::Result<()> {
             if let Some(tab) = start_tab {
                 app.set_tab(tab);
             }
-            if let Some(file) = tour_file {
-                app.start_tour(tour::Tour::start(file)?);
+            if let Some((file, bench)) = tour_file {
+                app.start_tour(tour::Tour::start(file, cc.egui_ctx.clone(), bench)?);
             }
             Ok(Box::new(app))
         }),

@@ -172,6 +172,17 @@ pub struct CheckoutRow {
     pub operator: String,
 }
 
+/// The day so far at the counter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Today {
+    /// Since when (the last daily closing's end, or the till's first entry).
+    pub since: DateTime<Utc>,
+    /// What the daily closing would hold now: sales, refunds, per tender kind.
+    pub totals: crate::domain::closing::PeriodTotals,
+    /// The latest sales of the period, newest first.
+    pub last_sales: Vec<CheckoutRow>,
+}
+
 impl CheckoutRow {
     /// What the sale is now: its state, or refunded in part or in full.
     pub fn sale_status(&self) -> SaleStatus {

@@ -16,6 +16,7 @@ use crate::ui::worker::{Command, Event, Origin, Secret};
 
 pub mod backup;
 mod check;
+pub mod display;
 pub mod printer;
 
 use check::{Field, FieldErrors};
@@ -34,6 +35,8 @@ pub struct SettingsPanel {
     pub backup: backup::BackupSection,
     /// "Imprimante des reçus".
     pub printer: printer::PrinterSection,
+    /// "Affichage": theme and text size.
+    pub display: display::DisplaySection,
     env: EnvChoice,
     /// Custom base URL as typed.
     pub custom_url: String,
@@ -78,6 +81,7 @@ impl Default for SettingsPanel {
         let mut p = SettingsPanel {
             backup: backup::BackupSection::default(),
             printer: printer::PrinterSection::default(),
+            display: display::DisplaySection::default(),
             env: EnvChoice::Sandbox,
             custom_url: String::new(),
             merchant_id: String::new(),
@@ -134,6 +138,7 @@ impl SettingsPanel {
         self.stored_rule = Some(s.pin_rule());
         self.current_pin.clear();
         self.keychain = keychain.clone();
+        self.display.load(s.theme, s.text_size);
     }
 
     /// The worker stored the settings.
@@ -178,6 +183,7 @@ impl SettingsPanel {
     pub fn on_event(&mut self, event: &Event) {
         self.backup.on_event(event);
         self.printer.on_event(event);
+        self.display.on_event(event);
         match event {
             Event::ConnectionOk => {
                 self.testing = false;
@@ -246,6 +252,7 @@ impl SettingsPanel {
                 ui.columns(2, |cols| {
                     let [left, right] = cols else { return };
                     self.platform_ui(left, cx);
+                    self.display.ui(left, cx);
                     self.till_ui(right, cx);
                     self.printer.ui(right, cx);
                     self.backup.ui(right, cx);

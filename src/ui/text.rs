@@ -38,7 +38,7 @@ pub const PREPROD_BADGE: Tx = tx("TEST WORLDLINE", "WORLDLINE TEST");
 /// Badge shown in production.
 pub const PROD_BADGE: Tx = tx("PRODUCTION", "PRODUCTION");
 /// Tab: cashier.
-pub const TAB_CASHIER: Tx = tx("Encaisser", "Checkout");
+pub const TAB_CASHIER: Tx = tx("Caisse", "Counter");
 /// Tab: transactions.
 pub const TAB_TRANSACTIONS: Tx = tx("Transactions", "Transactions");
 /// Tab: refund ledger.
@@ -132,7 +132,7 @@ pub const EMAIL: Tx = tx("E-mail du client", "Customer e-mail");
 /// Hint for optional fields.
 pub const OPTIONAL: Tx = tx("facultatif", "optional");
 /// Create the checkout.
-pub const CREATE_PAYMENT: Tx = tx("Créer le paiement", "Create payment");
+pub const CREATE_PAYMENT: Tx = tx("Encaisser", "Charge");
 /// Shown while the checkout is created.
 pub const CREATING: Tx = tx("Création du paiement…", "Creating the payment…");
 /// Open the hosted page in the browser.
@@ -509,7 +509,7 @@ pub const RETURN_URL_INVALID: Tx = tx(
     "The return URL must start with https:// or http:// (at most 200 characters).",
 );
 /// Heading: till.
-pub const TILL: Tx = tx("Caisse", "Till");
+pub const TILL: Tx = tx("Cette caisse", "This till");
 /// Operator name.
 pub const OPERATOR_NAME: Tx = tx("Nom de l'opérateur", "Operator name");
 /// Language.

@@ -2,11 +2,16 @@
 //! every screen by itself, and at each stop writes `shot:<name>` to the file for `scripts/screenshots.sh`,
 //! which captures the screen and removes the file. `pay:<url>` asks the script to pay the hosted page as a
 //! customer would. The file is written by a named helper thread, so the UI thread never touches the disk.
+//!
+//! With `CADODESK_BENCH_TOUR=<file>`, the benchmark's tour instead: `measure:idle` on the counter, `measure:open`
+//! with a sale waiting for its payment, `measure:continuous` with the same screen repainted at every frame; the
+//! script measures the app's CPU time for each, and the tour repaints nothing by itself meanwhile.
 
 use std::path::PathBuf;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use crate::app::settings::{TextSize, Theme};
 use crate::domain::Amount;
 use crate::domain::CheckoutState;
 use crate::ui::app::{CadodeskApp, Cx, Startup, Tab};
@@ -44,6 +49,10 @@ enum Step {
     ExportOpen,
     ExportChosen,
     ShotExport,
+    CounterLight,
+    ShotCounterLight,
+    CounterDark,
+    ShotCounterDark,
     Settings,
     ShotSettings,
     Journal,
@@ -52,6 +61,10 @@ enum Step {
     ShotClosingConfirm,
     ConfirmClosing,
     ShotClosings,
+    BenchReady,
+    BenchSale,
+    BenchOpenWait,
+    BenchContinuous,
     Finish,
     Done,
 }
@@ -63,11 +76,16 @@ pub struct Tour {
     requests: mpsc::Sender<String>,
     acks: mpsc::Receiver<()>,
     waiting_ack: bool,
+    /// The benchmark's tour: nothing repainted by the tour itself while the script measures.
+    bench: bool,
+    /// While the script measures: repaint every frame (the reference a continuous spinner would be).
+    continuous: bool,
 }
 
 impl Tour {
-    /// Starts the helper thread that writes the hand-shake file.
-    pub fn start(file: PathBuf) -> std::io::Result<Tour> {
+    /// Starts the helper thread that writes the hand-shake file. `bench`: the benchmark's tour (`scripts/bench.sh`),
+    /// else the screenshots'. The window is woken when the script has done what was asked.
+    pub fn start(file: PathBuf, ctx: egui::Context, bench: bool) -> std::io::Result<Tour> {
         let (req_tx, req_rx) = mpsc::channel::<String>();
         let (ack_tx, ack_rx) = mpsc::channel::<()>();
         std::thread::Builder::new()
@@ -89,14 +107,21 @@ impl Tour {
                     if ack_tx.send(()).is_err() {
                         return;
                     }
+                    ctx.request_repaint();
                 }
             })?;
         Ok(Tour {
-            step: Step::WaitReady,
+            step: if bench {
+                Step::BenchReady
+            } else {
+                Step::WaitReady
+            },
             since: Instant::now(),
             requests: req_tx,
             acks: ack_rx,
             waiting_ack: false,
+            bench,
+            continuous: false,
         })
     }
 
@@ -119,12 +144,17 @@ impl Tour {
 
     /// Advances the tour by at most one step. Called at the end of each frame.
     pub fn advance(&mut self, app: &mut CadodeskApp, ctx: &egui::Context) {
-        ctx.request_repaint_after(Duration::from_millis(100));
         if self.waiting_ack {
             if self.acks.try_recv().is_err() {
+                if self.continuous {
+                    ctx.request_repaint();
+                } else if !self.bench {
+                    ctx.request_repaint_after(Duration::from_millis(100));
+                }
                 return;
             }
             self.waiting_ack = false;
+            self.continuous = false;
             self.since = Instant::now();
         }
         let settings = app.settings().clone();
@@ -169,7 +199,7 @@ impl Tour {
             }
             Step::FillSale => {
                 app.set_tab(Tab::Cashier);
-                app.cashier = Default::default();
+                app.cashier.new_sale(&mut cx);
                 app.cashier.amount = "87,50".into();
                 app.cashier.reference = "VENTE-0042".into();
                 app.cashier.email = "client@exemple.fr".into();
@@ -289,10 +319,43 @@ impl Tour {
                 }
             }
             Step::ShotExport if app.refunds.last_export().is_some() || self.settled(10_000) => {
-                self.ask("shot:refunds-export".into(), Step::Settings);
+                self.ask("shot:refunds-export".into(), Step::CounterLight);
+            }
+            // The counter with the day filled in (three sales, one open, a refund), light then dark.
+            Step::CounterLight => {
+                app.refunds.close_export();
+                app.set_tab(Tab::Cashier);
+                app.cashier.new_sale(&mut cx);
+                app.cashier.amount = "42,00".into();
+                cx.send(Command::SetDisplay {
+                    theme: Theme::Light,
+                    text_size: TextSize::NORMAL,
+                });
+                self.go(Step::ShotCounterLight);
+            }
+            Step::ShotCounterLight
+                if app.settings().theme == Theme::Light
+                    && app.cashier.today.today().is_some()
+                    && self.settled(1500) =>
+            {
+                self.ask("shot:counter-light".into(), Step::CounterDark);
+            }
+            Step::CounterDark => {
+                cx.send(Command::SetDisplay {
+                    theme: Theme::Dark,
+                    text_size: TextSize::NORMAL,
+                });
+                self.go(Step::ShotCounterDark);
+            }
+            Step::ShotCounterDark if app.settings().theme == Theme::Dark && self.settled(1000) => {
+                self.ask("shot:counter-dark".into(), Step::Settings);
             }
             Step::Settings => {
-                app.refunds.close_export();
+                // Back to the system's theme (light on a bare X server), as a fresh till has it.
+                cx.send(Command::SetDisplay {
+                    theme: Theme::System,
+                    text_size: TextSize::NORMAL,
+                });
                 app.set_tab(Tab::Settings);
                 self.go(Step::ShotSettings);
             }
@@ -322,11 +385,42 @@ impl Tour {
             Step::ShotClosings if !app.closings.rows().is_empty() && self.settled(800) => {
                 self.ask("shot:closings".into(), Step::Finish);
             }
+            // The benchmark: the app's CPU while idle on the counter, with a sale open (its spinner and QR code), and
+            // the same screen repainted at every frame for reference.
+            Step::BenchReady if *app.startup() == Startup::Ready && self.settled(3000) => {
+                self.ask("measure:idle".into(), Step::BenchSale);
+            }
+            Step::BenchSale => {
+                cx.send(Command::CreateCheckout {
+                    amount: const { Amount::literal(1200) },
+                    reference: Some("BENCH-0001".into()),
+                    email: None,
+                });
+                self.go(Step::BenchOpenWait);
+            }
+            Step::BenchOpenWait
+                if app
+                    .cashier
+                    .current()
+                    .is_some_and(|c| c.status == CheckoutState::InProgress)
+                    && self.settled(3000) =>
+            {
+                self.ask("measure:open".into(), Step::BenchContinuous);
+            }
+            Step::BenchContinuous => {
+                self.continuous = true;
+                self.ask("measure:continuous".into(), Step::Finish);
+            }
             Step::Finish => {
                 self.ask("done".into(), Step::Done);
             }
             _ => {}
         }
         app.send_commands(commands);
+        // The next step is looked at in 100 ms, except while the benchmark's script measures: the tour then draws
+        // nothing (it is woken when the script is done).
+        if !(self.bench && self.waiting_ack) {
+            ctx.request_repaint_after(Duration::from_millis(100));
+        }
     }
 }

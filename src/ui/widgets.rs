@@ -125,19 +125,29 @@ pub fn date_range_ui(
     apply
 }
 
-/// How often a busy indicator moves: twice a second shows life. Each frame is a whole window drawn again (about
-/// 0.13 s of a core under software rendering, measured with llvmpipe), so a busy indicator costs a quarter of a
-/// core at this pace, where egui's spinner, drawing frame after frame, took all it could get.
+/// How often a busy indicator moves: twice a second shows life. Each frame is a whole window drawn again (about a
+/// quarter of a core-second for the counter under software rendering, llvmpipe at 1366×740: `scripts/bench.sh`),
+/// so a busy indicator is kept to short waits; egui's spinner, drawing frame after frame, took all it could get.
 pub const BUSY_TICK: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// A cheap "working…" indicator: eight dots, one lit, moving one step per [`BUSY_TICK`]. Unlike egui's spinner,
 /// which asks for a new frame at once every frame (a core or more under software rendering), it asks for the next
 /// frame one tick later, when its picture has changed.
 pub fn busy_ui(ui: &mut Ui) -> egui::Response {
+    busy_every_ui(ui, BUSY_TICK)
+}
+
+/// How often the indicator of a sale being watched moves: it can stay on the counter for minutes while the customer
+/// pays on the phone, so once a second (each frame costs a quarter of a core-second under software rendering).
+pub const WATCH_TICK: std::time::Duration = std::time::Duration::from_millis(1000);
+
+/// [`busy_ui`] moving one step every `tick`.
+pub fn busy_every_ui(ui: &mut Ui, tick: std::time::Duration) -> egui::Response {
     let side = ui.spacing().interact_size.y;
     let (rect, response) = ui.allocate_exact_size(egui::vec2(side, side), egui::Sense::hover());
     if ui.is_rect_visible(rect) {
-        let tick = BUSY_TICK.as_secs_f64();
+        let every = tick;
+        let tick = every.as_secs_f64();
         let step = (ui.input(|i| i.time) / tick).floor() as i64;
         let lit = step.rem_euclid(8) as usize;
         let painter = ui.painter();
@@ -154,7 +164,7 @@ pub fn busy_ui(ui: &mut Ui) -> egui::Response {
             };
             painter.circle_filled(at, side * 0.08, c);
         }
-        ui.ctx().request_repaint_after(BUSY_TICK);
+        ui.ctx().request_repaint_after(every);
     }
     response
 }

@@ -196,7 +196,7 @@ fn an_open_sale_repaints_a_few_times_a_second_not_continuously() {
 
 /// Refunds `amount` of the sale shown in the detail panel as an order refund (split by the till), and waits until
 /// every refund of the sale has completed.
-fn refund_order_and_wait(
+pub(crate) fn refund_order_and_wait(
     h: &mut egui_kittest::Harness<'static, cadodesk::ui::app::CadodeskApp>,
     amount: &str,
 ) {
@@ -307,7 +307,7 @@ fn english_mode_writes_amounts_and_punctuation_the_english_way() {
     retype(&mut h, "Manager PIN above", "50.00");
 
     // The cashier's amount: the example is written the English way.
-    click(&mut h, "Checkout");
+    click(&mut h, "Counter");
     click(&mut h, "New sale");
     type_into(&mut h, "Amount", "abc");
     h.key_press(egui::Key::Enter);

@@ -16,6 +16,7 @@ mod cli_process;
 mod cli_refund_close;
 mod closings;
 mod counter;
+mod counter_screen;
 mod direct_client;
 mod direct_wire;
 mod export_levels;

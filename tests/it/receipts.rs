@@ -687,7 +687,7 @@ fn a_paid_sale_s_receipt_goes_to_the_customer_s_phone_from_the_counter() {
     let mut h = crate::ui::harness(dir.path());
     crate::ui::wait_ready(&mut h);
     let sale = crate::ui::paid_sale(&mut h, "87,50 €");
-    crate::ui::click(&mut h, "Encaisser");
+    crate::ui::click(&mut h, "Caisse");
     crate::ui::click(&mut h, "Reçu sur le téléphone du client");
     crate::ui::wait_for(&mut h, "the phone's QR code", |h| {
         h.state().cashier.phone_receipt().is_some()

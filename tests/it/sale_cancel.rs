@@ -160,9 +160,9 @@ fn an_open_sale_is_cancelled_from_its_detail_and_a_payment_after_it_is_shown_to_
     let dir = tempfile::tempdir().expect("temp dir");
     let mut h = harness(dir.path());
     wait_ready(&mut h);
-    click(&mut h, "Encaisser");
+    click(&mut h, "Caisse");
     type_into(&mut h, "Montant", "1250,00");
-    click(&mut h, "Créer le paiement");
+    click(&mut h, "Encaisser");
     wait_for(&mut h, "the checkout to be created", |h| {
         h.state().cashier.current().is_some()
     });
@@ -187,7 +187,7 @@ fn an_open_sale_is_cancelled_from_its_detail_and_a_payment_after_it_is_shown_to_
     assert!(!has_label(&h, "Annuler la vente"), "offered no more");
 
     // The counter no longer offers its page.
-    click(&mut h, "Encaisser");
+    click(&mut h, "Caisse");
     assert!(
         h.state()
             .cashier
@@ -243,9 +243,9 @@ fn an_open_sale_is_listed_on_the_counter_after_a_restart_to_take_up_or_cancel() 
     let reference = {
         let mut h = harness(dir.path());
         wait_ready(&mut h);
-        click(&mut h, "Encaisser");
+        click(&mut h, "Caisse");
         type_into(&mut h, "Montant", "1250,00");
-        click(&mut h, "Créer le paiement");
+        click(&mut h, "Encaisser");
         wait_for(&mut h, "the checkout to be created", |h| {
             h.state().cashier.current().is_some()
         });

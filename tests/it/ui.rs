@@ -105,7 +105,7 @@ fn opens_in_french_with_every_tab_and_the_sandbox_badge() {
     let mut h = harness(dir.path());
     h.run_steps(3);
     for tab in [
-        "Encaisser",
+        "Caisse",
         "Transactions",
         "Remboursements",
         "Clôtures",
@@ -115,7 +115,7 @@ fn opens_in_french_with_every_tab_and_the_sandbox_badge() {
         assert!(has_label(&h, tab), "tab {tab} is missing");
     }
     assert!(has_label(&h, "SANDBOX"), "the sandbox badge is missing");
-    assert!(has_label(&h, "Créer le paiement"));
+    assert!(has_label(&h, "Encaisser"));
     h.get_by_label("Transactions").click();
     h.run_steps(3);
     assert_eq!(h.state().tab(), Tab::Transactions);
@@ -132,7 +132,7 @@ fn a_wrong_amount_is_explained_next_to_the_field_and_kept() {
         !matches!(h.state().startup(), Startup::Starting)
     });
     type_into(&mut h, "Montant", "12,345");
-    h.get_by_label("Créer le paiement").click();
+    h.get_by_label("Encaisser").click();
     h.run_steps(3);
     let error = h.state().cashier.amount_error().expect("an amount error");
     assert!(error.contains("deux décimales"), "{error}");
@@ -165,7 +165,7 @@ fn the_window_can_switch_to_english() {
     h.get_by_label("English").click();
     h.run_steps(3);
     assert!(has_label(&h, "Settings"));
-    assert!(has_label(&h, "Checkout"));
+    assert!(has_label(&h, "Counter"));
     assert!(!has_label(&h, "Réglages"));
 }
 
@@ -269,9 +269,9 @@ pub(crate) fn paid_sale(
     h: &mut Harness<'static, CadodeskApp>,
     amount: &str,
 ) -> cadodesk::ui::model::Checkout {
-    click(h, "Encaisser");
+    click(h, "Caisse");
     type_into(h, "Montant", amount);
-    click(h, "Créer le paiement");
+    click(h, "Encaisser");
     wait_for(h, "the checkout to be created", |h| {
         h.state().cashier.current().is_some()
     });
@@ -321,7 +321,8 @@ fn a_sale_paid_with_two_gift_cards_and_a_visa_then_refunded_in_part_and_exported
     for shown in ["n°1", "n°2", "•••• 0026"] {
         assert!(has_label(&h, shown), "tender {shown} is shown");
     }
-    assert_eq!(h.get_all_by_label("Bimpli CADO").count(), 2);
+    // Two gift card lines in the sale, and the day's gift card takings in "Aujourd'hui".
+    assert_eq!(h.get_all_by_label("Bimpli CADO").count(), 3);
     assert!(has_label(&h, "Visa"));
     assert!(has_label(&h, "Nouvelle vente"));
 

@@ -156,6 +156,8 @@ impl SettingsPanel {
             pin_hash: self.pin_hash.clone(),
             pin_threshold: threshold,
             pin_always: self.pin_always,
+            // The theme and text size are not this form's: the worker keeps the ones in force.
+            ..Settings::default()
         };
         Ok((settings, pin_change))
     }

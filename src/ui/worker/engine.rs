@@ -77,6 +77,20 @@ impl Engine {
             .ok_or_else(|| UiError::new(text::NOT_READY, "the till is not open"))
     }
 
+    /// The theme and text size in force, once stored.
+    pub(super) fn set_display(
+        &self,
+        theme: crate::app::settings::Theme,
+        text_size: crate::app::settings::TextSize,
+    ) {
+        let mut state = match self.state.lock() {
+            Ok(s) => s,
+            Err(p) => p.into_inner(),
+        };
+        state.settings.theme = theme;
+        state.settings.text_size = text_size;
+    }
+
     pub(super) fn set_till(&self, settings: Settings, till: Option<Till>) {
         let mut state = match self.state.lock() {
             Ok(s) => s,

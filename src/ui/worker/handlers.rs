@@ -108,6 +108,9 @@ pub(super) async fn handle_inner(
         | Command::ReceiptToPhone { .. }
         | Command::Backup { .. }
         | Command::TakeIn { .. }) => super::shop::handle(engine, c, outbox).await,
+        c @ (Command::LoadToday | Command::SetDisplay { .. }) => {
+            super::counter::handle(engine, c, outbox).await
+        }
         Command::LoadCheckout { id } => {
             let till = engine.till()?;
             let missing = id.clone();
@@ -380,6 +383,10 @@ pub(super) async fn handle_inner(
             pin_change,
         } => {
             let mut settings = *settings;
+            // The theme and text size change on their own (Réglages → Affichage), never through this form.
+            let current = engine.settings();
+            settings.theme = current.theme;
+            settings.text_size = current.text_size;
             if let Some(change) = pin_change {
                 let records = crate::till::Records::new(engine.ledger.clone(), &settings.operator);
                 let stored = blocking(move || {
@@ -473,6 +480,8 @@ pub(super) fn origin_of(command: &Command) -> Origin {
         | Command::SetReceiptPrinter { .. }
         | Command::PrinterTestPage => Origin::Printer,
         Command::ReceiptToPhone { .. } => Origin::ReceiptPhone,
+        Command::LoadToday => Origin::Today,
+        Command::SetDisplay { .. } => Origin::Display,
         Command::LoadAllTills { .. } | Command::TakeIn { .. } | Command::ExportAllTills { .. } => {
             Origin::AllTills
         }

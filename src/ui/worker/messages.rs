@@ -130,6 +130,15 @@ pub enum Command {
         /// The sale's reference.
         reference: String,
     },
+    /// Read the day so far for the counter ("Aujourd'hui").
+    LoadToday,
+    /// Choose the screen's theme and text size, a journaled setting.
+    SetDisplay {
+        /// The theme.
+        theme: crate::app::settings::Theme,
+        /// The text size.
+        text_size: crate::app::settings::TextSize,
+    },
     /// Read the receipt printer chosen.
     LoadReceiptPrinter,
     /// Choose the receipt printer (`None`: receipts go to PDF files), a journaled setting.
@@ -208,6 +217,7 @@ impl Command {
                 | Command::TakeIn { .. }
                 | Command::Backup { .. }
                 | Command::SetReceiptPrinter { .. }
+                | Command::SetDisplay { .. }
                 | Command::ReceiptToPhone { .. }
         )
     }
@@ -260,6 +270,10 @@ pub enum Origin {
     Printer,
     /// A receipt for the customer's phone.
     ReceiptPhone,
+    /// The day so far, on the counter.
+    Today,
+    /// The theme and text size.
+    Display,
 }
 
 /// What the worker tells the UI.
@@ -358,6 +372,15 @@ pub enum Event {
         address: Option<String>,
         /// Just chosen.
         saved: bool,
+    },
+    /// The day so far, for the counter.
+    Today(Box<crate::ui::model::Today>),
+    /// The theme and text size were stored.
+    DisplaySaved {
+        /// The theme.
+        theme: crate::app::settings::Theme,
+        /// The text size.
+        text_size: crate::app::settings::TextSize,
     },
     /// A test page was printed: where.
     PrinterTested(String),

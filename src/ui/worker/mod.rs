@@ -6,6 +6,7 @@
 //! from the settings, [`handlers`] carry each command out. Commands that change something (a sale, a refund, an
 //! export, the settings) run one after another in the order they were sent; reads run alongside.
 
+mod counter;
 mod engine;
 mod handlers;
 mod messages;
