@@ -27,14 +27,14 @@ log() { printf 'install-deps: %s\n' "$*"; }
 
 # Debian packages: each judge names what it uses.
 #   chromium                          headless browser test of the hosted page
-#   xvfb xauth imagemagick xdotool    the desktop app under a virtual display, screenshots
+#   xvfb xauth imagemagick xdotool zenity   the desktop app under a virtual display, screenshots, the save dialog
 #   dbus gnome-keyring libsecret-tools keyutils   the real OS keychain backends
 #   sqlite3                           inspecting ledger files in scripts
 #   python3-venv                      the venv for the official Python SDK
 #   poppler-utils                     pdftotext and pdftoppm, the readers of the Z report
 #   postgresql                        the central ledger's server (scripts/central-test.sh)
 #   lintian desktop-file-utils librsvg2-bin   the Debian package: its checks, the icon's sizes (scripts/package*.sh)
-APT_PACKAGES=(poppler-utils postgresql chromium xvfb xauth imagemagick xdotool dbus gnome-keyring libsecret-tools
+APT_PACKAGES=(poppler-utils postgresql chromium xvfb xauth imagemagick xdotool zenity dbus gnome-keyring libsecret-tools
     keyutils sqlite3 python3-venv ca-certificates lintian desktop-file-utils librsvg2-bin)
 
 is_installed() {

@@ -22,7 +22,7 @@ mkdir -p "$out"
 data="$(mktemp -d)"
 trap 'rm -rf "$data"' EXIT
 shots_taken=(cashier cashier-qr cashier-paid transactions refund refund-confirm refund-split refunds export-save-dialog
-  refunds-export counter-light counter-dark settings journal closing-confirm closings)
+  refunds-export counter-light counter-dark counter-150 settings journal closing-confirm closings)
 for name in "${shots_taken[@]}"; do rm -f "$out/$name.png"; done
 
 # The tour: the app shows each tab in turn (CADODESK_SCREENSHOT_TOUR), writing the tab's name to a file when it
@@ -34,6 +34,8 @@ CADODESK_DATA_DIR="$data" CADODESK_SCREENSHOT_TOUR="$data/tour" \
     set -euo pipefail
     "$0" >"$1/app.log" 2>&1 &
     app=$!
+    # The pointer rests below the window (no tooltip from wherever Xvfb put it).
+    xdotool mousemove 1 766 || true
     shots="$2"
     for _ in $(seq 1 600); do
       if [[ -f "$1/tour" ]]; then

@@ -225,9 +225,11 @@ impl CashierPanel {
     pub fn ui(&mut self, ui: &mut Ui, cx: &mut Cx<'_>) {
         let on_screen = self.current.as_ref().map(|c| c.id.clone());
         let mut action = None;
+        // "Aujourd'hui" takes a third of the width, at most 390 points: the sale keeps the rest at 150 % text.
+        let today_width = (ui.available_width() * 0.34).clamp(280.0, 390.0);
         egui::Panel::right("today")
             .resizable(false)
-            .exact_size(390.0)
+            .exact_size(today_width)
             .show(ui, |ui| {
                 egui::ScrollArea::vertical()
                     .id_salt("today-scroll")
@@ -247,67 +249,89 @@ impl CashierPanel {
             Some(TodayAction::Show(id)) => self.show_in_transactions = Some(id),
             None => {}
         }
+        let room = ui.available_size();
         egui::ScrollArea::vertical()
             .id_salt("counter-scroll")
             .show(ui, |ui| {
                 if self.current.is_none() {
-                    self.form_ui(ui, cx);
+                    self.form_ui(ui, cx, room);
                 } else {
                     self.checkout_ui(ui, cx);
                 }
             });
     }
 
-    fn form_ui(&mut self, ui: &mut Ui, cx: &mut Cx<'_>) {
-        let lang = cx.lang;
-        ui.add_space(8.0);
+    /// The form: the amount, the keypad and "Encaisser" in one column, the reference and the e-mail beside it (or
+    /// under it when `room` is narrow). The keys are as high as `room` allows for "Encaisser" to stay on screen,
+    /// never under a finger's 44 points.
+    fn form_ui(&mut self, ui: &mut Ui, cx: &mut Cx<'_>, room: egui::Vec2) {
+        // Short of room (large text on a small screen), the heading goes: the tab already says where we are.
+        let compact = room.y < 520.0;
+        if !compact {
+            ui.add_space(8.0);
+        }
         let mut enter = false;
-        ui.horizontal_top(|ui| {
-            ui.vertical(|ui| {
-                ui.set_width(COLUMN);
-                ui.heading(text::NEW_SALE_HEADING.get(lang));
-                ui.add_space(6.0);
-                enter |= self.amount_ui(ui, cx);
-                ui.add_space(8.0);
-                if keypad::keypad_ui(ui, &mut self.amount, lang) {
-                    self.keyed = true;
-                    if self.amount_error.is_some() {
-                        self.amount_error = Amount::parse_positive(&self.amount)
-                            .err()
-                            .map(|e| e.localize(lang));
-                    }
-                }
-                ui.add_space(10.0);
-                let button = egui::Button::new(
-                    RichText::new(text::CREATE_PAYMENT.get(lang))
-                        .size(26.0)
-                        .strong()
-                        .color(egui::Color32::WHITE),
-                )
-                .fill(widgets::OK_GREEN)
-                .min_size(egui::vec2(COLUMN, 64.0));
-                let clicked = ui.add_enabled(!self.creating, button).clicked();
-                if self.creating {
-                    ui.horizontal(|ui| {
-                        widgets::busy_ui(ui);
-                        ui.label(text::CREATING.get(lang));
-                    });
-                }
-                enter |= clicked;
-                if let Some(e) = &self.create_error {
-                    ui.add_space(6.0);
-                    widgets::error_ui(ui, lang, e, "create");
-                }
+        // Heading, amount, gaps and "Encaisser" take about 230 points; the four rows of keys share the rest.
+        let fixed = if compact { 190.0 } else { 230.0 };
+        let key_height = (room.y - fixed - 3.0 * 8.0) / 4.0;
+        if room.x >= COLUMN + 24.0 + 300.0 {
+            ui.horizontal_top(|ui| {
+                ui.vertical(|ui| enter |= self.column_ui(ui, cx, key_height, compact));
+                ui.add_space(24.0);
+                ui.vertical(|ui| {
+                    ui.add_space(40.0);
+                    enter |= self.details_ui(ui, cx);
+                });
             });
-            ui.add_space(24.0);
-            ui.vertical(|ui| {
-                ui.add_space(40.0);
-                enter |= self.details_ui(ui, cx);
-            });
-        });
+        } else {
+            enter |= self.column_ui(ui, cx, key_height, compact);
+            ui.add_space(16.0);
+            enter |= self.details_ui(ui, cx);
+        }
         if enter && !self.creating && self.current.is_none() {
             self.submit(cx);
         }
+    }
+
+    /// The amount, the keypad and "Encaisser". True when Enter was pressed in the amount or the button clicked.
+    fn column_ui(&mut self, ui: &mut Ui, cx: &mut Cx<'_>, key_height: f32, compact: bool) -> bool {
+        let lang = cx.lang;
+        ui.set_width(COLUMN);
+        if !compact {
+            ui.heading(text::NEW_SALE_HEADING.get(lang));
+            ui.add_space(6.0);
+        }
+        let mut enter = self.amount_ui(ui, cx);
+        ui.add_space(8.0);
+        if keypad::keypad_ui(ui, &mut self.amount, lang, key_height) {
+            self.keyed = true;
+            if self.amount_error.is_some() {
+                self.amount_error = Amount::parse_positive(&self.amount)
+                    .err()
+                    .map(|e| e.localize(lang));
+            }
+        }
+        ui.add_space(10.0);
+        let button = egui::Button::new(
+            RichText::new(text::CREATE_PAYMENT.get(lang))
+                .size(26.0)
+                .strong()
+                .color(egui::Color32::WHITE),
+        )
+        .fill(widgets::OK_GREEN)
+        .min_size(egui::vec2(COLUMN, 60.0));
+        enter |= ui.add_enabled(!self.creating, button).clicked();
+        if self.creating {
+            ui.horizontal(|ui| {
+                widgets::busy_ui(ui);
+                ui.label(text::CREATING.get(lang));
+            });
+        }
+        if let Some(e) = &self.create_error {
+            ui.add_space(6.0);
+            widgets::error_ui(ui, lang, e, "create");
+        }
+        enter
     }
 
     /// The amount, big, with its error under it. True when Enter was pressed in it.

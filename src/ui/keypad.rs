@@ -74,12 +74,15 @@ pub fn press(typed: &str, key: Key, lang: Lang) -> String {
 
 /// The side of a key, in points: well over the 44 points a finger needs.
 pub const KEY_WIDTH: f32 = 104.0;
-/// The height of a key.
+/// The height of a key when the screen has room; never less than [`MIN_KEY_HEIGHT`].
 pub const KEY_HEIGHT: f32 = 62.0;
+/// The least height of a key: a finger's target.
+pub const MIN_KEY_HEIGHT: f32 = 44.0;
 
-/// Draws the keypad (7 8 9 / 4 5 6 / 1 2 3 / separator 0 back) and applies a key pressed to `typed`. True when the
-/// amount changed.
-pub fn keypad_ui(ui: &mut Ui, typed: &mut String, lang: Lang) -> bool {
+/// Draws the keypad (7 8 9 / 4 5 6 / 1 2 3 / separator 0 back), keys `key_height` high (clamped to
+/// [`MIN_KEY_HEIGHT`]..=[`KEY_HEIGHT`]), and applies a key pressed to `typed`. True when the amount changed.
+pub fn keypad_ui(ui: &mut Ui, typed: &mut String, lang: Lang, key_height: f32) -> bool {
+    let key_height = key_height.clamp(MIN_KEY_HEIGHT, KEY_HEIGHT);
     let separator = match lang {
         Lang::Fr => ",",
         Lang::En => ".",
@@ -114,7 +117,7 @@ pub fn keypad_ui(ui: &mut Ui, typed: &mut String, lang: Lang) -> bool {
             for row in rows {
                 for (key, label) in row {
                     let button = egui::Button::new(RichText::new(label).size(28.0))
-                        .min_size(egui::vec2(KEY_WIDTH, KEY_HEIGHT));
+                        .min_size(egui::vec2(KEY_WIDTH, key_height));
                     let response = ui.add(button);
                     let response = if key == Key::Back {
                         response.on_hover_text(lang.pick(

@@ -110,12 +110,8 @@ impl TodayPanel {
         if let Some(e) = &self.error {
             widgets::error_ui(ui, lang, e, "today");
         }
-        match &self.today {
-            Some(today) => totals_ui(ui, lang, today),
-            None => {
-                ui.label(RichText::new(lang.pick("Lecture du jour…", "Reading the day…")).weak());
-            }
-        }
+        // Before the first reading, the same lines without figures: nothing below moves when they come.
+        totals_ui(ui, lang, self.today.as_ref());
         let mut action = open_sales_ui(ui, lang, open_sales, on_screen);
         if let Some(today) = &self.today
             && let Some(a) = last_sales_ui(ui, lang, today)
@@ -141,20 +137,28 @@ fn since_words(since: DateTime<Utc>, lang: Lang) -> String {
     }
 }
 
-fn totals_ui(ui: &mut Ui, lang: Lang, today: &Today) {
-    let t = &today.totals;
-    ui.label(
-        RichText::new(format!(
+fn totals_ui(ui: &mut Ui, lang: Lang, today: Option<&Today>) {
+    let empty = crate::domain::closing::PeriodTotals::default();
+    let t = today.map_or(&empty, |t| &t.totals);
+    // A figure, or a dash until the day is read.
+    let figure = |cents: i64| match today {
+        Some(_) => euros(cents, lang),
+        None => "–".to_string(),
+    };
+    let since = match today {
+        Some(today) => format!(
             "{} : {}",
             since_words(today.since, lang),
             lang.pick(
                 "ce que comptera la clôture du jour",
                 "what the daily closing will count"
             )
-        ))
-        .small()
-        .weak(),
-    );
+        ),
+        None => lang
+            .pick("Lecture du jour…", "Reading the day…")
+            .to_string(),
+    };
+    ui.label(RichText::new(since).small().weak());
     ui.add_space(4.0);
     egui::Grid::new("today-totals")
         .num_columns(2)
@@ -175,8 +179,8 @@ fn totals_ui(ui: &mut Ui, lang: Lang, today: &Today) {
             };
             row(
                 ui,
-                lang.pick("Ventes", "Sales").into(),
-                t.sales_count.to_string(),
+                lang.pick("Ventes encaissées", "Sales paid").into(),
+                today.map_or("–".to_string(), |_| t.sales_count.to_string()),
                 false,
             );
             // The three kinds a CADO till takes always shown, in the closing's order; any other after them.
@@ -186,13 +190,13 @@ fn totals_ui(ui: &mut Ui, lang: Lang, today: &Today) {
                     .iter()
                     .find(|l| l.kind == kind)
                     .map_or(0, |l| l.payments_cents);
-                row(ui, kind_label(kind, lang), euros(cents, lang), false);
+                row(ui, kind_label(kind, lang), figure(cents), false);
             }
             for l in t.by_tender.iter().filter(|l| l.kind == "other") {
                 row(
                     ui,
                     kind_label(&l.kind, lang),
-                    euros(l.payments_cents, lang),
+                    figure(l.payments_cents),
                     false,
                 );
             }
@@ -203,13 +207,13 @@ fn totals_ui(ui: &mut Ui, lang: Lang, today: &Today) {
                     lang.pick("Remboursements", "Refunds"),
                     t.refunds_count
                 ),
-                euros(-t.refunds_cents, lang),
+                figure(-t.refunds_cents),
                 false,
             );
             row(
                 ui,
                 lang.pick("Net", "Net").into(),
-                euros(t.net_cents(), lang),
+                figure(t.net_cents()),
                 true,
             );
         });

@@ -53,6 +53,8 @@ enum Step {
     ShotCounterLight,
     CounterDark,
     ShotCounterDark,
+    CounterLarge,
+    ShotCounterLarge,
     Settings,
     ShotSettings,
     Journal,
@@ -348,7 +350,19 @@ impl Tour {
                 self.go(Step::ShotCounterDark);
             }
             Step::ShotCounterDark if app.settings().theme == Theme::Dark && self.settled(1000) => {
-                self.ask("shot:counter-dark".into(), Step::Settings);
+                self.ask("shot:counter-dark".into(), Step::CounterLarge);
+            }
+            Step::CounterLarge => {
+                cx.send(Command::SetDisplay {
+                    theme: Theme::Light,
+                    text_size: TextSize::from_percent(150).unwrap_or(TextSize::NORMAL),
+                });
+                self.go(Step::ShotCounterLarge);
+            }
+            Step::ShotCounterLarge
+                if app.settings().text_size.percent() == 150 && self.settled(1000) =>
+            {
+                self.ask("shot:counter-150".into(), Step::Settings);
             }
             Step::Settings => {
                 // Back to the system's theme (light on a bare X server), as a fresh till has it.

@@ -240,11 +240,17 @@ fn the_theme_follows_the_system_until_one_is_chosen_and_the_text_size_applies_at
             h.state().settings().text_size == TextSize::from_percent(150).unwrap()
                 && (h.ctx.zoom_factor() - 1.5).abs() < 1e-6
         });
-        // Everything is larger on the screen: a key of the keypad is half as high again in pixels.
+        // Everything is larger on the screen; the keys give up height (never under 44 points, 66 pixels here) so
+        // that "Encaisser" stays on a 768-pixel screen.
         click(&mut h, "Caisse");
-        let points = h.get_by_role_and_label(Role::Button, "7").rect().height();
-        let pixels = points * h.ctx.pixels_per_point();
-        assert!(pixels >= 1.5 * 60.0, "a key is {pixels} pixels high");
+        let ppp = h.ctx.pixels_per_point();
+        let key = h.get_by_role_and_label(Role::Button, "7").rect().height() * ppp;
+        assert!(key >= 1.5 * 44.0, "a key is {key} pixels high");
+        let charge = h.get_by_role_and_label(Role::Button, "Encaisser").rect();
+        assert!(
+            charge.max.y * ppp <= 768.0 && charge.height() >= 44.0,
+            "Encaisser on screen: {charge:?}"
+        );
     }
     // Kept: the next start opens dark, at 150 %.
     let mut h = harness(dir.path());
