@@ -28,8 +28,11 @@ CADODESK_DATA_DIR="$data" CADODESK_BENCH_TOUR="$data/tour" LIBGL_ALWAYS_SOFTWARE
     "$bin" >"$data/app.log" 2>&1 &
     app=$!
     tick="$(getconf CLK_TCK)"
-    # User plus system time of every thread of the app, in clock ticks.
-    cpu() { awk "{ print \$14 + \$15 }" "/proc/$app/stat"; }
+    # User plus system time of every thread of the app, in clock ticks (fields 14 and 15 of /proc/PID/stat).
+    cpu() {
+      [[ -r "/proc/$app/stat" ]] || { echo "bench-counter-cpu: the app stopped" >&2; return 1; }
+      awk "{ print \$14 + \$15 }" "/proc/$app/stat"
+    }
     for _ in $(seq 1 900); do
       if [[ -f "$data/tour" ]]; then
         step="$(cat "$data/tour")"
@@ -37,9 +40,9 @@ CADODESK_DATA_DIR="$data" CADODESK_BENCH_TOUR="$data/tour" LIBGL_ALWAYS_SOFTWARE
           done) rm -f "$data/tour"; break ;;
           measure:*)
             name="${step#measure:}"
-            a="$(cpu)"; t0="$(date +%s.%N)"
+            a="$(cpu)" || break; t0="$(date +%s.%N)"
             sleep "$seconds"
-            b="$(cpu)"; t1="$(date +%s.%N)"
+            b="$(cpu)" || break; t1="$(date +%s.%N)"
             python3 -c "import sys; a,b,t,t0,t1=map(float,sys.argv[1:6]); print(f\"counter_cpu_{sys.argv[6]}_pct={100*(b-a)/t/(t1-t0):.2f}\")" \
               "$a" "$b" "$tick" "$t0" "$t1" "$name" ;;
         esac
@@ -49,7 +52,7 @@ CADODESK_DATA_DIR="$data" CADODESK_BENCH_TOUR="$data/tour" LIBGL_ALWAYS_SOFTWARE
     done
     kill "$app" 2>/dev/null || true
     wait "$app" 2>/dev/null || true
-  ' "$bin" "$data" "$seconds" | tee "$out/counter-cpu.txt"
+  ' "$bin" "$data" "$seconds" | tee "$out/counter-cpu.txt" || true
 echo "counter_cpu_seconds=$seconds"
 grep -q counter_cpu_continuous_pct "$out/counter-cpu.txt" || {
   echo "bench-counter-cpu: the tour did not finish; the app said:" >&2

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Takes a PNG of each screen of the real app under Xvfb, for the README: assets/screenshots/<tab>.png.
+# Takes a PNG of each screen of the real app under Xvfb, for the README: assets/screenshots/<tab>.png (or
+# $SCREENSHOTS_OUT/<tab>.png). Fails when a picture was not taken or the export chosen in the save dialog is missing.
 # Installs what it needs (xvfb, xauth, imagemagick, xdotool, zenity) when missing. The app runs on the embedded
 # sandbox with a fresh data directory; a first sale is made and paid so the screens are not empty.
 set -euo pipefail
@@ -17,7 +18,8 @@ fi
 # The dev profile is enough for still pictures and reuses the test build (dependencies are optimised anyway).
 cargo test --no-run --test it
 bin="${CARGO_TARGET_DIR:-target}/debug/cadodesk"
-out=assets/screenshots
+# SCREENSHOTS_OUT: another folder (CI checks the tour there without touching the README's pictures).
+out="${SCREENSHOTS_OUT:-assets/screenshots}"
 mkdir -p "$out"
 data="$(mktemp -d)"
 trap 'rm -rf "$data"' EXIT

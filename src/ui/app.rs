@@ -355,13 +355,14 @@ impl CadodeskApp {
             self.styled = true;
             crate::ui::look::till_style(ui.ctx());
         }
+        self.drain_events();
+        // After the events: a theme or text size just stored shows in this very frame.
         crate::ui::look::apply(
             ui.ctx(),
             &mut self.display,
             self.settings.theme,
             self.settings.text_size,
         );
-        self.drain_events();
         let lang = self.settings.lang;
         let mut new_tab = self.tab;
 

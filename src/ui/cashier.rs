@@ -51,6 +51,9 @@ pub struct CashierPanel {
     pub cancel: CancelSale,
     /// The sales still open (left by a restart, or for another sale), to take up again.
     open_sales: Vec<Checkout>,
+    /// Sales seen over (paid, cancelled, expired) since the list was asked for: a list read just before is not
+    /// allowed to bring them back.
+    over: std::collections::HashSet<String>,
     /// "Aujourd'hui".
     pub today: TodayPanel,
     /// A sale to open in Transactions (its hosted checkout id), for the app to take.
@@ -100,7 +103,13 @@ impl CashierPanel {
                     self.open_sales.insert(0, (**checkout).clone());
                 }
             }
-            Event::OpenSales(sales) => self.open_sales = sales.clone(),
+            Event::OpenSales(sales) => {
+                self.open_sales = sales
+                    .iter()
+                    .filter(|s| !self.over.contains(&s.id))
+                    .cloned()
+                    .collect();
+            }
             Event::ReceiptOnPhone(url) => {
                 self.phone_busy = false;
                 self.phone_error = None;
@@ -114,6 +123,9 @@ impl CashierPanel {
                 self.phone_error = Some(error.clone());
             }
             Event::CheckoutUpdated(checkout) => {
+                if !checkout.can_be_abandoned() {
+                    self.over.insert(checkout.id.clone());
+                }
                 if let Some(i) = self.open_sales.iter().position(|s| s.id == checkout.id) {
                     if checkout.can_be_abandoned() {
                         self.open_sales[i] = (**checkout).clone();
@@ -200,6 +212,7 @@ impl CashierPanel {
     pub(crate) fn new_sale(&mut self, cx: &mut Cx<'_>) {
         *self = CashierPanel {
             open_sales: std::mem::take(&mut self.open_sales),
+            over: std::mem::take(&mut self.over),
             today: std::mem::take(&mut self.today),
             ..CashierPanel::default()
         };
@@ -215,6 +228,7 @@ impl CashierPanel {
             refreshing: true,
             amount_focused: true,
             open_sales: std::mem::take(&mut self.open_sales),
+            over: std::mem::take(&mut self.over),
             today: std::mem::take(&mut self.today),
             ..CashierPanel::default()
         };
@@ -239,6 +253,10 @@ impl CashierPanel {
                             .ui(ui, cx, &self.open_sales, on_screen.as_deref());
                     });
             });
+        // While a sale is being created, its answer would replace the one taken up: the list waits.
+        if self.creating {
+            action = None;
+        }
         match action {
             Some(TodayAction::TakeUp(sale)) => self.take_up(sale, cx),
             Some(TodayAction::Cancel(sale)) => {
@@ -364,7 +382,7 @@ impl CashierPanel {
                 r.request_focus();
                 cursor_to_end(ui.ctx(), r.id, &self.amount);
             }
-            enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            enter = r.lost_focus() && widgets::enter_pressed(ui);
         });
         if let Some(e) = &self.amount_error {
             widgets::field_error_ui(ui, e);
@@ -386,7 +404,7 @@ impl CashierPanel {
                     .desired_width(300.0),
             )
             .labelled_by(label.id);
-        enter |= r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        enter |= r.lost_focus() && widgets::enter_pressed(ui);
         if r.changed() && self.reference.trim().chars().count() <= 40 {
             self.reference_error = None;
         }
@@ -404,7 +422,7 @@ impl CashierPanel {
                     .desired_width(300.0),
             )
             .labelled_by(label.id);
-        enter |= r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        enter |= r.lost_focus() && widgets::enter_pressed(ui);
         let email = self.email.trim();
         if r.changed() && (email.is_empty() || looks_like_email(email)) {
             self.email_error = None;
@@ -415,8 +433,8 @@ impl CashierPanel {
         ui.add_space(10.0);
         ui.label(
             RichText::new(lang.pick(
-                "Entrée encaisse ; le client paie sur la page Worldline (QR code ou navigateur).",
-                "Enter charges; the customer pays on the Worldline page (QR code or browser).",
+                "Touche Entrée : encaisser. Le client paie sur la page Worldline (QR code ou navigateur).",
+                "Press Enter to charge. The customer pays on the Worldline page (QR code or browser).",
             ))
             .weak(),
         );

@@ -18,29 +18,28 @@ pub enum Key {
     Clear,
 }
 
-/// Digits before the decimal separator the keypad accepts: nine hundred thousand euros and more is not a sale.
+/// Digits before the decimal separator the keypad accepts: a million euros is not a sale.
 const MAX_WHOLE_DIGITS: usize = 6;
 
-/// The amount as typed after `key`. A key that would make no amount (a third decimal, a second separator, a
-/// seventh whole digit) changes nothing; a leading zero is replaced by the digit after it.
+/// The amount as typed after `key`. The keypad works on the bare number: spaces, the euro sign and `EUR` typed by
+/// hand are dropped first ("1 234,50 €" becomes "1234,50"). A key that would make no amount (a third decimal, a
+/// second separator, a seventh whole digit) changes nothing more; a leading zero is replaced by the digit after it.
 pub fn press(typed: &str, key: Key, lang: Lang) -> String {
     let separator = match lang {
         Lang::Fr => ',',
         Lang::En => '.',
     };
-    let mut out = typed.to_string();
+    let mut out: String = typed
+        .replace("EUR", "")
+        .chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '€' | '\u{202f}'))
+        // In English a comma groups thousands ("1,234.50"); in French either mark is the decimal one.
+        .filter(|c| !(lang == Lang::En && *c == ','))
+        .collect();
     match key {
         Key::Clear => out.clear(),
         Key::Back => {
-            // A space or the euro sign typed by hand goes with the digit before it.
-            let trim = |out: &mut String| {
-                while out.ends_with([' ', '\u{a0}', '\u{202f}', '€']) {
-                    out.pop();
-                }
-            };
-            trim(&mut out);
             out.pop();
-            trim(&mut out);
         }
         Key::Decimal => {
             if !out.contains([',', '.']) {
@@ -121,15 +120,17 @@ pub fn keypad_ui(ui: &mut Ui, typed: &mut String, lang: Lang, key_height: f32) -
                     let response = ui.add(button);
                     let response = if key == Key::Back {
                         response.on_hover_text(lang.pick(
-                            "Effacer le dernier chiffre (appui long : tout effacer)",
-                            "Delete the last digit (long press: clear)",
+                            "Effacer le dernier chiffre (appui long ou clic droit : tout effacer)",
+                            "Delete the last digit (long press or right click: clear all)",
                         ))
                     } else {
                         response
                     };
                     if response.clicked() {
                         pressed = Some(key);
-                    } else if key == Key::Back && response.long_touched() {
+                    } else if key == Key::Back
+                        && (response.long_touched() || response.secondary_clicked())
+                    {
                         pressed = Some(Key::Clear);
                     }
                 }
@@ -181,9 +182,20 @@ mod tests {
     }
 
     #[test]
+    fn an_amount_typed_by_hand_goes_on_as_a_bare_number() {
+        use Key::*;
+        assert_eq!(press("17 €", Digit(5), Lang::Fr), "175");
+        assert_eq!(press("17,5 €", Digit(0), Lang::Fr), "17,50");
+        assert_eq!(press("17 €", Decimal, Lang::Fr), "17,");
+        assert_eq!(press("€1,234.5", Digit(0), Lang::En), "1234.50");
+        assert_eq!(press("12 EUR", Digit(3), Lang::Fr), "123");
+    }
+
+    #[test]
     fn back_and_clear_take_characters_away() {
         assert_eq!(press("17,50", Key::Back, Lang::Fr), "17,5");
         assert_eq!(press("17,50 €", Key::Back, Lang::Fr), "17,5");
+        assert_eq!(press("1 234", Key::Back, Lang::Fr), "123");
         assert_eq!(press("", Key::Back, Lang::Fr), "");
         assert_eq!(press("17,50", Key::Clear, Lang::Fr), "");
     }

@@ -50,7 +50,6 @@ fn moves_money(event: &Event) -> bool {
             | Event::CheckoutUpdated(_)
             | Event::RefundRecorded(_)
             | Event::DayClosed(_)
-            | Event::TakenIn(_)
     )
 }
 
@@ -146,16 +145,15 @@ fn totals_ui(ui: &mut Ui, lang: Lang, today: Option<&Today>) {
         None => "–".to_string(),
     };
     let since = match today {
-        Some(today) => format!(
-            "{} : {}",
-            since_words(today.since, lang),
+        Some(today) => lang.labelled(
+            &since_words(today.since, lang),
             lang.pick(
                 "ce que comptera la clôture du jour",
-                "what the daily closing will count"
-            )
+                "what the daily closing will count",
+            ),
         ),
         None => lang
-            .pick("Lecture du jour…", "Reading the day…")
+            .pick("Lecture du jour…", "Loading today's figures…")
             .to_string(),
     };
     ui.label(RichText::new(since).small().weak());
@@ -179,7 +177,7 @@ fn totals_ui(ui: &mut Ui, lang: Lang, today: Option<&Today>) {
             };
             row(
                 ui,
-                lang.pick("Ventes encaissées", "Sales paid").into(),
+                lang.pick("Ventes encaissées", "Paid sales").into(),
                 today.map_or("–".to_string(), |_| t.sales_count.to_string()),
                 false,
             );

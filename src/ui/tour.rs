@@ -423,6 +423,7 @@ impl Tour {
             }
             Step::BenchContinuous => {
                 self.continuous = true;
+                ctx.request_repaint();
                 self.ask("measure:continuous".into(), Step::Finish);
             }
             Step::Finish => {

@@ -169,6 +169,23 @@ pub fn busy_every_ui(ui: &mut Ui, tick: std::time::Duration) -> egui::Response {
     response
 }
 
+/// Enter was pressed this frame, not held down (a held key repeats: one press is one action, never two).
+pub fn enter_pressed(ui: &Ui) -> bool {
+    ui.input(|i| {
+        i.events.iter().any(|e| {
+            matches!(
+                e,
+                egui::Event::Key {
+                    key: egui::Key::Enter,
+                    pressed: true,
+                    repeat: false,
+                    ..
+                }
+            )
+        })
+    })
+}
+
 /// An amount field with the euro sign where the language puts it: after the number in French ("17,50 €"), before
 /// it in English ("€17.50"). `field` adds the field; `size` is the sign's text size (the body's when `None`).
 pub fn with_currency<R>(

@@ -85,8 +85,8 @@ fn aujourd_hui_adds_up_the_day_per_tender_with_its_refunds_open_sales_and_last_s
         (by("gift_card"), by("visa"), by("mastercard")),
         (7000, 1750, 0)
     );
+    // 70 € is the gift cards' takings only: the sale's lines say 50 € and 20 €.
     assert!(has_label(&h, "70,00\u{a0}€"), "gift cards' takings shown");
-    assert!(has_label(&h, "17,50\u{a0}€"), "Visa's takings shown");
     assert_eq!(t.last_sales.len(), 1);
 
     // A refund of 30 € split by the till, from the sale's detail; back at the counter the day says it.
@@ -101,7 +101,16 @@ fn aujourd_hui_adds_up_the_day_per_tender_with_its_refunds_open_sales_and_last_s
             .today()
             .is_some_and(|t| t.totals.refunds_cents == 3000)
     });
-    assert!(has_label(&h, "Remboursements (1)") || has_label(&h, "Remboursements (2)"));
+    let refunds = h
+        .state()
+        .cashier
+        .today
+        .today()
+        .unwrap()
+        .totals
+        .refunds_count;
+    assert!(refunds >= 1, "the till's split is one refund per card");
+    assert!(has_label(&h, &format!("Remboursements ({refunds})")));
     assert!(has_label(&h, "-30,00\u{a0}€"), "refunds shown as money out");
     assert!(has_label(&h, "57,50\u{a0}€"), "net: 87,50 less 30,00");
 
@@ -132,6 +141,18 @@ fn aujourd_hui_adds_up_the_day_per_tender_with_its_refunds_open_sales_and_last_s
         h.state().cashier.current().is_some_and(|c| c.id == open.id)
     });
     assert!(has_label(&h, "En attente du paiement"));
+
+    // "Annuler" beside an open sale shows it with the cancel question asked.
+    click(&mut h, "Nouvelle vente");
+    wait_for(&mut h, "the form again, the open sale listed", |h| {
+        h.state().cashier.current().is_none() && h.state().cashier.open_sales().len() == 1
+    });
+    click(&mut h, "Annuler");
+    wait_for(&mut h, "the open sale with its cancel question", |h| {
+        h.state().cashier.current().is_some_and(|c| c.id == open.id)
+            && h.state().cashier.cancel.is_open_for(&open.id)
+    });
+    assert!(has_label(&h, "Motif de l'annulation"));
 
     // A line of the last sales opens the sale in Transactions.
     h.query_all_by_role(Role::Button)
@@ -235,20 +256,22 @@ fn the_theme_follows_the_system_until_one_is_chosen_and_the_text_size_applies_at
         h.run_steps(3);
         assert_eq!(h.ctx.theme(), egui::Theme::Dark);
 
+        // The app's own window: 1366×740.
+        h.set_size(egui::vec2(1366.0, 740.0));
         click(&mut h, "150 %");
         wait_for(&mut h, "the text size stored and applied", |h| {
             h.state().settings().text_size == TextSize::from_percent(150).unwrap()
                 && (h.ctx.zoom_factor() - 1.5).abs() < 1e-6
         });
         // Everything is larger on the screen; the keys give up height (never under 44 points, 66 pixels here) so
-        // that "Encaisser" stays on a 768-pixel screen.
+        // that "Encaisser" stays inside the 740-pixel window.
         click(&mut h, "Caisse");
         let ppp = h.ctx.pixels_per_point();
         let key = h.get_by_role_and_label(Role::Button, "7").rect().height() * ppp;
         assert!(key >= 1.5 * 44.0, "a key is {key} pixels high");
         let charge = h.get_by_role_and_label(Role::Button, "Encaisser").rect();
         assert!(
-            charge.max.y * ppp <= 768.0 && charge.height() >= 44.0,
+            charge.max.y * ppp <= 740.0 && charge.height() >= 44.0,
             "Encaisser on screen: {charge:?}"
         );
     }

@@ -32,12 +32,18 @@ fn banner(checkout: &Checkout, lang: Lang) -> (egui::Color32, String) {
         ),
         CheckoutState::PartiallyPaid => (
             egui::Color32::from_rgb(196, 98, 0),
-            format!(
-                "{} : {} {}",
-                checkout.status.label(lang),
-                lang.pick("reste", "left"),
-                checkout.left_to_pay().display(lang)
-            ),
+            match lang {
+                Lang::Fr => format!(
+                    "{} : reste {}",
+                    checkout.status.label(lang),
+                    checkout.left_to_pay().display(lang)
+                ),
+                Lang::En => format!(
+                    "{}: {} left",
+                    checkout.status.label(lang),
+                    checkout.left_to_pay().display(lang)
+                ),
+            },
         ),
         CheckoutState::Paid => (widgets::OK_GREEN, text::PAID_BIG.get(lang).to_string()),
         other => (widgets::ERROR_RED, other.label(lang).to_string()),
@@ -81,10 +87,7 @@ impl CashierPanel {
         ui.add_space(10.0);
         // The sale is over (paid, declined, expired, cancelled): Enter starts the next one.
         let over = checkout.status.is_final() || checkout.abandoned.is_some();
-        if over
-            && ui.memory(|m| m.focused().is_none())
-            && ui.input(|i| i.key_pressed(egui::Key::Enter))
-        {
+        if over && ui.memory(|m| m.focused().is_none()) && widgets::enter_pressed(ui) {
             self.new_sale(cx);
             return;
         }

@@ -15,6 +15,8 @@ use crate::ui::worker::{Command, Event, Origin};
 pub struct DisplaySection {
     theme: Theme,
     text_size: TextSize,
+    /// What is in force (stored), to go back to when a choice is refused.
+    in_force: (Theme, TextSize),
     busy: bool,
     error: Option<UiError>,
 }
@@ -24,6 +26,7 @@ impl Default for DisplaySection {
         DisplaySection {
             theme: Theme::System,
             text_size: TextSize::NORMAL,
+            in_force: (Theme::System, TextSize::NORMAL),
             busy: false,
             error: None,
         }
@@ -33,7 +36,7 @@ impl Default for DisplaySection {
 /// A theme's name on the screen.
 pub fn theme_name(theme: Theme, lang: Lang) -> &'static str {
     match theme {
-        Theme::System => lang.pick("Comme le système", "As the system"),
+        Theme::System => lang.pick("Comme le système", "System default"),
         Theme::Light => lang.pick("Clair", "Light"),
         Theme::Dark => lang.pick("Sombre", "Dark"),
     }
@@ -42,6 +45,7 @@ pub fn theme_name(theme: Theme, lang: Lang) -> &'static str {
 impl DisplaySection {
     /// Shows what is in force.
     pub fn load(&mut self, theme: Theme, text_size: TextSize) {
+        self.in_force = (theme, text_size);
         if !self.busy {
             self.theme = theme;
             self.text_size = text_size;
@@ -54,6 +58,7 @@ impl DisplaySection {
         self.error = None;
         self.theme = theme;
         self.text_size = text_size;
+        self.in_force = (theme, text_size);
     }
 
     /// The last error, if any.
@@ -70,6 +75,8 @@ impl DisplaySection {
         {
             self.busy = false;
             self.error = Some(error.clone());
+            // Refused: the choices show what is in force again.
+            (self.theme, self.text_size) = self.in_force;
         }
     }
 
@@ -79,6 +86,7 @@ impl DisplaySection {
         ui.add_space(10.0);
         ui.heading(lang.pick("Affichage", "Display"));
         let (theme, size) = (self.theme, self.text_size);
+        let ready = cx.ready;
         egui::Grid::new("display-grid")
             .num_columns(2)
             .spacing([10.0, 8.0])
@@ -86,7 +94,7 @@ impl DisplaySection {
                 ui.label(lang.pick("Thème", "Theme"));
                 ui.horizontal(|ui| {
                     for t in Theme::ALL {
-                        ui.add_enabled_ui(!self.busy, |ui| {
+                        ui.add_enabled_ui(!self.busy && ready, |ui| {
                             ui.radio_value(&mut self.theme, t, theme_name(t, lang));
                         });
                     }
@@ -95,7 +103,7 @@ impl DisplaySection {
                 ui.label(lang.pick("Taille du texte", "Text size"));
                 ui.horizontal(|ui| {
                     for s in TextSize::ALL {
-                        ui.add_enabled_ui(!self.busy, |ui| {
+                        ui.add_enabled_ui(!self.busy && ready, |ui| {
                             ui.radio_value(&mut self.text_size, s, format!("{} %", s.percent()));
                         });
                     }
@@ -109,7 +117,7 @@ impl DisplaySection {
             ))
             .small(),
         );
-        if (self.theme, self.text_size) != (theme, size) && cx.ready {
+        if (self.theme, self.text_size) != (theme, size) && ready {
             self.busy = true;
             self.error = None;
             cx.send(Command::SetDisplay {
