@@ -2,7 +2,7 @@
 # The Debian package as a shop gets it: built by scripts/package.sh (or CADODESK_DEB=path), checked by lintian (no
 # error; warnings listed), installed with apt-get, `cadodesk --version` run from /usr/bin, the installed app started
 # under Xvfb with a fresh home (its window found by its application id, a screenshot taken into
-# assets/screenshots/package-installed.png), then the package purged: the user's data directory must be untouched.
+# assets/screenshots/package-installed.png, or $PACKAGE_SCREENSHOT), then the package purged: the user's data directory must be untouched.
 # Runs as root (it installs a package). Ends with `package-test: N passed, M failed`.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -98,7 +98,8 @@ home="$work/home"
 mkdir -p "$home/run"
 chmod 700 "$home/run"
 data="$home/.local/share/cadodesk"
-shot="assets/screenshots/package-installed.png"
+shot="${PACKAGE_SCREENSHOT:-assets/screenshots/package-installed.png}"
+mkdir -p "$(dirname "$shot")"
 rm -f "$shot"
 env -i PATH=/usr/bin:/bin HOME="$home" XDG_RUNTIME_DIR="$home/run" LANG=C.UTF-8 \
     xvfb-run -a -s "-screen 0 1366x768x24 -nolisten tcp" bash -c '
