@@ -99,6 +99,8 @@ mkdir -p "$home/run"
 chmod 700 "$home/run"
 data="$home/.local/share/cadodesk"
 shot="${PACKAGE_SCREENSHOT:-assets/screenshots/package-installed.png}"
+# The capture runs in another directory's shell: an absolute path.
+case "$shot" in /*) ;; *) shot="$PWD/$shot" ;; esac
 mkdir -p "$(dirname "$shot")"
 rm -f "$shot"
 env -i PATH=/usr/bin:/bin HOME="$home" XDG_RUNTIME_DIR="$home/run" LANG=C.UTF-8 \
@@ -114,7 +116,7 @@ env -i PATH=/usr/bin:/bin HOME="$home" XDG_RUNTIME_DIR="$home/run" LANG=C.UTF-8 
     kill "$app" 2>/dev/null
     wait "$app" 2>/dev/null
     true
-' package-test "$work" "$PWD/$shot"
+' package-test "$work" "$shot"
 if [[ -s $work/window ]]; then
     ok "the installed app opened its window, class fr.cadodesk.cadodesk"
 else
