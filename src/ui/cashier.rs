@@ -76,6 +76,11 @@ impl CashierPanel {
         self.amount_error.as_deref()
     }
 
+    /// Why the last "Encaisser" failed, if it did, and whether one is under way.
+    pub fn create_state(&self) -> (bool, Option<&UiError>) {
+        (self.creating, self.create_error.as_ref())
+    }
+
     /// The address of the receipt's page for the customer's phone, once published.
     pub fn phone_receipt(&self) -> Option<&str> {
         self.phone.as_ref().map(Qr::data)

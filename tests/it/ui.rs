@@ -78,8 +78,16 @@ pub fn wait_for(
 fn diagnosis(h: &Harness<'static, CadodeskApp>) -> String {
     let app = h.state();
     format!(
-        "startup {:?}; resume error {:?}; refund dialog: {}; refund error {:?}; worker backlog {}",
+        "startup {:?}; counter: amount {:?}, amount error {:?}, creating and its error {:?}, sale {:?}; \
+         resume error {:?}; refund dialog: {}; refund error {:?}; worker backlog {}",
         app.startup(),
+        app.cashier.amount,
+        app.cashier.amount_error(),
+        {
+            let (creating, error) = app.cashier.create_state();
+            (creating, error.map(|e| (&e.en, &e.detail)))
+        },
+        app.cashier.current().map(|c| (&c.reference, c.status)),
         app.resume_error().map(|e| &e.en),
         app.transactions.refund.describe(),
         app.transactions.refund.error().map(|e| (&e.en, &e.detail)),
