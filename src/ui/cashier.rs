@@ -399,16 +399,13 @@ impl CashierPanel {
     fn details_ui(&mut self, ui: &mut Ui, cx: &mut Cx<'_>) -> bool {
         let lang = cx.lang;
         let mut enter = false;
-        let label = ui.label(text::REFERENCE.get(lang));
-        let r = ui
-            .add(
-                egui::TextEdit::singleline(&mut self.reference)
-                    .id_salt("cashier-reference")
-                    .hint_text(text::REFERENCE_HINT.get(lang))
-                    .min_size(egui::vec2(0.0, crate::ui::today::TARGET))
-                    .desired_width(300.0),
-            )
-            .labelled_by(label.id);
+        let r = labelled_field(
+            ui,
+            text::REFERENCE.get(lang),
+            &mut self.reference,
+            "cashier-reference",
+            text::REFERENCE_HINT.get(lang),
+        );
         enter |= r.lost_focus() && widgets::enter_pressed(ui);
         if r.changed() && self.reference.trim().chars().count() <= 40 {
             self.reference_error = None;
@@ -417,16 +414,13 @@ impl CashierPanel {
             widgets::field_error_ui(ui, e);
         }
         ui.add_space(10.0);
-        let label = ui.label(text::EMAIL.get(lang));
-        let r = ui
-            .add(
-                egui::TextEdit::singleline(&mut self.email)
-                    .id_salt("cashier-email")
-                    .hint_text(text::OPTIONAL.get(lang))
-                    .min_size(egui::vec2(0.0, crate::ui::today::TARGET))
-                    .desired_width(300.0),
-            )
-            .labelled_by(label.id);
+        let r = labelled_field(
+            ui,
+            text::EMAIL.get(lang),
+            &mut self.email,
+            "cashier-email",
+            text::OPTIONAL.get(lang),
+        );
         enter |= r.lost_focus() && widgets::enter_pressed(ui);
         let email = self.email.trim();
         if r.changed() && (email.is_empty() || looks_like_email(email)) {
@@ -445,6 +439,25 @@ impl CashierPanel {
         );
         enter
     }
+}
+
+/// An optional field of the form under its label, a finger's height.
+fn labelled_field(
+    ui: &mut Ui,
+    label: &str,
+    value: &mut String,
+    id_salt: &str,
+    hint: &str,
+) -> egui::Response {
+    let label = ui.label(label);
+    ui.add(
+        egui::TextEdit::singleline(value)
+            .id_salt(id_salt)
+            .hint_text(hint)
+            .min_size(egui::vec2(0.0, crate::ui::today::TARGET))
+            .desired_width(300.0),
+    )
+    .labelled_by(label.id)
 }
 
 /// Puts a text field's cursor after its last character (the keypad typed into it).
